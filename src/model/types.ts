@@ -1,0 +1,151 @@
+// The typed model every source feeds and every translator reads. Nothing here knows whether an
+// object came from a file or from the Kubernetes API.
+import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
+import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
+import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
+
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway';
+
+/** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
+export interface ObjectRef {
+  kind: Kind;
+  namespace: string;
+  name: string;
+}
+
+/** Where an object was read from, for error messages: a file (and document index) or an API path. */
+export interface Origin {
+  file?: string;
+  doc?: number;
+  apiPath?: string;
+}
+
+export interface Meta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  generation?: number;
+  resourceVersion?: string;
+}
+
+interface Base<K extends Kind> {
+  kind: K;
+  apiVersion: string;
+  meta: Meta;
+  origin: Origin;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  appProtocol?: string;
+}
+
+export interface Service extends Base<'Service'> {
+  /** `name.namespace.svc.<domain>`, the host VirtualServices and DestinationRules name. */
+  hostname: string;
+  clusterIP?: string;
+  selector?: Record<string, string>;
+  ports: ServicePort[];
+}
+
+export interface EndpointSlicePort {
+  name?: string;
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  appProtocol?: string;
+}
+
+export interface SliceEndpoint {
+  addresses: string[];
+  ready: boolean;
+  /** The Pod behind the endpoint (EndpointSlice targetRef), used to find its labels. */
+  podRef?: { namespace: string; name: string };
+  nodeName?: string;
+  zone?: string;
+}
+
+export interface EndpointSlice extends Base<'EndpointSlice'> {
+  /** From the `kubernetes.io/service-name` label. */
+  serviceName: string;
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  ports: EndpointSlicePort[];
+  endpoints: SliceEndpoint[];
+}
+
+export interface Pod extends Base<'Pod'> {
+  ip?: string;
+  serviceAccount: string;
+  ready: boolean;
+  containerPorts: { name?: string; containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
+}
+
+export type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
+export type DestinationRuleSpec = NonNullable<IDestinationRule['spec']>;
+export type GatewaySpec = NonNullable<IGateway['spec']>;
+
+export interface VirtualService extends Base<'VirtualService'> {
+  spec: VirtualServiceSpec;
+}
+export interface DestinationRule extends Base<'DestinationRule'> {
+  spec: DestinationRuleSpec;
+}
+export interface Gateway extends Base<'Gateway'> {
+  spec: GatewaySpec;
+}
+
+export type MeshObject = Service | EndpointSlice | Pod | VirtualService | DestinationRule | Gateway;
+
+/** An endpoint of one service port, with the labels of the Pod behind it. */
+export interface ResolvedEndpoint {
+  address: string;
+  port: number;
+  ready: boolean;
+  labels: Record<string, string>;
+  /** The EndpointSlice (and Pod, when known) it came from, for provenance. */
+  sources: ObjectRef[];
+}
+
+/**
+ * An immutable, validated view of the whole mesh at one generation. Only valid objects are in
+ * it: an object that fails validation is represented by its last valid version, or is absent.
+ */
+export interface Snapshot {
+  readonly generation: number;
+  /** The cluster DNS suffix, `cluster.local` by default. */
+  readonly domain: string;
+  services(): readonly Service[];
+  serviceByHost(host: string): Service | undefined;
+  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[];
+  pods(): readonly Pod[];
+  podByIp(ip: string): Pod | undefined;
+  virtualServices(): readonly VirtualService[];
+  destinationRules(): readonly DestinationRule[];
+  /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
+  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;
+  gateways(): readonly Gateway[];
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One finding about one object, the unit shared by logs, status, /debug and `mast analyze`. */
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  object?: ObjectRef;
+  origin?: Origin;
+  /** Dotted path to the offending field, e.g. `spec.http[0].route[1].weight`. */
+  field?: string;
+  message: string;
+}
+
+export function refKey(ref: ObjectRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+export function refOf(obj: MeshObject): ObjectRef {
+  return { kind: obj.kind, namespace: obj.meta.namespace, name: obj.meta.name };
+}
