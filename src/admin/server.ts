@@ -1,0 +1,52 @@
+// The admin and debug HTTP server. It only reads state; nothing here changes the model or pushes.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Diagnostic } from '../model/types';
+import type { ConnectionStatus } from '../xds/connection';
+import type { Proxy, ResourceSet } from '../translate/types';
+
+export interface AdminSources {
+  ready(): boolean;
+  syncz(): ConnectionStatus[];
+  configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined;
+  diagnostics(): Diagnostic[];
+  translationErrors(): { classKey: string; generation: number; message: string }[];
+  generation(): number;
+  exporter: PrometheusExporter;
+}
+
+export function createAdminServer(src: AdminSources, logger: FastifyBaseLogger): FastifyInstance {
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    if (!src.ready()) return reply.code(503).send({ status: 'starting' });
+    return { status: 'ready', generation: src.generation() };
+  });
+
+  app.get('/metrics', (req, reply) => {
+    reply.hijack();
+    src.exporter.getMetricsRequestHandler(req.raw, reply.raw);
+  });
+
+  app.get('/debug/syncz', async () => ({ generation: src.generation(), proxies: src.syncz() }));
+
+  app.get<{ Querystring: { proxy?: string } }>('/debug/config_dump', async (req, reply) => {
+    const id = req.query.proxy;
+    if (!id) return reply.code(400).send({ error: 'name a proxy: /debug/config_dump?proxy=ID (ids are listed by /debug/syncz)' });
+    const found = src.configFor(id);
+    if (!found) {
+      return reply.code(404).send({ error: `proxy "${id}" is not connected`, connected: src.syncz().map((s) => s.proxyId) });
+    }
+    return { generation: src.generation(), proxy: found.proxy, ...found.config };
+  });
+
+  app.get('/debug/diagnostics', async () => ({
+    generation: src.generation(),
+    diagnostics: src.diagnostics(),
+    translationErrors: src.translationErrors(),
+  }));
+
+  return app;
+}

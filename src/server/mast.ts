@@ -1,0 +1,83 @@
+// Assembles a running Mast from its parts, in the one direction data flows:
+// source -> ConfigStore -> (debounce) -> ViewCache(translate) -> XdsServer; admin reads them all.
+import type { Logger as PinoLogger } from 'pino';
+import { createAdminServer } from '../admin/server';
+import { ConfigStore } from '../model';
+import { watchConfigDir } from '../sources/files';
+import { createTelemetry } from '../telemetry/metrics';
+import { translate } from '../translate';
+import { ViewCache } from '../xds/cache';
+import { Debouncer } from '../xds/debounce';
+import { XdsMetrics } from '../xds/metrics';
+import { XdsServer } from '../xds/server';
+
+export interface MastOptions {
+  configDir: string;
+  xdsAddress: string;
+  adminAddress: string;
+  debounceMs: number;
+  log: PinoLogger;
+}
+
+export interface RunningMast {
+  xdsPort: number;
+  adminPort: number;
+  store: ConfigStore;
+  xds: XdsServer;
+  close(): Promise<void>;
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  if (i < 0) throw new Error(`address "${address}" is not HOST:PORT`);
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+export async function startMast(opts: MastOptions): Promise<RunningMast> {
+  const { log } = opts;
+  const telemetry = createTelemetry();
+  const store = new ConfigStore({ log: log.child({ component: 'model' }) });
+  const views = new ViewCache(translate, log.child({ component: 'translate' }));
+  let xds: XdsServer | undefined;
+  const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
+  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot() });
+  const server = xds;
+  // The cap keeps a steady stream of edits from postponing pushes indefinitely.
+  const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => server.push(changedAt));
+  store.on('change', () => debouncer.trigger());
+
+  const watcher = watchConfigDir(opts.configDir, store, log.child({ component: 'files' }), { debounceMs: 50 });
+  await watcher.ready;
+  let ready = false;
+  const admin = createAdminServer({
+    ready: () => ready,
+    syncz: () => server.status(),
+    configFor: (id) => server.configFor(id),
+    diagnostics: () => store.diagnostics(),
+    translationErrors: () => [...views.errors.values()],
+    generation: () => store.snapshot().generation,
+    exporter: telemetry.exporter,
+  }, log.child({ component: 'admin' }));
+
+  const xdsAddr = splitAddress(opts.xdsAddress);
+  const xdsPort = await server.listen(`${xdsAddr.host.includes(':') ? `[${xdsAddr.host}]` : xdsAddr.host}:${xdsAddr.port}`);
+  const adminAddr = splitAddress(opts.adminAddress);
+  await admin.listen({ host: adminAddr.host, port: adminAddr.port });
+  const adminPort = (admin.server.address() as { port: number }).port;
+  ready = true;
+  log.info({ xds: `${xdsAddr.host}:${xdsPort}`, admin: `${adminAddr.host}:${adminPort}`, generation: store.snapshot().generation }, 'mast serving');
+
+  return {
+    xdsPort,
+    adminPort,
+    store,
+    xds: server,
+    async close() {
+      ready = false;
+      debouncer.cancel();
+      watcher.close();
+      await Promise.all([server.close(), admin.close()]);
+      await telemetry.shutdown();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// Incremental (delta) ADS: responses carry only what changed and the names removed. See
+// ../shared/xds-rules.md for the rules each branch below follows.
+import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
+import { TYPE_URLS } from '../translate/types';
+import type { ProxyView } from './cache';
+import { Connection, type PushContext, type TypeStatus } from './connection';
+import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
+import { deltaResponse, type EncodedResource } from './wire';
+
+class DeltaTypeState {
+  wildcard = false;
+  subscribed = new Set<string>();
+  /** What the client holds: name -> version, as we last sent it or as it told us on reconnect. */
+  known = new Map<string, string>();
+  forced = new Set<string>();
+  answered = false;
+  nonce: string | undefined;
+  sentAt: Date | undefined;
+  sentCount = 0;
+  ackedNonce: string | undefined;
+  ackedAt: Date | undefined;
+  nack: TypeStatus['lastNack'];
+
+  inScope(name: string): boolean {
+    return this.wildcard || this.subscribed.has(name);
+  }
+}
+
+const EMPTY = new Map<string, EncodedResource>();
+const REMOVAL_ORDER = [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.secret] as const;
+
+export class DeltaConnection extends Connection {
+  readonly transport = 'delta' as const;
+  private readonly states = new Map<TypeUrl, DeltaTypeState>();
+  private systemVersion = '';
+
+  onRequest(req: DeltaDiscoveryRequest__Output, view: ProxyView): void {
+    const typeUrl = req.type_url as TypeUrl;
+    let st = this.states.get(typeUrl);
+    if (!st) {
+      st = new DeltaTypeState();
+      this.states.set(typeUrl, st);
+      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) st.known.set(name, version);
+      // A first request that names nothing is the legacy wildcard subscription.
+      if (req.resource_names_subscribe.length === 0) st.wildcard = true;
+    }
+    if (req.response_nonce !== '') this.onAnswer(typeUrl, st, req);
+    // Subscription changes are honoured whatever the nonce says.
+    for (const name of req.resource_names_subscribe) {
+      if (name === '*') st.wildcard = true;
+      else {
+        st.subscribed.add(name);
+        // Newly requested names are sent even if unchanged, unless the client says it has them.
+        if (!(name in (req.initial_resource_versions ?? {}))) st.forced.add(name);
+      }
+    }
+    for (const name of req.resource_names_unsubscribe) {
+      if (name === '*') st.wildcard = false;
+      else st.subscribed.delete(name);
+    }
+    for (const name of req.resource_names_unsubscribe) {
+      const still = name === '*' ? [...st.known.keys()].filter((n) => st.subscribed.has(n)) : st.inScope(name) ? [name] : [];
+      // A name still covered by the other kind of subscription must be answered again.
+      for (const n of still) st.forced.add(n);
+      const dropped = name === '*' ? [...st.known.keys()].filter((n) => !st.inScope(n)) : st.inScope(name) ? [] : [name];
+      for (const n of dropped) st.known.delete(n);
+    }
+    this.push({ view, changedAt: undefined });
+  }
+
+  private onAnswer(typeUrl: TypeUrl, st: DeltaTypeState, req: DeltaDiscoveryRequest__Output): void {
+    if (req.error_detail) {
+      st.nack = { nonce: req.response_nonce, message: req.error_detail.message, at: new Date().toISOString() };
+      this.metrics.rejected(SHORT_TYPE[typeUrl] ?? typeUrl);
+      this.log.warn({ proxy: this.proxy.id, type: SHORT_TYPE[typeUrl], nonce: req.response_nonce, err: req.error_detail.message }, 'proxy rejected config (NACK)');
+    } else if (req.response_nonce === st.nonce) {
+      st.ackedNonce = req.response_nonce;
+      st.ackedAt = new Date();
+    }
+  }
+
+  protected sync(ctx: PushContext): void {
+    this.systemVersion = String(ctx.view.generation);
+    // Add bottom-up, remove top-down: updates go clusters first so nothing names a missing
+    // cluster; removals go after every update, referrers first, so nothing loses a referent early.
+    for (const typeUrl of PUSH_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates');
+    for (const typeUrl of REMOVAL_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'removals');
+  }
+
+  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext, phase: 'updates' | 'removals'): void {
+    const st = this.states.get(typeUrl);
+    if (!st) return;
+    const started = performance.now();
+    const changed: EncodedResource[] = [];
+    const removed: string[] = [];
+    if (phase === 'updates') {
+      const candidates = st.wildcard ? available.keys() : st.subscribed.values();
+      for (const name of candidates) {
+        const r = available.get(name);
+        if (r && (st.known.get(name) !== r.version || st.forced.has(name))) changed.push(r);
+      }
+    } else {
+      // Only names the client holds can be removed; a name that never existed is never reported.
+      for (const name of st.known.keys()) if (!available.has(name) && st.inScope(name)) removed.push(name);
+    }
+    const mustAnswer = phase === 'updates' && !st.answered && isRootType(typeUrl) && st.wildcard;
+    if (changed.length === 0 && removed.length === 0 && !mustAnswer) return;
+    changed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st, changed);
+    for (const r of changed) {
+      st.known.set(r.name, r.version);
+      st.forced.delete(r.name);
+    }
+    for (const name of removed) st.known.delete(name);
+    const nonce = this.nextNonce();
+    st.answered = true;
+    st.nonce = nonce;
+    st.sentAt = new Date();
+    st.sentCount = st.known.size;
+    this.write(typeUrl, deltaResponse(typeUrl, this.systemVersion, nonce, changed, removed), started, ctx);
+  }
+
+  /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */
+  private forceWarming(cds: DeltaTypeState, changed: EncodedResource[]): void {
+    const eds = this.states.get(TYPE_URLS.endpoint);
+    if (!eds) return;
+    for (const c of changed) if (cds.known.has(c.name)) eds.forced.add(c.name);
+  }
+
+  status() {
+    return this.baseStatus([...this.states].map(([typeUrl, st]) => ({
+      type: SHORT_TYPE[typeUrl] ?? typeUrl,
+      subscribed: [...st.subscribed],
+      wildcard: st.wildcard,
+      sentVersion: this.systemVersion,
+      sentNonce: st.nonce,
+      sentAt: st.sentAt?.toISOString(),
+      sentCount: st.sentCount,
+      ackedVersion: st.ackedNonce === st.nonce ? this.systemVersion : undefined,
+      ackedAt: st.ackedAt?.toISOString(),
+      lastNack: st.nack,
+    })));
+  }
+}

@@ -1,0 +1,38 @@
+// Who a connecting proxy is: its node id and metadata, checked against the model. Where the model
+// knows the workload (a Pod with the proxy's IP), the Pod's namespace, labels and service account
+// win over what the proxy claims about itself.
+import type { Snapshot } from '../model/types';
+import { proxyFromNode } from '../proxy/node';
+import type { Proxy } from '../translate/types';
+import type { Node__Output } from '../../proto/gen/envoy/config/core/v3/Node';
+import type { Struct__Output } from '../../proto/gen/google/protobuf/Struct';
+import type { Value__Output } from '../../proto/gen/google/protobuf/Value';
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+function fromValue(v: Value__Output): Json {
+  switch (v.kind) {
+    case 'stringValue': return v.stringValue ?? '';
+    case 'numberValue': return v.numberValue ?? 0;
+    case 'boolValue': return v.boolValue ?? false;
+    case 'structValue': return v.structValue ? fromStruct(v.structValue) : {};
+    case 'listValue': return (v.listValue?.values ?? []).map(fromValue);
+    default: return null;
+  }
+}
+
+export function fromStruct(s: Struct__Output): { [k: string]: Json } {
+  return Object.fromEntries(Object.entries(s.fields ?? {}).map(([k, v]) => [k, fromValue(v)]));
+}
+
+export function proxyOf(node: Node__Output): Proxy | { error: string } {
+  return proxyFromNode(node.id, node.metadata ? fromStruct(node.metadata) : {});
+}
+
+/** The proxy as the model sees it now: a sidecar whose Pod is known takes the Pod's identity. */
+export function withModelIdentity(proxy: Proxy, snapshot: Snapshot): Proxy {
+  if (proxy.role !== 'sidecar') return proxy;
+  const pod = proxy.ips.map((ip) => snapshot.podByIp(ip)).find((p) => p !== undefined);
+  if (!pod) return proxy;
+  return { ...proxy, namespace: pod.meta.namespace, labels: pod.meta.labels, serviceAccount: pod.serviceAccount };
+}

@@ -1,0 +1,152 @@
+// State-of-the-world ADS: each response carries the full set of a type's resources the proxy
+// subscribes to. See ../shared/xds-rules.md for the rules each branch below follows.
+import { createHash } from 'node:crypto';
+import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
+import { TYPE_URLS } from '../translate/types';
+import type { ProxyView } from './cache';
+import { Connection, type PushContext, type TypeStatus } from './connection';
+import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
+import { sotwResponse, type EncodedResource } from './wire';
+
+class SotwTypeState {
+  /** Empty resource_names means "all" only until the first explicit subscription. */
+  wildcard = false;
+  explicit = false;
+  subscribed = new Set<string>();
+  /** Names to send even if the set is unchanged: newly requested, or clusters that must warm. */
+  forced = new Set<string>();
+  sent = new Map<string, EncodedResource>();
+  sentHash: string | undefined;
+  sentVersion: string | undefined;
+  nonce: string | undefined;
+  sentAt: Date | undefined;
+  ackedVersion: string | undefined;
+  ackedAt: Date | undefined;
+  nack: TypeStatus['lastNack'];
+
+  chosen(available: ReadonlyMap<string, EncodedResource>): EncodedResource[] {
+    if (this.wildcard) return [...available.values()];
+    const out: EncodedResource[] = [];
+    for (const name of this.subscribed) {
+      const r = available.get(name);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+}
+
+function setHash(resources: EncodedResource[]): string {
+  const h = createHash('sha256');
+  for (const r of resources) h.update(`${r.name}\0${r.version}\n`);
+  return h.digest('base64url').slice(0, 12);
+}
+
+const EMPTY = new Map<string, EncodedResource>();
+
+export class SotwConnection extends Connection {
+  readonly transport = 'sotw' as const;
+  private readonly states = new Map<TypeUrl, SotwTypeState>();
+
+  /** Handles one DiscoveryRequest; returns false if it was ignored as stale. */
+  onRequest(req: DiscoveryRequest__Output, view: ProxyView): boolean {
+    const typeUrl = req.type_url as TypeUrl;
+    let st = this.states.get(typeUrl);
+    const first = !st;
+    if (!st) {
+      st = new SotwTypeState();
+      this.states.set(typeUrl, st);
+    }
+    if (!first && req.response_nonce !== st.nonce) {
+      // An answer to a response that has since been superseded: the newer response is on its way.
+      if (req.response_nonce !== '') return false;
+    }
+    if (req.response_nonce !== '' && req.response_nonce === st.nonce) {
+      if (req.error_detail) {
+        st.nack = { version: st.sentVersion, nonce: req.response_nonce, message: req.error_detail.message, at: new Date().toISOString() };
+        this.metrics.rejected(SHORT_TYPE[typeUrl] ?? typeUrl);
+        this.log.warn({ proxy: this.proxy.id, type: SHORT_TYPE[typeUrl], version: st.sentVersion, err: req.error_detail.message }, 'proxy rejected config (NACK)');
+      } else {
+        st.ackedVersion = req.version_info;
+        st.ackedAt = new Date();
+      }
+    }
+    this.subscribe(st, req.resource_names);
+    this.push({ view, changedAt: undefined });
+    return true;
+  }
+
+  private subscribe(st: SotwTypeState, names: string[]): void {
+    if (!st.explicit && names.length === 0) {
+      st.wildcard = true;
+      return;
+    }
+    st.explicit = true;
+    st.wildcard = names.includes('*');
+    const next = new Set(names.filter((n) => n !== '*'));
+    for (const n of next) if (!st.subscribed.has(n)) st.forced.add(n);
+    st.subscribed = next;
+  }
+
+  protected sync(ctx: PushContext): void {
+    const view = ctx.view;
+    const cds = this.states.get(TYPE_URLS.cluster);
+    const newClusters = view.resources.get(TYPE_URLS.cluster) ?? EMPTY;
+    const removed = cds ? [...cds.sent.keys()].filter((n) => !newClusters.has(n)) : [];
+    if (!cds || removed.length === 0) {
+      for (const typeUrl of PUSH_ORDER) this.sendType(typeUrl, view.resources.get(typeUrl) ?? EMPTY, ctx);
+      return;
+    }
+    // Keep removed clusters until listeners and routes stop naming them, then drop them.
+    const retained = new Map(newClusters);
+    for (const n of removed) retained.set(n, cds.sent.get(n)!);
+    this.sendType(TYPE_URLS.cluster, retained, ctx);
+    for (const typeUrl of PUSH_ORDER) {
+      if (typeUrl !== TYPE_URLS.cluster) this.sendType(typeUrl, view.resources.get(typeUrl) ?? EMPTY, ctx);
+    }
+    this.sendType(TYPE_URLS.cluster, newClusters, ctx);
+  }
+
+  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext): void {
+    const st = this.states.get(typeUrl);
+    if (!st) return;
+    const started = performance.now();
+    const chosen = st.chosen(available).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const hash = setHash(chosen);
+    const forced = chosen.some((r) => st.forced.has(r.name));
+    if (st.sentHash === hash && !forced) return;
+    // Nothing to say yet about names that do not exist: they are remembered and sent when they appear.
+    if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return;
+    const version = `${ctx.view.generation}-${hash}`;
+    const nonce = this.nextNonce();
+    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen);
+    st.sent = new Map(chosen.map((r) => [r.name, r]));
+    st.sentHash = hash;
+    st.sentVersion = version;
+    st.nonce = nonce;
+    st.sentAt = new Date();
+    st.forced.clear();
+    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, chosen), started, ctx);
+  }
+
+  /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */
+  private forceWarming(before: ReadonlyMap<string, EncodedResource>, after: EncodedResource[]): void {
+    const eds = this.states.get(TYPE_URLS.endpoint);
+    if (!eds) return;
+    for (const c of after) if (before.get(c.name)?.version !== c.version) eds.forced.add(c.name);
+  }
+
+  status() {
+    return this.baseStatus([...this.states].map(([typeUrl, st]) => ({
+      type: SHORT_TYPE[typeUrl] ?? typeUrl,
+      subscribed: [...st.subscribed],
+      wildcard: st.wildcard,
+      sentVersion: st.sentVersion,
+      sentNonce: st.nonce,
+      sentAt: st.sentAt?.toISOString(),
+      sentCount: st.sent.size,
+      ackedVersion: st.ackedVersion,
+      ackedAt: st.ackedAt?.toISOString(),
+      lastNack: st.nack,
+    })));
+  }
+}

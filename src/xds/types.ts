@@ -1,0 +1,25 @@
+import { TYPE_URLS } from '../translate/types';
+
+/** The resource types Mast serves, in the order a push sends them: clusters before the endpoints
+ * that warm them, listeners before the routes they name, so no request meets a missing cluster. */
+export const PUSH_ORDER = [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.secret] as const;
+
+export type TypeUrl = (typeof PUSH_ORDER)[number];
+
+/** Short names used in metrics and /debug, as Istio uses them. */
+export const SHORT_TYPE: Record<string, string> = {
+  [TYPE_URLS.cluster]: 'cds',
+  [TYPE_URLS.endpoint]: 'eds',
+  [TYPE_URLS.listener]: 'lds',
+  [TYPE_URLS.route]: 'rds',
+  [TYPE_URLS.secret]: 'sds',
+};
+
+export function isKnownType(typeUrl: string): typeUrl is TypeUrl {
+  return typeUrl in SHORT_TYPE;
+}
+
+/** LDS and CDS are the roots of Envoy's config tree: subscribed by wildcard, sent as full state. */
+export function isRootType(typeUrl: string): boolean {
+  return typeUrl === TYPE_URLS.cluster || typeUrl === TYPE_URLS.listener;
+}

@@ -1,0 +1,46 @@
+// Writes DiscoveryResponse and DeltaDiscoveryResponse envelopes around resources that were
+// encoded once (as Any bytes) when their version was made. Only the small envelope is written per
+// stream; the resource bytes are shared by every proxy that receives them.
+import { Writer } from 'protobufjs';
+
+/** A resource at one version, encoded once and shared by every stream that sends it. */
+export interface EncodedResource {
+  name: string;
+  /** Content hash of `any`: equal bytes, equal version. */
+  version: string;
+  /** The encoded `google.protobuf.Any` wrapping the resource. */
+  any: Uint8Array;
+}
+
+const CONTROL_PLANE_ID = 'mast';
+
+function controlPlane(w: Writer, field: number): void {
+  w.uint32((field << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
+}
+
+export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string, resources: Iterable<EncodedResource>): Buffer {
+  const w = Writer.create();
+  w.uint32((1 << 3) | 2).string(versionInfo);
+  for (const r of resources) w.uint32((2 << 3) | 2).bytes(r.any);
+  w.uint32((4 << 3) | 2).string(typeUrl);
+  w.uint32((5 << 3) | 2).string(nonce);
+  controlPlane(w, 6);
+  return Buffer.from(w.finish());
+}
+
+export function deltaResponse(typeUrl: string, systemVersion: string, nonce: string, resources: Iterable<EncodedResource>, removed: Iterable<string>): Buffer {
+  const w = Writer.create();
+  w.uint32((1 << 3) | 2).string(systemVersion);
+  for (const r of resources) {
+    w.uint32((2 << 3) | 2).fork()
+      .uint32((1 << 3) | 2).string(r.version)
+      .uint32((2 << 3) | 2).bytes(r.any)
+      .uint32((3 << 3) | 2).string(r.name)
+      .ldelim();
+  }
+  w.uint32((4 << 3) | 2).string(typeUrl);
+  w.uint32((5 << 3) | 2).string(nonce);
+  for (const name of removed) w.uint32((6 << 3) | 2).string(name);
+  controlPlane(w, 7);
+  return Buffer.from(w.finish());
+}

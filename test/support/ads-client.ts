@@ -1,0 +1,110 @@
+// A scripted ADS client for protocol tests and load benchmarks: sends exactly the requests a test
+// writes and queues every response, so each step of the protocol can be asserted.
+import * as grpc from '@grpc/grpc-js';
+import { serviceDefinitions, resourceTypes } from '../../src/xds/protos';
+import type { DeltaDiscoveryResponse__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryResponse';
+import type { DiscoveryResponse__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryResponse';
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+function toValue(v: Json): object {
+  if (v === null) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
+  return { structValue: toStruct(v) };
+}
+
+export function toStruct(obj: { [k: string]: Json }): object {
+  return { fields: Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toValue(v)])) };
+}
+
+export interface NodeInfo {
+  id: string;
+  metadata?: { [k: string]: Json };
+}
+
+type Response = DiscoveryResponse__Output | DeltaDiscoveryResponse__Output;
+
+export class AdsClient<R extends Response> {
+  private readonly queue: R[] = [];
+  private waiters: ((r: R) => void)[] = [];
+  private sentNode = false;
+  closed: Promise<grpc.StatusObject>;
+
+  private constructor(private readonly call: grpc.ClientDuplexStream<object, R>, private readonly node: NodeInfo, private readonly client: grpc.Client) {
+    call.on('data', (r: R) => {
+      const w = this.waiters.shift();
+      if (w) w(r);
+      else this.queue.push(r);
+    });
+    this.closed = new Promise((resolve) => {
+      call.on('status', resolve);
+      call.on('error', () => undefined);
+    });
+  }
+
+  static sotw(address: string, node: NodeInfo): AdsClient<DiscoveryResponse__Output> {
+    const { client, call } = open(address, 'StreamAggregatedResources');
+    return new AdsClient<DiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DiscoveryResponse__Output>, node, client);
+  }
+
+  static delta(address: string, node: NodeInfo): AdsClient<DeltaDiscoveryResponse__Output> {
+    const { client, call } = open(address, 'DeltaAggregatedResources');
+    return new AdsClient<DeltaDiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DeltaDiscoveryResponse__Output>, node, client);
+  }
+
+  /** Sends a request; the node goes on the first one only, as Envoy does. */
+  send(req: object): void {
+    const node = this.sentNode ? undefined : { id: this.node.id, metadata: toStruct(this.node.metadata ?? {}) };
+    this.sentNode = true;
+    this.call.write({ ...req, ...(node ? { node } : {}) });
+  }
+
+  next(timeoutMs = 3000): Promise<R> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no xDS response within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (r: R): void => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves if nothing arrives for `ms`, rejects with what did arrive. */
+  async none(ms = 300): Promise<void> {
+    try {
+      const r = await this.next(ms);
+      throw new Error(`expected no response, got ${r.type_url} nonce ${r.nonce}`);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('no xDS response')) return;
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.call.end();
+    this.client.close();
+  }
+}
+
+function open(address: string, method: string): { client: grpc.Client; call: grpc.ClientDuplexStream<object, Response> } {
+  const def = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
+  const Ctor = grpc.makeClientConstructor(def, 'AggregatedDiscoveryService');
+  const client = new Ctor(address, grpc.credentials.createInsecure());
+  const fn = (client as unknown as Record<string, () => grpc.ClientDuplexStream<object, Response>>)[method]!;
+  return { client, call: fn.call(client) };
+}
+
+/** Decodes an Any from a response into a plain object with snake_case fields. */
+export function decodeAny(any: { type_url: string; value: Buffer }): Record<string, unknown> {
+  const type = resourceTypes().lookupType(any.type_url.replace('type.googleapis.com/', ''));
+  return type.toObject(type.decode(any.value), { longs: String, enums: String, defaults: false }) as Record<string, unknown>;
+}

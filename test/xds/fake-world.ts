@@ -1,0 +1,81 @@
+// A stand-in for model + translation in protocol tests: resources are set directly, so each test
+// controls exactly what changes between pushes.
+import type { Snapshot } from '../../src/model/types';
+import { ViewCache } from '../../src/xds/cache';
+import type { Logger } from '../../src/xds/connection';
+import { XdsMetrics } from '../../src/xds/metrics';
+import { XdsServer } from '../../src/xds/server';
+import { createTelemetry } from '../../src/telemetry/metrics';
+import type { EnvoyJson, NamedResource, ResourceSet } from '../../src/translate/types';
+
+export const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+export function cluster(name: string, extra: EnvoyJson = {}): NamedResource {
+  return { name, json: { name, type: 'EDS', connect_timeout: '1s', eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name }, ...extra } };
+}
+
+export function endpoints(name: string, port: number): NamedResource {
+  return {
+    name,
+    json: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] },
+  };
+}
+
+export function route(name: string, clusterName: string): NamedResource {
+  return {
+    name,
+    json: { name, virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: clusterName } }] }] },
+  };
+}
+
+export function listener(name: string, port: number, routeName: string): NamedResource {
+  return {
+    name,
+    json: {
+      name,
+      address: { socket_address: { address: '127.0.0.1', port_value: port } },
+      filter_chains: [{
+        filters: [{
+          name: 'envoy.filters.network.http_connection_manager',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+            stat_prefix: name,
+            rds: { route_config_name: routeName, config_source: { ads: {}, resource_api_version: 'V3' } },
+            http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+          },
+        }],
+      }],
+    },
+  };
+}
+
+export class FakeWorld {
+  generation = 1;
+  set: ResourceSet = { clusters: [], endpoints: [], listeners: [], routes: [] };
+  readonly server: XdsServer;
+  readonly views: ViewCache;
+  private readonly telemetry = createTelemetry();
+
+  constructor(log: Logger = quiet) {
+    this.views = new ViewCache(() => this.set, log);
+    const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
+    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => ({ generation: this.generation, podByIp: () => undefined }) as unknown as Snapshot });
+  }
+
+  /** Replaces the world and pushes it, as a model change would. */
+  update(set: Partial<ResourceSet>): void {
+    this.set = { ...this.set, ...set };
+    this.generation++;
+    this.server.push(performance.now());
+  }
+
+  async start(): Promise<string> {
+    const port = await this.server.listen('127.0.0.1:0');
+    return `127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.telemetry.shutdown();
+  }
+}

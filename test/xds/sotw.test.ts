@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TYPE_URLS } from '../../src/translate/types';
+import { AdsClient, decodeAny } from '../support/ads-client';
+import { FakeWorld, cluster, endpoints, listener, route } from './fake-world';
+
+const NODE = { id: 'router~127.0.0.9~gw.test~test.svc.cluster.local' };
+const CDS = TYPE_URLS.cluster;
+const EDS = TYPE_URLS.endpoint;
+const LDS = TYPE_URLS.listener;
+const RDS = TYPE_URLS.route;
+
+function names(r: { resources: { type_url: string; value: Buffer }[] }): string[] {
+  return r.resources.map((a) => {
+    const o = decodeAny(a);
+    return String(o.name ?? o.cluster_name);
+  });
+}
+
+describe('SotW ADS protocol', () => {
+  let world: FakeWorld;
+  let address: string;
+  before(async () => {
+    world = new FakeWorld();
+    address = await world.start();
+  });
+  after(() => world.stop());
+
+  it('answers a wildcard request with full state, ignores ACKs, and sends changes', async () => {
+    world.update({ clusters: [cluster('a'), cluster('b')] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      c.send({ type_url: CDS, resource_names: [] });
+      const r1 = await c.next();
+      assert.deepEqual(names(r1), ['a', 'b']);
+      c.send({ type_url: CDS, resource_names: [], version_info: r1.version_info, response_nonce: r1.nonce });
+      await c.none();
+      world.update({ clusters: [cluster('a')] });
+      const r2 = await c.next();
+      assert.deepEqual(names(r2), ['a'], 'LDS/CDS in SotW are full state: b is deleted by omission');
+      assert.notEqual(r2.version_info, r1.version_info);
+      assert.notEqual(r2.nonce, r1.nonce);
+      c.send({ type_url: CDS, resource_names: [], version_info: r2.version_info, response_nonce: r2.nonce });
+      // An unchanged model after a push sends nothing.
+      world.update({});
+      await c.none();
+    } finally {
+      c.close();
+    }
+  });
+
+  it('ignores a request carrying a stale nonce', async () => {
+    world.update({ clusters: [cluster('a')] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      c.send({ type_url: CDS, resource_names: [] });
+      const r1 = await c.next();
+      world.update({ clusters: [cluster('a'), cluster('c')] });
+      const r2 = await c.next();
+      // The client answers r1 after r2 was sent: stale, so it is neither ACK nor new subscription.
+      c.send({ type_url: CDS, resource_names: [], version_info: r1.version_info, response_nonce: r1.nonce });
+      await c.none();
+      const st = world.server.status().find((s) => s.proxyId === NODE.id)!.types.find((t) => t.type === 'cds')!;
+      assert.equal(st.ackedVersion, undefined);
+      c.send({ type_url: CDS, resource_names: [], version_info: r2.version_info, response_nonce: r2.nonce });
+      await c.none();
+    } finally {
+      c.close();
+    }
+  });
+
+  it('records a NACK with its message, keeps the client on its version, and recovers', async () => {
+    world.update({ clusters: [cluster('a')] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      c.send({ type_url: CDS, resource_names: [] });
+      const r1 = await c.next();
+      c.send({ type_url: CDS, resource_names: [], version_info: r1.version_info, response_nonce: r1.nonce });
+      await c.none(100);
+      world.update({ clusters: [cluster('a', { connect_timeout: '2s' })] });
+      const r2 = await c.next();
+      c.send({ type_url: CDS, resource_names: [], version_info: r1.version_info, response_nonce: r2.nonce, error_detail: { code: 3, message: 'bad cluster a' } });
+      await c.none();
+      const st = world.server.status().find((s) => s.proxyId === NODE.id)!.types.find((t) => t.type === 'cds')!;
+      assert.equal(st.lastNack?.message, 'bad cluster a');
+      assert.equal(st.lastNack?.version, r2.version_info);
+      assert.equal(st.ackedVersion, r1.version_info);
+      world.update({ clusters: [cluster('a', { connect_timeout: '3s' })] });
+      const r3 = await c.next();
+      c.send({ type_url: CDS, resource_names: [], version_info: r3.version_info, response_nonce: r3.nonce });
+      await c.none();
+      const after = world.server.status().find((s) => s.proxyId === NODE.id)!.types.find((t) => t.type === 'cds')!;
+      assert.equal(after.ackedVersion, r3.version_info);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('remembers names that do not exist yet and sends newly requested names', async () => {
+    world.update({ clusters: [cluster('a')], endpoints: [endpoints('a', 1)] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      c.send({ type_url: EDS, resource_names: ['a', 'later'] });
+      const r1 = await c.next();
+      assert.deepEqual(names(r1), ['a']);
+      c.send({ type_url: EDS, resource_names: ['a', 'later'], version_info: r1.version_info, response_nonce: r1.nonce });
+      await c.none();
+      world.update({ endpoints: [endpoints('a', 1), endpoints('later', 2)] });
+      const r2 = await c.next();
+      assert.deepEqual(names(r2), ['a', 'later']);
+      c.send({ type_url: EDS, resource_names: ['a'], version_info: r2.version_info, response_nonce: r2.nonce });
+      const r3 = await c.next();
+      assert.deepEqual(names(r3), ['a'], 'an unsubscribe changes the set, so it is answered');
+      c.send({ type_url: EDS, resource_names: ['a', 'later'], version_info: r3.version_info, response_nonce: r3.nonce });
+      const r4 = await c.next();
+      assert.deepEqual(names(r4), ['a', 'later'], 're-requested names are sent again');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('pushes CDS, EDS, LDS, RDS in order, re-sends EDS for changed clusters, and removes clusters last', async () => {
+    world.update({ clusters: [cluster('a'), cluster('b')], endpoints: [endpoints('a', 1), endpoints('b', 2)], listeners: [listener('l', 9000, 'r')], routes: [route('r', 'a')] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      const ack = (r: { version_info: string; nonce: string; type_url: string }, resource_names: string[] = []) =>
+        c.send({ type_url: r.type_url, resource_names, version_info: r.version_info, response_nonce: r.nonce });
+      c.send({ type_url: CDS, resource_names: [] });
+      ack(await c.next());
+      c.send({ type_url: EDS, resource_names: ['a', 'b'] });
+      ack(await c.next(), ['a', 'b']);
+      c.send({ type_url: LDS, resource_names: [] });
+      ack(await c.next());
+      c.send({ type_url: RDS, resource_names: ['r'] });
+      ack(await c.next(), ['r']);
+      await c.none();
+
+      // Cluster a changes (endpoints do not), the route moves to b, a is then removed.
+      world.update({ clusters: [cluster('a', { connect_timeout: '5s' }), cluster('b')] });
+      const cds = await c.next();
+      assert.equal(cds.type_url, CDS);
+      const eds = await c.next();
+      assert.equal(eds.type_url, EDS, 'a changed cluster warms only on a new EDS response');
+      assert.deepEqual(names(eds), ['a', 'b']);
+      ack(cds);
+      ack(eds, ['a', 'b']);
+      await c.none();
+
+      world.update({ clusters: [cluster('b')], endpoints: [endpoints('b', 2)], routes: [route('r', 'b')] });
+      const order: string[] = [];
+      const seen: { type_url: string; resources: { type_url: string; value: Buffer }[] }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await c.next();
+        order.push(r.type_url);
+        seen.push(r);
+      }
+      // The client already holds a and b, so the first CDS (b plus the retained a) is not resent.
+      assert.deepEqual(order, [EDS, RDS, CDS], 'cluster a is removed only after the route stops naming it');
+      assert.deepEqual(names(seen[1]!), ['r']);
+      assert.deepEqual(names(seen[2]!), ['b']);
+      await c.none();
+    } finally {
+      c.close();
+    }
+  });
+});
