@@ -6,7 +6,7 @@ import type { Logger } from '../../src/xds/connection';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { XdsServer } from '../../src/xds/server';
 import { createTelemetry } from '../../src/telemetry/metrics';
-import type { EnvoyJson, NamedResource, ResourceSet } from '../../src/translate/types';
+import type { EnvoyJson, NamedResource, ProxyClass, ResourceSet } from '../../src/translate/types';
 
 export const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
@@ -54,10 +54,12 @@ export class FakeWorld {
   set: ResourceSet = { clusters: [], endpoints: [], listeners: [], routes: [] };
   readonly server: XdsServer;
   readonly views: ViewCache;
-  private readonly telemetry = createTelemetry();
+  readonly telemetry = createTelemetry();
+  /** Set to give proxies different config (by namespace, say); by default all get `set`. */
+  perProxy: ((proxy: ProxyClass, set: ResourceSet) => ResourceSet) | undefined;
 
   constructor(log: Logger = quiet) {
-    this.views = new ViewCache(() => this.set, log);
+    this.views = new ViewCache((_s, proxy) => (this.perProxy ? this.perProxy(proxy, this.set) : this.set), log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
     this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => ({ generation: this.generation, podByIp: () => undefined }) as unknown as Snapshot });
   }

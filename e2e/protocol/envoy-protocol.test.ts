@@ -1,0 +1,124 @@
+// The xDS server against real Envoy, with the resources set directly (test/xds/fake-world.ts) so
+// that each protocol rule can be provoked: a NACK from Envoy itself, cluster warming, both
+// transports. The model and translation are exercised by the scenario suites instead.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createAdminServer } from '../../src/admin/server';
+import { buildBootstrap } from '../../src/bootstrap/bootstrap';
+import type { ResourceSet } from '../../src/translate/types';
+import type { ConnectionStatus } from '../../src/xds/connection';
+import { startEcho } from '../../examples/app/echo';
+import { FakeWorld, cluster, endpoints, listener, quiet, route } from '../../test/xds/fake-world';
+import { Envoy } from '../harness/envoy';
+import { freePort, get, getJson, waitFor } from '../harness/net';
+import { cleanup, onCleanup, tempDir } from '../harness/processes';
+
+after(cleanup);
+
+const nodeIdFor = (ns: string) => `router~127.0.0.1~gw.${ns}~${ns}.svc.cluster.local`;
+
+for (const transport of ['sotw', 'delta'] as const) {
+  describe(`xDS with real Envoy (${transport})`, () => {
+    const world = new FakeWorld(quiet);
+    const ports: Record<string, number> = {};
+    const envoys: Record<string, Envoy> = {};
+    let adminUrl = '';
+    let badRoute = false;
+
+    const base = (appPort: number): ResourceSet => ({
+      clusters: [cluster('app')],
+      endpoints: [endpoints('app', appPort)],
+      listeners: [],
+      routes: [route('r', 'app')],
+    });
+
+    before(async () => {
+      const appPort = await freePort();
+      const app = await startEcho({ address: '127.0.0.1', port: appPort, service: 'app', version: 'v1', pod: 'app-1' });
+      onCleanup(() => app.close());
+      world.set = base(appPort);
+      world.perProxy = (proxy, set) => {
+        const routes = proxy.namespace === 'bad' && badRoute
+          ? [{ name: 'r', json: { name: 'r', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { safe_regex: { regex: '(' } }, route: { cluster: 'app' } }] }] } }]
+          : set.routes;
+        return { ...set, listeners: [listener('in', ports[proxy.namespace]!, 'r')], routes };
+      };
+      const xds = await world.start();
+      onCleanup(() => world.stop());
+      const admin = createAdminServer({
+        ready: () => true,
+        syncz: () => world.server.status(),
+        configFor: (id) => world.server.configFor(id),
+        diagnostics: () => [],
+        translationErrors: () => [],
+        generation: () => world.generation,
+        exporter: world.telemetry.exporter,
+      }, (await import('pino')).pino({ level: 'silent' }));
+      const adminPort = await freePort();
+      await admin.listen({ host: '127.0.0.1', port: adminPort });
+      onCleanup(() => admin.close());
+      adminUrl = `http://127.0.0.1:${adminPort}`;
+
+      const dir = tempDir(`protocol-${transport}`);
+      for (const ns of ['good', 'bad']) {
+        ports[ns] = await freePort();
+        const envoyAdmin = await freePort();
+        const bootstrap = buildBootstrap({ nodeId: nodeIdFor(ns), xdsAddress: xds, delta: transport === 'delta', adminPort: envoyAdmin });
+        assert.ok(!('error' in bootstrap));
+        envoys[ns] = Envoy.start({ name: ns, bootstrap, dir, adminUrl: `http://127.0.0.1:${envoyAdmin}` });
+      }
+      world.update({});
+      for (const e of Object.values(envoys)) {
+        await e.waitLive();
+        await e.waitForResource('listener', 'in');
+      }
+    });
+
+    const through = (ns: string) => get(`http://127.0.0.1:${ports[ns]}/`, { host: 'app' });
+    const proxyStatus = async (ns: string) => {
+      const syncz = await getJson<{ proxies: ConnectionStatus[] }>(`${adminUrl}/debug/syncz`);
+      return syncz.proxies.find((p) => p.proxyId === nodeIdFor(ns))!;
+    };
+
+    it('routes through Envoy with config Envoy ACKed', async () => {
+      for (const ns of ['good', 'bad']) assert.equal((await through(ns)).status, 200);
+      const st = await proxyStatus('good');
+      for (const t of st.types) assert.equal(t.ackedVersion, t.sentVersion, `${t.type} ACKed`);
+    });
+
+    it('shows a NACK with Envoy\'s message, keeps other proxies and the last good config, and recovers', async () => {
+      badRoute = true;
+      world.update({});
+      await waitFor(async () => (await proxyStatus('bad')).types.find((t) => t.type === 'rds')?.lastNack !== undefined, 10000, 'the NACK in /debug/syncz');
+      const rds = (await proxyStatus('bad')).types.find((t) => t.type === 'rds')!;
+      assert.match(rds.lastNack!.message, /regex|missing \)/i, `Envoy's own message: ${rds.lastNack!.message}`);
+      assert.notEqual(rds.ackedVersion, rds.sentVersion, 'the rejected version is not ACKed');
+
+      const metrics = (await get(`${adminUrl}/metrics`)).text;
+      assert.match(metrics, /pilot_total_xds_rejects_total\{type="rds"\} [1-9]/);
+
+      assert.equal((await proxyStatus('good')).types.find((t) => t.type === 'rds')!.lastNack, undefined, 'the good proxy saw no bad config');
+      assert.equal((await through('good')).status, 200);
+      assert.equal((await through('bad')).status, 200, 'Envoy keeps serving its last good config');
+
+      badRoute = false;
+      world.update({});
+      await waitFor(async () => {
+        const t = (await proxyStatus('bad')).types.find((x) => x.type === 'rds')!;
+        return t.ackedVersion !== undefined && t.ackedVersion === t.sentVersion;
+      }, 10000, 'the fixed route to be ACKed');
+    });
+
+    it('warms a changed cluster even when its endpoints did not change', async () => {
+      world.update({ clusters: [cluster('app', { connect_timeout: '7s' })] });
+      const e = envoys['good']!;
+      await waitFor(async () => {
+        const dump = await e.configDump();
+        const section = dump.configs.find((c) => c['@type'].endsWith('ClustersConfigDump')) as { dynamic_active_clusters?: { cluster: { name: string; connect_timeout: string } }[]; dynamic_warming_clusters?: unknown[] };
+        const app = section.dynamic_active_clusters?.find((c) => c.cluster.name === 'app');
+        return app?.cluster.connect_timeout === '7s' && (section.dynamic_warming_clusters ?? []).length === 0;
+      }, 10000, 'the changed cluster to be active, not warming');
+      assert.equal((await through('good')).status, 200);
+    });
+  });
+}
