@@ -126,13 +126,15 @@ function structOf(obj: Obj): unknown {
   return { fields: Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, valueOf(v)])) };
 }
 
+// google.protobuf.Value comes from protobufjs' built-in definitions, whose field names are
+// camelCase whatever keepCase says; fromObject would silently drop snake_case keys here.
 function valueOf(v: unknown): unknown {
-  if (v === null || v === undefined) return { null_value: 'NULL_VALUE' };
-  if (typeof v === 'number') return { number_value: v };
-  if (typeof v === 'string') return { string_value: v };
-  if (typeof v === 'boolean') return { bool_value: v };
-  if (Array.isArray(v)) return { list_value: { values: v.map(valueOf) } };
-  return { struct_value: structOf(v as Obj) };
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(valueOf) } };
+  return { structValue: structOf(v as Obj) };
 }
 
 /** proto3 JSON durations: "1.5s", "-0.250s". */

@@ -1,0 +1,97 @@
+// The one builder of Cluster resources: EDS clusters for services (per port and per subset), the
+// STATIC inbound clusters of a sidecar's own app, and the fixed passthrough and blackhole clusters.
+import { refOf, type ObjectRef, type Snapshot } from '../model/types';
+import type { EnvoyJson, NamedResource } from './types';
+import { adsConfigSource, socketAddress } from './core';
+import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, inboundClusterName } from './names';
+import { provenance } from './provenance';
+import type { Protocol } from './protocol';
+import { outboundClusters, type OutboundCluster } from './service-ports';
+import { effectivePolicy } from './traffic-policy/effective';
+import { connectionPoolFields } from './traffic-policy/connection-pool';
+import { lbPolicy } from './traffic-policy/load-balancer';
+import { outlierDetection } from './traffic-policy/outlier-detection';
+
+const CONNECT_TIMEOUT = '10s';
+/** Under capture, the source address Istio's iptables rules let through uncaptured. */
+const INBOUND_PASSTHROUGH_BIND_ADDRESS = '127.0.0.6';
+
+function resource(json: EnvoyJson): NamedResource {
+  return { name: json.name as string, json };
+}
+
+function edsCluster(c: OutboundCluster): NamedResource {
+  const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
+  const lb = lbPolicy(policy);
+  const outlier = outlierDetection(policy);
+  const sources: ObjectRef[] = [refOf(c.service), ...(c.destinationRule ? [refOf(c.destinationRule)] : [])];
+  return resource({
+    name: c.name,
+    type: 'EDS',
+    eds_cluster_config: { eds_config: adsConfigSource(), service_name: c.name },
+    connect_timeout: CONNECT_TIMEOUT,
+    ...(lb ? { lb_policy: lb } : {}),
+    ...connectionPoolFields(policy, c.protocol),
+    ...(outlier ? { outlier_detection: outlier } : {}),
+    // Not-ready endpoints are sent as UNHEALTHY; with Envoy's default panic threshold (50%) a
+    // mostly-unready service would get traffic spread onto its unready pods. Istio disables it too.
+    common_lb_config: { healthy_panic_threshold: { value: 0 } },
+    metadata: provenance(sources),
+  });
+}
+
+/** The EDS cluster of every service port and DestinationRule subset, as seen from `namespace`. */
+export function serviceClusters(snapshot: Snapshot, namespace: string): NamedResource[] {
+  return outboundClusters(snapshot, namespace).map(edsCluster);
+}
+
+/** Sends a connection on to wherever it was originally addressed (Istio's ALLOW_ANY). */
+export function passthroughCluster(): NamedResource {
+  return resource({
+    name: PASSTHROUGH_CLUSTER,
+    type: 'ORIGINAL_DST',
+    connect_timeout: CONNECT_TIMEOUT,
+    lb_policy: 'CLUSTER_PROVIDED',
+    ...connectionPoolFields({}, 'TCP'),
+    metadata: provenance([]),
+  });
+}
+
+/** A cluster without endpoints: what it is routed to fails fast (503 for HTTP, closed for TCP). */
+export function blackHoleCluster(): NamedResource {
+  return resource({
+    name: BLACKHOLE_CLUSTER,
+    type: 'STATIC',
+    connect_timeout: CONNECT_TIMEOUT,
+    metadata: provenance([]),
+  });
+}
+
+/** Inbound traffic to ports no Service declares, passed on to the pod as addressed. */
+export function inboundPassthroughCluster(): NamedResource {
+  return resource({
+    name: INBOUND_PASSTHROUGH_CLUSTER,
+    type: 'ORIGINAL_DST',
+    connect_timeout: CONNECT_TIMEOUT,
+    lb_policy: 'CLUSTER_PROVIDED',
+    ...connectionPoolFields({}, 'TCP'),
+    upstream_bind_config: { source_address: { address: INBOUND_PASSTHROUGH_BIND_ADDRESS, port_value: 0 } },
+    metadata: provenance([]),
+  });
+}
+
+/** The app behind a sidecar on one target port, reached at the pod's local address. */
+export function inboundCluster(targetPort: number, protocol: Protocol, localAddress: string, sources: readonly ObjectRef[]): NamedResource {
+  const name = inboundClusterName(targetPort);
+  return resource({
+    name,
+    type: 'STATIC',
+    connect_timeout: CONNECT_TIMEOUT,
+    ...connectionPoolFields({}, protocol),
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(localAddress, targetPort) } }] }],
+    },
+    metadata: provenance(sources),
+  });
+}

@@ -1,0 +1,38 @@
+// ClusterLoadAssignments for the EDS clusters: a subset's endpoints are those whose Pod labels
+// carry all of the subset's labels. Not-ready endpoints are kept, as UNHEALTHY, so that Envoy
+// keeps their connection pools and stats across readiness flaps instead of forgetting the host.
+import type { ResolvedEndpoint, Snapshot } from '../model/types';
+import type { EnvoyJson, NamedResource } from './types';
+import { socketAddress } from './core';
+import { labelsMatch } from './labels';
+import { provenance } from './provenance';
+import { outboundClusters, type OutboundCluster } from './service-ports';
+import { compareStrings } from './order';
+
+function lbEndpoint(ep: ResolvedEndpoint): EnvoyJson {
+  return {
+    endpoint: { address: socketAddress(ep.address, ep.port) },
+    health_status: ep.ready ? 'HEALTHY' : 'UNHEALTHY',
+    metadata: provenance(ep.sources),
+  };
+}
+
+function byAddress(a: ResolvedEndpoint, b: ResolvedEndpoint): number {
+  return compareStrings(a.address, b.address) || a.port - b.port;
+}
+
+function loadAssignment(snapshot: Snapshot, c: OutboundCluster): NamedResource {
+  const endpoints = snapshot
+    .endpoints(c.service, c.port)
+    .filter((ep) => labelsMatch(c.subset?.labels, ep.labels))
+    .sort(byAddress);
+  return {
+    name: c.name,
+    json: { cluster_name: c.name, endpoints: endpoints.length > 0 ? [{ lb_endpoints: endpoints.map(lbEndpoint) }] : [] },
+  };
+}
+
+/** One ClusterLoadAssignment per EDS cluster that `serviceClusters` makes for `namespace`. */
+export function serviceEndpoints(snapshot: Snapshot, namespace: string): NamedResource[] {
+  return outboundClusters(snapshot, namespace).map((c) => loadAssignment(snapshot, c));
+}

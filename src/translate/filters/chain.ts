@@ -1,0 +1,25 @@
+// The order of HTTP filters, decided here and nowhere else. Envoy runs decoders top to bottom.
+import type { HttpFilter } from './http-filter';
+import { corsFilter } from './cors';
+import { faultFilter } from './fault';
+import { routerFilter } from './router';
+
+/** Which connection manager a chain is for: a sidecar's outbound or inbound side, or a gateway. */
+export type ChainKind = 'outbound' | 'inbound' | 'gateway';
+
+// CORS and fault act only where VirtualServices route (outbound, gateway); inbound routes are
+// Mast's own and carry neither.
+const ORDER: readonly { filter: HttpFilter; on: readonly ChainKind[] }[] = [
+  // Before fault (Istio puts it after): a preflight is the proxy's to answer, so it is answered
+  // here and never meets a fault that stands in for the upstream.
+  { filter: corsFilter, on: ['outbound', 'gateway'] },
+  // An injected fault stands in for a failing upstream, so the request meets it before any
+  // filter that would spend work on it.
+  { filter: faultFilter, on: ['outbound', 'gateway'] },
+  // Last, always: the router is terminal; it sends the request upstream.
+  { filter: routerFilter, on: ['outbound', 'inbound', 'gateway'] },
+];
+
+export function httpFilters(kind: ChainKind): HttpFilter[] {
+  return ORDER.filter((row) => row.on.includes(kind)).map((row) => row.filter);
+}

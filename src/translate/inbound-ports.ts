@@ -1,0 +1,47 @@
+// The ports a sidecar's own app serves: target ports of the Services that select its workload.
+import { refOf, type ObjectRef, type Pod, type ServicePort, type Snapshot } from '../model/types';
+import type { ProxyClass } from './types';
+import { labelsMatch } from './labels';
+import { portProtocol, type Protocol } from './protocol';
+import { byKey } from './order';
+
+export type InboundFacets = Pick<ProxyClass, 'namespace' | 'labels' | 'ips'>;
+
+export interface InboundPort {
+  targetPort: number;
+  protocol: Protocol;
+  /** The Services (and the Pod, when a named target port was looked up in it) behind the port. */
+  sources: ObjectRef[];
+}
+
+/** A numeric target port as is; a named one through the Pod's container ports, as kube-proxy does. */
+function resolveTargetPort(port: ServicePort, pod: Pod | undefined): { number: number; pod?: Pod } | undefined {
+  if (typeof port.targetPort === 'number') return { number: port.targetPort };
+  const container = pod?.containerPorts.find((c) => c.name === port.targetPort);
+  return container && pod ? { number: container.containerPort, pod } : undefined;
+}
+
+/**
+ * One entry per distinct target port, in port order. Services select the workload when their
+ * selector is non-empty, in the proxy's namespace, and all of it is among the proxy's labels.
+ * When Services disagree on a port's protocol, the first by name wins.
+ */
+export function inboundPorts(snapshot: Snapshot, proxy: InboundFacets): InboundPort[] {
+  const pod = proxy.ips[0] !== undefined ? snapshot.podByIp(proxy.ips[0]) : undefined;
+  const byPort = new Map<number, InboundPort>();
+  const selecting = snapshot
+    .services()
+    .filter((s) => s.meta.namespace === proxy.namespace && s.selector && Object.keys(s.selector).length > 0 && labelsMatch(s.selector, proxy.labels))
+    .sort(byKey((s) => s.meta.name));
+  for (const service of selecting) {
+    for (const port of service.ports) {
+      const protocol = portProtocol(port);
+      const target = resolveTargetPort(port, pod);
+      if (!protocol || !target) continue;
+      const entry = byPort.get(target.number) ?? { targetPort: target.number, protocol, sources: [] };
+      entry.sources.push(refOf(service), ...(target.pod ? [refOf(target.pod)] : []));
+      byPort.set(target.number, entry);
+    }
+  }
+  return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
+}

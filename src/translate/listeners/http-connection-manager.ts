@@ -1,0 +1,30 @@
+// The one builder of the HTTP connection manager network filter.
+import type { EnvoyJson } from '../types';
+import { adsConfigSource, typed } from '../core';
+import { httpFilterJson } from '../filters/http-filter';
+import { httpFilters, type ChainKind } from '../filters/chain';
+
+export interface HcmOptions {
+  statPrefix: string;
+  /** The route table: by name over RDS, or inline. */
+  routes: { rds: string } | { inline: EnvoyJson };
+  chain: ChainKind;
+}
+
+export function httpConnectionManager(opts: HcmOptions): EnvoyJson {
+  const routes = 'rds' in opts.routes
+    ? { rds: { config_source: adsConfigSource(), route_config_name: opts.routes.rds } }
+    : { route_config: opts.routes.inline };
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+      stat_prefix: opts.statPrefix,
+      ...routes,
+      http_filters: httpFilters(opts.chain).map(httpFilterJson),
+      // A gateway is the edge: the peer is the real client, and x-forwarded-for should say so.
+      // Sidecars keep what the caller sent, as Istio's do.
+      ...(opts.chain === 'gateway' ? { use_remote_address: true } : {}),
+      upgrade_configs: [{ upgrade_type: 'websocket' }],
+    }),
+  };
+}

@@ -1,0 +1,74 @@
+// Sidecar outbound listeners, shaped as Istio's so that iptables capture can be added later:
+// `virtualOutbound` (15001) receives captured connections and hands each to the listener of its
+// original destination port; per-port listeners carry HTTP (via RDS) or TCP.
+import { refOf, type Snapshot } from '../../model/types';
+import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
+import { socketAddress } from '../core';
+import { listenerName, outboundClusterName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
+import { provenance } from '../provenance';
+import { isHttp } from '../protocol';
+import { servicePorts, type ServicePortRef } from '../service-ports';
+import { httpConnectionManager } from './http-connection-manager';
+import { tcpProxy } from './tcp-proxy';
+
+export type OutboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'outboundAddress'>;
+
+/** Connections to ports no service has go on to where the app sent them (Istio's ALLOW_ANY). */
+function virtualOutbound(): NamedResource {
+  return {
+    name: VIRTUAL_OUTBOUND_LISTENER,
+    json: {
+      name: VIRTUAL_OUTBOUND_LISTENER,
+      address: socketAddress('0.0.0.0', VIRTUAL_OUTBOUND_PORT),
+      use_original_dst: true,
+      traffic_direction: 'OUTBOUND',
+      filter_chains: [{ name: PASSTHROUGH_CLUSTER, filters: [tcpProxy(PASSTHROUGH_CLUSTER)] }],
+      metadata: provenance([]),
+    },
+  };
+}
+
+/**
+ * A per-port listener. Under capture it binds nothing (`bind_to_port: false`) and only receives
+ * connections virtualOutbound hands over; without capture it binds the sidecar's outbound address.
+ */
+function portListener(proxy: OutboundListenerFacets, port: number, filter: (name: string) => EnvoyJson, refs: readonly ServicePortRef[]): NamedResource {
+  const capture = proxy.interceptionMode === 'REDIRECT';
+  const address = capture ? '0.0.0.0' : proxy.outboundAddress;
+  const name = listenerName(address, port);
+  return {
+    name,
+    json: {
+      name,
+      address: socketAddress(address, port),
+      ...(capture ? { bind_to_port: false } : {}),
+      traffic_direction: 'OUTBOUND',
+      filter_chains: [{ filters: [filter(name)] }],
+      metadata: provenance(refs.map((r) => refOf(r.service))),
+    },
+  };
+}
+
+/**
+ * virtualOutbound (under capture only: without it nothing is redirected to 15001, and the
+ * original destination of a connection would be the sidecar itself), then one listener per HTTP
+ * port number and one per TCP port number. A port some service speaks HTTP on is an HTTP port.
+ * When several services share a TCP port, the first by host name gets it: telling them apart
+ * needs their cluster IPs (Istio's per-VIP filter chains), which only capture reveals.
+ */
+export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFacets): NamedResource[] {
+  const byPort = new Map<number, ServicePortRef[]>();
+  for (const ref of servicePorts(snapshot)) byPort.set(ref.port.port, [...(byPort.get(ref.port.port) ?? []), ref]);
+
+  const listeners = [...byPort].map(([port, onPort]) => {
+    const http = onPort.filter((r) => isHttp(r.protocol));
+    if (http.length > 0) {
+      const hcm = (name: string): EnvoyJson =>
+        httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: outboundRouteName(port) }, chain: 'outbound' });
+      return portListener(proxy, port, hcm, http);
+    }
+    const [first] = onPort as [ServicePortRef];
+    return portListener(proxy, port, () => tcpProxy(outboundClusterName(port, first.service.hostname)), [first]);
+  });
+  return proxy.interceptionMode === 'REDIRECT' ? [virtualOutbound(), ...listeners] : listeners;
+}

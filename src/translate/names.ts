@@ -1,0 +1,45 @@
+// The one naming scheme for what Mast hands Envoy. Names follow Istio's so that people who read
+// `istioctl proxy-config` output recognise them, and so stats keep the same names.
+
+export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
+export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
+/**
+ * Where inbound traffic for ports no Service declares goes. It is not PassthroughCluster because
+ * under iptables capture it must leave from 127.0.0.6, the source address capture lets through;
+ * otherwise the connection would be captured again and loop.
+ */
+export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
+
+export const VIRTUAL_OUTBOUND_LISTENER = 'virtualOutbound';
+export const VIRTUAL_INBOUND_LISTENER = 'virtualInbound';
+export const VIRTUAL_OUTBOUND_PORT = 15001;
+export const VIRTUAL_INBOUND_PORT = 15006;
+
+/** `outbound|9080||reviews.default.svc.cluster.local`, or with a subset `outbound|9080|v1|...`. */
+export function outboundClusterName(port: number, host: string, subset = ''): string {
+  return `outbound|${port}|${subset}|${host}`;
+}
+
+/** `inbound|9080||`: the app behind this sidecar on one target port. */
+export function inboundClusterName(targetPort: number): string {
+  return `inbound|${targetPort}||`;
+}
+
+/** `0.0.0.0_9080`: listeners are named after what they bind (or would bind, under capture). */
+export function listenerName(address: string, port: number): string {
+  return `${address}_${port}`;
+}
+
+/** Sidecar outbound HTTP route configs are shared by every service on the port: `9080`. */
+export function outboundRouteName(port: number): string {
+  return String(port);
+}
+
+export function gatewayRouteName(port: number): string {
+  return `http.${port}`;
+}
+
+/** `reviews.default.svc.cluster.local:9080`; gateways use the same shape with the server port. */
+export function virtualHostName(host: string, port: number): string {
+  return `${host}:${port}`;
+}

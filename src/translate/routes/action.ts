@@ -1,0 +1,106 @@
+// What a VirtualService rule does with a matched request: route it (to one destination or split
+// by weight), redirect it, or answer it directly.
+import type { VirtualService } from '../../model/types';
+import type { EnvoyJson } from '../types';
+import { protoDuration } from '../durations';
+import type { RouteContext } from './context';
+import { destinationCluster } from './destination';
+import { headerMutations } from './header-operations';
+import type { HttpRouteDestination, HttpRule } from './istio-types';
+import { mirrorPolicies } from './mirror';
+import { retryPolicy } from './retry';
+
+/**
+ * Istio disables Envoy's default 15s route timeout: without a VirtualService `timeout` a request
+ * may take as long as the app does.
+ */
+export const NO_TIMEOUT = '0s';
+
+/**
+ * The destinations Envoy may pick, weights as written. A lone destination needs no weight;
+ * zero-weight ones are dropped, as Istio does, since Envoy would never pick them.
+ */
+function liveDestinations(routes: HttpRouteDestination[]): HttpRouteDestination[] {
+  if (routes.length <= 1) return routes;
+  const weighted = routes.filter((r) => (r.weight ?? 0) > 0);
+  return weighted.length > 0 ? weighted : routes.slice(0, 1);
+}
+
+/** One destination is `cluster`; several are `weighted_clusters`, each carrying its own headers. */
+function clusterSpecifier(live: HttpRouteDestination[], vs: VirtualService, ctx: RouteContext): EnvoyJson {
+  const [first] = live;
+  if (live.length === 1 && first) return { cluster: destinationCluster(first.destination, vs, ctx) };
+  return {
+    weighted_clusters: {
+      clusters: live.map((r) => ({
+        name: destinationCluster(r.destination, vs, ctx),
+        weight: r.weight,
+        ...headerMutations(r.headers),
+      })),
+    },
+  };
+}
+
+/** The header mutations of the Route itself: the rule's, then its destination's when it has just one. */
+export function routeHeaderMutations(rule: HttpRule): EnvoyJson {
+  const live = liveDestinations(rule.route ?? []);
+  return headerMutations(rule.headers, live.length === 1 ? live[0]?.headers : undefined);
+}
+
+function rewrite(rule: HttpRule): EnvoyJson {
+  const rw = rule.rewrite;
+  if (!rw) return {};
+  return {
+    ...(rw.uri !== undefined ? { prefix_rewrite: rw.uri } : {}),
+    ...(rw.uriRegexRewrite?.match !== undefined
+      ? { regex_rewrite: { pattern: { regex: rw.uriRegexRewrite.match }, substitution: rw.uriRegexRewrite.rewrite ?? '' } }
+      : {}),
+    ...(rw.authority !== undefined ? { host_rewrite_literal: rw.authority } : {}),
+  };
+}
+
+function routeAction(rule: HttpRule, vs: VirtualService, ctx: RouteContext): EnvoyJson {
+  const retry = retryPolicy(rule.retries);
+  const mirrors = mirrorPolicies(rule, vs, ctx);
+  return {
+    ...clusterSpecifier(liveDestinations(rule.route ?? []), vs, ctx),
+    timeout: (rule.timeout && protoDuration(rule.timeout)) || NO_TIMEOUT,
+    ...(retry ? { retry_policy: retry } : {}),
+    ...rewrite(rule),
+    ...(mirrors.length > 0 ? { request_mirror_policies: mirrors } : {}),
+  };
+}
+
+const REDIRECT_CODES: Record<number, string> = {
+  301: 'MOVED_PERMANENTLY',
+  302: 'FOUND',
+  303: 'SEE_OTHER',
+  307: 'TEMPORARY_REDIRECT',
+  308: 'PERMANENT_REDIRECT',
+};
+
+function redirect(r: NonNullable<HttpRule['redirect']>): EnvoyJson {
+  return {
+    ...(r.scheme !== undefined ? { scheme_redirect: r.scheme } : {}),
+    ...(r.authority !== undefined ? { host_redirect: r.authority } : {}),
+    ...(r.port !== undefined ? { port_redirect: r.port } : {}),
+    ...(r.uri !== undefined ? { path_redirect: r.uri } : {}),
+    response_code: REDIRECT_CODES[r.redirectCode ?? 301] ?? 'MOVED_PERMANENTLY',
+  };
+}
+
+function directResponse(d: NonNullable<HttpRule['directResponse']>): EnvoyJson {
+  const body = d.body?.string !== undefined ? { inline_string: d.body.string } : d.body?.bytes !== undefined ? { inline_bytes: d.body.bytes } : undefined;
+  return { status: d.status, ...(body ? { body } : {}) };
+}
+
+/**
+ * The action field of the Route for `rule`: `route`, `redirect` or `direct_response`, in Istio's
+ * order of precedence; undefined for a rule with none (a delegate, which Mast does not support).
+ */
+export function actionFields(rule: HttpRule, vs: VirtualService, ctx: RouteContext): EnvoyJson | undefined {
+  if (rule.redirect) return { redirect: redirect(rule.redirect) };
+  if (rule.directResponse) return { direct_response: directResponse(rule.directResponse) };
+  if (rule.route && rule.route.length > 0) return { route: routeAction(rule, vs, ctx) };
+  return undefined;
+}

@@ -1,0 +1,70 @@
+// One VirtualService HTTP rule -> Envoy Routes, shared by sidecars and gateways. Each entry of
+// `match` becomes its own Route (Istio's OR), in order, so Envoy's first-match-wins keeps the
+// rule order the user wrote.
+import { refOf, type Service, type VirtualService } from '../../model/types';
+import type { EnvoyJson } from '../types';
+import { labelsMatch } from '../labels';
+import { provenance } from '../provenance';
+import { actionFields, NO_TIMEOUT, routeHeaderMutations } from './action';
+import type { RouteContext } from './context';
+import type { HttpMatch, HttpRule } from './istio-types';
+import { routeMatch } from './match';
+import { retryPolicy } from './retry';
+import { gatewayKey } from './virtual-services';
+
+/** Whether a match entry applies to routes built for `ctx` (its port, gateway and source proxy). */
+function matchApplies(match: HttpMatch, vs: VirtualService, ctx: RouteContext): boolean {
+  if (match.port !== undefined && match.port !== ctx.port) return false;
+  const gateways = match.gateways ?? [];
+  if (gateways.length > 0 && !gateways.some((g) => ctx.gateways.has(gatewayKey(g, vs.meta.namespace)))) return false;
+  if (match.sourceNamespace !== undefined && match.sourceNamespace !== ctx.sourceNamespace) return false;
+  return labelsMatch(match.sourceLabels, ctx.sourceLabels);
+}
+
+/** Istio names a route after its rule, and after the rule and the match when the match has a name. */
+function routeName(rule: HttpRule, match: HttpMatch | undefined): string | undefined {
+  if (match?.name) return rule.name ? `${rule.name}.${match.name}` : match.name;
+  return rule.name;
+}
+
+function perFilterConfig(rule: HttpRule, ctx: RouteContext): EnvoyJson {
+  const entries = ctx.filters.flatMap((f) => {
+    const config = f.perRoute?.(rule);
+    return config ? [[f.name, config] as const] : [];
+  });
+  return entries.length > 0 ? { typed_per_filter_config: Object.fromEntries(entries) } : {};
+}
+
+/** The Routes for one rule; none when no match entry applies here or the rule has no action. */
+function ruleRoutes(vs: VirtualService, rule: HttpRule, ctx: RouteContext): EnvoyJson[] {
+  const action = actionFields(rule, vs, ctx);
+  if (!action) return [];
+  const declared = rule.match ?? [];
+  const matches: (HttpMatch | undefined)[] = declared.length === 0 ? [undefined] : declared.filter((m) => matchApplies(m, vs, ctx));
+  return matches.map((match) => {
+    const name = routeName(rule, match);
+    return {
+      ...(name ? { name } : {}),
+      match: routeMatch(match),
+      ...action,
+      metadata: provenance([refOf(vs)]),
+      ...routeHeaderMutations(rule),
+      ...perFilterConfig(rule, ctx),
+    };
+  });
+}
+
+/** The Routes of a VirtualService for `ctx`, rule by rule in order. */
+export function virtualServiceRoutes(vs: VirtualService, ctx: RouteContext): EnvoyJson[] {
+  return (vs.spec.http ?? []).flatMap((rule) => ruleRoutes(vs, rule, ctx));
+}
+
+/** A service's route when no VirtualService names it: everything to its cluster, Istio's defaults. */
+export function defaultRoute(service: Service, cluster: string): EnvoyJson {
+  return {
+    name: 'default',
+    match: { prefix: '/' },
+    route: { cluster, timeout: NO_TIMEOUT, retry_policy: retryPolicy(undefined) },
+    metadata: provenance([refOf(service)]),
+  };
+}

@@ -1,0 +1,45 @@
+// The one builder of RouteConfiguration resources.
+import type { ObjectRef } from '../../model/types';
+import type { EnvoyJson, NamedResource } from '../types';
+import { provenance } from '../provenance';
+
+export interface VirtualHostSpec {
+  name: string;
+  domains: string[];
+  routes: EnvoyJson[];
+  sources: readonly ObjectRef[];
+}
+
+/**
+ * Envoy rejects a whole RouteConfiguration when two virtual hosts share a domain, so a domain
+ * claimed twice (overlapping VirtualService hosts, say) stays with the first virtual host and a
+ * virtual host left with no domain is dropped: one bad object must not take down a port.
+ */
+function withUniqueDomains(hosts: readonly VirtualHostSpec[]): VirtualHostSpec[] {
+  const seen = new Set<string>();
+  return hosts.flatMap((h) => {
+    const domains = h.domains.filter((d) => !seen.has(d));
+    domains.forEach((d) => seen.add(d));
+    return domains.length > 0 ? [{ ...h, domains }] : [];
+  });
+}
+
+function virtualHostJson(h: VirtualHostSpec): EnvoyJson {
+  return { name: h.name, domains: h.domains, routes: h.routes, metadata: provenance(h.sources) };
+}
+
+export function routeConfiguration(name: string, hosts: readonly VirtualHostSpec[], extra: EnvoyJson = {}): NamedResource {
+  const unique = withUniqueDomains(hosts);
+  return {
+    name,
+    json: {
+      name,
+      virtual_hosts: unique.map(virtualHostJson),
+      // Routes may name clusters that arrive later (or never); Envoy must not reject the whole
+      // table for that, it answers 503 for the one route instead.
+      validate_clusters: false,
+      ...extra,
+      metadata: provenance(unique.flatMap((h) => h.sources)),
+    },
+  };
+}

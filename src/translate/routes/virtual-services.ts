@@ -1,0 +1,43 @@
+// Which VirtualServices apply where: the gateways they bind to, the namespaces they are exported
+// to, and the hosts they name.
+import type { Snapshot, VirtualService } from '../../model/types';
+import { resolveHost } from '../../model/hosts';
+import { byKey } from '../order';
+
+/** The reserved gateway name for every sidecar in the mesh. */
+export const MESH_GATEWAY = 'mesh';
+
+/** A `gateways` entry as `namespace/name` (a bare name is in the VirtualService's namespace), or `mesh`. */
+export function gatewayKey(ref: string, namespace: string): string {
+  if (ref === MESH_GATEWAY || ref.includes('/')) return ref;
+  return `${namespace}/${ref}`;
+}
+
+/** The gateways a VirtualService binds to; none listed means the mesh's sidecars. */
+function boundGateways(vs: VirtualService): string[] {
+  const refs = vs.spec.gateways ?? [];
+  return refs.length === 0 ? [MESH_GATEWAY] : refs.map((g) => gatewayKey(g, vs.meta.namespace));
+}
+
+/** `exportTo`: unset or `*` is everyone, `.` the VirtualService's own namespace, else the names listed. */
+function exportedTo(vs: VirtualService, namespace: string): boolean {
+  const to = vs.spec.exportTo ?? [];
+  if (to.length === 0 || to.includes('*')) return true;
+  return to.some((ns) => (ns === '.' ? vs.meta.namespace : ns) === namespace);
+}
+
+/**
+ * The VirtualServices bound to `gateway` that a proxy in `namespace` may see. Istio orders them by
+ * creation time; the model has none, so Mast orders by namespace and name, which is stable.
+ */
+export function virtualServicesFor(snapshot: Snapshot, gateway: string, namespace: string): VirtualService[] {
+  return snapshot
+    .virtualServices()
+    .filter((vs) => exportedTo(vs, namespace) && boundGateways(vs).includes(gateway))
+    .sort(byKey((vs) => `${vs.meta.namespace}/${vs.meta.name}`));
+}
+
+/** The VirtualService's hosts with short names resolved in its namespace. */
+export function virtualServiceHosts(vs: VirtualService, domain: string): string[] {
+  return (vs.spec.hosts ?? []).map((h) => resolveHost(h, vs.meta.namespace, domain));
+}

@@ -1,0 +1,50 @@
+// What the outbound side of every proxy is made of: each proxied port of each Service, and the
+// EDS clusters (one per port, one more per DestinationRule subset) that carry its traffic.
+import type { DestinationRule, Service, ServicePort, Snapshot } from '../model/types';
+import { outboundClusterName } from './names';
+import { portProtocol, type Protocol } from './protocol';
+import { compareStrings } from './order';
+
+export interface ServicePortRef {
+  service: Service;
+  port: ServicePort;
+  protocol: Protocol;
+}
+
+export type Subset = NonNullable<DestinationRule['spec']['subsets']>[number];
+
+export interface OutboundCluster extends ServicePortRef {
+  name: string;
+  destinationRule?: DestinationRule;
+  subset?: Subset;
+}
+
+/** Every Service port Mast proxies (UDP and SCTP ports are skipped), by host then port. */
+export function servicePorts(snapshot: Snapshot): ServicePortRef[] {
+  const refs: ServicePortRef[] = [];
+  for (const service of snapshot.services()) {
+    for (const port of service.ports) {
+      const protocol = portProtocol(port);
+      if (protocol) refs.push({ service, port, protocol });
+    }
+  }
+  return refs.sort((a, b) => compareStrings(a.service.hostname, b.service.hostname) || a.port.port - b.port.port);
+}
+
+/**
+ * The EDS clusters a proxy in `namespace` sees. The namespace matters because it decides which
+ * DestinationRule applies (Istio looks in the proxy's namespace, then the service's, then the root).
+ */
+export function outboundClusters(snapshot: Snapshot, namespace: string): OutboundCluster[] {
+  return servicePorts(snapshot).flatMap((ref) => {
+    const destinationRule = snapshot.destinationRuleFor(ref.service.hostname, namespace);
+    const host = ref.service.hostname;
+    const base: OutboundCluster = { ...ref, name: outboundClusterName(ref.port.port, host), destinationRule };
+    const subsets = (destinationRule?.spec.subsets ?? []).map((subset) => ({
+      ...base,
+      name: outboundClusterName(ref.port.port, host, subset.name),
+      subset,
+    }));
+    return [base, ...subsets];
+  });
+}
