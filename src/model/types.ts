@@ -16,7 +16,10 @@ export interface ObjectRef {
 /** Where an object was read from, for error messages: a file (and document index) or an API path. */
 export interface Origin {
   file?: string;
+  /** 1-based position of the YAML document in its file. */
   doc?: number;
+  /** 1-based line, when a finding points inside a document (malformed YAML). */
+  line?: number;
   apiPath?: string;
 }
 

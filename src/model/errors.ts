@@ -1,0 +1,71 @@
+// The one catalogue of coded diagnostics. Logs, status, /debug and `mast analyze` all speak these
+// codes, so a user can search for one and find every place it comes from.
+import { refKey, type Diagnostic, type ObjectRef, type Origin, type Severity } from './types';
+
+interface CodeInfo {
+  severity: Severity;
+  title: string;
+}
+
+/** MAST1xxx: reading and schema; MAST2xxx: one object's meaning; MAST3xxx: references between objects. */
+export const DIAGNOSTIC_CODES = {
+  MAST1001: { severity: 'error', title: 'malformed YAML' },
+  MAST1002: { severity: 'error', title: 'document is not a Kubernetes object' },
+  MAST1003: { severity: 'warning', title: 'kind is not known to Mast and is ignored' },
+  MAST1004: { severity: 'warning', title: 'apiVersion is not supported for this kind and the object is ignored' },
+  MAST1005: { severity: 'error', title: 'metadata.name is missing' },
+  MAST1006: { severity: 'error', title: 'field does not match the schema' },
+  MAST1007: { severity: 'warning', title: 'unknown field is ignored' },
+  MAST1008: { severity: 'warning', title: 'field is not supported by Mast yet and is ignored' },
+  MAST1009: { severity: 'error', title: 'file cannot be read' },
+  MAST1010: { severity: 'warning', title: 'object is defined more than once; the first definition wins' },
+
+  MAST2001: { severity: 'error', title: 'VirtualService route weights do not add up to 100' },
+  MAST2002: { severity: 'error', title: 'VirtualService has no hosts' },
+  MAST2003: { severity: 'error', title: 'VirtualService http rule has no route, redirect or directResponse' },
+  MAST2004: { severity: 'error', title: 'regular expression is not valid RE2' },
+  MAST2005: { severity: 'error', title: 'destination host is empty' },
+  MAST2006: { severity: 'error', title: 'duration is not valid' },
+  MAST2007: { severity: 'error', title: 'DestinationRule has no host' },
+  MAST2008: { severity: 'error', title: 'DestinationRule subset has no name' },
+  MAST2009: { severity: 'error', title: 'DestinationRule subset name is not unique' },
+  MAST2010: { severity: 'error', title: 'DestinationRule subset has no labels' },
+  MAST2011: { severity: 'error', title: 'port number is not in 1..65535' },
+  MAST2012: { severity: 'error', title: 'Gateway server has no hosts' },
+  MAST2013: { severity: 'error', title: 'Service port is not unique' },
+  MAST2014: { severity: 'error', title: 'EndpointSlice has no kubernetes.io/service-name label' },
+
+  MAST3001: { severity: 'error', title: 'route names a subset no DestinationRule for its host defines' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+/** Where a finding points: the object, where it was read from, and the field inside it. */
+export interface Location {
+  object?: ObjectRef;
+  origin?: Origin;
+  field?: string;
+}
+
+export function diagnostic(code: DiagnosticCode, message: string, at: Location = {}): Diagnostic {
+  const d: Diagnostic = { code, severity: DIAGNOSTIC_CODES[code].severity, message };
+  if (at.object) d.object = at.object;
+  if (at.origin) d.origin = at.origin;
+  if (at.field) d.field = at.field;
+  return d;
+}
+
+/** `file.yaml:LINE#DOC`, or the API path for objects read from Kubernetes. */
+export function formatOrigin(origin: Origin): string {
+  if (origin.apiPath) return origin.apiPath;
+  let s = origin.file ?? '';
+  if (origin.line !== undefined) s += `:${origin.line}`;
+  if (origin.doc !== undefined) s += `#${origin.doc}`;
+  return s;
+}
+
+/** One line: `origin Kind/ns/name field: CODE message`, leaving out whatever is unknown. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = [d.origin && formatOrigin(d.origin), d.object && refKey(d.object), d.field].filter(Boolean).join(' ');
+  return `${where ? `${where}: ` : ''}${d.code} ${d.message}`;
+}

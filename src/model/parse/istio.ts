@@ -1,0 +1,67 @@
+// VirtualService, DestinationRule and Gateway: Istio's schema first, then the fields Mast ignores,
+// then (only for a well-typed object) what the fields mean.
+import type { DestinationRule, DestinationRuleSpec, Gateway, GatewaySpec, VirtualService, VirtualServiceSpec } from '../types';
+import { validateDestinationRule } from '../validate/destination-rule';
+import { validateGateway } from '../validate/gateway';
+import { validateVirtualService } from '../validate/virtual-service';
+import { ignoredFields } from './field-support';
+import { checkIstioSchema, type IstioKind } from './istio-schema';
+import type { ConvertContext } from './object';
+import { childPath, isRecord, type FieldReader, type Json } from './read';
+
+export function toVirtualService(raw: Json, ctx: ConvertContext): VirtualService {
+  const spec = checked('VirtualService', raw, ctx, validateVirtualService);
+  return { kind: 'VirtualService', ...ctx.base, spec };
+}
+
+export function toDestinationRule(raw: Json, ctx: ConvertContext): DestinationRule {
+  const spec = checked('DestinationRule', raw, ctx, validateDestinationRule);
+  return { kind: 'DestinationRule', ...ctx.base, spec };
+}
+
+export function toGateway(raw: Json, ctx: ConvertContext): Gateway {
+  const spec = checked('Gateway', raw, ctx, validateGateway);
+  return { kind: 'Gateway', ...ctx.base, spec };
+}
+
+function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec>(
+  kind: IstioKind,
+  raw: Json,
+  { read, base }: ConvertContext,
+  validate: (spec: Spec, read: FieldReader) => void,
+): Spec {
+  const ignored = ignoredFields(kind, raw);
+  const answer = checkIstioSchema({ kind, apiVersion: base.apiVersion, raw, probes: ignored.map((f) => f.segments) });
+  for (const error of answer.errors) {
+    const { field, value } = locate(error.pointer, raw);
+    read.report('MAST1006', field || undefined, schemaMessage(error, value));
+  }
+  ignored.forEach(({ field }, i) => {
+    if (answer.known[i]) read.report('MAST1008', field, 'is not supported by Mast yet and is ignored');
+    else read.report('MAST1007', field, `is not a field of ${kind} (${base.apiVersion}) and is ignored`);
+  });
+  // The schema has vouched for the types by now, so the typed view of spec is safe to read.
+  const spec = (isRecord(raw.spec) ? raw.spec : {}) as Spec;
+  if (!read.hasErrors()) validate(spec, read);
+  return spec;
+}
+
+/** Istio's schemas say "exactly one of" with oneOf and not/anyOf, whose own messages mean little to a user. */
+function schemaMessage(error: { keyword: string; message: string }, value: unknown): string {
+  const set = isRecord(value) ? Object.keys(value) : [];
+  if ((error.keyword === 'oneOf' || error.keyword === 'not') && set.length > 1) return `sets ${set.join(', ')}, but only one of them may be set`;
+  return error.message;
+}
+
+/** `/spec/http/0/route` -> `spec.http[0].route` and the value there, reading `raw` to tell list indexes from map keys. */
+function locate(pointer: string, raw: unknown): { field: string; value: unknown } {
+  let field = '';
+  let value = raw;
+  for (const token of pointer.split('/').slice(1)) {
+    const key = token.replace(/~1/g, '/').replace(/~0/g, '~');
+    const index = Array.isArray(value) ? Number(key) : undefined;
+    field = childPath(field, index ?? key);
+    value = isRecord(value) || Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return { field, value };
+}

@@ -1,0 +1,106 @@
+// One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
+import { diagnostic, formatOrigin } from '../errors';
+import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
+import { toDestinationRule, toGateway, toVirtualService } from './istio';
+import { toEndpointSlice } from './endpoint-slice';
+import { toPod } from './pod';
+import { FieldReader, isRecord, type Json } from './read';
+import { toService } from './service';
+
+export interface ParseOptions {
+  /** The cluster DNS suffix services' hostnames end in. */
+  domain: string;
+}
+
+export interface ConvertContext extends ParseOptions {
+  read: FieldReader;
+  base: { apiVersion: string; meta: Meta; origin: Origin };
+}
+
+interface KindParser {
+  apiVersions: readonly string[];
+  convert(raw: Json, ctx: ConvertContext): MeshObject;
+}
+
+// Istio serves the same schema under all three versions.
+const ISTIO_NETWORKING = ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'];
+
+const KINDS: Record<Kind, KindParser> = {
+  Service: { apiVersions: ['v1'], convert: toService },
+  Pod: { apiVersions: ['v1'], convert: toPod },
+  EndpointSlice: { apiVersions: ['discovery.k8s.io/v1'], convert: toEndpointSlice },
+  VirtualService: { apiVersions: ISTIO_NETWORKING, convert: toVirtualService },
+  DestinationRule: { apiVersions: ISTIO_NETWORKING, convert: toDestinationRule },
+  Gateway: { apiVersions: ISTIO_NETWORKING, convert: toGateway },
+};
+
+export interface ParsedObject {
+  /** Identity within a source: `Kind/namespace/name`, also for kinds Mast does not know. */
+  id: string;
+  origin: Origin;
+  ref?: ObjectRef;
+  /** Present only when this version is valid (warnings allowed, no errors). */
+  object?: MeshObject;
+  diagnostics: Diagnostic[];
+}
+
+export function parseObject(raw: unknown, origin: Origin, opts: ParseOptions): ParsedObject {
+  if (!isRecord(raw) || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') {
+    return unidentified(`#${formatOrigin(origin)}`, origin, diagnostic('MAST1002', 'expected a mapping with apiVersion and kind', { origin }));
+  }
+  const { kind, apiVersion } = raw;
+  const metadata = isRecord(raw.metadata) ? raw.metadata : {};
+  const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : 'default';
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  const id = `${kind}/${namespace}/${name}`;
+
+  if (!isKnownKind(kind)) {
+    return unidentified(id, origin, diagnostic('MAST1003', `kind ${kind} (${apiVersion}) is not known to Mast; ${id} is ignored`, { origin }));
+  }
+  const parser = KINDS[kind];
+  if (!parser.apiVersions.includes(apiVersion)) {
+    const expected = parser.apiVersions.join(', ');
+    return unidentified(id, origin, diagnostic('MAST1004', `${kind} ${apiVersion} is not supported (use ${expected}); ${id} is ignored`, { origin }));
+  }
+  if (!name) return unidentified(id, origin, diagnostic('MAST1005', `${kind} has no metadata.name`, { origin, field: 'metadata.name' }));
+
+  const ref: ObjectRef = { kind, namespace, name };
+  const read = new FieldReader(origin, ref);
+  const meta = readMeta(raw, name, namespace, read);
+  const object = deepFreeze(parser.convert(raw, { read, domain: opts.domain, base: { apiVersion, meta, origin } }));
+  const parsed: ParsedObject = { id, origin, ref, diagnostics: read.diagnostics };
+  if (!read.hasErrors()) parsed.object = object;
+  return parsed;
+}
+
+function unidentified(id: string, origin: Origin, d: Diagnostic): ParsedObject {
+  return { id, origin, diagnostics: [d] };
+}
+
+function isKnownKind(kind: string): kind is Kind {
+  return Object.prototype.hasOwnProperty.call(KINDS, kind);
+}
+
+function readMeta(raw: Json, name: string, namespace: string, read: FieldReader): Meta {
+  const metadata = read.record(raw, 'metadata', '') ?? {};
+  const meta: Meta = {
+    name,
+    namespace,
+    labels: read.stringMap(metadata, 'labels', 'metadata'),
+    annotations: read.stringMap(metadata, 'annotations', 'metadata'),
+  };
+  const generation = read.int(metadata, 'generation', 'metadata');
+  const resourceVersion = read.string(metadata, 'resourceVersion', 'metadata');
+  if (generation !== undefined) meta.generation = generation;
+  if (resourceVersion !== undefined) meta.resourceVersion = resourceVersion;
+  return meta;
+}
+
+/** Snapshots are shared by every translation; freezing makes an accidental write fail loudly. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,196 @@
+// The immutable view translators read. Indexes are built on first use and kept for the life of
+// the snapshot, so an answer costs a map lookup and objects nobody asks about cost nothing.
+import { DestinationRuleIndex } from './destination-rules';
+import { hostNamespace } from './hosts';
+import {
+  refOf,
+  type DestinationRule,
+  type EndpointSlice,
+  type EndpointSlicePort,
+  type Gateway,
+  type Kind,
+  type MeshObject,
+  type Pod,
+  type ResolvedEndpoint,
+  type Service,
+  type ServicePort,
+  type Snapshot,
+  type VirtualService,
+} from './types';
+
+export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject, { kind: K }>[] };
+
+export function groupByKind(objects: Iterable<MeshObject>): ObjectsByKind {
+  const groups: { [K in Kind]: MeshObject[] } = {
+    Service: [],
+    EndpointSlice: [],
+    Pod: [],
+    VirtualService: [],
+    DestinationRule: [],
+    Gateway: [],
+  };
+  for (const o of objects) groups[o.kind].push(o);
+  // Translation output must not depend on the order files were read or events arrived.
+  for (const list of Object.values(groups)) {
+    list.sort((a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name));
+    Object.freeze(list);
+  }
+  return groups as unknown as ObjectsByKind;
+}
+
+function nsName(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function indexBy<T, K>(items: readonly T[], key: (item: T) => K | undefined): Map<K, T> {
+  const map = new Map<K, T>();
+  for (const item of items) {
+    const k = key(item);
+    if (k !== undefined && !map.has(k)) map.set(k, item);
+  }
+  return map;
+}
+
+/** Lookups over everything but VirtualServices, which the store checks against these before admitting. */
+export class MeshIndexes {
+  private byHost?: Map<string, Service>;
+  private byIp?: Map<string, Pod>;
+  private byPodName?: Map<string, Pod>;
+  private slicesByService?: Map<string, EndpointSlice[]>;
+  private rules?: DestinationRuleIndex;
+
+  constructor(
+    readonly objects: ObjectsByKind,
+    readonly domain: string,
+  ) {}
+
+  serviceByHost(host: string): Service | undefined {
+    this.byHost ??= indexBy(this.objects.Service, (s) => s.hostname);
+    return this.byHost.get(host);
+  }
+
+  podByIp(ip: string): Pod | undefined {
+    this.byIp ??= indexBy(this.objects.Pod, (p) => p.ip);
+    return this.byIp.get(ip);
+  }
+
+  podByName(namespace: string, name: string): Pod | undefined {
+    this.byPodName ??= indexBy(this.objects.Pod, (p) => nsName(p.meta.namespace, p.meta.name));
+    return this.byPodName.get(nsName(namespace, name));
+  }
+
+  slicesOf(service: Service): readonly EndpointSlice[] {
+    if (!this.slicesByService) {
+      this.slicesByService = new Map();
+      for (const slice of this.objects.EndpointSlice) {
+        const key = nsName(slice.meta.namespace, slice.serviceName);
+        const list = this.slicesByService.get(key);
+        if (list) list.push(slice);
+        else this.slicesByService.set(key, [slice]);
+      }
+    }
+    return this.slicesByService.get(nsName(service.meta.namespace, service.meta.name)) ?? [];
+  }
+
+  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
+    this.rules ??= new DestinationRuleIndex(
+      this.objects.DestinationRule,
+      this.domain,
+      (h) => this.serviceByHost(h)?.meta.namespace ?? hostNamespace(h, this.domain),
+    );
+    return this.rules.lookup(host, namespace);
+  }
+}
+
+export class MeshSnapshot implements Snapshot {
+  private readonly endpointCache = new Map<string, readonly ResolvedEndpoint[]>();
+
+  constructor(
+    readonly generation: number,
+    private readonly indexes: MeshIndexes,
+  ) {}
+
+  get domain(): string {
+    return this.indexes.domain;
+  }
+
+  services(): readonly Service[] {
+    return this.indexes.objects.Service;
+  }
+
+  serviceByHost(host: string): Service | undefined {
+    return this.indexes.serviceByHost(host);
+  }
+
+  pods(): readonly Pod[] {
+    return this.indexes.objects.Pod;
+  }
+
+  podByIp(ip: string): Pod | undefined {
+    return this.indexes.podByIp(ip);
+  }
+
+  virtualServices(): readonly VirtualService[] {
+    return this.indexes.objects.VirtualService;
+  }
+
+  destinationRules(): readonly DestinationRule[] {
+    return this.indexes.objects.DestinationRule;
+  }
+
+  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
+    return this.indexes.destinationRuleFor(host, namespace);
+  }
+
+  gateways(): readonly Gateway[] {
+    return this.indexes.objects.Gateway;
+  }
+
+  /**
+   * Every address of `service`'s EndpointSlices on the slice port named like `port` (or a slice's
+   * only port, when a name is missing), labelled with its Pod's labels: the Pod named by targetRef, else the Pod with
+   * that IP. An address listed by two slices counts once.
+   */
+  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[] {
+    const key = `${service.meta.namespace}/${service.meta.name}|${port.name ?? ''}|${port.port}`;
+    let found = this.endpointCache.get(key);
+    if (!found) {
+      found = Object.freeze(this.resolveEndpoints(service, port));
+      this.endpointCache.set(key, found);
+    }
+    return found;
+  }
+
+  private resolveEndpoints(service: Service, port: ServicePort): ResolvedEndpoint[] {
+    const seen = new Set<string>();
+    const out: ResolvedEndpoint[] = [];
+    for (const slice of this.indexes.slicesOf(service)) {
+      const slicePort = slice.ports.find((p) => (p.name ?? '') === (port.name ?? '')) ?? onlyUnnamedPort(slice, port);
+      if (!slicePort) continue;
+      for (const endpoint of slice.endpoints) {
+        const pod =
+          (endpoint.podRef && this.indexes.podByName(endpoint.podRef.namespace, endpoint.podRef.name)) ??
+          endpoint.addresses.map((a) => this.indexes.podByIp(a)).find((p) => p !== undefined);
+        for (const address of endpoint.addresses) {
+          const id = `${address}:${slicePort.port}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          out.push({
+            address,
+            port: slicePort.port,
+            ready: endpoint.ready,
+            labels: pod?.meta.labels ?? {},
+            sources: pod ? [refOf(slice), refOf(pod)] : [refOf(slice)],
+          });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** Hand-written slices often leave a lone port unnamed; a named one must match by name. */
+function onlyUnnamedPort(slice: EndpointSlice, port: ServicePort): EndpointSlicePort | undefined {
+  const [only] = slice.ports;
+  return slice.ports.length === 1 && only && (!only.name || !port.name) ? only : undefined;
+}

@@ -1,0 +1,212 @@
+// The one place every source writes to. It keeps, per object, the latest version each source
+// gave and the last version that made it into a snapshot, so a bad edit never takes working
+// configuration away; and it only moves the generation when the snapshot really changes.
+import { EventEmitter } from 'node:events';
+import { diagnostic, formatDiagnostic, formatOrigin } from './errors';
+import { silentLogger, type Logger } from './log';
+import type { RawObject } from './parse/documents';
+import { parseObject, type ParsedObject } from './parse/object';
+import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
+import { refKey, type Diagnostic, type MeshObject, type ObjectRef, type Origin, type Snapshot, type VirtualService } from './types';
+import { subsetReferenceErrors } from './validate/references';
+
+export interface ConfigStoreOptions {
+  log?: Logger;
+  /** The cluster DNS suffix, `cluster.local` by default. */
+  domain?: string;
+}
+
+interface Source {
+  /** By `Kind/namespace/name` (or, for what cannot be identified, by where it was read). */
+  objects: Map<string, ParsedObject>;
+  /** Findings about the source itself (malformed YAML, unreadable file) and its duplicates. */
+  findings: Diagnostic[];
+}
+
+export class ConfigStore extends EventEmitter<{ change: [generation: number] }> {
+  readonly domain: string;
+  private readonly log: Logger;
+  private readonly sources = new Map<string, Source>();
+  /** The version of each object in the current snapshot, kept while the object exists anywhere. */
+  private readonly accepted = new Map<string, MeshObject>();
+  private current: MeshSnapshot;
+  private findings: Diagnostic[] = [];
+  private logged = new Set<string>();
+  /** Key -> fingerprint of every object in the current snapshot. */
+  private fingerprints = new Map<string, string>();
+
+  constructor(options: ConfigStoreOptions = {}) {
+    super();
+    this.domain = options.domain ?? 'cluster.local';
+    this.log = options.log ?? silentLogger;
+    this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.domain));
+  }
+
+  get generation(): number {
+    return this.current.generation;
+  }
+
+  /**
+   * Everything `sourceId` (a file, say) contributes, replacing what it gave before; an empty list
+   * withdraws it. `findings` are about the source itself: errors among them (a malformed YAML
+   * document, an unreadable file) mean part of it could not be read, and whatever it had before
+   * and lacks now is kept, since it may be in that part.
+   */
+  replaceSource(sourceId: string, raws: readonly RawObject[], findings: readonly Diagnostic[] = []): void {
+    const source: Source = { objects: new Map(), findings: [...findings] };
+    for (const { raw, origin } of raws) {
+      const parsed = parseObject(raw, origin, this);
+      const first = source.objects.get(parsed.id);
+      if (!parsed.ref) source.findings.push(...parsed.diagnostics);
+      else if (first) source.findings.push(duplicateOf(parsed.ref, origin, first));
+      else source.objects.set(parsed.id, parsed);
+    }
+    const previous = this.sources.get(sourceId);
+    if (previous && findings.some((d) => d.severity === 'error')) {
+      for (const [id, parsed] of previous.objects) if (!source.objects.has(id)) source.objects.set(id, parsed);
+    }
+    if (source.objects.size || source.findings.length) this.sources.set(sourceId, source);
+    else this.sources.delete(sourceId);
+    this.rebuild();
+  }
+
+  /** One object added or changed, as a Kubernetes informer reports it. */
+  upsert(sourceId: string, raw: unknown, origin: Origin): void {
+    const parsed = parseObject(raw, origin, this);
+    const source = this.sources.get(sourceId) ?? { objects: new Map(), findings: [] };
+    source.objects.set(parsed.id, parsed);
+    this.sources.set(sourceId, source);
+    this.rebuild();
+  }
+
+  remove(sourceId: string, ref: ObjectRef): void {
+    const source = this.sources.get(sourceId);
+    if (!source?.objects.delete(refKey(ref))) return;
+    if (!source.objects.size && !source.findings.length) this.sources.delete(sourceId);
+    this.rebuild();
+  }
+
+  snapshot(): Snapshot {
+    return this.current;
+  }
+
+  /** What is wrong right now, ordered by file (or API path) and document. */
+  diagnostics(): Diagnostic[] {
+    return [...this.findings];
+  }
+
+  private rebuild(): void {
+    const findings: Diagnostic[] = [];
+    const winners = this.winners(findings);
+    const objects = this.admit(winners, findings);
+    for (const key of this.accepted.keys()) if (!winners.has(key)) this.accepted.delete(key);
+    for (const [key, object] of objects) this.accepted.set(key, object);
+
+    const fingerprints = new Map([...objects].map(([key, object]) => [key, fingerprint(object)]));
+    const changed = !sameEntries(fingerprints, this.fingerprints);
+    if (changed) {
+      this.fingerprints = fingerprints;
+      this.current = new MeshSnapshot(this.current.generation + 1, new MeshIndexes(groupByKind(objects.values()), this.domain));
+    }
+    this.report(findings.sort(byOrigin));
+    if (changed) this.emit('change', this.current.generation);
+  }
+
+  /**
+   * For each object, the definition from the first source (in sourceId order) that has it.
+   * Collects every source's findings, each object's, and a warning for each duplicate.
+   */
+  private winners(findings: Diagnostic[]): Map<string, ParsedObject> {
+    const winners = new Map<string, ParsedObject>();
+    for (const id of [...this.sources.keys()].sort()) {
+      const source = this.sources.get(id) as Source;
+      findings.push(...source.findings);
+      for (const [key, parsed] of source.objects) {
+        const first = winners.get(key);
+        if (first && parsed.ref) findings.push(duplicateOf(parsed.ref, parsed.origin, first));
+        if (first) continue;
+        winners.set(key, parsed);
+        findings.push(...parsed.diagnostics);
+      }
+    }
+    return winners;
+  }
+
+  /**
+   * The version of each object that goes into the snapshot: its latest valid version, else the
+   * one in the current snapshot. VirtualServices must also name only subsets that exist.
+   */
+  private admit(winners: Map<string, ParsedObject>, findings: Diagnostic[]): Map<string, MeshObject> {
+    const objects = new Map<string, MeshObject>();
+    const virtualServices: [string, ParsedObject][] = [];
+    for (const [key, parsed] of winners) {
+      if (parsed.ref?.kind === 'VirtualService') {
+        virtualServices.push([key, parsed]);
+        continue;
+      }
+      const version = parsed.object ?? this.accepted.get(key);
+      if (version) objects.set(key, version);
+    }
+    const others = new MeshIndexes(groupByKind(objects.values()), this.domain);
+    const ruleFor = others.destinationRuleFor.bind(others);
+    for (const [key, parsed] of virtualServices) {
+      const candidates = new Set([parsed.object, this.accepted.get(key)].filter((o): o is VirtualService => o?.kind === 'VirtualService'));
+      for (const candidate of candidates) {
+        const errors = subsetReferenceErrors(candidate, ruleFor, this.domain);
+        if (candidate === parsed.object) findings.push(...errors);
+        if (errors.length === 0) {
+          objects.set(key, candidate);
+          break;
+        }
+      }
+    }
+    return objects;
+  }
+
+  /** Logs each finding once, when it first appears. */
+  private report(findings: Diagnostic[]): void {
+    const lines = new Set<string>();
+    for (const d of findings) {
+      const line = formatDiagnostic(d);
+      lines.add(line);
+      if (this.logged.has(line)) continue;
+      const fields = { code: d.code, object: d.object && refKey(d.object), field: d.field, origin: d.origin && formatOrigin(d.origin) };
+      if (d.severity === 'error') this.log.error(fields, line);
+      else this.log.warn(fields, line);
+    }
+    this.logged = lines;
+    this.findings = findings;
+  }
+}
+
+function duplicateOf(ref: ObjectRef, origin: Origin, first: ParsedObject): Diagnostic {
+  return diagnostic('MAST1010', `${refKey(ref)} is already defined at ${formatOrigin(first.origin)}; this definition is ignored`, {
+    object: ref,
+    origin,
+  });
+}
+
+const fingerprintCache = new WeakMap<MeshObject, string>();
+
+/** The object's content as canonical JSON: equal content, equal fingerprint, whatever the key order. */
+function fingerprint(object: MeshObject): string {
+  let f = fingerprintCache.get(object);
+  if (f === undefined) {
+    f = JSON.stringify(object, (_key, value: unknown) =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : value,
+    );
+    fingerprintCache.set(object, f);
+  }
+  return f;
+}
+
+function sameEntries(a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([key, value]) => b.get(key) === value);
+}
+
+function byOrigin(a: Diagnostic, b: Diagnostic): number {
+  const where = (d: Diagnostic) => d.origin?.file ?? d.origin?.apiPath ?? '';
+  return where(a).localeCompare(where(b)) || (a.origin?.doc ?? 0) - (b.origin?.doc ?? 0);
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { re2Problem } from '../../src/model/validate/regex';
+
+test('valid RE2, including syntax JavaScript lacks, is accepted', () => {
+  const valid = [
+    '^/api/v[0-9]+/.*',
+    '(?i)^/Reviews',
+    '(?i:ab)c',
+    '(?P<version>v\\d+)',
+    '(?<version>v\\d+)',
+    'end\\z',
+    '\\Abegin',
+    '[[:alpha:]]+[^[:space:]]',
+    'a\\-b\\#c',
+    'x{2,3}',
+    'a{,3}',
+    '\\pL\\p{Greek}',
+    '\\Q.*+?\\E',
+    '\\x{41}\\x41',
+    '[]a]',
+    '\\101',
+  ];
+  for (const pattern of valid) assert.equal(re2Problem(pattern), undefined, pattern);
+});
+
+test('what RE2 refuses is refused, JavaScript-only constructs included', () => {
+  const invalid: [string, RegExp][] = [
+    ['foo(?=bar)', /lookahead/],
+    ['foo(?!bar)', /lookahead/],
+    ['(?<=a)b', /lookbehind/],
+    ['(?<!a)b', /lookbehind/],
+    ['(a)\\1', /backreference/],
+    ['(?<n>a)\\k<n>', /backreference/],
+    ['(?P<n>a)(?P=n)', /backreference/],
+    ['\\u0041', /\\u/],
+    ['a{1001}', /1000/],
+    ['[a-', /./],
+    ['(', /./],
+    ['*a', /./],
+    ['[[:alfa:]]', /alfa/],
+    ['\\p{NotAClass}', /NotAClass/],
+  ];
+  for (const [pattern, why] of invalid) assert.match(re2Problem(pattern) ?? 'accepted', why, pattern);
+});

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigStore, formatDiagnostic, parseDocuments, refKey, snapshotFromYaml, type Logger } from '../../src/model';
+import { BAD_INPUTS, destinationRule, reviews, service, virtualService, yamlOf, type Raw } from './fixtures';
+
+function put(store: ConfigStore, file: string, ...objects: Raw[]): void {
+  const { objects: raws, diagnostics } = parseDocuments(yamlOf(...objects), file);
+  store.replaceSource(file, raws, diagnostics);
+}
+
+function timeoutOf(store: ConfigStore, name: string): string | undefined {
+  return store.snapshot().virtualServices().find((vs) => vs.meta.name === name)?.spec.http?.[0]?.timeout;
+}
+
+for (const bad of BAD_INPUTS) {
+  test(`${bad.name}: exactly one finding, on the right object and field; the rest still applies`, () => {
+    const { snapshot, diagnostics } = snapshotFromYaml(`${yamlOf(...reviews())}---\n${bad.text}`, 'mesh.yaml');
+    assert.equal(diagnostics.length, 1, diagnostics.map(formatDiagnostic).join('\n'));
+    const [d] = diagnostics;
+    assert.equal(d?.code, bad.expect.code);
+    assert.equal(d?.object && refKey(d.object), bad.expect.ref);
+    assert.equal(d?.field, bad.expect.field);
+    assert.equal(d?.origin?.file, 'mesh.yaml');
+    assert.equal(d?.origin?.doc, 4);
+    assert.deepEqual(
+      snapshot.virtualServices().map((vs) => vs.meta.name),
+      ['reviews'],
+    );
+    assert.equal(snapshot.destinationRules().length, 1);
+    assert.equal(snapshot.services().length, 1);
+  });
+}
+
+test('an invalid new version keeps the last valid one in the snapshot; fixing it applies the fix', () => {
+  const store = new ConfigStore();
+  const [svc, dr] = reviews() as [Raw, Raw];
+  put(store, 'a.yaml', svc, dr, virtualService('reviews', 'reviews', { v1: undefined }, { timeout: '1s' }));
+  const generation = store.generation;
+  assert.equal(timeoutOf(store, 'reviews'), '1s');
+
+  put(store, 'a.yaml', svc, dr, virtualService('reviews', 'reviews', { v1: 50, v2: 40 }, { timeout: '2s' }));
+  assert.equal(timeoutOf(store, 'reviews'), '1s');
+  assert.equal(store.generation, generation, 'keeping the old version is no change');
+  assert.deepEqual(
+    store.diagnostics().map((d) => d.code),
+    ['MAST2001'],
+  );
+
+  put(store, 'a.yaml', svc, dr, virtualService('reviews', 'reviews', { v1: undefined }, { timeout: '3s' }));
+  assert.equal(timeoutOf(store, 'reviews'), '3s');
+  assert.equal(store.generation, generation + 1);
+  assert.deepEqual(store.diagnostics(), []);
+});
+
+test('a file with a malformed document keeps what it had until it reads whole again', () => {
+  const store = new ConfigStore();
+  put(store, 'a.yaml', service('reviews'), service('ratings'));
+  const broken = parseDocuments(`${yamlOf(service('reviews'))}---\nkind: Service\nmetadata: [broken\n`, 'a.yaml');
+  store.replaceSource('a.yaml', broken.objects, broken.diagnostics);
+  assert.deepEqual(
+    store.snapshot().services().map((s) => s.meta.name),
+    ['ratings', 'reviews'],
+  );
+  assert.deepEqual(
+    store.diagnostics().map((d) => d.code),
+    ['MAST1001'],
+  );
+  put(store, 'a.yaml', service('reviews'));
+  assert.deepEqual(
+    store.snapshot().services().map((s) => s.meta.name),
+    ['reviews'],
+  );
+});
+
+test('an object that was never valid is absent', () => {
+  const store = new ConfigStore();
+  put(store, 'a.yaml', virtualService('reviews', 'reviews', { v1: 50, v2: 40 }));
+  assert.equal(store.snapshot().virtualServices().length, 0);
+  assert.equal(store.generation, 0);
+});
+
+test('a route to a missing subset keeps the last version whose subsets exist, while they exist', () => {
+  const store = new ConfigStore();
+  put(store, 'dr.yaml', destinationRule('reviews', 'reviews', ['v1', 'v2']));
+  put(store, 'vs.yaml', virtualService('reviews', 'reviews', { v1: undefined }, { timeout: '1s' }));
+  put(store, 'vs.yaml', virtualService('reviews', 'reviews', { v3: undefined }, { timeout: '2s' }));
+  assert.equal(timeoutOf(store, 'reviews'), '1s');
+  assert.deepEqual(
+    store.diagnostics().map((d) => [d.code, d.origin?.file, d.field]),
+    [['MAST3001', 'vs.yaml', 'spec.http[0].route[0].destination.subset']],
+  );
+
+  // Without the DestinationRule the kept version names a missing subset too: it goes.
+  put(store, 'dr.yaml');
+  assert.equal(store.snapshot().virtualServices().length, 0);
+
+  put(store, 'dr.yaml', destinationRule('reviews', 'reviews', ['v1', 'v3']));
+  assert.equal(timeoutOf(store, 'reviews'), '2s');
+  assert.deepEqual(store.diagnostics(), []);
+});
+
+test('the same object from two sources: a warning, and the first source (by name) wins whatever the order', () => {
+  const store = new ConfigStore();
+  put(store, 'b.yaml', service('reviews', 'default', [{ port: 2 }]));
+  put(store, 'a.yaml', service('reviews', 'default', [{ port: 1 }]));
+  assert.deepEqual(
+    store.snapshot().services().map((s) => s.ports[0]?.port),
+    [1],
+  );
+  const warnings = store.diagnostics();
+  assert.deepEqual(
+    warnings.map((d) => [d.code, d.severity, d.origin?.file]),
+    [['MAST1010', 'warning', 'b.yaml']],
+  );
+  assert.match(warnings[0]?.message ?? '', /a\.yaml#1/);
+
+  put(store, 'a.yaml');
+  assert.deepEqual(
+    store.snapshot().services().map((s) => s.ports[0]?.port),
+    [2],
+  );
+  assert.deepEqual(store.diagnostics(), []);
+});
+
+test('the generation moves, and change fires, once per effective change and not for a no-op rewrite', () => {
+  const store = new ConfigStore();
+  const changes: number[] = [];
+  store.on('change', (generation) => changes.push(generation));
+  put(store, 'a.yaml', ...reviews());
+  const first = store.snapshot();
+  put(store, 'a.yaml', ...reviews());
+  assert.equal(store.snapshot(), first, 'the same snapshot object');
+  put(store, 'b.yaml', service('ratings'));
+  put(store, 'b.yaml', service('ratings'));
+  assert.deepEqual(changes, [1, 2]);
+  assert.equal(store.generation, 2);
+});
+
+test('Kubernetes-style upsert and remove', () => {
+  const store = new ConfigStore();
+  store.upsert('k8s', service('reviews'), { apiPath: '/api/v1/namespaces/default/services/reviews' });
+  store.upsert('k8s', service('reviews', 'default', [{ port: 8080 }]), { apiPath: '/api/v1/namespaces/default/services/reviews' });
+  assert.deepEqual(
+    store.snapshot().services().map((s) => s.ports[0]?.port),
+    [8080],
+  );
+  store.remove('k8s', { kind: 'Service', namespace: 'default', name: 'reviews' });
+  assert.equal(store.snapshot().services().length, 0);
+  assert.equal(store.generation, 3);
+});
+
+test('each new finding is logged once, as its formatted line, not on every rebuild', () => {
+  const lines: [string, string][] = [];
+  const log: Logger = {
+    info: () => {},
+    warn: (_obj, msg) => lines.push(['warn', msg]),
+    error: (_obj, msg) => lines.push(['error', msg]),
+  };
+  const store = new ConfigStore({ log });
+  put(store, 'a.yaml', virtualService('reviews', 'reviews', { v1: 50, v2: 40 }));
+  put(store, 'b.yaml', service('ratings'));
+  put(store, 'a.yaml', virtualService('reviews', 'reviews', { v1: 50, v2: 40 }));
+  assert.deepEqual(lines, [
+    ['error', 'a.yaml#1 VirtualService/default/reviews spec.http[0].route: MAST2001 route weights add up to 90, not 100'],
+  ]);
+});
