@@ -1,0 +1,82 @@
+// `make run`: bookinfo on loopback addresses with real Envoys, configured by Mast from .run/config,
+// up until Ctrl-C.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { EchoAnswer } from '../examples/app/echo';
+import { Mesh, istioTasksDir } from './harness/mesh';
+import { get } from './harness/net';
+import { cleanup } from './harness/processes';
+
+const ROOT = path.join(__dirname, '..');
+const RUN = path.join(ROOT, '.run');
+const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
+
+/** The call tree of one answer: which workload served each hop. */
+function tree(a: EchoAnswer, indent = '  '): string {
+  const lines = [`${indent}${a.service} ${a.version} (${a.pod})`];
+  for (const c of a.calls) lines.push(c.body ? tree(c.body, `${indent}  `) : `${indent}  ${c.url}: ${c.status} ${c.error ?? ''}`);
+  return lines.join('\n');
+}
+
+/** Commands with their comments lined up. */
+function block(rows: [string, string?][]): string {
+  const width = Math.max(...rows.map(([cmd, note]) => (note ? cmd.length : 0)));
+  return rows.map(([cmd, note]) => `  ${note ? `${cmd.padEnd(width)}  # ${note}` : cmd}`).join('\n');
+}
+
+function instructions(mesh: Mesh): string {
+  const gw = mesh.gatewayUrl();
+  const reviews = rel(path.join(mesh.configDir, 'reviews.yaml'));
+  const tasks = istioTasksDir();
+  const admin = mesh.mast.adminUrl;
+  const sidecar = mesh.workloads.find((w) => w.role === 'sidecar') ?? mesh.gateway;
+  return `
+Try:
+${block([
+  [`curl -s ${gw}`, 'gateway -> productpage -> details, reviews (-> ratings)'],
+  [`curl -s -H 'end-user: jason' ${gw}`],
+  [`for i in $(seq 20); do curl -s ${gw} | grep -o '"service":"reviews","version":"v[0-9]"'; done | sort | uniq -c`],
+])}
+
+Istio's task YAML, unchanged (copied to one file name, so each replaces the last):
+${block([
+  [`cp ${tasks}/virtual-service-reviews-test-v2.yaml ${reviews}`, 'request routing: jason -> v2, others -> v1'],
+  [`cp ${tasks}/virtual-service-reviews-50-v3.yaml ${reviews}`, 'traffic shifting: v1/v3 50/50'],
+  [`\${EDITOR:-vi} ${reviews}`, 'change the weights'],
+  [`cp ${tasks}/virtual-service-reviews-v3.yaml ${reviews}`, 'everything to v3'],
+  [`rm ${reviews}`, 'back to every version'],
+])}
+
+Mast:
+${block([
+  [`curl -s ${admin}/debug/syncz`, 'what each proxy was sent and ACKed'],
+  [`curl -s '${admin}/debug/config_dump?proxy=${sidecar.nodeId}'`],
+  [`curl -s ${admin}/metrics`],
+])}
+
+Envoy admin APIs (/config_dump, /clusters, /stats, /ready):
+${block(mesh.workloads.map((w) => [w.envoy.adminUrl, w.pod]))}
+
+Logs: ${rel(mesh.logDir)}/   Ctrl-C stops everything.`;
+}
+
+async function main(): Promise<void> {
+  rmSync(RUN, { recursive: true, force: true });
+  const mesh = await Mesh.start({ workDir: RUN, progress: (line) => console.log(line) });
+  const url = mesh.gatewayUrl();
+  const reply = await get(url);
+  console.log(`\nGET ${url} -> ${reply.status}`);
+  try {
+    console.log(tree(JSON.parse(reply.text) as EchoAnswer));
+  } catch {
+    console.log(reply.text);
+  }
+  console.log(instructions(mesh));
+  process.once('SIGINT', () => console.log('\nstopping Mast, Envoys and apps...'));
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  await cleanup();
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// A real Envoy under test: started from a bootstrap object, observed through its admin API.
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { get, waitFor } from './net';
+import { spawnLogged, stop, waitReady, type Proc } from './processes';
+
+export function envoyBin(): string {
+  const bin = process.env['ENVOY_BIN'] || path.join(__dirname, '..', '..', '.venv', 'bin', 'envoy');
+  if (!existsSync(bin)) throw new Error(`no Envoy at ${bin}: run \`make deps\` or set ENVOY_BIN`);
+  return bin;
+}
+
+export interface EnvoyOptions {
+  name: string;
+  bootstrap: object;
+  /** Where the bootstrap and the log go. */
+  dir: string;
+  /** The admin address the bootstrap names, `http://HOST:PORT`. */
+  adminUrl: string;
+}
+
+/** The dynamic resource lists of `/config_dump`, by what they hold. */
+const DUMP_SECTIONS = {
+  listener: { type: 'ListenersConfigDump', list: 'dynamic_listeners' },
+  cluster: { type: 'ClustersConfigDump', list: 'dynamic_active_clusters' },
+  route: { type: 'RoutesConfigDump', list: 'dynamic_route_configs' },
+} as const;
+
+export type DumpKind = keyof typeof DUMP_SECTIONS;
+
+export class Envoy {
+  private constructor(
+    readonly name: string,
+    readonly adminUrl: string,
+    readonly proc: Proc,
+  ) {}
+
+  static start(o: EnvoyOptions): Envoy {
+    const config = path.join(o.dir, `${o.name}.bootstrap.json`);
+    writeFileSync(config, JSON.stringify(o.bootstrap, null, 2));
+    // No hot restart: each Envoy then needs no shared-memory base id, so any number of them
+    // (and other engineers' test runs) coexist, and a killed one leaves nothing in /dev/shm.
+    // One worker thread, since many Envoys share two cores. A replaced or removed listener
+    // drains for 1 s instead of 10 min, so removals are over while a test still waits.
+    const args = ['-c', config, '--disable-hot-restart', '--concurrency', '1', '-l', 'warning', '--drain-time-s', '1'];
+    return new Envoy(o.name, o.adminUrl, spawnLogged(`envoy ${o.name}`, envoyBin(), args, path.join(o.dir, `${o.name}.log`)));
+  }
+
+  /** Waits until the admin API reports LIVE (with initial_fetch_timeout 0s: config received). */
+  waitLive(timeoutMs = 15000): Promise<void> {
+    return waitReady(this.proc, async () => (await get(`${this.adminUrl}/ready`, { timeoutMs: 1000 })).text.trim() === 'LIVE', timeoutMs);
+  }
+
+  async configDump(): Promise<{ configs: { '@type': string; [k: string]: unknown }[] }> {
+    const r = await get(`${this.adminUrl}/config_dump`);
+    if (r.status !== 200) throw new Error(`envoy ${this.name} /config_dump: ${r.status}`);
+    return JSON.parse(r.text) as { configs: { '@type': string; [k: string]: unknown }[] };
+  }
+
+  /** The dynamic (xDS-delivered) entries of one kind in Envoy's config_dump. */
+  async dynamic(kind: DumpKind): Promise<Record<string, unknown>[]> {
+    const { type, list } = DUMP_SECTIONS[kind];
+    const section = (await this.configDump()).configs.find((c) => c['@type'].endsWith(`.${type}`));
+    return (section?.[list] ?? []) as Record<string, unknown>[];
+  }
+
+  async names(kind: DumpKind): Promise<string[]> {
+    // Listeners nest under active_state, clusters and route configs under their own key.
+    type Entry = { active_state?: { listener?: { name?: string } }; cluster?: { name?: string }; route_config?: { name?: string } };
+    return ((await this.dynamic(kind)) as Entry[]).map((e) => e.active_state?.listener?.name ?? (e.cluster ?? e.route_config)?.name ?? '').filter(Boolean);
+  }
+
+  async waitForResource(kind: DumpKind, name: string, timeoutMs = 10000): Promise<number> {
+    return waitFor(async () => (await this.names(kind)).includes(name), timeoutMs, `${kind} ${name} in envoy ${this.name}`);
+  }
+
+  stop(): Promise<void> {
+    return stop(this.proc);
+  }
+}

@@ -1,0 +1,36 @@
+// Mast itself, run from source exactly as a user runs `mast serve`.
+import path from 'node:path';
+import { freePort, get, getJson } from './net';
+import { spawnLogged, stop, waitReady, type Proc } from './processes';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+export class Mast {
+  private constructor(
+    readonly xdsAddress: string,
+    readonly adminUrl: string,
+    readonly proc: Proc,
+  ) {}
+
+  static async start(configDir: string, logDir: string): Promise<Mast> {
+    const xds = `127.0.0.1:${await freePort()}`;
+    const admin = `127.0.0.1:${await freePort()}`;
+    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--config-dir', configDir, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100'];
+    const mast = new Mast(xds, `http://${admin}`, spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log')));
+    await waitReady(mast.proc, async () => (await get(`${mast.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200, 30000);
+    return mast;
+  }
+
+  /** What Mast would send one proxy (`/debug/config_dump?proxy=ID`). */
+  configDump<T = unknown>(proxyId: string): Promise<T> {
+    return getJson<T>(`${this.adminUrl}/debug/config_dump?proxy=${encodeURIComponent(proxyId)}`);
+  }
+
+  syncz<T = unknown>(): Promise<T> {
+    return getJson<T>(`${this.adminUrl}/debug/syncz`);
+  }
+
+  stop(): Promise<void> {
+    return stop(this.proc);
+  }
+}

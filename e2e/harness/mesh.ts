@@ -1,0 +1,224 @@
+// A whole mesh on loopback addresses from a config dir such as examples/bookinfo: Mast, a sample
+// app and a sidecar for every Pod, and a gateway Envoy for every gateway Pod. The Pods in the
+// YAML are the topology: their IPs give each workload its addresses (docs/conventions.md), their
+// labels and service accounts its identity, their container args the app's flags.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { buildBootstrap } from '../../src/bootstrap/bootstrap';
+import { nodeId } from '../../src/proxy/node';
+import { parseEchoArgs, startEcho } from '../../examples/app/echo';
+import { Envoy } from './envoy';
+import { Mast } from './mast';
+import { onCleanup, tempDir } from './processes';
+
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+export const BOOKINFO = path.join(EXAMPLES, 'bookinfo');
+
+/** Pods with this label are gateways (Envoy alone, role `router`), as Istio labels its own. */
+const GATEWAY_LABEL = ['istio', 'ingressgateway'] as const;
+const ENVOY_ADMIN_PORT = 15000;
+
+export interface MeshOptions {
+  /** Folder of YAML to copy into the mesh's config dir. */
+  source?: string;
+  delta?: boolean;
+  /** Where config/ and logs/ go (the demo's .run/); a temp dir by default. */
+  workDir?: string;
+  /**
+   * Second octet of every mesh address (127.X.1.N). 0 keeps the YAML's addresses; tests pass a
+   * random one, so test runs of several people on one machine never share an address.
+   */
+  octet?: number;
+  progress?: (line: string) => void;
+}
+
+export interface Workload {
+  pod: string;
+  namespace: string;
+  labels: Record<string, string>;
+  role: 'sidecar' | 'router';
+  nodeId: string;
+  /** Pod IP: a sidecar's inbound listeners, a gateway's listeners. */
+  ip: string;
+  /** The pod's "localhost": its app, and its Envoy's admin API. */
+  localAddress: string;
+  /** Where the sidecar's outbound listeners bind: what the app sends to. */
+  outboundAddress: string;
+  /** The first container port: the app's port, or a gateway's listener port. */
+  port: number;
+  envoy: Envoy;
+  /** The sample app; gateways have none. */
+  app?: Server;
+}
+
+interface PodSpec {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec: { serviceAccountName?: string; containers: { args?: string[]; ports?: { containerPort: number }[] }[] };
+  status: { podIP: string };
+}
+
+export function randomOctet(): number {
+  return 1 + Math.floor(Math.random() * 254);
+}
+
+/** The loopback plan: block 1 is the pod IP, 2 its local address, 3 its outbound address. */
+function planAddress(podIp: string, block: number): string {
+  const [a, b, , n] = podIp.split('.');
+  return `${a}.${b}.${block}.${n}`;
+}
+
+export class Mesh {
+  private constructor(
+    readonly configDir: string,
+    readonly logDir: string,
+    readonly mast: Mast,
+    readonly workloads: Workload[],
+  ) {}
+
+  static async start(o: MeshOptions = {}): Promise<Mesh> {
+    const say = o.progress ?? (() => {});
+    const workDir = o.workDir ?? tempDir('mesh');
+    const configDir = path.join(workDir, 'config');
+    const logDir = path.join(workDir, 'logs');
+    mkdirSync(configDir, { recursive: true });
+    mkdirSync(logDir, { recursive: true });
+    const pods = copyConfig(o.source ?? BOOKINFO, configDir, o.octet ?? 0);
+
+    say(`starting Mast on ${configDir}`);
+    const mast = await Mast.start(configDir, logDir);
+    // allSettled: a failed start must not leave other workloads still starting during cleanup.
+    const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast.xdsAddress, logDir, o.delta ?? false)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const workloads = started.map((r) => (r as PromiseFulfilledResult<Workload>).value);
+    say(`waiting for ${workloads.length} Envoys to receive their config`);
+    await Promise.all(workloads.map((w) => w.envoy.waitLive(30000)));
+    return new Mesh(configDir, logDir, mast, workloads);
+  }
+
+  workload(pod: string): Workload {
+    const w = this.workloads.find((x) => x.pod === pod);
+    if (!w) throw new Error(`no pod ${pod} in the mesh (${this.workloads.map((x) => x.pod).join(', ')})`);
+    return w;
+  }
+
+  get gateway(): Workload {
+    const w = this.workloads.find((x) => x.role === 'router');
+    if (!w) throw new Error('the mesh has no gateway pod');
+    return w;
+  }
+
+  /** A URL on the ingress gateway's listener. */
+  gatewayUrl(urlPath = '/productpage'): string {
+    return `http://${this.gateway.ip}:${this.gateway.port}${urlPath}`;
+  }
+
+  /** A URL on a sidecar's outbound listener, where its app sends requests (pair with a Host). */
+  outboundUrl(pod: string, port = 9080, urlPath = '/'): string {
+    return `http://${this.workload(pod).outboundAddress}:${port}${urlPath}`;
+  }
+
+  /**
+   * `kubectl apply` for the config dir: each object goes to a file named after it, so applying an
+   * object again replaces it, as applying Istio's task YAML one file after another does. The
+   * documents are written as they are.
+   */
+  apply(yaml: string): void {
+    for (const { file, text } of objectsOf(yaml)) writeFileSync(path.join(this.configDir, file), text);
+  }
+
+  /** `kubectl delete -f`: removes the objects `yaml` names. */
+  delete(yaml: string): void {
+    for (const { file } of objectsOf(yaml)) rmSync(path.join(this.configDir, file), { force: true });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.workloads.map((w) => w.envoy.stop()), this.mast.stop()]);
+    await Promise.all(this.workloads.map((w) => w.app && closeServer(w.app)));
+  }
+}
+
+let tasksDir: string | undefined;
+
+/** Where Istio's own bookinfo task YAML is: fetched unchanged by tools/istio-samples.sh. */
+export function istioTasksDir(): string {
+  tasksDir ??= execFileSync(path.join(__dirname, '..', '..', 'tools', 'istio-samples.sh'), { encoding: 'utf8' }).trim();
+  return tasksDir;
+}
+
+/** One of Istio's task files, as Istio ships it. */
+export function task(file: string): string {
+  return readFileSync(path.join(istioTasksDir(), file), 'utf8');
+}
+
+function objectsOf(yaml: string): { file: string; text: string }[] {
+  return parseAllDocuments(yaml).flatMap((doc) => {
+    const obj = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } } | null;
+    if (!obj?.kind || !obj.metadata?.name) return [];
+    const file = `${obj.kind.toLowerCase()}.${obj.metadata.namespace ?? 'default'}.${obj.metadata.name}.yaml`;
+    return [{ file, text: `${yaml.slice(doc.range[0], doc.range[2]).replace(/^---\n/, '').trimEnd()}\n` }];
+  });
+}
+
+/** The pod's app (unless it is a gateway) and its Envoy, addressed by the loopback plan. */
+async function startWorkload(p: PodSpec, xdsAddress: string, logDir: string, delta: boolean): Promise<Workload> {
+  const labels = p.metadata.labels ?? {};
+  const namespace = p.metadata.namespace ?? 'default';
+  const role = labels[GATEWAY_LABEL[0]] === GATEWAY_LABEL[1] ? 'router' : 'sidecar';
+  const ip = p.status.podIP;
+  const [localAddress, outboundAddress] = role === 'router' ? [ip, ip] : [planAddress(ip, 2), planAddress(ip, 3)];
+  const container = p.spec.containers[0];
+  const port = container?.ports?.[0]?.containerPort ?? 9080;
+  const app = role === 'router' ? undefined : await startEcho({
+    ...parseEchoArgs(container?.args ?? []),
+    address: localAddress,
+    port,
+    service: labels['app'] ?? p.metadata.name,
+    version: labels['version'] ?? 'v1',
+    pod: p.metadata.name,
+    via: outboundAddress,
+  });
+  if (app) onCleanup(() => closeServer(app));
+  const id = nodeId(role, ip, `${p.metadata.name}.${namespace}`, namespace);
+  const bootstrap = buildBootstrap({
+    nodeId: id,
+    xdsAddress,
+    delta,
+    adminAddress: localAddress,
+    adminPort: ENVOY_ADMIN_PORT,
+    labels,
+    serviceAccount: p.spec.serviceAccountName,
+    interceptionMode: 'NONE',
+    localAddress,
+    outboundAddress,
+  });
+  if ('error' in bootstrap) throw new Error(`pod ${p.metadata.name}: ${String(bootstrap.error)}`);
+  const envoy = Envoy.start({ name: p.metadata.name, bootstrap, dir: logDir, adminUrl: `http://${localAddress}:${ENVOY_ADMIN_PORT}` });
+  return { pod: p.metadata.name, namespace, labels, role, nodeId: id, ip, localAddress, outboundAddress, port, envoy, app };
+}
+
+function closeServer(s: Server): Promise<void> {
+  // Envoy keeps upstream connections open; close() alone would wait for them.
+  s.closeAllConnections();
+  return new Promise((resolve) => s.close(() => resolve()));
+}
+
+/**
+ * Copies the YAML files of `source` into `configDir`, moving every 127.0.x.y address to
+ * 127.<octet>.x.y, and returns the Pods they describe.
+ */
+function copyConfig(source: string, configDir: string, octet: number): PodSpec[] {
+  const pods: PodSpec[] = [];
+  for (const file of readdirSync(source).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const text = readFileSync(path.join(source, file), 'utf8').replace(/\b127\.0\.(\d+)\.(\d+)\b/g, `127.${octet}.$1.$2`);
+    writeFileSync(path.join(configDir, file), text);
+    for (const doc of parseAllDocuments(text)) {
+      const obj = doc.toJS() as { kind?: string } | null;
+      if (obj?.kind === 'Pod') pods.push(obj as PodSpec);
+    }
+  }
+  return pods;
+}

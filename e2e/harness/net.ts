@@ -1,0 +1,89 @@
+// Requests, polling and sampling for tests that observe the mesh from outside, as a user would.
+import http from 'node:http';
+import net from 'node:net';
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+export interface GetOptions {
+  /** The Host header, which is what Envoy routes on (`reviews:9080`). */
+  host?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/**
+ * One GET on a connection of its own: a reused keep-alive connection could be closed by Envoy
+ * (draining a replaced listener) just as a request is written, a failure of the client and not
+ * of the mesh.
+ */
+export function get(url: string, o: GetOptions = {}): Promise<Reply> {
+  const headers = { ...o.headers, ...(o.host ? { host: o.host } : {}) };
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false, timeout: o.timeoutMs ?? 3000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${o.timeoutMs ?? 3000} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** Like `get`, but parses the body as JSON and fails on a non-2xx status. */
+export async function getJson<T>(url: string, o: GetOptions = {}): Promise<T> {
+  const r = await get(url, o);
+  if (r.status < 200 || r.status > 299) throw new Error(`GET ${url} (host ${o.host ?? '-'}): ${r.status} ${r.text.slice(0, 300)}`);
+  return JSON.parse(r.text) as T;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `predicate` until it returns true; resolves with the milliseconds it took. A throwing
+ * predicate counts as false, and its last error is in the timeout message.
+ */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition', intervalMs = 50): Promise<number> {
+  const start = performance.now();
+  let last = '';
+  for (;;) {
+    try {
+      if (await predicate()) return performance.now() - start;
+    } catch (err) {
+      last = `: ${(err as Error).message}`;
+    }
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Calls `fn` n times (`concurrency` at once) and counts the keys it returns, e.g. versions. */
+export async function sampleSplit(n: number, fn: () => Promise<string>, concurrency = 4): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < n) {
+      started++;
+      const key = await fn();
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return counts;
+}
+
+/** A port that was free on `host` a moment ago (the OS picks it; the caller binds it next). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,106 @@
+// What scenario files share: one bookinfo mesh per file and transport, and the ways to look at it.
+import assert from 'node:assert/strict';
+import { after, before, describe, type TestContext } from 'node:test';
+import type { EchoAnswer } from '../../examples/app/echo';
+import { Mesh, randomOctet } from './mesh';
+import { get, getJson, sampleSplit, waitFor, type GetOptions } from './net';
+import { cleanup } from './processes';
+
+/** Convergence budget the issue sets: an edit in the config dir is observed within 2 s. */
+export const CONVERGE_MS = 2000;
+
+/**
+ * Runs `body` twice, against Envoys on state-of-the-world ADS and on delta ADS, each time with a
+ * mesh started once for the whole block.
+ */
+export function describeMesh(title: string, body: (mesh: () => Mesh) => void): void {
+  after(cleanup);
+  for (const delta of [false, true]) {
+    describe(`${title} (${delta ? 'delta' : 'SotW'} ADS)`, () => {
+      let mesh: Mesh | undefined;
+      before(async () => {
+        mesh = await Mesh.start({ delta, octet: randomOctet() });
+      });
+      after(() => mesh?.stop());
+      body(() => {
+        assert.ok(mesh, 'the mesh did not start');
+        return mesh;
+      });
+    });
+  }
+}
+
+/** GET /productpage through the ingress gateway. */
+export function productpage(mesh: Mesh, headers: Record<string, string> = {}): Promise<EchoAnswer> {
+  return getJson<EchoAnswer>(mesh.gatewayUrl(), { headers });
+}
+
+/** The answer of whichever service `callee` is, sent from pod `from` through its sidecar. */
+export function viaSidecar(mesh: Mesh, from: string, host: string, o: GetOptions = {}): Promise<EchoAnswer> {
+  return getJson<EchoAnswer>(mesh.outboundUrl(from), { ...o, host });
+}
+
+/** Which reviews version served a productpage answer. */
+export function reviewsVersion(a: EchoAnswer): string {
+  const reviews = a.calls.find((c) => c.body?.service === 'reviews')?.body;
+  assert.ok(reviews, `productpage reached no reviews: ${JSON.stringify(a.calls)}`);
+  return reviews.version;
+}
+
+/** Counts reviews versions over n requests through the gateway. */
+export function reviewsSplit(mesh: Mesh, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
+  return sampleSplit(n, async () => reviewsVersion(await productpage(mesh, headers)));
+}
+
+/** Whether `batch` requests all saw exactly the versions in `expected` (and each of them). */
+export async function seesOnly(mesh: Mesh, expected: string[], batch = 10, headers: Record<string, string> = {}): Promise<boolean> {
+  const seen = Object.keys(await reviewsSplit(mesh, batch, headers)).sort();
+  return seen.join() === [...expected].sort().join();
+}
+
+/** Waits (at most CONVERGE_MS) for `predicate` after an edit, and reports how long it took. */
+export async function converge(t: TestContext, what: string, predicate: () => Promise<boolean>): Promise<number> {
+  const ms = await waitFor(predicate, CONVERGE_MS, what, 20);
+  t.diagnostic(`${what}: converged in ${Math.round(ms)} ms`);
+  return ms;
+}
+
+/** Asserts each version's share of `counts` is within `tolerance` of `expected`. */
+export function assertSplit(counts: Record<string, number>, expected: Record<string, number>, tolerance = 0.12): void {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  for (const [version, share] of Object.entries({ ...Object.fromEntries(Object.keys(counts).map((k) => [k, 0])), ...expected })) {
+    const seen = (counts[version] ?? 0) / total;
+    assert.ok(Math.abs(seen - share) <= tolerance, `${version}: ${(seen * 100).toFixed(1)}% of ${total}, expected ${share * 100}% ± ${tolerance * 100}% (${JSON.stringify(counts)})`);
+  }
+}
+
+export interface LoopResult {
+  requests: number;
+  failures: string[];
+}
+
+/**
+ * Sends /productpage through the gateway over and over (`concurrency` at once) until stopped; a
+ * non-2xx anywhere on the way (gateway, productpage's sidecar, reviews) or an error is a failure.
+ * Bounded: it stops by itself after `maxMs`.
+ */
+export function trafficLoop(mesh: Mesh, concurrency = 2, maxMs = 60000): { stop: () => Promise<LoopResult> } {
+  const result: LoopResult = { requests: 0, failures: [] };
+  const deadline = Date.now() + maxMs;
+  let running = true;
+  const worker = async (): Promise<void> => {
+    while (running && Date.now() < deadline) {
+      result.requests++;
+      const r = await get(mesh.gatewayUrl(), { timeoutMs: 5000 }).catch((err: Error) => ({ status: 0, text: err.message }));
+      if (r.status < 200 || r.status > 299) result.failures.push(`${r.status} ${r.text.slice(0, 300)}`);
+    }
+  };
+  const workers = Promise.all(Array.from({ length: concurrency }, worker));
+  return {
+    stop: async () => {
+      running = false;
+      await workers;
+      return result;
+    },
+  };
+}

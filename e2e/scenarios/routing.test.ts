@@ -1,0 +1,45 @@
+// Routing as Istio's docs describe it: through the ingress gateway and through a sidecar, by
+// host, path and header, with Istio's request-routing task YAML applied unchanged.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { task } from '../harness/mesh';
+import { get } from '../harness/net';
+import { converge, describeMesh, productpage, reviewsSplit, seesOnly, viaSidecar } from '../harness/scenario';
+
+describeMesh('routing', (mesh) => {
+  test('the gateway sends /productpage to productpage, which reaches details and reviews through its sidecar', async () => {
+    const answer = await productpage(mesh());
+    assert.equal(answer.service, 'productpage');
+    assert.equal(answer.path, '/productpage');
+    assert.deepEqual(answer.calls.map((c) => c.body?.service), ['details', 'reviews']);
+  });
+
+  test('the gateway answers 404 for a path the bookinfo VirtualService does not match', async () => {
+    assert.equal((await get(mesh().gatewayUrl('/not-bookinfo'))).status, 404);
+  });
+
+  test('a sidecar routes by Host, short or fully qualified', async () => {
+    for (const [host, service] of [['details:9080', 'details'], ['ratings.default.svc.cluster.local:9080', 'ratings'], ['reviews.default:9080', 'reviews']]) {
+      assert.equal((await viaSidecar(mesh(), 'productpage-v1-0', host as string)).service, service, host);
+    }
+  });
+
+  test('with no VirtualService for reviews, every version serves', async () => {
+    assert.ok(await seesOnly(mesh(), ['v1', 'v2', 'v3'], 30));
+  });
+
+  test("request routing (Istio's task): everything to v1, then end-user jason to v2", async (t) => {
+    mesh().apply(task('virtual-service-all-v1.yaml'));
+    await converge(t, 'virtual-service-all-v1', () => seesOnly(mesh(), ['v1']));
+
+    mesh().apply(task('virtual-service-reviews-test-v2.yaml'));
+    await converge(t, 'virtual-service-reviews-test-v2', () => seesOnly(mesh(), ['v2'], 10, { 'end-user': 'jason' }));
+    assert.deepEqual(await reviewsSplit(mesh(), 20, { 'end-user': 'jason' }), { v2: 20 });
+    assert.deepEqual(await reviewsSplit(mesh(), 20), { v1: 20 });
+    assert.deepEqual(await reviewsSplit(mesh(), 20, { 'end-user': 'mallory' }), { v1: 20 });
+
+    // The same rule applies to a request that enters at productpage's sidecar directly.
+    assert.equal((await viaSidecar(mesh(), 'productpage-v1-0', 'reviews:9080', { headers: { 'end-user': 'jason' } })).version, 'v2');
+    assert.equal((await viaSidecar(mesh(), 'productpage-v1-0', 'reviews:9080')).version, 'v1');
+  });
+});

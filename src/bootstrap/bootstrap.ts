@@ -1,0 +1,113 @@
+// The Envoy bootstrap a proxy starts with: who it is (node id and the metadata src/proxy/node.ts
+// reads back) and where Mast is. Everything else reaches the proxy over ADS.
+import { isIP } from 'node:net';
+import { META, parseNodeId } from '../proxy/node';
+import type { EnvoyJson, InterceptionMode } from '../translate/types';
+
+export interface BootstrapOptions {
+  nodeId: string;
+  /** `HOST:PORT` (`[V6]:PORT` for an IPv6 literal) of Mast's xDS server. */
+  xdsAddress: string;
+  delta?: boolean;
+  adminAddress?: string;
+  adminPort?: number;
+  /** Defaults to the namespace in the node id. */
+  namespace?: string;
+  labels?: Record<string, string>;
+  /** Defaults to the IP in the node id. */
+  ip?: string;
+  serviceAccount?: string;
+  interceptionMode?: InterceptionMode;
+  localAddress?: string;
+  outboundAddress?: string;
+  /** Envoy's service cluster; defaults to `APP.NAMESPACE` as Istio derives it. */
+  cluster?: string;
+}
+
+export const XDS_CLUSTER = 'xds-grpc';
+
+interface HostPort {
+  host: string;
+  port: number;
+}
+
+export function parseHostPort(s: string): HostPort | { error: string } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) return { error: `"${s}" is not HOST:PORT` };
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string } {
+  const parsed = parseNodeId(o.nodeId);
+  if ('error' in parsed) return parsed;
+  const xds = parseHostPort(o.xdsAddress);
+  if ('error' in xds) return { error: `--xds-address: ${xds.error}` };
+
+  const namespace = o.namespace ?? parsed.namespace;
+  const labels = o.labels ?? {};
+  const suffix = `.${parsed.namespace}`;
+  const podName = parsed.workloadName.endsWith(suffix) ? parsed.workloadName.slice(0, -suffix.length) : parsed.workloadName;
+  const metadata: Record<string, unknown> = {
+    [META.namespace]: namespace,
+    [META.labels]: labels,
+    [META.instanceIps]: o.ip ?? parsed.ip,
+    [META.serviceAccount]: o.serviceAccount ?? 'default',
+    [META.name]: podName,
+    [META.interceptionMode]: o.interceptionMode ?? 'REDIRECT',
+  };
+  if (o.localAddress) metadata[META.localAddress] = o.localAddress;
+  if (o.outboundAddress) metadata[META.outboundAddress] = o.outboundAddress;
+
+  const ads = { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: '0s' };
+  return {
+    node: {
+      id: o.nodeId,
+      cluster: o.cluster ?? `${labels['app'] ?? podName}.${namespace}`,
+      metadata,
+    },
+    dynamic_resources: {
+      ads_config: {
+        api_type: o.delta ? 'DELTA_GRPC' : 'GRPC',
+        transport_api_version: 'V3',
+        grpc_services: [{ envoy_grpc: { cluster_name: XDS_CLUSTER } }],
+        set_node_on_first_message_only: true,
+      },
+      // initial_fetch_timeout 0s, as Istio sets it: the proxy stays un-ready until Mast has
+      // answered, instead of going LIVE with no config after the default 15 s.
+      cds_config: ads,
+      lds_config: ads,
+    },
+    static_resources: { clusters: [xdsCluster(xds)] },
+    admin: { address: socketAddress(o.adminAddress ?? '127.0.0.1', o.adminPort ?? 15000) },
+    // An admin layer makes `/runtime_modify` work, for flipping runtime flags while debugging.
+    layered_runtime: { layers: [{ name: 'admin', admin_layer: {} }] },
+  };
+}
+
+function socketAddress(address: string, port: number): EnvoyJson {
+  return { socket_address: { address, port_value: port } };
+}
+
+function xdsCluster({ host, port }: HostPort): EnvoyJson {
+  return {
+    name: XDS_CLUSTER,
+    type: isIP(host) ? 'STATIC' : 'STRICT_DNS',
+    connect_timeout: '1s',
+    load_assignment: {
+      cluster_name: XDS_CLUSTER,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(host, port) } }] }],
+    },
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: {
+          // HTTP/2 pings notice a control plane that vanished without closing the connection
+          // (a killed process, a dropped route), so the proxy reconnects instead of waiting.
+          http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '10s' } },
+        },
+      },
+    },
+    upstream_connection_options: { tcp_keepalive: { keepalive_time: 300 } },
+  };
+}
