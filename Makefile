@@ -10,8 +10,7 @@ ENVOY_BIN ?= $(CURDIR)/$(VENV)/bin/envoy
 # Node 20's runner takes no globs, so the shell finds the files.
 UNIT_TESTS = $(shell find test -name '*.test.ts' 2>/dev/null | sort)
 E2E_TESTS = $(shell find e2e -name '*.test.ts' 2>/dev/null | sort)
-# One file at a time: the e2e files start real Envoys on a 2-core machine.
-NODE_TEST := node --import tsx --test --test-concurrency=1 --test-reporter=spec
+NODE_TEST := tools/run-tests.sh
 
 .PHONY: deps npm-deps envoy istio-samples build test test-unit test-e2e golden run bench clean
 
