@@ -34,6 +34,8 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number] }> 
   private logged = new Set<string>();
   /** Key -> fingerprint of every object in the current snapshot. */
   private fingerprints = new Map<string, string>();
+  /** Writes since the last rebuild. Rebuilding once per tick, not per write, keeps bulk loads linear. */
+  private dirty = false;
 
   constructor(options: ConfigStoreOptions = {}) {
     super();
@@ -43,6 +45,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number] }> 
   }
 
   get generation(): number {
+    this.flush();
     return this.current.generation;
   }
 
@@ -67,7 +70,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number] }> 
     }
     if (source.objects.size || source.findings.length) this.sources.set(sourceId, source);
     else this.sources.delete(sourceId);
-    this.rebuild();
+    this.touch();
   }
 
   /** One object added or changed, as a Kubernetes informer reports it. */
@@ -76,23 +79,39 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number] }> 
     const source = this.sources.get(sourceId) ?? { objects: new Map(), findings: [] };
     source.objects.set(parsed.id, parsed);
     this.sources.set(sourceId, source);
-    this.rebuild();
+    this.touch();
   }
 
   remove(sourceId: string, ref: ObjectRef): void {
     const source = this.sources.get(sourceId);
     if (!source?.objects.delete(refKey(ref))) return;
     if (!source.objects.size && !source.findings.length) this.sources.delete(sourceId);
-    this.rebuild();
+    this.touch();
   }
 
+  /** Reflects every write made so far, also those of the current tick. */
   snapshot(): Snapshot {
+    this.flush();
     return this.current;
   }
 
   /** What is wrong right now, ordered by file (or API path) and document. */
   diagnostics(): Diagnostic[] {
+    this.flush();
     return [...this.findings];
+  }
+
+  /** `change` is emitted from here: at the end of the tick of the writes, or on the first read after them. */
+  private touch(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.rebuild();
   }
 
   private rebuild(): void {

@@ -3,6 +3,7 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { diagnostic } from '../errors';
 import type { Diagnostic, Origin } from '../types';
+import { isRecord } from './read';
 
 export interface RawObject {
   raw: unknown;
@@ -40,7 +41,6 @@ export function parseDocuments(text: string, file: string): ParsedDocuments {
 
 /** `kind: List` (what `kubectl get -o yaml` prints) stands for its items. */
 function expandList(raw: unknown, origin: Origin): RawObject[] {
-  const isList =
-    typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'List' && Array.isArray((raw as { items?: unknown }).items);
-  return isList ? (raw as { items: unknown[] }).items.map((item) => ({ raw: item, origin })) : [{ raw, origin }];
+  if (isRecord(raw) && raw.kind === 'List' && Array.isArray(raw.items)) return raw.items.map((item: unknown) => ({ raw: item, origin }));
+  return [{ raw, origin }];
 }

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { ConfigStore } from '../../model';
+import { ConfigStore, type ParsedDocuments } from '../../model';
 import { readConfigFile, scanConfigDir } from './config-files';
 
 /**
@@ -8,9 +8,9 @@ import { readConfigFile, scanConfigDir } from './config-files';
  */
 export async function loadConfigDir(dirOrFile: string, store = new ConfigStore()): Promise<ConfigStore> {
   const files = (await fs.stat(dirOrFile)).isDirectory() ? (await scanConfigDir(dirOrFile)).files : [dirOrFile];
-  for (const file of files) {
-    const parsed = await readConfigFile(file);
-    if (parsed) store.replaceSource(file, parsed.objects, parsed.diagnostics);
-  }
+  const read: [string, ParsedDocuments | undefined][] = [];
+  for (const file of files) read.push([file, await readConfigFile(file)]);
+  // Applied together, in one tick: one rebuild of the store rather than one per file.
+  for (const [file, parsed] of read) if (parsed) store.replaceSource(file, parsed.objects, parsed.diagnostics);
   return store;
 }

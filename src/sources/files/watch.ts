@@ -7,7 +7,7 @@
 // reports every name that changes inside it, whichever inode it points to.
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { ConfigStore, Logger } from '../../model';
+import type { ConfigStore, Logger, ParsedDocuments } from '../../model';
 import { isConfigFile, readConfigFile, scanConfigDir } from './config-files';
 
 export interface WatchOptions {
@@ -43,8 +43,8 @@ export function watchConfigDir(dir: string, store: ConfigStore, log: Logger, opt
     timers.set(key, timer);
   };
 
-  const load = async (file: string): Promise<void> => {
-    const parsed = await readConfigFile(file);
+  /** `parsed` undefined: the file is gone. */
+  const apply = (file: string, parsed: ParsedDocuments | undefined): void => {
     if (parsed) {
       loaded.add(file);
       store.replaceSource(file, parsed.objects, parsed.diagnostics);
@@ -53,14 +53,19 @@ export function watchConfigDir(dir: string, store: ConfigStore, log: Logger, opt
       log.info({ file }, `config file ${file} removed`);
     }
   };
+  const load = async (file: string): Promise<void> => apply(file, await readConfigFile(file));
 
-  /** Reloads everything: new and vanished directories and files, and files behind swapped symlinks. */
+  /**
+   * Reloads everything: new and vanished directories and files, and files behind swapped
+   * symlinks. Every file is read before any is applied, so the store sees one change, not one per file.
+   */
   const rescan = async (): Promise<void> => {
     const { files, dirs } = await scanConfigDir(dir);
     syncWatchers(dirs);
     const present = new Set(files);
-    for (const file of loaded) if (!present.has(file)) await load(file);
-    for (const file of files) await load(file);
+    const read: [string, ParsedDocuments | undefined][] = [...loaded].filter((f) => !present.has(f)).map((f) => [f, undefined]);
+    for (const file of files) read.push([file, await readConfigFile(file)]);
+    for (const [file, parsed] of read) apply(file, parsed);
   };
 
   const onEvent = (parent: string, name: string | null): void => {
