@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Diagnostic } from '../model/types';
+import type { ViewError } from '../xds/cache';
 import type { ConnectionStatus } from '../xds/connection';
 import type { Proxy, ResourceSet } from '../translate/types';
 
@@ -10,7 +11,7 @@ export interface AdminSources {
   syncz(): ConnectionStatus[];
   configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined;
   diagnostics(): Diagnostic[];
-  translationErrors(): { classKey: string; generation: number; message: string }[];
+  translationErrors(): ViewError[];
   generation(): number;
   exporter: PrometheusExporter;
 }

@@ -5,7 +5,7 @@ import { createAdminServer } from '../admin/server';
 import { ConfigStore } from '../model';
 import { watchConfigDir } from '../sources/files';
 import { createTelemetry } from '../telemetry/metrics';
-import { translate } from '../translate';
+import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer } from '../xds/debounce';
 import { XdsMetrics } from '../xds/metrics';
@@ -37,7 +37,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const { log } = opts;
   const telemetry = createTelemetry();
   const store = new ConfigStore({ log: log.child({ component: 'model' }) });
-  const views = new ViewCache(translate, log.child({ component: 'translate' }));
+  const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
   xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot() });

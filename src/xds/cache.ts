@@ -1,30 +1,38 @@
-// Proxy views: what each proxy class should have, translated once per (snapshot, class) and
-// encoded once per distinct resource. Proxies of one class share the view object itself.
+// Proxy views: what each proxy should have. A view is the union of translation parts
+// (src/translate/parts.ts); each part is built and encoded once per (snapshot, part key) and
+// shared by every proxy with that key, and each distinct resource is encoded once.
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../model/types';
+import type { TranslationPart } from '../translate/parts';
 import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
+import { CompositeMap } from './composite-map';
 import { encodeAny } from './encode';
-import type { TypeUrl } from './types';
+import { PUSH_ORDER, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
 
 export interface ProxyView {
   generation: number;
   resources: ReadonlyMap<TypeUrl, ReadonlyMap<string, EncodedResource>>;
   /** The JSON the resources were encoded from, for /debug/config_dump. */
-  json: ResourceSet;
+  json(): ResourceSet;
 }
 
-export type Translator = (snapshot: Snapshot, proxy: ProxyClass) => ResourceSet;
+export type PartsOf = (proxy: ProxyClass) => readonly TranslationPart[];
 
 export interface ViewError {
-  classKey: string;
+  part: string;
   generation: number;
   message: string;
 }
 
 interface Logger {
   error(obj: object, msg: string): void;
+}
+
+interface Piece {
+  resources: Map<TypeUrl, Map<string, EncodedResource>>;
+  json: Partial<ResourceSet>;
 }
 
 export function classKey(p: ProxyClass): string {
@@ -66,61 +74,83 @@ class EncodedInterner {
   }
 }
 
+const NO_RESOURCES = new Map<string, EncodedResource>();
+
 export class ViewCache {
   private snapshot: Snapshot | undefined;
   private views = new Map<string, ProxyView>();
-  private lastGood = new Map<string, ProxyView>();
+  private pieces = new Map<string, Piece>();
+  private lastGood = new Map<string, Piece>();
   private readonly interner = new EncodedInterner();
   readonly errors = new Map<string, ViewError>();
 
-  constructor(private readonly translate: Translator, private readonly log: Logger) {}
-
-  get generation(): number {
-    return this.snapshot?.generation ?? 0;
-  }
+  constructor(private readonly partsOf: PartsOf, private readonly log: Logger) {}
 
   setSnapshot(snapshot: Snapshot): void {
     if (snapshot === this.snapshot) return;
     this.snapshot = snapshot;
     this.views = new Map();
+    // Pieces no proxy asked for in the last generation are dropped with it.
+    this.lastGood = this.pieces.size ? this.pieces : this.lastGood;
+    this.pieces = new Map();
     this.interner.nextGeneration();
   }
 
   viewFor(proxy: ProxyClass): ProxyView {
     const key = classKey(proxy);
     let view = this.views.get(key);
-    if (view) return view;
-    view = this.build(key, proxy);
-    this.views.set(key, view);
+    if (!view) {
+      view = this.compose(this.partsOf(proxy).map((part) => this.piece(part, proxy)));
+      this.views.set(key, view);
+    }
     return view;
   }
 
-  private build(key: string, proxy: ProxyClass): ProxyView {
+  private compose(pieces: Piece[]): ProxyView {
+    const resources = new Map<TypeUrl, ReadonlyMap<string, EncodedResource>>();
+    for (const typeUrl of PUSH_ORDER) {
+      const maps = pieces.map((p) => p.resources.get(typeUrl)).filter((m): m is Map<string, EncodedResource> => m !== undefined && m.size > 0);
+      resources.set(typeUrl, maps.length === 1 ? maps[0]! : maps.length ? new CompositeMap(maps) : NO_RESOURCES);
+    }
+    return {
+      generation: this.snapshot?.generation ?? 0,
+      resources,
+      json: () => {
+        const all = (field: keyof ResourceSet) => pieces.flatMap((p) => p.json[field] ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        return { clusters: all('clusters'), endpoints: all('endpoints'), listeners: all('listeners'), routes: all('routes') };
+      },
+    };
+  }
+
+  private piece(part: TranslationPart, proxy: ProxyClass): Piece {
+    const key = `${part.name}\0${part.key(proxy)}`;
+    let piece = this.pieces.get(key);
+    if (piece) return piece;
+    piece = this.build(key, part, proxy);
+    this.pieces.set(key, piece);
+    return piece;
+  }
+
+  private build(key: string, part: TranslationPart, proxy: ProxyClass): Piece {
     const snapshot = this.snapshot;
-    if (!snapshot) return emptyView();
+    if (!snapshot) return { resources: new Map(), json: {} };
     try {
-      const json = this.translate(snapshot, proxy);
+      const json = part.build(snapshot, proxy);
       const resources = new Map<TypeUrl, Map<string, EncodedResource>>();
       for (const [field, typeUrl] of SET_TYPES) {
-        const byName = new Map<string, EncodedResource>();
-        for (const r of json[field]) byName.set(r.name, this.interner.get(typeUrl, r));
-        resources.set(typeUrl, byName);
+        const list = json[field];
+        if (!list?.length) continue;
+        resources.set(typeUrl, new Map(list.map((r) => [r.name, this.interner.get(typeUrl, r)])));
       }
       this.errors.delete(key);
-      const view = { generation: snapshot.generation, resources, json };
-      this.lastGood.set(key, view);
-      return view;
+      return { resources, json };
     } catch (err) {
       // A translation or encoding failure is a Mast bug, never a reason to stop serving: the
-      // class keeps its last good view and the failure is visible in the log and /debug.
+      // part keeps its last good piece and the failure is visible in the log and /debug.
       const message = err instanceof Error ? err.message : String(err);
-      this.errors.set(key, { classKey: key, generation: snapshot.generation, message });
-      this.log.error({ classKey: key, generation: snapshot.generation, err: message }, 'translation failed; serving the last good config');
-      return this.lastGood.get(key) ?? emptyView();
+      this.errors.set(key, { part: key.replace('\0', ' '), generation: snapshot.generation, message });
+      this.log.error({ part: part.name, generation: snapshot.generation, err: message }, 'translation failed; serving the last good config');
+      return this.lastGood.get(key) ?? { resources: new Map(), json: {} };
     }
   }
-}
-
-function emptyView(): ProxyView {
-  return { generation: 0, resources: new Map(), json: { clusters: [], endpoints: [], listeners: [], routes: [] } };
 }

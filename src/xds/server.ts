@@ -94,7 +94,7 @@ export class XdsServer {
   /** What Mast sends (or would send) a connected proxy, by proxy id. */
   configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined {
     for (const { conn, claimed } of this.connections.values()) {
-      if (conn.proxy.id === proxyId) return { proxy: conn.proxy, config: this.viewOf(conn, claimed).json };
+      if (conn.proxy.id === proxyId) return { proxy: conn.proxy, config: this.viewOf(conn, claimed).json() };
     }
     return undefined;
   }

@@ -33,7 +33,7 @@ describe('backpressure', () => {
     const telemetry = createTelemetry();
     let set: ResourceSet = { clusters: [cluster('c', { connect_timeout: '1s' })], endpoints: [], listeners: [], routes: [] };
     let generation = 1;
-    const views = new ViewCache(() => set, quiet);
+    const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => set }], quiet);
     const snapshot = () => ({ generation }) as unknown as Snapshot;
     const stream = new FullStream();
     const conn = new SotwConnection('1', { ...PROXY, id: 'p', workloadName: 'gw.ns', serviceAccount: 'default' }, stream, new XdsMetrics(telemetry.meter, () => ({ sotw: 1, delta: 0 })), quiet);

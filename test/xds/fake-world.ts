@@ -1,7 +1,7 @@
 // A stand-in for model + translation in protocol tests: resources are set directly, so each test
 // controls exactly what changes between pushes.
 import type { Snapshot } from '../../src/model/types';
-import { ViewCache } from '../../src/xds/cache';
+import { ViewCache, classKey } from '../../src/xds/cache';
 import type { Logger } from '../../src/xds/connection';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { XdsServer } from '../../src/xds/server';
@@ -59,7 +59,12 @@ export class FakeWorld {
   perProxy: ((proxy: ProxyClass, set: ResourceSet) => ResourceSet) | undefined;
 
   constructor(log: Logger = quiet) {
-    this.views = new ViewCache((_s, proxy) => (this.perProxy ? this.perProxy(proxy, this.set) : this.set), log);
+    // One part holding everything, keyed by the whole class: each proxy class gets its own.
+    this.views = new ViewCache((proxy) => [{
+      name: 'all',
+      key: () => classKey(proxy),
+      build: () => (this.perProxy ? this.perProxy(proxy, this.set) : this.set),
+    }], log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
     this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => ({ generation: this.generation, podByIp: () => undefined }) as unknown as Snapshot });
   }

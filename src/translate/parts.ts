@@ -1,0 +1,80 @@
+// A proxy's config in pieces, each a function of only the proxy facets it reads. Pods of one
+// deployment differ in their IPs alone, so they share every piece but the inbound one, and the
+// xDS layer builds and encodes each piece once per distinct key instead of once per pod.
+import type { Snapshot } from '../model/types';
+import type { ProxyClass, ProxyRole, ResourceSet } from './types';
+import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, passthroughCluster, serviceClusters } from './clusters';
+import { serviceEndpoints } from './endpoints';
+import { gatewayPorts } from './gateway-servers';
+import { inboundPorts } from './inbound-ports';
+import { gatewayListener } from './listeners/gateway';
+import { virtualInbound } from './listeners/inbound';
+import { outboundListeners } from './listeners/outbound';
+import { gatewayRouteConfig } from './routes/gateway';
+import { outboundRouteConfigs } from './routes/outbound';
+
+export interface TranslationPart {
+  name: string;
+  /** Equal keys, equal output: the part reads no other facet of the proxy. */
+  key(proxy: ProxyClass): string;
+  build(snapshot: Snapshot, proxy: ProxyClass): Partial<ResourceSet>;
+}
+
+function facets(...names: (keyof ProxyClass)[]): (proxy: ProxyClass) => string {
+  return (proxy) => JSON.stringify(names.map((n) => (n === 'labels' ? Object.entries(proxy.labels).sort() : proxy[n])));
+}
+
+const services: TranslationPart = {
+  name: 'services',
+  key: facets('namespace'),
+  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace), endpoints: serviceEndpoints(snapshot, proxy.namespace) }),
+};
+
+const SIDECAR: TranslationPart[] = [
+  services,
+  {
+    name: 'fixed-clusters',
+    key: () => '',
+    build: () => ({ clusters: [passthroughCluster(), blackHoleCluster(), inboundPassthroughCluster()] }),
+  },
+  {
+    name: 'outbound-routes',
+    key: facets('namespace', 'labels', 'interceptionMode'),
+    build: (snapshot, proxy) => ({ routes: outboundRouteConfigs(snapshot, proxy) }),
+  },
+  {
+    name: 'outbound-listeners',
+    key: facets('interceptionMode', 'outboundAddress'),
+    build: (snapshot, proxy) => ({ listeners: outboundListeners(snapshot, proxy) }),
+  },
+  {
+    name: 'inbound',
+    key: facets('namespace', 'labels', 'ips', 'interceptionMode', 'localAddress'),
+    build: (snapshot, proxy) => {
+      const ports = inboundPorts(snapshot, proxy);
+      return {
+        clusters: ports.map((p) => inboundCluster(p.targetPort, p.protocol, proxy.localAddress, p.sources)),
+        listeners: [virtualInbound(ports, proxy)],
+      };
+    },
+  },
+];
+
+const GATEWAY: TranslationPart[] = [
+  services,
+  {
+    name: 'gateway',
+    key: facets('namespace', 'labels', 'ips', 'interceptionMode'),
+    build: (snapshot, proxy) => {
+      const ports = gatewayPorts(snapshot, proxy.labels);
+      return {
+        listeners: ports.map((gp) => gatewayListener(gp, proxy)),
+        routes: ports.map((gp) => gatewayRouteConfig(snapshot, gp, proxy)),
+      };
+    },
+  },
+];
+
+export function partsFor(role: ProxyRole): readonly TranslationPart[] {
+  return role === 'router' ? GATEWAY : SIDECAR;
+}
