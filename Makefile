@@ -43,13 +43,13 @@ istio-samples:
 build: npm-deps
 	npm run build
 
-test: deps build
+test: deps build kube-bins
 	ENVOY_BIN=$(ENVOY_BIN) $(NODE_TEST) $(UNIT_TESTS) $(E2E_TESTS)
 
 test-unit: npm-deps
 	ENVOY_BIN=$(ENVOY_BIN) $(NODE_TEST) $(UNIT_TESTS)
 
-test-e2e: deps
+test-e2e: deps kube-bins
 	ENVOY_BIN=$(ENVOY_BIN) $(NODE_TEST) $(E2E_TESTS)
 
 golden: npm-deps

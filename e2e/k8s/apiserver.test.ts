@@ -151,6 +151,11 @@ test('a kube-apiserver restart breaks watches and keeps the data', async (t) => 
   await setPodStatus(kc2, NS, 'details-v1-1', { podIP: '192.0.2.51', ready: true });
   await waitFor(async () => JSON.stringify(await endpointsOf('details')) === JSON.stringify([['192.0.2.51', true]]), 60_000, 'an EndpointSlice for details after the restart');
   t.diagnostic(`EndpointSlice after the restart in ${Math.round(performance.now() - start)} ms`);
+
+  // A crash (SIGKILL, no GOAWAY) loses nothing either: etcd holds the data.
+  const crashMs = await kube.restartApiserver({ crash: true });
+  t.diagnostic(`kube-apiserver killed and ready again in ${crashMs} ms`);
+  assert.deepEqual(await endpointsOf('details'), [['192.0.2.51', true]]);
 });
 
 test('applyCrds installs the CRDs in a directory, again without error, and they serve objects', async () => {

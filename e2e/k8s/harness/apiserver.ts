@@ -118,9 +118,10 @@ export interface Kube {
   /**
    * Stops kube-apiserver and starts it again on the same port with the same etcd data, which
    * breaks every watch; resolves (with the milliseconds it took) when /readyz is OK again.
-   * `downMs` keeps it down that long before the restart.
+   * `downMs` keeps it down that long before the restart; `crash` kills it with SIGKILL instead of
+   * a graceful SIGTERM (connections are then cut with no GOAWAY).
    */
-  restartApiserver(opts?: { downMs?: number }): Promise<number>;
+  restartApiserver(opts?: { downMs?: number; crash?: boolean }): Promise<number>;
   /** Stops controller-manager, apiserver and etcd, in that order. The temp dir goes at cleanup(). */
   stop(): Promise<void>;
 }
@@ -230,6 +231,9 @@ export async function startKube(o: StartKubeOptions = {}): Promise<Kube> {
     // endpoints, which validation refuses (loopback): no reconciler, no error every 10 s.
     '--endpoint-reconciler-type=none',
     '--allow-privileged=true',
+    // On SIGTERM, stop once in-flight requests are done and give open watches 2 s (a GOAWAY),
+    // instead of waiting up to --request-timeout (60 s) for watch connections to go idle.
+    '--shutdown-send-retry-after=true',
     ...(o.apiserverArgs ?? []),
   ];
   const apiserverLog = path.join(dir, 'kube-apiserver.log');
@@ -284,7 +288,10 @@ export async function startKube(o: StartKubeOptions = {}): Promise<Kube> {
     procs: () => ({ etcd, apiserver, controllerManager }),
     async restartApiserver(r = {}) {
       const start = performance.now();
-      await stop(apiserver, 10_000);
+      if (r.crash) {
+        apiserver.child.kill('SIGKILL');
+        await apiserver.exited;
+      } else await stop(apiserver, 10_000);
       if (r.downMs) await new Promise((res) => setTimeout(res, r.downMs));
       apiserver = startApiserver();
       await waitReady(apiserver, apiserverReady, timeoutMs);
