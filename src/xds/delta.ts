@@ -37,6 +37,7 @@ export class DeltaConnection extends Connection {
   onRequest(req: DeltaDiscoveryRequest__Output, view: ProxyView): void {
     const typeUrl = req.type_url as TypeUrl;
     let st = this.states.get(typeUrl);
+    const first = !st;
     if (!st) {
       st = new DeltaTypeState();
       this.states.set(typeUrl, st);
@@ -65,7 +66,8 @@ export class DeltaConnection extends Connection {
       const dropped = name === '*' ? [...st.known.keys()].filter((n) => !st.inScope(n)) : st.inScope(name) ? [] : [name];
       for (const n of dropped) st.known.delete(n);
     }
-    this.push({ view, changedAt: undefined });
+    const subscriptionChanged = req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0;
+    if (first || subscriptionChanged) this.push({ view, changedAt: undefined });
   }
 
   private onAnswer(typeUrl: TypeUrl, st: DeltaTypeState, req: DeltaDiscoveryRequest__Output): void {

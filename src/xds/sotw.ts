@@ -70,21 +70,32 @@ export class SotwConnection extends Connection {
         st.ackedAt = new Date();
       }
     }
-    this.subscribe(st, req.resource_names);
-    this.push({ view, changedAt: undefined });
+    // An ACK or NACK that leaves the subscription as it was asks for nothing new: pushes carry
+    // changes, so recomputing the whole set here would only find it unchanged.
+    if (this.subscribe(st, req.resource_names) || first) this.push({ view, changedAt: undefined });
     return true;
   }
 
-  private subscribe(st: SotwTypeState, names: string[]): void {
+  /** Applies the request's names; true if the subscription changed. */
+  private subscribe(st: SotwTypeState, names: string[]): boolean {
     if (!st.explicit && names.length === 0) {
+      const changed = !st.wildcard;
       st.wildcard = true;
-      return;
+      return changed;
+    }
+    const wildcard = names.includes('*');
+    const next = new Set(names.filter((n) => n !== '*'));
+    let changed = !st.explicit || wildcard !== st.wildcard || next.size !== st.subscribed.size;
+    for (const n of next) {
+      if (!st.subscribed.has(n)) {
+        st.forced.add(n);
+        changed = true;
+      }
     }
     st.explicit = true;
-    st.wildcard = names.includes('*');
-    const next = new Set(names.filter((n) => n !== '*'));
-    for (const n of next) if (!st.subscribed.has(n)) st.forced.add(n);
+    st.wildcard = wildcard;
     st.subscribed = next;
+    return changed;
   }
 
   protected sync(ctx: PushContext): void {

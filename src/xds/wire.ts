@@ -14,6 +14,12 @@ export interface EncodedResource {
 
 const CONTROL_PLANE_ID = 'mast';
 
+// On Node, protobufjs' Writer is its BufferWriter, whose finish() already gives a Buffer.
+function finished(w: Writer): Buffer {
+  const out = w.finish();
+  return Buffer.isBuffer(out) ? out : Buffer.from(out);
+}
+
 function controlPlane(w: Writer, field: number): void {
   w.uint32((field << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
 }
@@ -25,7 +31,7 @@ export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string
   w.uint32((4 << 3) | 2).string(typeUrl);
   w.uint32((5 << 3) | 2).string(nonce);
   controlPlane(w, 6);
-  return Buffer.from(w.finish());
+  return finished(w);
 }
 
 export function deltaResponse(typeUrl: string, systemVersion: string, nonce: string, resources: Iterable<EncodedResource>, removed: Iterable<string>): Buffer {
@@ -42,5 +48,5 @@ export function deltaResponse(typeUrl: string, systemVersion: string, nonce: str
   w.uint32((5 << 3) | 2).string(nonce);
   for (const name of removed) w.uint32((6 << 3) | 2).string(name);
   controlPlane(w, 7);
-  return Buffer.from(w.finish());
+  return finished(w);
 }
