@@ -27,7 +27,7 @@ export interface NodeInfo {
 
 type Response = DiscoveryResponse__Output | DeltaDiscoveryResponse__Output;
 
-export class AdsClient<R extends Response> {
+export class AdsClient<R extends Response | Buffer> {
   private readonly queue: R[] = [];
   private waiters: ((r: R) => void)[] = [];
   private sentNode = false;
@@ -45,14 +45,24 @@ export class AdsClient<R extends Response> {
     });
   }
 
-  static sotw(address: string, node: NodeInfo): AdsClient<DiscoveryResponse__Output> {
-    const { client, call } = open(address, 'StreamAggregatedResources');
+  /** `options` are grpc-js channel options; a load test passes `grpc.use_local_subchannel_pool` so
+   * each client has a connection of its own, as each Envoy does. */
+  static sotw(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}): AdsClient<DiscoveryResponse__Output> {
+    const { client, call } = open(address, 'StreamAggregatedResources', options);
     return new AdsClient<DiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DiscoveryResponse__Output>, node, client);
   }
 
-  static delta(address: string, node: NodeInfo): AdsClient<DeltaDiscoveryResponse__Output> {
-    const { client, call } = open(address, 'DeltaAggregatedResources');
+  static delta(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}): AdsClient<DeltaDiscoveryResponse__Output> {
+    const { client, call } = open(address, 'DeltaAggregatedResources', options);
     return new AdsClient<DeltaDiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DeltaDiscoveryResponse__Output>, node, client);
+  }
+
+  /** Responses left as the bytes that came off the wire, for load clients that read only the few
+   * fields they need: decoding every response in full would make the client the bottleneck. */
+  static raw(address: string, node: NodeInfo, transport: 'sotw' | 'delta', options: grpc.ChannelOptions = {}): AdsClient<Buffer> {
+    const method = transport === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
+    const { client, call } = open(address, method, options, true);
+    return new AdsClient<Buffer>(call as grpc.ClientDuplexStream<object, Buffer>, node, client);
   }
 
   /** Sends a request; the node goes on the first one only, as Envoy does. */
@@ -82,7 +92,7 @@ export class AdsClient<R extends Response> {
   async none(ms = 300): Promise<void> {
     try {
       const r = await this.next(ms);
-      throw new Error(`expected no response, got ${r.type_url} nonce ${r.nonce}`);
+      throw new Error(`expected no response, got ${Buffer.isBuffer(r) ? `${r.length} bytes` : `${r.type_url} nonce ${r.nonce}`}`);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('no xDS response')) return;
       throw err;
@@ -95,11 +105,12 @@ export class AdsClient<R extends Response> {
   }
 }
 
-function open(address: string, method: string): { client: grpc.Client; call: grpc.ClientDuplexStream<object, Response> } {
-  const def = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
+function open(address: string, method: string, options: grpc.ChannelOptions, raw = false): { client: grpc.Client; call: grpc.ClientDuplexStream<object, Response | Buffer> } {
+  const ads = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
+  const def = raw ? { ...ads, [method]: { ...ads[method]!, responseDeserialize: (b: Buffer) => b } } : ads;
   const Ctor = grpc.makeClientConstructor(def, 'AggregatedDiscoveryService');
-  const client = new Ctor(address, grpc.credentials.createInsecure());
-  const fn = (client as unknown as Record<string, () => grpc.ClientDuplexStream<object, Response>>)[method]!;
+  const client = new Ctor(address, grpc.credentials.createInsecure(), options);
+  const fn = (client as unknown as Record<string, () => grpc.ClientDuplexStream<object, Response | Buffer>>)[method]!;
   return { client, call: fn.call(client) };
 }
 

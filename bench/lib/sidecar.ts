@@ -1,0 +1,208 @@
+// One simulated Envoy sidecar on an ADS stream, SotW or delta, in the order Envoy asks: CDS
+// (wildcard), then EDS for the clusters CDS named, then LDS (wildcard) once clusters have warmed,
+// then RDS for the route configs the listeners named; every response is ACKed. It reads only the
+// names it subscribes with, plus, during a change step, the one ClusterLoadAssignment it watches.
+import { TYPE_URLS } from '../../src/translate/types';
+import { resourceTypes, serviceDefinitions } from '../../src/xds/protos';
+import { AdsClient, type NodeInfo } from '../../test/support/ads-client';
+import { clusterNames, hasAddress, isNamed, readResponse, resourceName, routeConfigNames, type RawResponse, type Span } from './wire';
+
+export type Transport = 'sotw' | 'delta';
+
+/** Every sidecar gets its own connection, as separate Envoys would (grpc-js otherwise shares one). */
+const CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': -1 };
+const NONE: readonly string[] = [];
+
+/** A thousand sidecars hold the same thousand names: one copy of each keeps the client small. */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  interned.set(s, s);
+  return s;
+}
+
+/** Loads the .proto files now, so that the first measured sidecar does not pay for it. */
+export function loadProtos(): void {
+  serviceDefinitions();
+  resourceTypes();
+}
+
+/** What a sidecar held when it finished its initial sync. */
+export interface Holdings {
+  clusters: number;
+  endpoints: number;
+  listeners: number;
+  routes: number;
+}
+
+interface Watch {
+  cluster: string;
+  clusterBytes: Uint8Array;
+  ip: string;
+  seen: (at: number) => void;
+}
+
+/** Per type: what this sidecar subscribes to and what it last ACKed. */
+class TypeState {
+  /** For CDS and LDS: the children (EDS or RDS names) each cluster or listener names. */
+  children = new Map<string, readonly string[]>();
+  subscribed = new Set<string>();
+  /** Subscribed names no response has carried yet. */
+  readonly pending = new Set<string>();
+  version = '';
+  nonce = '';
+  answered = false;
+}
+
+export class Sidecar {
+  readonly startedAt = performance.now();
+  syncedAt: number | undefined;
+  holdings: Holdings | undefined;
+  failure: Error | undefined;
+  readonly synced: Promise<number>;
+  private resolveSynced!: (ms: number) => void;
+  private readonly client: AdsClient<Buffer>;
+  private readonly states = new Map<string, TypeState>();
+  private watch: Watch | undefined;
+  private stopped = false;
+
+  constructor(address: string, node: NodeInfo, readonly transport: Transport) {
+    this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
+    this.client = AdsClient.raw(address, node, transport, CHANNEL_OPTIONS);
+    this.subscribe(TYPE_URLS.cluster, []);
+    void this.loop();
+  }
+
+  /** Resolves with the time the EDS response carrying `ip` in `cluster` arrived. */
+  expect(cluster: string, ip: string): Promise<number> {
+    return new Promise((seen) => (this.watch = { cluster, clusterBytes: Buffer.from(cluster), ip, seen }));
+  }
+
+  close(): void {
+    this.stopped = true;
+    this.client.close();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let r: Buffer;
+      try {
+        r = await this.client.next(1000);
+      } catch {
+        continue; // nothing within the second; look at `stopped` again
+      }
+      try {
+        this.onResponse(r);
+      } catch (err) {
+        this.failure = err instanceof Error ? err : new Error(String(err));
+        this.close();
+      }
+    }
+  }
+
+  private state(typeUrl: string): TypeState {
+    let st = this.states.get(typeUrl);
+    if (!st) this.states.set(typeUrl, (st = new TypeState()));
+    return st;
+  }
+
+  private onResponse(bytes: Buffer): void {
+    const now = performance.now();
+    const r = readResponse(bytes, this.transport === 'delta');
+    const st = this.state(r.typeUrl);
+    st.answered = true;
+    switch (r.typeUrl) {
+      case TYPE_URLS.cluster:
+        this.follow(st, TYPE_URLS.endpoint, r, (span) => {
+          const { name, eds } = clusterNames(bytes, span);
+          return [name, eds === undefined ? NONE : [intern(eds)]];
+        });
+        break;
+      case TYPE_URLS.listener:
+        this.follow(st, TYPE_URLS.route, r, (span) => [resourceName(bytes, span), routeConfigNames(bytes, span).map(intern)]);
+        break;
+      case TYPE_URLS.endpoint:
+        this.arrived(st, bytes, r);
+        if (this.watch) this.check(bytes, r, this.watch, now);
+        break;
+      default:
+        this.arrived(st, bytes, r);
+    }
+    this.ack(r, st);
+    // Envoy asks for listeners only once its clusters have warmed.
+    if (r.typeUrl === TYPE_URLS.endpoint && st.pending.size === 0 && !this.states.has(TYPE_URLS.listener)) this.subscribe(TYPE_URLS.listener, []);
+    if (this.syncedAt === undefined && this.isSynced()) this.finishSync(now);
+  }
+
+  /** Once a type's subscriptions have all been answered, later responses need not be read. */
+  private arrived(st: TypeState, bytes: Buffer, r: RawResponse): void {
+    if (st.pending.size === 0) return;
+    for (const span of r.resources) st.pending.delete(resourceName(bytes, span));
+  }
+
+  private check(bytes: Buffer, r: RawResponse, watch: Watch, now: number): void {
+    const span = r.resources.find((s) => isNamed(bytes, s, watch.clusterBytes));
+    if (!span || !hasAddress(bytes, span, watch.ip)) return;
+    this.watch = undefined;
+    watch.seen(now);
+  }
+
+  /** Keeps the child type's subscription equal to what the parents (clusters or listeners) name,
+   * as Envoy does. A SotW response holds every parent; a delta one only the changed ones. */
+  private follow(parent: TypeState, childType: string, r: RawResponse, read: (span: Span) => [name: string, children: readonly string[]]): void {
+    if (this.transport === 'sotw') parent.children = new Map();
+    for (const name of r.removed) parent.children.delete(name);
+    for (const span of r.resources) {
+      const [name, children] = read(span);
+      parent.children.set(intern(name), children);
+    }
+    const wanted = new Set<string>();
+    for (const names of parent.children.values()) for (const n of names) wanted.add(n);
+    const child = this.state(childType);
+    const added = [...wanted].filter((n) => !child.subscribed.has(n));
+    const dropped = [...child.subscribed].filter((n) => !wanted.has(n));
+    if (added.length === 0 && dropped.length === 0) return;
+    for (const n of added) child.pending.add(n);
+    for (const n of dropped) child.pending.delete(n);
+    child.subscribed = wanted;
+    this.subscribe(childType, added, dropped);
+  }
+
+  private subscribe(typeUrl: string, added: string[], dropped: string[] = []): void {
+    const st = this.state(typeUrl);
+    if (this.transport === 'delta') {
+      this.client.send({ type_url: typeUrl, resource_names_subscribe: added, resource_names_unsubscribe: dropped });
+    } else {
+      this.client.send({ type_url: typeUrl, resource_names: [...st.subscribed], version_info: st.version, response_nonce: st.nonce });
+    }
+  }
+
+  private ack(r: RawResponse, st: TypeState): void {
+    st.nonce = r.nonce;
+    if (this.transport === 'delta') {
+      this.client.send({ type_url: r.typeUrl, response_nonce: r.nonce });
+      return;
+    }
+    st.version = r.version;
+    this.client.send({ type_url: r.typeUrl, resource_names: [...st.subscribed], version_info: st.version, response_nonce: st.nonce });
+  }
+
+  private isSynced(): boolean {
+    return [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route].every((t) => {
+      const st = this.states.get(t);
+      return st?.answered && st.pending.size === 0;
+    });
+  }
+
+  private finishSync(now: number): void {
+    this.syncedAt = now;
+    this.holdings = {
+      clusters: this.state(TYPE_URLS.cluster).children.size,
+      endpoints: this.state(TYPE_URLS.endpoint).subscribed.size,
+      listeners: this.state(TYPE_URLS.listener).children.size,
+      routes: this.state(TYPE_URLS.route).subscribed.size,
+    };
+    this.resolveSynced(now - this.startedAt);
+  }
+}
