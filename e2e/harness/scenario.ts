@@ -80,19 +80,43 @@ export interface LoopResult {
 }
 
 /**
+ * Names the innermost call that failed in an echo answer (`productpage -> reviews: 503 ...`), so a
+ * failure in CI says which hop broke without the whole body.
+ */
+function failedHop(text: string): string {
+  let answer: EchoAnswer;
+  try {
+    answer = JSON.parse(text) as EchoAnswer;
+  } catch {
+    return text.slice(0, 300);
+  }
+  const path: string[] = [answer.service];
+  for (;;) {
+    const bad = answer.calls.find((c) => c.status < 200 || c.status > 299);
+    if (!bad) return path.join(' -> ');
+    if (!bad.body || bad.body.calls.every((c) => c.status >= 200 && c.status <= 299)) {
+      return `${path.join(' -> ')} -> ${bad.url}: ${bad.status} ${bad.error ?? bad.body?.service ?? ''}`;
+    }
+    path.push(bad.body.service);
+    answer = bad.body;
+  }
+}
+
+/**
  * Sends /productpage through the gateway over and over (`concurrency` at once) until stopped; a
  * non-2xx anywhere on the way (gateway, productpage's sidecar, reviews) or an error is a failure.
  * Bounded: it stops by itself after `maxMs`.
  */
 export function trafficLoop(mesh: Mesh, concurrency = 2, maxMs = 60000): { stop: () => Promise<LoopResult> } {
   const result: LoopResult = { requests: 0, failures: [] };
-  const deadline = Date.now() + maxMs;
+  const start = Date.now();
+  const deadline = start + maxMs;
   let running = true;
   const worker = async (): Promise<void> => {
     while (running && Date.now() < deadline) {
       result.requests++;
       const r = await get(mesh.gatewayUrl(), { timeoutMs: 5000 }).catch((err: Error) => ({ status: 0, text: err.message }));
-      if (r.status < 200 || r.status > 299) result.failures.push(`${r.status} ${r.text.slice(0, 300)}`);
+      if (r.status < 200 || r.status > 299) result.failures.push(`+${Date.now() - start} ms: ${r.status} ${failedHop(r.text)}`);
     }
   };
   const workers = Promise.all(Array.from({ length: concurrency }, worker));

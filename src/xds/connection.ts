@@ -1,6 +1,6 @@
 // What SotW and delta streams share: identity, nonces, writing with backpressure, and the
 // per-type bookkeeping /debug/syncz reads.
-import type { Proxy } from '../translate/types';
+import { TYPE_URLS, type Proxy } from '../translate/types';
 import type { ProxyView } from './cache';
 import type { XdsMetrics } from './metrics';
 import { SHORT_TYPE } from './types';
@@ -11,6 +11,12 @@ export interface Logger {
   error(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
 }
+
+/**
+ * How long listeners and routes wait for a new cluster's endpoints before they go out anyway: a
+ * proxy that never asks for them must not be starved of every later listener and route change.
+ */
+const WARM_HOLD_MS = 5000;
 
 /** A push in progress: which generation, and when the change that caused it was first seen. */
 export interface PushContext {
@@ -53,6 +59,14 @@ export abstract class Connection {
   private pending: PushContext | undefined;
   private readonly connectedAt = new Date();
   protected generation = 0;
+  private latest: PushContext | undefined;
+  /**
+   * Clusters new to the proxy whose endpoints it has not been sent. Envoy keeps a new cluster out
+   * of service until its first EDS response, and a route naming it meanwhile answers 503 (no
+   * cluster), so listeners and routes wait until these endpoints are out (see xds-rules.md).
+   */
+  private readonly warming = new Set<string>();
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -73,8 +87,47 @@ export abstract class Connection {
       this.pending = ctx;
       return;
     }
+    this.latest = ctx;
     this.generation = ctx.view.generation;
     this.sync(ctx);
+  }
+
+  /** Notes clusters the proxy is being sent for the first time; those with endpoints now warm. */
+  protected clustersAdded(names: Iterable<string>, view: ProxyView): void {
+    const endpoints = view.resources.get(TYPE_URLS.endpoint);
+    for (const n of names) if (endpoints?.has(n)) this.warming.add(n);
+  }
+
+  protected endpointsSent(names: Iterable<string>): void {
+    for (const n of names) this.warming.delete(n);
+  }
+
+  /** Whether listeners and routes must wait for a warming cluster's endpoints to go out first. */
+  protected holdingReferrers(view: ProxyView): boolean {
+    const clusters = view.resources.get(TYPE_URLS.cluster);
+    const endpoints = view.resources.get(TYPE_URLS.endpoint);
+    for (const n of this.warming) if (!clusters?.has(n) || !endpoints?.has(n)) this.warming.delete(n);
+    if (this.warming.size === 0) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+      return false;
+    }
+    this.holdTimer ??= setTimeout(() => this.stopHolding(), WARM_HOLD_MS).unref();
+    return true;
+  }
+
+  private stopHolding(): void {
+    this.log.warn({ proxy: this.proxy.id, clusters: [...this.warming] }, 'proxy never asked for the endpoints of new clusters; sending listeners and routes anyway');
+    this.warming.clear();
+    this.holdTimer = undefined;
+    if (this.latest) this.push(this.latest);
+  }
+
+  /** The stream is gone: nothing may be sent on it any more. */
+  close(): void {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.latest = undefined;
   }
 
   protected abstract sync(ctx: PushContext): void;

@@ -85,7 +85,10 @@ export class DeltaConnection extends Connection {
     this.systemVersion = String(ctx.view.generation);
     // Add bottom-up, remove top-down: updates go clusters first so nothing names a missing
     // cluster; removals go after every update, referrers first, so nothing loses a referent early.
-    for (const typeUrl of PUSH_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates');
+    for (const typeUrl of PUSH_ORDER) {
+      if (typeUrl === TYPE_URLS.listener && this.holdingReferrers(ctx.view)) return;
+      this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates');
+    }
     for (const typeUrl of REMOVAL_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'removals');
   }
 
@@ -108,7 +111,8 @@ export class DeltaConnection extends Connection {
     const mustAnswer = phase === 'updates' && !st.answered && isRootType(typeUrl) && st.wildcard;
     if (changed.length === 0 && removed.length === 0 && !mustAnswer) return;
     changed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st, changed);
+    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st, changed, ctx.view);
+    if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(changed.map((r) => r.name));
     for (const r of changed) {
       st.known.set(r.name, r.version);
       st.forced.delete(r.name);
@@ -123,10 +127,11 @@ export class DeltaConnection extends Connection {
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */
-  private forceWarming(cds: DeltaTypeState, changed: EncodedResource[]): void {
+  private forceWarming(cds: DeltaTypeState, changed: EncodedResource[], view: ProxyView): void {
     const eds = this.states.get(TYPE_URLS.endpoint);
     if (!eds) return;
     for (const c of changed) if (cds.known.has(c.name)) eds.forced.add(c.name);
+    this.clustersAdded(changed.filter((c) => !cds.known.has(c.name)).map((c) => c.name), view);
   }
 
   status() {

@@ -113,6 +113,7 @@ export class XdsServer {
     const close = (): void => {
       if (!entry) return;
       this.connections.delete(streamId);
+      entry.conn.close();
       log.info({ proxy: entry.claimed.id, stream: streamId, transport }, 'proxy disconnected');
       entry = undefined;
     };

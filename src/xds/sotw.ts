@@ -103,18 +103,13 @@ export class SotwConnection extends Connection {
     const cds = this.states.get(TYPE_URLS.cluster);
     const newClusters = view.resources.get(TYPE_URLS.cluster) ?? EMPTY;
     const removed = cds ? [...cds.sent.keys()].filter((n) => !newClusters.has(n)) : [];
-    if (!cds || removed.length === 0) {
-      for (const typeUrl of PUSH_ORDER) this.sendType(typeUrl, view.resources.get(typeUrl) ?? EMPTY, ctx);
-      return;
-    }
     // Keep removed clusters until listeners and routes stop naming them, then drop them.
-    const retained = new Map(newClusters);
-    for (const n of removed) retained.set(n, cds.sent.get(n)!);
-    this.sendType(TYPE_URLS.cluster, retained, ctx);
+    const retained = removed.length === 0 ? newClusters : new Map([...newClusters, ...removed.map((n) => [n, cds!.sent.get(n)!] as const)]);
     for (const typeUrl of PUSH_ORDER) {
-      if (typeUrl !== TYPE_URLS.cluster) this.sendType(typeUrl, view.resources.get(typeUrl) ?? EMPTY, ctx);
+      if (typeUrl === TYPE_URLS.listener && this.holdingReferrers(view)) return;
+      this.sendType(typeUrl, typeUrl === TYPE_URLS.cluster ? retained : view.resources.get(typeUrl) ?? EMPTY, ctx);
     }
-    this.sendType(TYPE_URLS.cluster, newClusters, ctx);
+    if (removed.length > 0) this.sendType(TYPE_URLS.cluster, newClusters, ctx);
   }
 
   private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext): void {
@@ -129,7 +124,8 @@ export class SotwConnection extends Connection {
     if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return;
     const version = `${ctx.view.generation}-${hash}`;
     const nonce = this.nextNonce();
-    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen);
+    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
+    if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(chosen.map((r) => r.name));
     st.sent = new Map(chosen.map((r) => [r.name, r]));
     st.sentHash = hash;
     st.sentVersion = version;
@@ -140,10 +136,11 @@ export class SotwConnection extends Connection {
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */
-  private forceWarming(before: ReadonlyMap<string, EncodedResource>, after: EncodedResource[]): void {
+  private forceWarming(before: ReadonlyMap<string, EncodedResource>, after: EncodedResource[], view: ProxyView): void {
     const eds = this.states.get(TYPE_URLS.endpoint);
     if (!eds) return;
     for (const c of after) if (before.get(c.name)?.version !== c.version) eds.forced.add(c.name);
+    this.clustersAdded(after.filter((c) => !before.has(c.name)).map((c) => c.name), view);
   }
 
   status() {

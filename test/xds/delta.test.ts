@@ -121,11 +121,19 @@ describe('delta ADS protocol', () => {
       await c.none();
 
       world.update({ clusters: [cluster('b'), cluster('n')], endpoints: [endpoints('b', 2), endpoints('n', 3)], routes: [route('r', 'n')] });
+      const cds = await c.next();
+      assert.equal(cds.type_url, CDS);
+      assert.deepEqual(sent(cds), ['n']);
+      assert.deepEqual(cds.removed_resources, [], 'a is not removed before the route moves');
+      // The route waits while cluster n warms for want of endpoints.
+      await c.none();
+
+      c.send({ type_url: CDS, response_nonce: cds.nonce });
+      c.send({ type_url: EDS, resource_names_subscribe: ['n'] });
       const got: DeltaResp[] = [];
       for (let i = 0; i < 4; i++) got.push(await c.next());
-      assert.deepEqual(got.map((r) => r.type_url), [CDS, RDS, CDS, EDS], 'updates bottom-up, then removals top-down');
+      assert.deepEqual(got.map((r) => r.type_url), [EDS, RDS, CDS, EDS], "n's endpoints, then the route, then removals top-down");
       assert.deepEqual(sent(got[0]!), ['n']);
-      assert.deepEqual(got[0]!.removed_resources, [], 'a is not removed before the route moves');
       assert.deepEqual(sent(got[1]!), ['r']);
       assert.deepEqual(got[2]!.removed_resources, ['a']);
       assert.deepEqual(got[3]!.removed_resources, ['a']);

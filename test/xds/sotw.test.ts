@@ -163,4 +163,39 @@ describe('SotW ADS protocol', () => {
       c.close();
     }
   });
+
+  it('holds routes to a new cluster until its endpoints have gone out', async () => {
+    world.update({ clusters: [cluster('a')], endpoints: [endpoints('a', 1)], listeners: [listener('l', 9000, 'r')], routes: [route('r', 'a')] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      const ack = (r: { version_info: string; nonce: string; type_url: string }, resource_names: string[] = []) =>
+        c.send({ type_url: r.type_url, resource_names, version_info: r.version_info, response_nonce: r.nonce });
+      c.send({ type_url: CDS, resource_names: [] });
+      ack(await c.next());
+      c.send({ type_url: EDS, resource_names: ['a'] });
+      ack(await c.next(), ['a']);
+      c.send({ type_url: LDS, resource_names: [] });
+      ack(await c.next());
+      c.send({ type_url: RDS, resource_names: ['r'] });
+      ack(await c.next(), ['r']);
+      await c.none();
+
+      world.update({ clusters: [cluster('a'), cluster('n')], endpoints: [endpoints('a', 1), endpoints('n', 3)], routes: [route('r', 'n')] });
+      const cds = await c.next();
+      assert.equal(cds.type_url, CDS);
+      assert.deepEqual(names(cds), ['a', 'n']);
+      // Envoy would answer the route with 503 while n warms, so the route waits for n's endpoints.
+      await c.none();
+      ack(cds);
+      c.send({ type_url: EDS, resource_names: ['a', 'n'], version_info: '', response_nonce: '' });
+      const eds = await c.next();
+      assert.equal(eds.type_url, EDS);
+      assert.deepEqual(names(eds), ['a', 'n']);
+      const rds = await c.next();
+      assert.equal(rds.type_url, RDS, 'the route follows once the endpoints are out');
+      assert.deepEqual(names(rds), ['r']);
+    } finally {
+      c.close();
+    }
+  });
 });
