@@ -65,6 +65,11 @@ export function formatOrigin(origin: Origin): string {
 }
 
 /** One line: `origin Kind/ns/name field: CODE message`, leaving out whatever is unknown. */
+/** A finding as told about its own object (an admission denial, a status condition): `spec.http[0].route: MAST2001 ...`. */
+export function formatFieldDiagnostic(d: Diagnostic): string {
+  return `${d.field ? `${d.field}: ` : ''}${d.code} ${d.message}`;
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = [d.origin && formatOrigin(d.origin), d.object && refKey(d.object), d.field].filter(Boolean).join(' ');
   return `${where ? `${where}: ` : ''}${d.code} ${d.message}`;

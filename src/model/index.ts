@@ -7,7 +7,7 @@ export * from './types';
 export { ConfigStore, type ConfigStoreOptions } from './store';
 export type { Logger } from './log';
 export { parseDocuments, type ParsedDocuments, type RawObject } from './parse/documents';
-export { DIAGNOSTIC_CODES, diagnostic, formatDiagnostic, formatOrigin, type DiagnosticCode } from './errors';
+export { DIAGNOSTIC_CODES, diagnostic, formatDiagnostic, formatFieldDiagnostic, formatOrigin, type DiagnosticCode } from './errors';
 export { SUPPORTED_FIELDS } from './supported';
 export { parseDuration } from './duration';
 export { resolveHost } from './hosts';

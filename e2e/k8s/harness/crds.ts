@@ -53,7 +53,7 @@ export async function applyCrds(kc: KubeConfig, dir: string, o: ApplyCrdsOptions
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of crds) {
-    const body = { ...crd, apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+    const body = { ...modelKeys(crd), apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
     delete (body as { status?: unknown }).status;
     try {
       await objects.patch(body, undefined, undefined, o.fieldManager ?? 'mast-e2e', true, PatchStrategy.ServerSideApply);
@@ -67,4 +67,18 @@ export async function applyCrds(kc: KubeConfig, dir: string, o: ApplyCrdsOptions
     await waitFor(async () => isEstablished(await ext.readCustomResourceDefinition({ name })), o.timeoutMs ?? 30_000, `CRD ${name} to be Established`, 100);
   }
   return names;
+}
+
+/**
+ * The YAML with client-node's model names: its serializer maps `x_kubernetes_preserve_unknown_fields`
+ * to `x-kubernetes-preserve-unknown-fields` on the wire and silently drops the wire spelling, so a
+ * CRD read from YAML would lose every `x-kubernetes-*` marker (and the API server then prunes the
+ * objects' fields).
+ */
+function modelKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(modelKeys) as T;
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.startsWith('x-kubernetes-') ? k.replaceAll('-', '_') : k, modelKeys(v)]),
+  ) as T;
 }

@@ -1,0 +1,118 @@
+// manifests/ against a real kube-apiserver: everything is accepted (the Deployment by a
+// server-side dry run: nothing here would run it), and the ServiceAccount's RBAC is enough for
+// what Mast does and no more. Requests are made with a token the TokenRequest API mints for the
+// manifests' ServiceAccount, so they are authorized exactly as Mast's in a cluster.
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sleep } from '../harness/net';
+import { cleanup } from '../harness/processes';
+import { startKube, type Kube } from './harness/apiserver';
+import { applyManifests } from './harness/manifests';
+import { serviceAccountConfig } from './harness/service-account';
+
+const SYSTEM = 'mast-system';
+const APP_NS = 'e2e-rbac';
+
+let kube: Kube;
+let admin: KubeConfig;
+let asMast: KubeConfig;
+
+before(async () => {
+  kube = await startKube();
+  admin = kube.kubeConfig();
+  const { applied, dryRun } = await applyManifests(admin, { dryRun: (o) => o.kind === 'Deployment' });
+  assert.ok(applied.includes('ServiceAccount/mast-system/mast') && applied.includes('ValidatingWebhookConfiguration/mast-validator'));
+  assert.deepEqual(dryRun, ['Deployment/mast-system/mast']);
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: APP_NS } } });
+  // Accepted; but with no Mast behind its Service and failurePolicy Fail it would refuse every
+  // VirtualService this test creates (webhook.test.ts covers the webhook itself).
+  await admin.makeApiClient(AdmissionregistrationV1Api).deleteValidatingWebhookConfiguration({ name: 'mast-validator' });
+
+  asMast = (await serviceAccountConfig(kube)).kc;
+});
+
+after(async () => {
+  await kube?.stop();
+  await cleanup();
+});
+
+const ISTIO = [
+  ['networking.istio.io', 'virtualservices'], ['networking.istio.io', 'destinationrules'], ['networking.istio.io', 'gateways'],
+  ['networking.istio.io', 'serviceentries'], ['networking.istio.io', 'sidecars'], ['networking.istio.io', 'workloadentries'],
+  ['security.istio.io', 'peerauthentications'], ['security.istio.io', 'authorizationpolicies'], ['security.istio.io', 'requestauthentications'],
+] as const;
+
+/**
+ * The HTTP status of a call made as Mast (200 for any success). A 429 is retried: the apiserver
+ * answers so for a few moments after a CRD becomes Established, while its storage starts.
+ */
+async function status(call: () => Promise<unknown>): Promise<number | string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await call();
+      return 200;
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === 429 && attempt < 50) await sleep(100);
+      else return code ?? String(err);
+    }
+  }
+}
+
+test('every object in manifests/ is accepted by the apiserver', async () => {
+  // before() applied them; a second apply must be a no-op that still succeeds (kubectl apply twice).
+  const second = await applyManifests(admin, { dryRun: (o) => o.kind === 'Deployment', select: (o) => o.kind !== 'ValidatingWebhookConfiguration' });
+  assert.ok(second.applied.length >= 15, second.applied.map(String).join(', '));
+});
+
+test('the ServiceAccount can list and watch everything Mast reads, in every namespace', async () => {
+  const core = asMast.makeApiClient(CoreV1Api);
+  const custom = asMast.makeApiClient(CustomObjectsApi);
+  const reads: [string, () => Promise<unknown>][] = [
+    ['namespaces', () => core.listNamespace({ watch: false })],
+    ['services', () => core.listServiceForAllNamespaces()],
+    ['pods', () => core.listPodForAllNamespaces()],
+    ['serviceaccounts', () => core.listServiceAccountForAllNamespaces()],
+    ['endpointslices', () => asMast.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces()],
+    ['secrets in mast-system', () => core.listNamespacedSecret({ namespace: SYSTEM })],
+    ...ISTIO.map(([group, plural]): [string, () => Promise<unknown>] => [plural, () => custom.listClusterCustomObject({ group, version: 'v1', plural })]),
+  ];
+  for (const [what, call] of reads) assert.equal(await status(call), 200, `list ${what}`);
+  // A watch is a separate verb: open one and close it.
+  for (const path of ['/api/v1/pods', '/apis/discovery.k8s.io/v1/endpointslices', '/apis/networking.istio.io/v1/virtualservices']) {
+    const watching = await new Watch(asMast).watch(path, {}, () => {}, () => {});
+    watching.abort();
+  }
+});
+
+test('the ServiceAccount can write the status of an Istio object, and its Lease', async () => {
+  const custom = asMast.makeApiClient(CustomObjectsApi);
+  const adminCustom = admin.makeApiClient(CustomObjectsApi);
+  const group = 'networking.istio.io';
+  await adminCustom.createNamespacedCustomObject({ group, version: 'v1', namespace: APP_NS, plural: 'virtualservices', body: { apiVersion: `${group}/v1`, kind: 'VirtualService', metadata: { name: 'r' }, spec: { hosts: ['r'] } } });
+  const patched = await custom.patchNamespacedCustomObjectStatus(
+    { group, version: 'v1', namespace: APP_NS, plural: 'virtualservices', name: 'r', body: { status: { conditions: [{ type: 'Reconciled', status: 'True' }] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  assert.equal((patched as { status?: { conditions?: { type: string }[] } }).status?.conditions?.[0]?.type, 'Reconciled');
+  const lease = asMast.makeApiClient(CoordinationV1Api);
+  await lease.createNamespacedLease({ namespace: SYSTEM, body: { metadata: { name: 'mast-rbac-check' }, spec: { holderIdentity: 'x' } } });
+  assert.equal(await status(() => lease.readNamespacedLease({ namespace: SYSTEM, name: 'mast-rbac-check' })), 200);
+});
+
+test('the ServiceAccount is refused anything broader', async () => {
+  const core = asMast.makeApiClient(CoreV1Api);
+  const custom = asMast.makeApiClient(CustomObjectsApi);
+  const group = 'networking.istio.io';
+  const refused: [string, () => Promise<unknown>][] = [
+    ['create pods', () => core.createNamespacedPod({ namespace: APP_NS, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } })],
+    ['list secrets cluster-wide', () => core.listSecretForAllNamespaces()],
+    ['list secrets in an app namespace', () => core.listNamespacedSecret({ namespace: APP_NS })],
+    ['delete virtualservices', () => custom.deleteNamespacedCustomObject({ group, version: 'v1', namespace: APP_NS, plural: 'virtualservices', name: 'r' })],
+    ['update a VirtualService spec', () => custom.patchNamespacedCustomObject({ group, version: 'v1', namespace: APP_NS, plural: 'virtualservices', name: 'r', body: { spec: { hosts: ['x'] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))],
+    ['create a Lease outside mast-system', () => asMast.makeApiClient(CoordinationV1Api).createNamespacedLease({ namespace: APP_NS, body: { metadata: { name: 'l' }, spec: {} } })],
+    ['update services', () => core.patchNamespacedService({ name: 'kubernetes', namespace: 'default', body: { metadata: { labels: { a: 'b' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))],
+  ];
+  for (const [what, call] of refused) assert.equal(await status(call), 403, `${what} must be Forbidden`);
+});

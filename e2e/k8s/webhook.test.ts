@@ -1,0 +1,117 @@
+// The admission webhook against a real kube-apiserver: Mast's CA signs the webhook's certificate,
+// the CA reaches the apiserver through injectCaBundle (as in a cluster), and a create of an
+// invalid VirtualService or DestinationRule is refused with the field-level message.
+import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { injectCaBundle } from '../../src/admin/webhook-ca-bundle';
+import { createWebhookServer, type WebhookServer } from '../../src/admin/webhook';
+import { CertificateAuthority } from '../../src/ca';
+import { ConfigStore } from '../../src/model';
+import { cleanup } from '../harness/processes';
+import { startKube, type Kube } from './harness/apiserver';
+import { applyManifests, isCrd } from './harness/manifests';
+
+const NS = 'e2e-webhook';
+const CONFIG = 'mast-validator-e2e';
+const group = 'networking.istio.io';
+
+let kube: Kube;
+let kc: KubeConfig;
+let objects: CustomObjectsApi;
+let webhook: WebhookServer;
+
+before(async () => {
+  kube = await startKube();
+  kc = kube.kubeConfig();
+  objects = kc.makeApiClient(CustomObjectsApi);
+  await applyManifests(kc, { select: isCrd });
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+
+  webhook = await createWebhookServer({
+    ca: await CertificateAuthority.create(),
+    dnsNames: ['localhost'],
+    ips: ['127.0.0.1'],
+    snapshot: () => new ConfigStore().snapshot(),
+    log: pino({ level: 'warn' }),
+  });
+  const port = await webhook.listen('127.0.0.1', 0);
+  // The manifests' rules, with a URL instead of the in-cluster Service and no caBundle yet.
+  await kc.makeApiClient(AdmissionregistrationV1Api).createValidatingWebhookConfiguration({
+    body: {
+      metadata: { name: CONFIG },
+      webhooks: [{
+        name: 'validation.mast.io',
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        clientConfig: { url: `https://127.0.0.1:${port}/validate` },
+        rules: [{ apiGroups: [group], apiVersions: ['v1', 'v1beta1', 'v1alpha3'], operations: ['CREATE', 'UPDATE'], resources: ['virtualservices', 'destinationrules'] }],
+      }],
+    },
+  });
+  assert.equal(await injectCaBundle(kc, CONFIG, webhook.caPem), true);
+  assert.equal(await injectCaBundle(kc, CONFIG, webhook.caPem), false, 'a second injection changes nothing');
+});
+
+after(async () => {
+  await webhook?.close();
+  await kube?.stop();
+  await cleanup();
+});
+
+const vs = (name: string, weights: number[]) => ({
+  apiVersion: `${group}/v1`,
+  kind: 'VirtualService',
+  metadata: { name },
+  spec: {
+    hosts: ['reviews'],
+    http: [{ route: weights.map((weight, i) => ({ destination: { host: 'reviews', subset: `v${i + 1}` }, weight })) }],
+  },
+});
+
+/** The apiserver's refusal message, or undefined when the create succeeded. */
+async function createRefusal(plural: string, body: object, version = 'v1'): Promise<string | undefined> {
+  try {
+    await objects.createNamespacedCustomObject({ group, version, namespace: NS, plural, body });
+    return undefined;
+  } catch (err) {
+    const body = (err as { body?: unknown }).body;
+    const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+    return parsed?.message ?? String(err);
+  }
+}
+
+test('an invalid VirtualService is refused with the field and the diagnostic', async () => {
+  const message = await createRefusal('virtualservices', vs('bad-weights', [50, 40]));
+  assert.ok(message, 'the create must be refused');
+  assert.match(message, /admission webhook "validation\.mast\.io" denied the request/);
+  assert.match(message, /spec\.http\[0\]\.route: MAST2001 route weights add up to 90, not 100/);
+});
+
+test('a valid VirtualService is accepted, and an update that breaks it is refused', async () => {
+  assert.equal(await createRefusal('virtualservices', vs('good-weights', [50, 50])), undefined);
+  const current = (await objects.getNamespacedCustomObject({ group, version: 'v1', namespace: NS, plural: 'virtualservices', name: 'good-weights' })) as { spec: { http: { route: { weight: number }[] }[] } };
+  current.spec.http[0]!.route[1]!.weight = 10;
+  await assert.rejects(
+    objects.replaceNamespacedCustomObject({ group, version: 'v1', namespace: NS, plural: 'virtualservices', name: 'good-weights', body: current }),
+    (err: Error & { body?: unknown }) => /MAST2001 route weights add up to 60, not 100/.test(String(err.body ?? err.message)),
+  );
+});
+
+test('an older served version is validated the same way', async () => {
+  const old = { ...vs('old-version', [70, 20]), apiVersion: `${group}/v1alpha3` };
+  assert.match((await createRefusal('virtualservices', old, 'v1alpha3')) ?? '', /MAST2001 route weights add up to 90/);
+});
+
+test('an invalid DestinationRule is refused; a valid one is accepted', async () => {
+  const dr = (name: string, subsets: object[]) => ({ apiVersion: `${group}/v1`, kind: 'DestinationRule', metadata: { name }, spec: { host: 'reviews', subsets } });
+  const message = await createRefusal('destinationrules', dr('dup', [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v1', labels: { version: 'v2' } }]));
+  assert.match(message ?? '', /spec\.subsets\[1\]\.name: MAST2009/);
+  assert.equal(await createRefusal('destinationrules', dr('ok', [{ name: 'v1', labels: { version: 'v1' } }])), undefined);
+});
+
+test('a subset no DestinationRule defines yet is admitted (apply order must not matter)', async () => {
+  assert.equal(await createRefusal('virtualservices', vs('unknown-subset', [100])), undefined);
+});

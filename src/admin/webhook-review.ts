@@ -1,0 +1,62 @@
+// Admission decisions for Istio objects, made by the same parse + validate code the ConfigStore
+// runs (parseObject), so `kubectl apply` refuses exactly what the store would not admit.
+//
+// Only a finding about the object alone denies it. Findings that need other objects (a subset no
+// DestinationRule defines yet) come back as admission warnings, which kubectl prints: one
+// `kubectl apply -f` of a file listing the VirtualService before its DestinationRule must work,
+// and the store keeps such a VirtualService out of the snapshot until the subset exists anyway.
+import { formatFieldDiagnostic, type Snapshot } from '../model';
+import { parseObject } from '../model/parse/object';
+import { isRecord } from '../model/parse/read';
+import { subsetReferenceErrors } from '../model/validate/references';
+
+/** The part of an admission.k8s.io/v1 AdmissionRequest the decision needs. */
+export interface AdmissionRequest {
+  uid: string;
+  kind?: { group?: string; version?: string; kind?: string };
+  resource?: { group?: string; version?: string; resource?: string };
+  namespace?: string;
+  name?: string;
+  operation?: string;
+  object?: unknown;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: { code: number; reason: string; message: string };
+  warnings?: string[];
+}
+
+function apiPath(req: AdmissionRequest, name: string): string {
+  const r = req.resource;
+  return `/apis/${r?.group}/${r?.version}/namespaces/${req.namespace}/${r?.resource}/${name}`;
+}
+
+/**
+ * Fills in what the apiserver knows but the submitted object may lack: the namespace of the
+ * request, and for generateName a stand-in name (the real one is chosen after admission).
+ */
+function completed(req: AdmissionRequest): { raw: unknown; name: string } {
+  if (!isRecord(req.object)) return { raw: req.object, name: req.name ?? '' };
+  const metadata = isRecord(req.object.metadata) ? req.object.metadata : {};
+  const name = req.name || (typeof metadata.name === 'string' && metadata.name) || `${String(metadata.generateName ?? '')}generated`;
+  return { raw: { ...req.object, metadata: { ...metadata, name, namespace: req.namespace ?? metadata.namespace } }, name };
+}
+
+export function review(req: AdmissionRequest, snapshot: Snapshot): AdmissionResponse {
+  const { raw, name } = completed(req);
+  const parsed = parseObject(raw, { apiPath: apiPath(req, name) }, { domain: snapshot.domain });
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = parsed.diagnostics.filter((d) => d.severity !== 'error');
+  if (parsed.object?.kind === 'VirtualService') {
+    warnings.push(...subsetReferenceErrors(parsed.object, (host, ns) => snapshot.destinationRuleFor(host, ns), snapshot.domain));
+  }
+  const response: AdmissionResponse = { uid: req.uid, allowed: errors.length === 0 };
+  if (errors.length) {
+    const what = `${req.kind?.kind ?? 'object'} ${req.namespace}/${name}`;
+    response.status = { code: 422, reason: 'Invalid', message: `${what} is invalid: ${errors.map(formatFieldDiagnostic).join('; ')}` };
+  }
+  if (warnings.length) response.warnings = warnings.map(formatFieldDiagnostic);
+  return response;
+}

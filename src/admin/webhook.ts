@@ -1,0 +1,84 @@
+// The validating admission webhook: HTTPS (the apiserver calls webhooks only over TLS) with a
+// certificate from Mast's own CA, answering admission.k8s.io/v1 AdmissionReviews on /validate.
+// It is a server of its own, not a route on the admin server, because the admin port is plain
+// HTTP for probes and Prometheus.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { CertificateAuthority, ServingCert } from '../ca';
+import type { Snapshot } from '../model';
+import { review, type AdmissionRequest } from './webhook-review';
+
+export interface WebhookOptions {
+  ca: CertificateAuthority;
+  /** Names in the serving certificate: the webhook Service's DNS names, and IPs for local tests. */
+  dnsNames: string[];
+  ips?: string[];
+  snapshot(): Snapshot;
+  log: FastifyBaseLogger;
+}
+
+export interface WebhookServer {
+  /** Resolves with the port (0 picks a free one). */
+  listen(host: string, port: number): Promise<number>;
+  /** The root clients must trust: the ValidatingWebhookConfiguration's caBundle. */
+  readonly caPem: string;
+  close(): Promise<void>;
+}
+
+interface AdmissionReviewBody {
+  apiVersion?: string;
+  kind?: string;
+  request?: AdmissionRequest;
+}
+
+export async function createWebhookServer(o: WebhookOptions): Promise<WebhookServer> {
+  const issue = (): Promise<ServingCert> => o.ca.issueServingCert(o.dnsNames, o.ips ?? []);
+  let cert = await issue();
+  const app: FastifyInstance = Fastify({
+    https: { key: cert.keyPem, cert: cert.certPem },
+    loggerInstance: o.log,
+    disableRequestLogging: true,
+  }) as unknown as FastifyInstance;
+
+  app.post<{ Body: AdmissionReviewBody }>('/validate', async (req, reply) => {
+    const request = req.body?.request;
+    if (req.body?.kind !== 'AdmissionReview' || !request?.uid) {
+      return reply.code(400).send({ error: 'expected an admission.k8s.io/v1 AdmissionReview with a request' });
+    }
+    const response = review(request, o.snapshot());
+    if (!response.allowed) o.log.info({ uid: request.uid, kind: request.kind?.kind, name: request.name, namespace: request.namespace }, response.status?.message ?? 'denied');
+    return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+  });
+
+  // Renew at two thirds of the lifetime; setSecureContext swaps it in for new connections.
+  let timer: NodeJS.Timeout | undefined;
+  const scheduleRenewal = (): void => {
+    const ms = Math.max(1000, ((cert.notAfter.getTime() - Date.now()) * 2) / 3);
+    timer = setTimeout(() => {
+      issue().then(
+        (next) => {
+          cert = next;
+          (app.server as import('node:https').Server).setSecureContext({ key: cert.keyPem, cert: cert.certPem });
+          scheduleRenewal();
+        },
+        (err: unknown) => {
+          o.log.error({ err }, 'renewing the webhook certificate failed; retrying in a minute');
+          timer = setTimeout(scheduleRenewal, 60_000);
+        },
+      );
+    }, Math.min(ms, 2 ** 31 - 1));
+    timer.unref();
+  };
+  scheduleRenewal();
+
+  return {
+    caPem: cert.caPem,
+    async listen(host, port) {
+      await app.listen({ host, port });
+      return (app.server.address() as { port: number }).port;
+    },
+    async close() {
+      clearTimeout(timer);
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { CertificateAuthority, type CaOptions, type CaPem, type ServingCert } from './ca';
