@@ -12,10 +12,11 @@ export class Mast {
     readonly proc: Proc,
   ) {}
 
-  static async start(configDir: string, logDir: string): Promise<Mast> {
+  /** `sourceArgs`: the flags that choose the source (`--config-dir DIR`, `--kubeconfig FILE`). */
+  static async start(sourceArgs: string[], logDir: string): Promise<Mast> {
     const xds = `127.0.0.1:${await freePort()}`;
     const admin = `127.0.0.1:${await freePort()}`;
-    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--config-dir', configDir, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100'];
+    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100'];
     const mast = new Mast(xds, `http://${admin}`, spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log')));
     await waitReady(mast.proc, async () => (await get(`${mast.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200, 30000);
     return mast;
@@ -28,6 +29,11 @@ export class Mast {
 
   syncz<T = unknown>(): Promise<T> {
     return getJson<T>(`${this.adminUrl}/debug/syncz`);
+  }
+
+  /** Every current finding about the config (`/debug/diagnostics`). */
+  diagnostics<T = unknown>(): Promise<T> {
+    return getJson<T>(`${this.adminUrl}/debug/diagnostics`);
   }
 
   stop(): Promise<void> {

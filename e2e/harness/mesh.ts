@@ -3,13 +3,14 @@
 // YAML are the topology: their IPs give each workload its addresses (docs/conventions.md), their
 // labels and service accounts its identity, their container args the app's flags.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildBootstrap } from '../../src/bootstrap/bootstrap';
 import { nodeId } from '../../src/proxy/node';
 import { parseEchoArgs, startEcho } from '../../examples/app/echo';
+import { fileBackend, type BackendFactory, type ConfigBackend } from './backend';
 import { Envoy } from './envoy';
 import { Mast } from './mast';
 import { onCleanup, tempDir } from './processes';
@@ -24,6 +25,8 @@ const ENVOY_ADMIN_PORT = 15000;
 export interface MeshOptions {
   /** Folder of YAML to copy into the mesh's config dir. */
   source?: string;
+  /** Where the configuration lives: the config dir (default) or an API server. */
+  backend?: BackendFactory;
   delta?: boolean;
   /** Where config/ and logs/ go (the demo's .run/); a temp dir by default. */
   workDir?: string;
@@ -74,6 +77,7 @@ export class Mesh {
   private constructor(
     readonly configDir: string,
     readonly logDir: string,
+    readonly backend: ConfigBackend,
     readonly mast: Mast,
     readonly workloads: Workload[],
   ) {}
@@ -85,10 +89,12 @@ export class Mesh {
     const logDir = path.join(workDir, 'logs');
     mkdirSync(configDir, { recursive: true });
     mkdirSync(logDir, { recursive: true });
-    const pods = copyConfig(o.source ?? BOOKINFO, configDir, o.octet ?? 0);
+    const backend = await (o.backend ?? fileBackend)(configDir);
+    const { files, pods } = readConfig(o.source ?? BOOKINFO, backend.addressPrefix(o.octet ?? 0));
+    await backend.load(files);
 
-    say(`starting Mast on ${configDir}`);
-    const mast = await Mast.start(configDir, logDir);
+    say(`starting Mast (${backend.mastArgs.join(' ')})`);
+    const mast = await Mast.start(backend.mastArgs, logDir);
     // allSettled: a failed start must not leave other workloads still starting during cleanup.
     const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast.xdsAddress, logDir, o.delta ?? false)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -96,7 +102,7 @@ export class Mesh {
     const workloads = started.map((r) => (r as PromiseFulfilledResult<Workload>).value);
     say(`waiting for ${workloads.length} Envoys to receive their config`);
     await Promise.all(workloads.map((w) => w.envoy.waitLive(30000)));
-    return new Mesh(configDir, logDir, mast, workloads);
+    return new Mesh(configDir, logDir, backend, mast, workloads);
   }
 
   workload(pod: string): Workload {
@@ -121,23 +127,20 @@ export class Mesh {
     return `http://${this.workload(pod).outboundAddress}:${port}${urlPath}`;
   }
 
-  /**
-   * `kubectl apply` for the config dir: each object goes to a file named after it, so applying an
-   * object again replaces it, as applying Istio's task YAML one file after another does. The
-   * documents are written as they are.
-   */
-  apply(yaml: string): void {
-    for (const { file, text } of objectsOf(yaml)) writeFileSync(path.join(this.configDir, file), text);
+  /** `kubectl apply -f`, to the config dir or the API server; the documents are applied as they are. */
+  apply(yaml: string): Promise<void> {
+    return this.backend.apply(yaml);
   }
 
   /** `kubectl delete -f`: removes the objects `yaml` names. */
-  delete(yaml: string): void {
-    for (const { file } of objectsOf(yaml)) rmSync(path.join(this.configDir, file), { force: true });
+  delete(yaml: string): Promise<void> {
+    return this.backend.delete(yaml);
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.workloads.map((w) => w.envoy.stop()), this.mast.stop()]);
     await Promise.all(this.workloads.map((w) => w.app && closeServer(w.app)));
+    await this.backend.stop();
   }
 }
 
@@ -152,15 +155,6 @@ export function istioTasksDir(): string {
 /** One of Istio's task files, as Istio ships it. */
 export function task(file: string): string {
   return readFileSync(path.join(istioTasksDir(), file), 'utf8');
-}
-
-function objectsOf(yaml: string): { file: string; text: string }[] {
-  return parseAllDocuments(yaml).flatMap((doc) => {
-    const obj = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } } | null;
-    if (!obj?.kind || !obj.metadata?.name) return [];
-    const file = `${obj.kind.toLowerCase()}.${obj.metadata.namespace ?? 'default'}.${obj.metadata.name}.yaml`;
-    return [{ file, text: `${yaml.slice(doc.range[0], doc.range[2]).replace(/^---\n/, '').trimEnd()}\n` }];
-  });
 }
 
 /** The pod's app (unless it is a gateway) and its Envoy, addressed by the loopback plan. */
@@ -207,18 +201,19 @@ function closeServer(s: Server): Promise<void> {
 }
 
 /**
- * Copies the YAML files of `source` into `configDir`, moving every 127.0.x.y address to
- * 127.<octet>.x.y, and returns the Pods they describe.
+ * The YAML files of `source`, with every 127.0.x.y address moved to `<prefix>.x.y`, and the Pods
+ * they describe.
  */
-function copyConfig(source: string, configDir: string, octet: number): PodSpec[] {
+function readConfig(source: string, prefix: string): { files: { file: string; text: string }[]; pods: PodSpec[] } {
+  const files: { file: string; text: string }[] = [];
   const pods: PodSpec[] = [];
   for (const file of readdirSync(source).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    const text = readFileSync(path.join(source, file), 'utf8').replace(/\b127\.0\.(\d+)\.(\d+)\b/g, `127.${octet}.$1.$2`);
-    writeFileSync(path.join(configDir, file), text);
+    const text = readFileSync(path.join(source, file), 'utf8').replace(/\b127\.0\.(\d+)\.(\d+)\b/g, `${prefix}.$1.$2`);
+    files.push({ file, text });
     for (const doc of parseAllDocuments(text)) {
       const obj = doc.toJS() as { kind?: string } | null;
       if (obj?.kind === 'Pod') pods.push(obj as PodSpec);
     }
   }
-  return pods;
+  return { files, pods };
 }

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext } from 'node:test';
 import type { EchoAnswer } from '../../examples/app/echo';
+import { kubeBackend } from '../k8s/harness/backend';
+import { fileBackend, type BackendFactory } from './backend';
 import { Mesh, randomOctet } from './mesh';
 import { get, getJson, sampleSplit, waitFor, type GetOptions } from './net';
 import { cleanup } from './processes';
@@ -9,24 +11,49 @@ import { cleanup } from './processes';
 /** Convergence budget the issue sets: an edit in the config dir is observed within 2 s. */
 export const CONVERGE_MS = 2000;
 
+type SourceName = 'files' | 'kubernetes';
+
+const SOURCES: Record<SourceName, { title: string; backend: BackendFactory }> = {
+  files: { title: 'files', backend: fileBackend },
+  kubernetes: { title: 'Kubernetes', backend: kubeBackend },
+};
+
 /**
- * Runs `body` twice, against Envoys on state-of-the-world ADS and on delta ADS, each time with a
- * mesh started once for the whole block.
+ * The sources the suites run against: both by default, so one suite proves a resource behaves the
+ * same from the config dir and from a real API server. MAST_E2E_SOURCE=files (or kubernetes)
+ * picks one. Kubernetes mode needs e2e/k8s/netns.sh (make test and make test-k8s use it).
  */
-export function describeMesh(title: string, body: (mesh: () => Mesh) => void): void {
+function sourcesUnderTest(): SourceName[] {
+  const names = (process.env['MAST_E2E_SOURCE'] ?? 'files,kubernetes').split(',').map((s) => s.trim());
+  for (const n of names) if (!(n in SOURCES)) throw new Error(`MAST_E2E_SOURCE=${n}: expected files, kubernetes or both`);
+  return names as SourceName[];
+}
+
+export interface MeshSuiteOptions {
+  /** Sources the suite does not apply to, with the reason the run reports as a skip. */
+  skip?: Partial<Record<SourceName, string>>;
+}
+
+/**
+ * Runs `body` against each source under test, with Envoys on state-of-the-world ADS and on delta
+ * ADS, each time with a mesh started once for the whole block.
+ */
+export function describeMesh(title: string, body: (mesh: () => Mesh) => void, options: MeshSuiteOptions = {}): void {
   after(cleanup);
-  for (const delta of [false, true]) {
-    describe(`${title} (${delta ? 'delta' : 'SotW'} ADS)`, () => {
-      let mesh: Mesh | undefined;
-      before(async () => {
-        mesh = await Mesh.start({ delta, octet: randomOctet() });
+  for (const source of sourcesUnderTest()) {
+    for (const delta of [false, true]) {
+      describe(`${title} (${SOURCES[source].title}, ${delta ? 'delta' : 'SotW'} ADS)`, { skip: options.skip?.[source] ?? false }, () => {
+        let mesh: Mesh | undefined;
+        before(async () => {
+          mesh = await Mesh.start({ delta, octet: randomOctet(), backend: SOURCES[source].backend });
+        });
+        after(() => mesh?.stop());
+        body(() => {
+          assert.ok(mesh, 'the mesh did not start');
+          return mesh;
+        });
       });
-      after(() => mesh?.stop());
-      body(() => {
-        assert.ok(mesh, 'the mesh did not start');
-        return mesh;
-      });
-    });
+    }
   }
 }
 

@@ -54,22 +54,22 @@ spec:
 
 describeMesh('changes', (mesh) => {
   test('no request fails while a route switches subset and a service is added and removed', async (t) => {
-    mesh().apply(task('virtual-service-all-v1.yaml'));
+    await mesh().apply(task('virtual-service-all-v1.yaml'));
     await converge(t, 'all to v1', () => seesOnly(mesh(), ['v1']));
     const loop = trafficLoop(mesh());
 
-    mesh().apply(task('virtual-service-reviews-v3.yaml'));
+    await mesh().apply(task('virtual-service-reviews-v3.yaml'));
     await converge(t, 'route switched to subset v3', () => seesOnly(mesh(), ['v3']));
 
     // The route to a service that did not exist a moment ago lands in the same edit: Envoy must
     // get the new cluster and its endpoints before the route that uses them.
-    mesh().apply(reviewsNext(mesh()));
-    mesh().apply(REVIEWS_TO_NEXT);
+    await mesh().apply(reviewsNext(mesh()));
+    await mesh().apply(REVIEWS_TO_NEXT);
     await converge(t, 'route switched to a new service', () => seesOnly(mesh(), ['v2']));
 
-    mesh().apply(task('virtual-service-reviews-v3.yaml'));
+    await mesh().apply(task('virtual-service-reviews-v3.yaml'));
     await converge(t, 'route switched back to v3', () => seesOnly(mesh(), ['v3']));
-    mesh().delete(reviewsNext(mesh()));
+    await mesh().delete(reviewsNext(mesh()));
     const envoy = mesh().workload('productpage-v1-0').envoy;
     await converge(t, 'service removed', async () => !(await envoy.names('cluster')).includes(NEXT_CLUSTER));
 
@@ -86,12 +86,12 @@ describeMesh('changes', (mesh) => {
     const routes = async (): Promise<string> => JSON.stringify(await w.envoy.dynamic('route'));
     const mast = async (): Promise<string> => JSON.stringify(await mesh().mast.configDump(w.nodeId));
 
-    mesh().apply(task('virtual-service-reviews-v3.yaml'));
+    await mesh().apply(task('virtual-service-reviews-v3.yaml'));
     await waitFor(async () => (await routes()).includes(subsetRoute), 5000, 'the reviews v3 route in Envoy');
     assert.ok((await routes()).includes(source), `Envoy's routes carry no provenance naming ${source}`);
     assert.ok((await mast()).includes(source), `Mast's config_dump names no ${source}`);
 
-    mesh().delete(task('virtual-service-reviews-v3.yaml'));
+    await mesh().delete(task('virtual-service-reviews-v3.yaml'));
     await waitFor(async () => !(await routes()).includes(subsetRoute), 5000, 'the reviews v3 route to leave Envoy');
     assert.ok(!(await routes()).includes(source), `Envoy's routes still name ${source}`);
     assert.ok(!(await mast()).includes(source), `Mast's config_dump still names ${source}`);
@@ -100,11 +100,11 @@ describeMesh('changes', (mesh) => {
   test('deleting a Service removes its cluster from Envoy and from /debug/config_dump', async () => {
     const w = mesh().workload('productpage-v1-0');
     const inMast = async (): Promise<boolean> => JSON.stringify(await mesh().mast.configDump(w.nodeId)).includes(NEXT_CLUSTER);
-    mesh().apply(reviewsNext(mesh()));
+    await mesh().apply(reviewsNext(mesh()));
     await w.envoy.waitForResource('cluster', NEXT_CLUSTER, 5000);
     assert.ok(await inMast(), `Mast's config_dump has no ${NEXT_CLUSTER}`);
 
-    mesh().delete(reviewsNext(mesh()));
+    await mesh().delete(reviewsNext(mesh()));
     await waitFor(async () => !(await w.envoy.names('cluster')).includes(NEXT_CLUSTER), 5000, `${NEXT_CLUSTER} to leave Envoy`);
     assert.ok(!(await inMast()), `Mast's config_dump still has ${NEXT_CLUSTER}`);
   });

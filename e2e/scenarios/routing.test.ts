@@ -29,10 +29,10 @@ describeMesh('routing', (mesh) => {
   });
 
   test("request routing (Istio's task): everything to v1, then end-user jason to v2", async (t) => {
-    mesh().apply(task('virtual-service-all-v1.yaml'));
+    await mesh().apply(task('virtual-service-all-v1.yaml'));
     await converge(t, 'virtual-service-all-v1', () => seesOnly(mesh(), ['v1']));
 
-    mesh().apply(task('virtual-service-reviews-test-v2.yaml'));
+    await mesh().apply(task('virtual-service-reviews-test-v2.yaml'));
     await converge(t, 'virtual-service-reviews-test-v2', () => seesOnly(mesh(), ['v2'], 10, { 'end-user': 'jason' }));
     assert.deepEqual(await reviewsSplit(mesh(), 20, { 'end-user': 'jason' }), { v2: 20 });
     assert.deepEqual(await reviewsSplit(mesh(), 20), { v1: 20 });

@@ -8,22 +8,22 @@ const SAMPLES = 200;
 
 describeMesh('traffic shifting', (mesh) => {
   test("weights 100/0 -> 50/50 -> 0/100 (Istio's task) change the split", async (t) => {
-    mesh().apply(task('virtual-service-all-v1.yaml'));
+    await mesh().apply(task('virtual-service-all-v1.yaml'));
     await converge(t, '100/0 (virtual-service-all-v1)', () => seesOnly(mesh(), ['v1']));
     assertSplit(await reviewsSplit(mesh(), SAMPLES), { v1: 1 }, 0);
 
-    mesh().apply(task('virtual-service-reviews-50-v3.yaml'));
+    await mesh().apply(task('virtual-service-reviews-50-v3.yaml'));
     await converge(t, '50/50 (virtual-service-reviews-50-v3)', () => seesOnly(mesh(), ['v1', 'v3'], 20));
     assertSplit(await reviewsSplit(mesh(), SAMPLES), { v1: 0.5, v3: 0.5 });
 
-    mesh().apply(task('virtual-service-reviews-v3.yaml'));
+    await mesh().apply(task('virtual-service-reviews-v3.yaml'));
     await converge(t, '0/100 (virtual-service-reviews-v3)', () => seesOnly(mesh(), ['v3']));
     assertSplit(await reviewsSplit(mesh(), SAMPLES), { v3: 1 }, 0);
   });
 
   test('editing the weights in a file changes the split', async (t) => {
     const edited = task('virtual-service-reviews-50-v3.yaml').replace('weight: 50', 'weight: 80').replace('weight: 50', 'weight: 20');
-    mesh().apply(edited);
+    await mesh().apply(edited);
     // From the previous test's v3 only, any v1 means the edit arrived.
     await converge(t, '80/20 edit', async () => (await reviewsSplit(mesh(), 10))['v1'] !== undefined);
     assertSplit(await reviewsSplit(mesh(), SAMPLES), { v1: 0.8, v3: 0.2 });

@@ -1,31 +1,58 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { startMast } from '../server/mast';
+import { hostname } from 'node:os';
+import type { ClusterOptions } from '../server/cluster';
+import { startMast, type ConfigSource } from '../server/mast';
 
 interface ServeFlags {
-  configDir: string;
+  configDir?: string;
+  kubeconfig?: string;
+  inCluster?: boolean;
   xdsAddress: string;
   adminAddress: string;
   debounceMs: string;
+  namespace: string;
+  identity: string;
+  /** commander leaves it unset when neither --leader-elect nor --no-leader-elect is given. */
+  leaderElect?: boolean;
+  leaseDuration: string;
+  leaseRenew: string;
+  webhookAddress?: string;
+  webhookService: string;
+  webhookConfig: string;
   logLevel: string;
 }
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve xDS to Envoy proxies from a watched directory of Kubernetes and Istio YAML')
-    .requiredOption('--config-dir <dir>', 'directory of YAML to watch (file mode)')
+    .description('serve xDS to Envoy proxies from a watched directory of Kubernetes and Istio YAML, or from a cluster')
+    .addOption(new Option('--config-dir <dir>', 'directory of YAML to watch (file mode)').conflicts(['kubeconfig', 'inCluster']))
+    .addOption(new Option('--kubeconfig <path>', "watch the cluster this kubeconfig's current context names (Kubernetes mode)").conflicts('inCluster'))
+    .option('--in-cluster', "watch the cluster Mast runs in, with its Pod's service account (Kubernetes mode)")
     .option('--xds-address <host:port>', 'gRPC xDS listen address (plaintext)', '127.0.0.1:15010')
     .option('--admin-address <host:port>', 'admin, metrics and debug HTTP address', '127.0.0.1:15014')
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .option('--namespace <ns>', "Kubernetes mode: Mast's own namespace (its Lease and CA Secret)", process.env['POD_NAMESPACE'] ?? 'mast-system')
+    .option('--identity <name>', "Kubernetes mode: this replica's name in the Lease", process.env['POD_NAME'] ?? hostname())
+    .option('--leader-elect', 'Kubernetes mode: elect a leader among replicas to write status and manage the CA (default)')
+    .option('--no-leader-elect', 'Kubernetes mode: a single replica that does all of that itself')
+    .option('--lease-duration <seconds>', 'how long a Lease holder is trusted without renewing', '15')
+    .option('--lease-renew <seconds>', 'how often the holder renews', '5')
+    .option('--webhook-address <host:port>', 'Kubernetes mode: serve the validating admission webhook (HTTPS) here')
+    .option('--webhook-service <dns>', "the webhook Service's DNS name, for its certificate", 'mast.mast-system.svc')
+    .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
     .action(async (flags: ServeFlags) => {
+      const source = sourceOf(flags);
+      if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
       const log = pino({ level: flags.logLevel, base: { app: 'mast' } });
       const mast = await startMast({
-        configDir: flags.configDir,
+        source,
         xdsAddress: flags.xdsAddress,
         adminAddress: flags.adminAddress,
         debounceMs: Number(flags.debounceMs),
+        cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         log,
       });
       const stop = (signal: string): void => {
@@ -35,4 +62,25 @@ export function register(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+function clusterOf(flags: ServeFlags): ClusterOptions {
+  return {
+    namespace: flags.namespace,
+    identity: flags.identity,
+    leaderElect: flags.leaderElect ?? true,
+    leaseDurationMs: Number(flags.leaseDuration) * 1000,
+    renewMs: Number(flags.leaseRenew) * 1000,
+    webhook: flags.webhookAddress === undefined ? undefined : {
+      address: flags.webhookAddress,
+      dnsNames: [flags.webhookService, `${flags.webhookService}.cluster.local`],
+      configName: flags.webhookConfig,
+    },
+  };
+}
+
+function sourceOf(flags: ServeFlags): ConfigSource | undefined {
+  if (flags.configDir !== undefined) return { configDir: flags.configDir };
+  if (flags.kubeconfig !== undefined) return { kubeconfig: flags.kubeconfig };
+  return flags.inCluster ? 'in-cluster' : undefined;
 }

@@ -23,7 +23,11 @@ interface Source {
   findings: Diagnostic[];
 }
 
-export class ConfigStore extends EventEmitter<{ change: [generation: number] }> {
+/**
+ * `change`: the snapshot changed. `findings`: what is wrong changed (an invalid new version of an
+ * object changes the findings but not the snapshot, which keeps its last good version).
+ */
+export class ConfigStore extends EventEmitter<{ change: [generation: number]; findings: [findings: readonly Diagnostic[]] }> {
   readonly domain: string;
   private readonly log: Logger;
   private readonly sources = new Map<string, Source>();
@@ -193,8 +197,10 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number] }> 
       if (d.severity === 'error') this.log.error(fields, line);
       else this.log.warn(fields, line);
     }
+    const same = lines.size === this.logged.size && [...lines].every((l) => this.logged.has(l));
     this.logged = lines;
     this.findings = findings;
+    if (!same) this.emit('findings', findings);
   }
 }
 

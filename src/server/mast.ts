@@ -4,18 +4,25 @@ import type { Logger as PinoLogger } from 'pino';
 import { createAdminServer } from '../admin/server';
 import { ConfigStore } from '../model';
 import { watchConfigDir } from '../sources/files';
+import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
 import { createTelemetry } from '../telemetry/metrics';
 import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer } from '../xds/debounce';
 import { XdsMetrics } from '../xds/metrics';
 import { XdsServer } from '../xds/server';
+import { clusterDuties, type ClusterDuties, type ClusterOptions } from './cluster';
+
+/** Where the configuration comes from: a directory of YAML, or a cluster's API server. */
+export type ConfigSource = { configDir: string } | { kubeconfig: string } | 'in-cluster';
 
 export interface MastOptions {
-  configDir: string;
+  source: ConfigSource;
   xdsAddress: string;
   adminAddress: string;
   debounceMs: number;
+  /** Kubernetes mode only: leader election, status, CA and webhook (src/server/cluster.ts). */
+  cluster?: ClusterOptions;
   log: PinoLogger;
 }
 
@@ -33,6 +40,24 @@ function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
+interface StartedSource {
+  ready: Promise<void>;
+  close(): void;
+  cluster?: ClusterDuties;
+}
+
+/** The chosen source, writing into `store`: `ready` once it has been read in full. */
+function startSource(opts: MastOptions, store: ConfigStore): StartedSource {
+  const { source, log } = opts;
+  if (typeof source === 'object' && 'configDir' in source) {
+    return watchConfigDir(source.configDir, store, log.child({ component: 'files' }), { debounceMs: 50 });
+  }
+  const kc = loadKubeConfig(source);
+  const cluster = opts.cluster && clusterDuties(kc, store, opts.cluster, log);
+  const watch = watchKubernetes(kc, store, log.child({ component: 'kubernetes' }), { observer: cluster?.observer });
+  return { ...watch, cluster };
+}
+
 export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const { log } = opts;
   const telemetry = createTelemetry();
@@ -46,8 +71,9 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => server.push(changedAt));
   store.on('change', () => debouncer.trigger());
 
-  const watcher = watchConfigDir(opts.configDir, store, log.child({ component: 'files' }), { debounceMs: 50 });
+  const watcher = startSource(opts, store);
   await watcher.ready;
+  await watcher.cluster?.start();
   let ready = false;
   const admin = createAdminServer({
     ready: () => ready,
@@ -76,7 +102,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
       ready = false;
       debouncer.cancel();
       watcher.close();
-      await Promise.all([server.close(), admin.close()]);
+      await Promise.all([server.close(), admin.close(), watcher.cluster?.close()]);
       await telemetry.shutdown();
     },
   };

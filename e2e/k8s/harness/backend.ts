@@ -1,0 +1,140 @@
+// A test mesh's configuration in a real API server: startKube, the Istio CRDs from manifests/crds,
+// and `apply`/`delete` as kubectl would do them. Starting objects are loaded as a cluster would
+// hold them: Pods are created, then given the status a kubelet would write, and the EndpointSlice
+// controller, not the YAML, makes the EndpointSlices.
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { createServer } from 'node:net';
+import { parse } from 'yaml';
+import type { BackendFactory, ConfigBackend } from '../../harness/backend';
+import { objectsOf } from '../../harness/backend';
+import { waitFor } from '../../harness/net';
+import { setPodStatus, startKube, type Kube } from './apiserver';
+import { applyManifests } from './manifests';
+import { serviceAccountConfig } from './service-account';
+const FIELD_MANAGER = 'mast-e2e';
+
+export interface KubeBackend extends ConfigBackend {
+  kube: Kube;
+}
+
+export function isKubeBackend(b: ConfigBackend): b is KubeBackend {
+  return 'kube' in b;
+}
+
+interface Obj extends KubernetesObject {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { selector?: Record<string, string>; serviceAccountName?: string };
+  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+const isStatus = (err: unknown, code: number): boolean => (err as { code?: number }).code === code;
+
+/** Pod IPs must be local addresses that are not loopback; only e2e/k8s/netns.sh makes them so. */
+async function assertBindable(ip: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', (err) => reject(new Error(`cannot bind pod IP ${ip} (${err.message}): run Kubernetes-mode e2e tests through e2e/k8s/netns.sh (make test-k8s)`)));
+    s.listen(0, ip, () => s.close(() => resolve()));
+  });
+}
+
+/**
+ * Mast runs under the manifests' ServiceAccount (CRDs, namespace and RBAC applied from
+ * manifests/), so every Kubernetes-mode scenario also proves the ClusterRole is enough. The
+ * Deployment is not applied (no kubelet would run it), nor the webhook configuration (its Service
+ * has no Mast behind it here; webhook.test.ts covers the webhook).
+ */
+export const kubeBackend: BackendFactory = async () => {
+  const kube = await startKube();
+  const kc = kube.kubeConfig();
+  await applyManifests(kc, { select: (o) => o.kind !== 'Deployment' && o.kind !== 'ValidatingWebhookConfiguration' });
+  const asMast = await serviceAccountConfig(kube);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const namespaces = new Set<string>(['default']);
+
+  const ensure = async (create: () => Promise<unknown>): Promise<void> => {
+    try {
+      await create();
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err;
+    }
+  };
+  const prepare = async (o: Obj): Promise<void> => {
+    const namespace = o.metadata.namespace ?? 'default';
+    if (!namespaces.has(namespace)) {
+      await ensure(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
+      namespaces.add(namespace);
+    }
+    const sa = o.kind === 'Pod' ? o.spec?.serviceAccountName : undefined;
+    if (sa) await ensure(() => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: sa } } }));
+  };
+  const applyOne = async (o: Obj): Promise<void> => {
+    await prepare(o);
+    const { status, ...rest } = o;
+    const namespace = o.metadata.namespace ?? 'default';
+    const body = { ...rest, metadata: { ...rest.metadata, namespace } };
+    const [group, version] = (o.apiVersion ?? '').split('/');
+    if (group?.endsWith('istio.io') && version) {
+      // KubernetesObjectApi serializes kinds it has no model for as bare objects, dropping their spec.
+      const plural = `${o.kind!.toLowerCase()}s`;
+      const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+      await custom.patchNamespacedCustomObject({ group, version, namespace, plural, name: o.metadata.name, body, fieldManager: FIELD_MANAGER, force: true }, ssa);
+    } else {
+      await objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    }
+    if (o.kind === 'Pod' && status?.podIP) {
+      const ready = status.conditions?.find((c) => c.type === 'Ready')?.status !== 'False';
+      await setPodStatus(kc, o.metadata.namespace ?? 'default', o.metadata.name, { podIP: status.podIP, ready });
+    }
+  };
+  const docs = (yaml: string): Obj[] => objectsOf(yaml).map((d) => parse(d.text) as Obj);
+
+  const backend: KubeBackend = {
+    kube,
+    mastArgs: ['--kubeconfig', asMast.path],
+    addressPrefix: (octet) => `10.${octet}`,
+    async load(files) {
+      const all = files.flatMap((f) => docs(f.text)).filter((o) => o.kind !== 'EndpointSlice');
+      const pods = all.filter((o) => o.kind === 'Pod');
+      if (pods[0]?.status?.podIP) await assertBindable(pods[0].status.podIP);
+      for (const o of all) await applyOne(o);
+      await waitForEndpoints(kc, all);
+    },
+    async apply(yaml) {
+      for (const o of docs(yaml)) await applyOne(o);
+    },
+    async delete(yaml) {
+      for (const o of docs(yaml)) {
+        try {
+          await objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { namespace: 'default', ...o.metadata } });
+        } catch (err) {
+          if (!isStatus(err, 404)) throw err;
+        }
+      }
+    },
+    stop: () => kube.stop(),
+  };
+  return backend;
+};
+
+/** Until the EndpointSlice controller lists every Pod that each Service selects. */
+async function waitForEndpoints(kc: KubeConfig, all: Obj[]): Promise<void> {
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const pods = all.filter((o) => o.kind === 'Pod');
+  for (const svc of all.filter((o) => o.kind === 'Service' && o.spec?.selector)) {
+    const namespace = svc.metadata.namespace ?? 'default';
+    const selector = Object.entries(svc.spec?.selector ?? {});
+    const want = pods
+      .filter((p) => (p.metadata.namespace ?? 'default') === namespace && selector.every(([k, v]) => p.metadata.labels?.[k] === v))
+      .map((p) => p.status?.podIP)
+      .filter((ip): ip is string => !!ip)
+      .sort();
+    const have = async (): Promise<string[]> => {
+      const slices = await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${svc.metadata.name}` });
+      return slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)).sort();
+    };
+    await waitFor(async () => (await have()).join() === want.join(), 30_000, `EndpointSlices of ${namespace}/${svc.metadata.name} to list ${want.join(', ')}`, 100);
+  }
+}

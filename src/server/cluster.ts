@@ -1,0 +1,103 @@
+// What Mast does in a cluster beyond serving xDS: replicas elect a leader on a Lease, and only the
+// leader writes the status of Istio objects and manages the CA (its Secret, the webhook's
+// caBundle). Every replica serves xDS from its own informers and answers its own webhook calls.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger as PinoLogger } from 'pino';
+import { createWebhookServer, type WebhookServer } from '../admin/webhook';
+import { injectCaBundle } from '../admin/webhook-ca-bundle';
+import type { ConfigStore } from '../model';
+import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
+import { sharedCa } from '../sources/kubernetes/ca-secret';
+
+export interface ClusterOptions {
+  /** Mast's own namespace: its Lease and CA Secret live there. */
+  namespace: string;
+  /** This replica's name in the Lease (its Pod name). */
+  identity: string;
+  /** Off for a single replica that should do everything itself. */
+  leaderElect: boolean;
+  leaseDurationMs: number;
+  renewMs: number;
+  webhook?: {
+    /** HOST:PORT for the HTTPS admission webhook. */
+    address: string;
+    /** DNS names of the webhook Service (the serving certificate's names). */
+    dnsNames: string[];
+    /** The ValidatingWebhookConfiguration whose caBundle the leader keeps in step with the CA. */
+    configName: string;
+  };
+}
+
+export const LEASE_NAME = 'mast-leader';
+export const CA_SECRET = 'mast-ca';
+
+export interface ClusterDuties {
+  /** Hand to the Kubernetes source: the status writer follows every object. */
+  observer: KindSink;
+  /** Starts the election and the webhook once the source has listed everything. */
+  start(): Promise<void>;
+  readonly isLeader: boolean;
+  close(): Promise<void>;
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOptions, log: PinoLogger): ClusterDuties {
+  const status = new StatusWriter(kc, log.child({ component: 'status' }));
+  store.on('findings', (findings) => status.setFindings(findings));
+  const elector = o.leaderElect
+    ? new LeaderElector({ kc, namespace: o.namespace, name: LEASE_NAME, identity: o.identity, leaseDurationMs: o.leaseDurationMs, renewMs: o.renewMs, log: log.child({ component: 'leader' }) })
+    : undefined;
+  const isLeader = (): boolean => !elector || elector.isLeader;
+  let webhook: WebhookServer | undefined;
+  let closed = false;
+
+  const keepCaBundle = async (): Promise<void> => {
+    if (!o.webhook || !webhook || !isLeader()) return;
+    try {
+      if (await injectCaBundle(kc, o.webhook.configName, webhook.caPem)) log.info({ config: o.webhook.configName }, 'webhook caBundle set to Mast\'s CA');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err), config: o.webhook.configName }, 'could not set the webhook caBundle');
+    }
+  };
+
+  const lead = (): void => {
+    status.setFindings(store.diagnostics());
+    status.start();
+    void keepCaBundle();
+  };
+  elector?.on('started', lead);
+  elector?.on('stopped', () => status.stop());
+
+  return {
+    observer: status,
+    get isLeader() {
+      return isLeader();
+    },
+    async start() {
+      if (elector) elector.start();
+      else lead();
+      if (!o.webhook) return;
+      const ca = await sharedCa(kc, o.namespace, CA_SECRET, isLeader, () => closed, log.child({ component: 'ca' })).catch((err: unknown) => {
+        if (closed) return undefined;
+        throw err;
+      });
+      if (!ca || closed) return;
+      webhook = await createWebhookServer({ ca, dnsNames: o.webhook.dnsNames, snapshot: () => store.snapshot(), log: log.child({ component: 'webhook' }) });
+      const { host, port } = splitHostPort(o.webhook.address);
+      const bound = await webhook.listen(host, port);
+      log.info({ webhook: `${host}:${bound}` }, 'admission webhook serving');
+      await keepCaBundle();
+    },
+    async close() {
+      closed = true;
+      status.stop();
+      await status.idle();
+      await elector?.stop();
+      await webhook?.close();
+    },
+  };
+}

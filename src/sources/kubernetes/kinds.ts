@@ -1,0 +1,76 @@
+// What the Kubernetes source watches: the kinds the model understands, each with its API path
+// and its list call. Namespace, ServiceAccount, Secret, ServiceEntry, Sidecar, WorkloadEntry and
+// the security.istio.io kinds join this table when the model parses them; until then they would
+// only be MAST1003 "kind not known" findings.
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Kind, ObjectRef } from '../../model';
+
+/** A list as the API returns it; items lack apiVersion and kind, which the kind supplies. */
+export interface KubeList {
+  metadata?: { resourceVersion?: string };
+  items: KubeItem[];
+}
+
+export interface KubeItem {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export interface WatchedKind {
+  kind: Kind;
+  apiVersion: string;
+  /** Plural resource name, as in the URL. */
+  plural: string;
+  /** A custom resource: its CRD may not be installed yet. */
+  custom: boolean;
+  list(kc: KubeConfig): Promise<KubeList>;
+}
+
+const ISTIO_NETWORKING = 'networking.istio.io/v1';
+
+function custom(kind: Kind, plural: string, apiVersion = ISTIO_NETWORKING): WatchedKind {
+  const [group = '', version = ''] = apiVersion.split('/');
+  return {
+    kind,
+    apiVersion,
+    plural,
+    custom: true,
+    list: async (kc) => (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group, version, plural })) as KubeList,
+  };
+}
+
+export const WATCHED_KINDS: readonly WatchedKind[] = [
+  { kind: 'Service', apiVersion: 'v1', plural: 'services', custom: false, list: (kc) => kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces() as Promise<KubeList> },
+  { kind: 'Pod', apiVersion: 'v1', plural: 'pods', custom: false, list: (kc) => kc.makeApiClient(CoreV1Api).listPodForAllNamespaces() as Promise<KubeList> },
+  {
+    kind: 'EndpointSlice',
+    apiVersion: 'discovery.k8s.io/v1',
+    plural: 'endpointslices',
+    custom: false,
+    list: (kc) => kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces() as Promise<KubeList>,
+  },
+  custom('VirtualService', 'virtualservices'),
+  custom('DestinationRule', 'destinationrules'),
+  custom('Gateway', 'gateways'),
+];
+
+/** `/api/v1` for the core group, `/apis/GROUP/VERSION` for the others. */
+function groupPath(apiVersion: string): string {
+  return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+}
+
+/** Where the kind is listed and watched, across namespaces. */
+export function collectionPath(k: WatchedKind): string {
+  return `${groupPath(k.apiVersion)}/${k.plural}`;
+}
+
+/** One object's path: what findings about it point at (Origin.apiPath). */
+export function objectPath(k: WatchedKind, namespace: string | undefined, name: string): string {
+  return `${groupPath(k.apiVersion)}${namespace ? `/namespaces/${namespace}` : ''}/${k.plural}/${name}`;
+}
+
+/** Which model object an API object is. */
+export function refOfItem(k: WatchedKind, obj: KubeItem): ObjectRef {
+  return { kind: k.kind, namespace: obj.metadata?.namespace ?? 'default', name: obj.metadata?.name ?? '' };
+}
