@@ -65,7 +65,8 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
-  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot() });
+  const fileMode = typeof opts.source === 'object' && 'configDir' in opts.source;
+  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode });
   const server = xds;
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.
   const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => server.push(changedAt));

@@ -1,7 +1,7 @@
 // Who a connecting proxy is: its node id and metadata, checked against the model. Where the model
 // knows the workload (a Pod with the proxy's IP), the Pod's namespace, labels and service account
 // win over what the proxy claims about itself.
-import type { Snapshot } from '../model/types';
+import type { Pod, Snapshot } from '../model/types';
 import { proxyFromNode } from '../proxy/node';
 import type { Proxy } from '../translate/types';
 import type { Node__Output } from '../../proto/gen/envoy/config/core/v3/Node';
@@ -29,10 +29,13 @@ export function proxyOf(node: Node__Output): Proxy | { error: string } {
   return proxyFromNode(node.id, node.metadata ? fromStruct(node.metadata) : {});
 }
 
-/** The proxy as the model sees it now: a sidecar whose Pod is known takes the Pod's identity. */
-export function withModelIdentity(proxy: Proxy, snapshot: Snapshot): Proxy {
-  if (proxy.role !== 'sidecar') return proxy;
+/**
+ * The proxy as the model sees it now: a sidecar or gateway whose Pod is known (by the IPs in its
+ * node id and metadata) takes the Pod's namespace, labels and service account; `pod` is undefined
+ * when no Pod has those IPs.
+ */
+export function resolveIdentity(proxy: Proxy, snapshot: Snapshot): { proxy: Proxy; pod: Pod | undefined } {
   const pod = proxy.ips.map((ip) => snapshot.podByIp(ip)).find((p) => p !== undefined);
-  if (!pod) return proxy;
-  return { ...proxy, namespace: pod.meta.namespace, labels: pod.meta.labels, serviceAccount: pod.serviceAccount };
+  if (!pod) return { proxy, pod };
+  return { proxy: { ...proxy, namespace: pod.meta.namespace, labels: pod.meta.labels, serviceAccount: pod.serviceAccount }, pod };
 }

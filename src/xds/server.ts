@@ -10,7 +10,7 @@ import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/dis
 import type { ProxyView, ViewCache } from './cache';
 import type { Connection, ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
-import { proxyOf, withModelIdentity } from './identity';
+import { proxyOf, resolveIdentity } from './identity';
 import type { XdsMetrics } from './metrics';
 import { serviceDefinitions } from './protos';
 import { SotwConnection } from './sotw';
@@ -22,6 +22,17 @@ export interface XdsServerOptions {
   metrics: XdsMetrics;
   log: Logger;
   snapshot: () => Snapshot;
+  /**
+   * Serve only proxies whose Pod the model knows (Kubernetes mode): a proxy's claims about itself
+   * are not trusted there. Others get empty config until their Pod appears. File mode, where a
+   * laptop's Envoys often have no Pod object, serves what they claim.
+   */
+  requirePod?: boolean;
+}
+
+/** What a proxy without a Pod is served: nothing, at the current generation. */
+function emptyView(generation: number): ProxyView {
+  return { generation, resources: new Map(), json: () => ({ clusters: [], endpoints: [], listeners: [], routes: [] }) };
 }
 
 type AnyRequest = DiscoveryRequest__Output | DeltaDiscoveryRequest__Output;
@@ -40,7 +51,7 @@ function preEncoded(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
 
 export class XdsServer {
   private readonly server = new grpc.Server({ 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 << 20 });
-  private readonly connections = new Map<string, { conn: Connection; claimed: Proxy }>();
+  private readonly connections = new Map<string, { conn: Connection; claimed: Proxy; podless?: boolean }>();
   private seq = 0;
 
   constructor(private readonly opts: XdsServerOptions) {
@@ -78,7 +89,7 @@ export class XdsServer {
   /** Pushes the current snapshot to every connected proxy whose view changed. */
   push(changedAt?: number): void {
     this.opts.views.setSnapshot(this.opts.snapshot());
-    for (const { conn, claimed } of this.connections.values()) conn.push({ view: this.viewOf(conn, claimed), changedAt });
+    for (const entry of this.connections.values()) entry.conn.push({ view: this.viewOf(entry), changedAt });
   }
 
   status(): ConnectionStatus[] {
@@ -93,23 +104,31 @@ export class XdsServer {
 
   /** What Mast sends (or would send) a connected proxy, by proxy id. */
   configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined {
-    for (const { conn, claimed } of this.connections.values()) {
-      if (conn.proxy.id === proxyId) return { proxy: conn.proxy, config: this.viewOf(conn, claimed).json() };
+    for (const entry of this.connections.values()) {
+      if (entry.conn.proxy.id === proxyId) return { proxy: entry.conn.proxy, config: this.viewOf(entry).json() };
     }
     return undefined;
   }
 
-  private viewOf(conn: Connection, claimed: Proxy): ProxyView {
+  private viewOf(entry: { conn: Connection; claimed: Proxy; podless?: boolean }): ProxyView {
     const snapshot = this.opts.snapshot();
     this.opts.views.setSnapshot(snapshot);
-    conn.proxy = withModelIdentity(claimed, snapshot);
-    return this.opts.views.viewFor(conn.proxy);
+    const { proxy, pod } = resolveIdentity(entry.claimed, snapshot);
+    entry.conn.proxy = proxy;
+    const podless = !pod && this.opts.requirePod === true;
+    if (podless !== (entry.podless ?? false)) {
+      const fields = { proxy: proxy.id, ips: proxy.ips };
+      if (podless) this.opts.log.warn(fields, `no Pod has the IPs of proxy ${proxy.id} (${proxy.ips.join(', ')}); serving it nothing until one does`);
+      else if (entry.podless) this.opts.log.info(fields, `the Pod of proxy ${proxy.id} appeared; serving it`);
+      entry.podless = podless;
+    }
+    return podless ? emptyView(snapshot.generation) : this.opts.views.viewFor(proxy);
   }
 
   private stream(call: grpc.ServerDuplexStream<AnyRequest, Buffer>, transport: 'sotw' | 'delta', onlyType?: TypeUrl): void {
     const { log } = this.opts;
     const streamId = `${++this.seq}`;
-    let entry: { conn: Connection; claimed: Proxy } | undefined;
+    let entry: { conn: Connection; claimed: Proxy; podless?: boolean } | undefined;
     const close = (): void => {
       if (!entry) return;
       this.connections.delete(streamId);
@@ -138,7 +157,7 @@ export class XdsServer {
           log.debug({ proxy: entry.claimed.id, type: typeUrl }, 'ignoring request for a type Mast does not serve');
           return;
         }
-        const view = this.viewOf(entry.conn, entry.claimed);
+        const view = this.viewOf(entry);
         const typed = { ...req, type_url: typeUrl };
         if (entry.conn instanceof SotwConnection) entry.conn.onRequest(typed as DiscoveryRequest__Output, view);
         else (entry.conn as DeltaConnection).onRequest(typed as DeltaDiscoveryRequest__Output, view);
@@ -162,7 +181,8 @@ export class XdsServer {
     }
     const snapshot = this.opts.snapshot();
     this.opts.views.setSnapshot(snapshot);
-    const available = this.opts.views.viewFor(withModelIdentity(proxy, snapshot)).resources.get(typeUrl);
+    const { proxy: resolved, pod } = resolveIdentity(proxy, snapshot);
+    const available = !pod && this.opts.requirePod ? undefined : this.opts.views.viewFor(resolved).resources.get(typeUrl);
     const names = req.resource_names.filter((n) => n !== '*');
     const chosen = [...(available?.values() ?? [])].filter((r) => names.length === 0 || names.includes(r.name));
     cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', chosen));
