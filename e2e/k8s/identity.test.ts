@@ -4,35 +4,24 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { buildBootstrap } from '../../src/bootstrap/bootstrap';
 import { nodeId } from '../../src/proxy/node';
 import type { Proxy } from '../../src/translate/types';
 import type { ConnectionStatus } from '../../src/xds/connection';
 import { Envoy } from '../harness/envoy';
-import { Mesh, randomOctet } from '../harness/mesh';
 import { sleep, waitFor } from '../harness/net';
-import { cleanup } from '../harness/processes';
-import { kubeBackend } from './harness/backend';
+import { kubeMeshPerFile } from './harness/mesh';
 
-let mesh: Mesh;
-
-before(async () => {
-  mesh = await Mesh.start({ backend: kubeBackend, octet: randomOctet() });
-});
-
-after(async () => {
-  await mesh?.stop();
-  await cleanup();
-});
+const mesh = kubeMeshPerFile();
 
 test('a proxy with no Pod is served nothing until its Pod appears, then takes the Pod\'s identity', async (t) => {
-  const [a, b] = mesh.gateway.ip.split('.');
+  const [a, b] = mesh().gateway.ip.split('.');
   const ip = `${a}.${b}.1.200`;
   const id = nodeId('sidecar', ip, 'stray-0.default', 'default');
   const bootstrap = buildBootstrap({
     nodeId: id,
-    xdsAddress: mesh.mast.xdsAddress,
+    xdsAddress: mesh().mast.xdsAddress,
     adminAddress: `${a}.${b}.2.200`,
     adminPort: 15000,
     // What the proxy claims; the Pod below says otherwise.
@@ -43,19 +32,19 @@ test('a proxy with no Pod is served nothing until its Pod appears, then takes th
     outboundAddress: `${a}.${b}.3.200`,
   });
   assert.ok(!('error' in bootstrap));
-  const envoy = Envoy.start({ name: 'stray-0', bootstrap, dir: mesh.logDir, adminUrl: `http://${a}.${b}.2.200:15000` });
+  const envoy = Envoy.start({ name: 'stray-0', bootstrap, dir: mesh().logDir, adminUrl: `http://${a}.${b}.2.200:15000` });
 
   const status = async (): Promise<ConnectionStatus | undefined> =>
-    (await mesh.mast.syncz<{ proxies: ConnectionStatus[] }>()).proxies.find((p) => p.proxyId === id);
+    (await mesh().mast.syncz<{ proxies: ConnectionStatus[] }>()).proxies.find((p) => p.proxyId === id);
   await waitFor(async () => (await status())?.types.some((x) => x.type === 'cds' && x.ackedVersion !== undefined) ?? false, 10_000, 'the stray proxy to ACK its (empty) clusters');
   await sleep(500);
   assert.deepEqual(await envoy.names('cluster'), [], 'a proxy without a Pod gets no clusters');
   assert.deepEqual(await envoy.names('listener'), [], 'a proxy without a Pod gets no listeners');
-  const warnings = readFileSync(path.join(mesh.logDir, 'mast.log'), 'utf8').split('\n').filter((l) => l.includes(`no Pod has the IPs of proxy ${id}`));
+  const warnings = readFileSync(path.join(mesh().logDir, 'mast.log'), 'utf8').split('\n').filter((l) => l.includes(`no Pod has the IPs of proxy ${id}`));
   assert.equal(warnings.length, 1, `logged once: ${warnings.length} lines`);
 
   const appeared = Date.now();
-  await mesh.apply(`apiVersion: v1
+  await mesh().apply(`apiVersion: v1
 kind: Pod
 metadata:
   name: stray-0
@@ -68,7 +57,7 @@ status: {podIP: ${ip}}
 `);
   await envoy.waitForResource('cluster', 'outbound|9080||reviews.default.svc.cluster.local', 10_000);
   t.diagnostic(`served ${Date.now() - appeared} ms after its Pod was created`);
-  const dump = await mesh.mast.configDump<{ proxy: Proxy }>(id);
+  const dump = await mesh().mast.configDump<{ proxy: Proxy }>(id);
   assert.deepEqual(dump.proxy.labels, { app: 'ratings', version: 'v1' });
   assert.equal(dump.proxy.serviceAccount, 'bookinfo-ratings');
   await envoy.stop();

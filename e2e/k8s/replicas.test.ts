@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { LEASE_NAME } from '../../src/server/cluster';
 import type { StatusCondition } from '../../src/sources/kubernetes/status';
 import type { ConfigBackend } from '../harness/backend';
+import { BAD_REGEX } from '../harness/invalid-config';
 import { Mast } from '../harness/mast';
 import { Mesh, randomOctet, task } from '../harness/mesh';
 import { waitFor } from '../harness/net';
@@ -71,15 +72,7 @@ test('killing the leader hands the Lease to the other replica, which keeps servi
   await mesh.apply(task('virtual-service-reviews-v3.yaml'));
   await converge(t, 'a change after the failover', () => seesOnly(mesh, ['v3']));
 
-  await mesh.apply(`apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ratings, namespace: default}
-spec:
-  hosts: [ratings]
-  http:
-  - match: [{uri: {regex: "/ratings/(unclosed"}}]
-    route: [{destination: {host: ratings}}]
-`);
+  await mesh.apply(BAD_REGEX);
   const api = mesh.backend.kube.kubeConfig().makeApiClient(CustomObjectsApi);
   let condition: StatusCondition | undefined;
   await waitFor(async () => {

@@ -3,40 +3,22 @@
 // which keeps the last accepted version; fixing it turns the condition back to Accepted.
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { StatusCondition } from '../../src/sources/kubernetes/status';
 import type { ConnectionStatus } from '../../src/xds/connection';
-import { Mesh, randomOctet, task } from '../harness/mesh';
+import { BAD_WEIGHTS } from '../harness/invalid-config';
+import { task } from '../harness/mesh';
 import { waitFor } from '../harness/net';
-import { cleanup } from '../harness/processes';
 import { converge, seesOnly } from '../harness/scenario';
-import { isKubeBackend, kubeBackend } from './harness/backend';
+import { isKubeBackend } from './harness/backend';
+import { kubeMeshPerFile } from './harness/mesh';
 
-const BAD_WEIGHTS = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - {destination: {host: reviews, subset: v1}, weight: 50}
-    - {destination: {host: reviews, subset: v2}, weight: 40}
-`;
-
-let mesh: Mesh;
-
-before(async () => {
-  mesh = await Mesh.start({ backend: kubeBackend, octet: randomOctet() });
-});
-
-after(async () => {
-  await mesh?.stop();
-  await cleanup();
-});
+const mesh = kubeMeshPerFile();
 
 async function accepted(name: string): Promise<StatusCondition | undefined> {
-  assert.ok(isKubeBackend(mesh.backend));
-  const api = mesh.backend.kube.kubeConfig().makeApiClient(CustomObjectsApi);
+  const backend = mesh().backend;
+  assert.ok(isKubeBackend(backend));
+  const api = backend.kube.kubeConfig().makeApiClient(CustomObjectsApi);
   const vs = (await api.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: 'default', plural: 'virtualservices', name })) as {
     metadata: { generation: number };
     status?: { conditions?: StatusCondition[] };
@@ -54,25 +36,25 @@ async function statusSays(t: TestContext, what: string, name: string, status: 'T
 }
 
 test('an invalid VirtualService past admission gets a status naming the field and never reaches Envoy', async (t) => {
-  await mesh.apply(task('virtual-service-all-v1.yaml'));
-  await converge(t, 'all to v1', () => seesOnly(mesh, ['v1']));
+  await mesh().apply(task('virtual-service-all-v1.yaml'));
+  await converge(t, 'all to v1', () => seesOnly(mesh(), ['v1']));
   const ok = await statusSays(t, 'valid VirtualService', 'reviews', 'True');
   assert.equal(ok.reason, 'Accepted');
 
-  await mesh.apply(BAD_WEIGHTS);
+  await mesh().apply(BAD_WEIGHTS);
   const bad = await statusSays(t, 'invalid weights', 'reviews', 'False');
   assert.equal(bad.reason, 'Invalid');
   assert.match(bad.message, /spec\.http\[0\]\.route: MAST2001 .*90/);
 
-  assert.ok(await seesOnly(mesh, ['v1'], 20), 'the last accepted reviews route (all v1) keeps being served');
-  const w = mesh.workload('productpage-v1-0');
+  assert.ok(await seesOnly(mesh(), ['v1'], 20), 'the last accepted reviews route (all v1) keeps being served');
+  const w = mesh().workload('productpage-v1-0');
   const routes = JSON.stringify(await w.envoy.dynamic('route'));
   assert.ok(!routes.includes('outbound|9080|v2|reviews'), "Envoy's routes carry the invalid split");
-  const syncz = await mesh.mast.syncz<{ proxies: ConnectionStatus[] }>();
+  const syncz = await mesh().mast.syncz<{ proxies: ConnectionStatus[] }>();
   for (const p of syncz.proxies) for (const type of p.types) assert.equal(type.lastNack, undefined, `${p.proxyId} ${type.type} NACKed`);
 
-  await mesh.apply(task('virtual-service-reviews-v3.yaml'));
-  await converge(t, 'fixed to v3', () => seesOnly(mesh, ['v3']));
+  await mesh().apply(task('virtual-service-reviews-v3.yaml'));
+  await converge(t, 'fixed to v3', () => seesOnly(mesh(), ['v3']));
   const fixed = await statusSays(t, 'fixed VirtualService', 'reviews', 'True');
   assert.notEqual(fixed.lastTransitionTime, undefined);
 });

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ConnectionStatus } from '../../src/xds/connection';
+import { BAD_REGEX, BAD_WEIGHTS } from '../harness/invalid-config';
 import { task } from '../harness/mesh';
 import { sleep } from '../harness/net';
 import { converge, describeMesh, seesOnly } from '../harness/scenario';
@@ -13,15 +14,7 @@ import { converge, describeMesh, seesOnly } from '../harness/scenario';
 const BAD_FILES: Record<string, string> = {
   'broken.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: broken\n',
   'unknown.yaml': 'apiVersion: example.com/v1\nkind: Frobnicator\nmetadata: {name: f, namespace: default}\n',
-  'bad-regex.yaml': `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ratings, namespace: default}
-spec:
-  hosts: [ratings]
-  http:
-  - match: [{uri: {regex: "/ratings/(unclosed"}}]
-    route: [{destination: {host: ratings}}]
-`,
+  'bad-regex.yaml': BAD_REGEX,
   'missing-subset.yaml': `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: details, namespace: default}
@@ -31,17 +24,6 @@ spec:
   - route: [{destination: {host: details, subset: v9}}]
 `,
 };
-
-const BAD_WEIGHTS = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - {destination: {host: reviews, subset: v1}, weight: 50}
-    - {destination: {host: reviews, subset: v2}, weight: 40}
-`;
 
 /** The log lines Mast wrote (pino JSON) whose message mentions `needle`. */
 function logLines(logDir: string, needle: string): string[] {

@@ -1,0 +1,25 @@
+// Invalid objects the e2e tests feed Mast, each with one mistake a user makes, shared so every
+// source (config dir, API server) is tested with the same input.
+
+/** reviews split 50/40: weights must add up to 100 (MAST2001 on spec.http[0].route). */
+export const BAD_WEIGHTS = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 50}
+    - {destination: {host: reviews, subset: v2}, weight: 40}
+`;
+
+/** A uri regex that does not compile (MAST2004 on spec.http[0].match[0].uri.regex). */
+export const BAD_REGEX = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: default}
+spec:
+  hosts: [ratings]
+  http:
+  - match: [{uri: {regex: "/ratings/(unclosed"}}]
+    route: [{destination: {host: ratings}}]
+`;
