@@ -5,16 +5,24 @@ import type { DestinationRule } from '../../model/types';
 import type { Subset } from '../service-ports';
 
 type TrafficPolicy = NonNullable<DestinationRule['spec']['trafficPolicy']>;
-type PortLevelSettings = NonNullable<TrafficPolicy['portLevelSettings']>[number];
 
 /** The parts of a traffic policy Mast turns into cluster settings. */
-export type ClusterPolicy = Pick<PortLevelSettings, 'connectionPool' | 'loadBalancer' | 'outlierDetection'>;
+export type ClusterPolicy = Pick<TrafficPolicy, 'connectionPool' | 'loadBalancer' | 'outlierDetection'>;
 
-function parts(p: ClusterPolicy): ClusterPolicy {
-  return { connectionPool: p.connectionPool, loadBalancer: p.loadBalancer, outlierDetection: p.outlierDetection };
+/**
+ * Any of the four places that hold these settings (policy, port level, subset, subset port level).
+ * Istio's generated types spell the same schema out four times (a loadBalancer alone is 9000
+ * lines of union), and letting tsc compare those copies cost it over a minute and 3.6 GB per
+ * build; read through `unknown`-typed fields, each copy is taken as the top level's type.
+ */
+type Settings = { [K in keyof ClusterPolicy]?: unknown };
+
+function parts(p: Settings): ClusterPolicy {
+  const { connectionPool, loadBalancer, outlierDetection } = p as ClusterPolicy;
+  return { connectionPool, loadBalancer, outlierDetection };
 }
 
-function portLevel(policy: TrafficPolicy, port: number): PortLevelSettings | undefined {
+function portLevel<T extends { port?: { number?: number } }>(policy: { portLevelSettings?: T[] }, port: number): T | undefined {
   return policy.portLevelSettings?.find((s) => s.port?.number === port);
 }
 
@@ -26,9 +34,10 @@ export function effectivePolicy(rule: DestinationRule | undefined, port: number,
   if (!own) return base;
   const ownPort = portLevel(own, port);
   if (ownPort) return parts(ownPort);
+  const mine = parts(own);
   return {
-    connectionPool: own.connectionPool ?? base.connectionPool,
-    loadBalancer: own.loadBalancer ?? base.loadBalancer,
-    outlierDetection: own.outlierDetection ?? base.outlierDetection,
+    connectionPool: mine.connectionPool ?? base.connectionPool,
+    loadBalancer: mine.loadBalancer ?? base.loadBalancer,
+    outlierDetection: mine.outlierDetection ?? base.outlierDetection,
   };
 }
