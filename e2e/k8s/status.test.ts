@@ -15,22 +15,32 @@ import { kubeMeshPerFile } from './harness/mesh';
 
 const mesh = kubeMeshPerFile();
 
-async function accepted(name: string): Promise<StatusCondition | undefined> {
+/** An Istio object in namespace default: `plural.group/name`. */
+interface Target {
+  group: string;
+  plural: string;
+  name: string;
+}
+
+const virtualService = (name: string): Target => ({ group: 'networking.istio.io', plural: 'virtualservices', name });
+
+async function accepted({ group, plural, name }: Target): Promise<StatusCondition | undefined> {
   const backend = mesh().backend;
   assert.ok(isKubeBackend(backend));
   const api = backend.kube.kubeConfig().makeApiClient(CustomObjectsApi);
-  const vs = (await api.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: 'default', plural: 'virtualservices', name })) as {
+  const obj = (await api.getNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural, name })) as {
     metadata: { generation: number };
     status?: { conditions?: StatusCondition[] };
   };
-  const c = vs.status?.conditions?.find((x) => x.type === 'Accepted');
+  const c = obj.status?.conditions?.find((x) => x.type === 'Accepted');
   // Only a condition about the current generation answers for what is stored now.
-  return c?.observedGeneration === vs.metadata.generation ? c : undefined;
+  return c?.observedGeneration === obj.metadata.generation ? c : undefined;
 }
 
-async function statusSays(t: TestContext, what: string, name: string, status: 'True' | 'False'): Promise<StatusCondition> {
+async function statusSays(t: TestContext, what: string, target: Target, status: 'True' | 'False'): Promise<StatusCondition> {
   let seen: StatusCondition | undefined;
-  const ms = await waitFor(async () => (seen = await accepted(name))?.status === status, 5000, `${what} (Accepted=${status} on VirtualService ${name})`, 50);
+  const where = `${target.plural}.${target.group}/${target.name}`;
+  const ms = await waitFor(async () => (seen = await accepted(target))?.status === status, 5000, `${what} (Accepted=${status} on ${where})`, 50);
   t.diagnostic(`${what}: status written ${Math.round(ms)} ms after the change`);
   return seen!;
 }
@@ -38,11 +48,11 @@ async function statusSays(t: TestContext, what: string, name: string, status: 'T
 test('an invalid VirtualService past admission gets a status naming the field and never reaches Envoy', async (t) => {
   await mesh().apply(task('virtual-service-all-v1.yaml'));
   await converge(t, 'all to v1', () => seesOnly(mesh(), ['v1']));
-  const ok = await statusSays(t, 'valid VirtualService', 'reviews', 'True');
+  const ok = await statusSays(t, 'valid VirtualService', virtualService('reviews'), 'True');
   assert.equal(ok.reason, 'Accepted');
 
   await mesh().apply(BAD_WEIGHTS);
-  const bad = await statusSays(t, 'invalid weights', 'reviews', 'False');
+  const bad = await statusSays(t, 'invalid weights', virtualService('reviews'), 'False');
   assert.equal(bad.reason, 'Invalid');
   assert.match(bad.message, /spec\.http\[0\]\.route: MAST2001 .*90/);
 
@@ -55,6 +65,43 @@ test('an invalid VirtualService past admission gets a status naming the field an
 
   await mesh().apply(task('virtual-service-reviews-v3.yaml'));
   await converge(t, 'fixed to v3', () => seesOnly(mesh(), ['v3']));
-  const fixed = await statusSays(t, 'fixed VirtualService', 'reviews', 'True');
+  const fixed = await statusSays(t, 'fixed VirtualService', virtualService('reviews'), 'True');
   assert.notEqual(fixed.lastTransitionTime, undefined);
+});
+
+const UNTRANSLATED = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: default}
+spec:
+  hosts: [httpbin.example.com]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DNS
+  location: MESH_EXTERNAL
+---
+apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata: {name: allow-reviews, namespace: default}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: ALLOW
+  rules: [{from: [{source: {namespaces: [default]}}]}]
+`;
+
+test('Istio kinds Mast does not translate yet are watched, and their status and /debug say so', async (t) => {
+  const diagnosed = async (): Promise<string[]> => {
+    const { diagnostics } = await mesh().mast.diagnostics<{ diagnostics: { code: string; object?: { kind: string } }[] }>();
+    return diagnostics.filter((d) => d.code === 'MAST1011').map((d) => d.object?.kind ?? '').sort();
+  };
+  await mesh().apply(UNTRANSLATED);
+  for (const target of [
+    { group: 'networking.istio.io', plural: 'serviceentries', name: 'httpbin' },
+    { group: 'security.istio.io', plural: 'authorizationpolicies', name: 'allow-reviews' },
+  ]) {
+    const c = await statusSays(t, target.plural, target, 'True');
+    assert.match(c.message, /MAST1011 \w+ is not translated by Mast yet and has no effect on Envoy/);
+  }
+  assert.deepEqual(await diagnosed(), ['AuthorizationPolicy', 'ServiceEntry']);
+
+  await mesh().delete(UNTRANSLATED);
+  await waitFor(async () => (await diagnosed()).length === 0, 5000, 'the deleted objects to leave /debug/diagnostics');
 });

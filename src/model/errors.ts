@@ -19,6 +19,7 @@ export const DIAGNOSTIC_CODES = {
   MAST1008: { severity: 'warning', title: 'field is not supported by Mast yet and is ignored' },
   MAST1009: { severity: 'error', title: 'file cannot be read' },
   MAST1010: { severity: 'warning', title: 'object is defined more than once; the first definition wins' },
+  MAST1011: { severity: 'warning', title: 'kind is checked against its schema but not translated by Mast yet' },
 
   MAST2001: { severity: 'error', title: 'VirtualService route weights do not add up to 100' },
   MAST2002: { severity: 'error', title: 'VirtualService has no hosts' },
@@ -64,12 +65,12 @@ export function formatOrigin(origin: Origin): string {
   return s;
 }
 
-/** One line: `origin Kind/ns/name field: CODE message`, leaving out whatever is unknown. */
 /** A finding as told about its own object (an admission denial, a status condition): `spec.http[0].route: MAST2001 ...`. */
 export function formatFieldDiagnostic(d: Diagnostic): string {
   return `${d.field ? `${d.field}: ` : ''}${d.code} ${d.message}`;
 }
 
+/** One line: `origin Kind/ns/name field: CODE message`, leaving out whatever is unknown. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = [d.origin && formatOrigin(d.origin), d.object && refKey(d.object), d.field].filter(Boolean).join(' ');
   return `${where ? `${where}: ` : ''}${d.code} ${d.message}`;

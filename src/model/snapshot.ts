@@ -28,6 +28,12 @@ export function groupByKind(objects: Iterable<MeshObject>): ObjectsByKind {
     VirtualService: [],
     DestinationRule: [],
     Gateway: [],
+    ServiceEntry: [],
+    Sidecar: [],
+    WorkloadEntry: [],
+    PeerAuthentication: [],
+    AuthorizationPolicy: [],
+    RequestAuthentication: [],
   };
   for (const o of objects) groups[o.kind].push(o);
   // Translation output must not depend on the order files were read or events arrived.

@@ -3,9 +3,9 @@
 // field for a working one. Whoever implements a field in translate/ adds it here.
 //
 // `[]` stands for every item of a list.
-import type { IstioKind } from './parse/istio-schema';
+import type { TranslatedIstioKind } from './parse/istio-schema';
 
-export const SUPPORTED_FIELDS: Record<IstioKind, readonly string[]> = {
+export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = {
   VirtualService: [
     'spec.hosts',
     'spec.gateways',

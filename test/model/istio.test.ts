@@ -154,3 +154,27 @@ test('metadata is checked once: a label value that is not a string is one findin
   (dr.metadata as Raw).labels = { release: 1 };
   assert.deepEqual(findings(dr), [['MAST1006', 'metadata.labels.release']]);
 });
+
+test('Istio kinds Mast does not translate yet are checked against their schema and reported once each', () => {
+  const kinds: [string, string[], Raw][] = [
+    ['ServiceEntry', ['networking.istio.io/v1', 'networking.istio.io/v1alpha3'], { hosts: ['a.example.com'], resolution: 'DNS' }],
+    ['Sidecar', ['networking.istio.io/v1beta1'], { egress: [{ hosts: ['./*'] }] }],
+    ['WorkloadEntry', ['networking.istio.io/v1'], { address: '10.0.0.1' }],
+    ['PeerAuthentication', ['security.istio.io/v1', 'security.istio.io/v1beta1'], { mtls: { mode: 'STRICT' } }],
+    ['AuthorizationPolicy', ['security.istio.io/v1'], { action: 'DENY', rules: [{}] }],
+    ['RequestAuthentication', ['security.istio.io/v1'], { jwtRules: [{ issuer: 'https://issuer.example.com' }] }],
+  ];
+  const objects = kinds.flatMap(([kind, versions, spec]) => versions.map((apiVersion, i) => ({ apiVersion, kind, metadata: { name: `o${i}`, namespace: 'default' }, spec })));
+  const { diagnostics } = snapshotFromYaml(yamlOf(...objects));
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.severity, `${d.object?.kind}/${d.object?.name}`, d.message]),
+    objects.map((o) => ['MAST1011', 'warning', `${o.kind}/${o.metadata.name}`, `${o.kind} is not translated by Mast yet and has no effect on Envoy`]),
+  );
+
+  const bad = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'default' }, spec: { action: 'BLOCK' } };
+  assert.deepEqual(
+    snapshotFromYaml(yamlOf(bad)).diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.field, d.message]),
+    [['MAST1006', 'spec.action', 'is "BLOCK"; must be one of ALLOW, DENY, AUDIT, CUSTOM']],
+  );
+  assert.deepEqual(findings({ ...bad, apiVersion: 'security.istio.io/v1alpha1' }), [['MAST1004', undefined]]);
+});

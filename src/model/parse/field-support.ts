@@ -1,7 +1,7 @@
 // Finds the fields of an Istio object that Mast will not act on: the outermost field of each
 // branch that SUPPORTED_FIELDS does not cover.
 import { SUPPORTED_FIELDS } from '../supported';
-import type { IstioKind, Segment } from './istio-schema';
+import type { TranslatedIstioKind, Segment } from './istio-schema';
 import { childPath, isRecord } from './read';
 
 export interface IgnoredField {
@@ -19,9 +19,9 @@ interface FieldTree {
   containers: Set<string>;
 }
 
-const trees = new Map<IstioKind, FieldTree>();
+const trees = new Map<TranslatedIstioKind, FieldTree>();
 
-function treeOf(kind: IstioKind): FieldTree {
+function treeOf(kind: TranslatedIstioKind): FieldTree {
   let tree = trees.get(kind);
   if (!tree) {
     const covered = new Set(SUPPORTED_FIELDS[kind]);
@@ -38,7 +38,7 @@ function treeOf(kind: IstioKind): FieldTree {
   return tree;
 }
 
-export function ignoredFields(kind: IstioKind, raw: Record<string, unknown>): IgnoredField[] {
+export function ignoredFields(kind: TranslatedIstioKind, raw: Record<string, unknown>): IgnoredField[] {
   const tree = treeOf(kind);
   const found: IgnoredField[] = [];
   const visit = (value: unknown, pattern: string, field: string, segments: Segment[]): void => {

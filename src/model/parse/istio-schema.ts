@@ -10,13 +10,16 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { UntranslatedKind } from '../types';
 
-export type IstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway';
+/** The Istio kinds whose fields Mast translates (and so says, field by field, which it ignores). */
+export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway';
+export type IstioKind = TranslatedIstioKind | UntranslatedKind;
 export type Segment = string | number;
 
 export interface SchemaRequest {
   kind: IstioKind;
-  /** One of `networking.istio.io/{v1,v1beta1,v1alpha3}`; each is checked against its own schema. */
+  /** A version Istio serves the kind at (`networking.istio.io/v1alpha3`, `security.istio.io/v1beta1`, ...); each is checked against its own schema. */
   apiVersion: string;
   raw: unknown;
   /** Fields to classify: does Istio's schema know them at all? */
@@ -24,7 +27,7 @@ export interface SchemaRequest {
 }
 
 export interface SchemaAnswer {
-  errors: { pointer: string; keyword: string; message: string }[];
+  errors: { pointer: string; keyword: string; message: string; allowed?: unknown[] }[];
   /** One answer per probe. */
   known: boolean[];
 }
@@ -58,7 +61,7 @@ port.on('message', async ({ kind, apiVersion, raw, probes }) => {
   let answer;
   try {
     const Model = await model(apiVersion, kind);
-    const errors = errorsOf(Model, raw).map((e) => ({ pointer: e.instancePath, keyword: e.keyword, message: e.message }));
+    const errors = errorsOf(Model, raw).map((e) => ({ pointer: e.instancePath, keyword: e.keyword, message: e.message, allowed: e.params && e.params.allowedValues }));
     answer = { errors, known: probes.map((p) => knows(Model, raw, p)) };
   } catch (e) {
     answer = { failure: String((e && e.stack) || e) };

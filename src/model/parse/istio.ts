@@ -1,11 +1,22 @@
-// VirtualService, DestinationRule and Gateway: Istio's schema first, then the fields Mast ignores,
-// then (only for a well-typed object) what the fields mean.
-import type { DestinationRule, DestinationRuleSpec, Gateway, GatewaySpec, VirtualService, VirtualServiceSpec } from '../types';
+// Istio's kinds. VirtualService, DestinationRule and Gateway: Istio's schema first, then the fields
+// Mast ignores, then (only for a well-typed object) what the fields mean. The kinds Mast does not
+// translate yet: Istio's schema, and one MAST1011 saying the object has no effect on Envoy.
+import type {
+  DestinationRule,
+  DestinationRuleSpec,
+  Gateway,
+  GatewaySpec,
+  UntranslatedKind,
+  UntranslatedObject,
+  UntranslatedSpecs,
+  VirtualService,
+  VirtualServiceSpec,
+} from '../types';
 import { validateDestinationRule } from '../validate/destination-rule';
 import { validateGateway } from '../validate/gateway';
 import { validateVirtualService } from '../validate/virtual-service';
-import { ignoredFields } from './field-support';
-import { checkIstioSchema, type IstioKind } from './istio-schema';
+import { ignoredFields, type IgnoredField } from './field-support';
+import { checkIstioSchema, type IstioKind, type TranslatedIstioKind } from './istio-schema';
 import type { ConvertContext } from './object';
 import { childPath, isRecord, type FieldReader, type Json } from './read';
 
@@ -24,20 +35,35 @@ export function toGateway(raw: Json, ctx: ConvertContext): Gateway {
   return { kind: 'Gateway', ...ctx.base, spec };
 }
 
+export function toUntranslated<K extends UntranslatedKind>(kind: K): (raw: Json, ctx: ConvertContext) => UntranslatedObject<K> {
+  return (raw, { read, base }) => {
+    schemaErrors(kind, raw, base.apiVersion, read, []);
+    read.report('MAST1011', undefined, `${kind} is not translated by Mast yet and has no effect on Envoy`);
+    const spec = (isRecord(raw.spec) ? raw.spec : {}) as UntranslatedSpecs[K];
+    return { kind, ...base, spec } as UntranslatedObject<K>;
+  };
+}
+
+/** Checks `raw` against Istio's schema, reporting each error at its field; answers the probes (does the schema know this field?). */
+function schemaErrors(kind: IstioKind, raw: Json, apiVersion: string, read: FieldReader, probes: IgnoredField[]): boolean[] {
+  const answer = checkIstioSchema({ kind, apiVersion, raw, probes: probes.map((f) => f.segments) });
+  for (const error of answer.errors) {
+    const { field, value } = locate(error.pointer, raw);
+    read.report('MAST1006', field || undefined, schemaMessage(error, value));
+  }
+  return answer.known;
+}
+
 function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec>(
-  kind: IstioKind,
+  kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,
   validate: (spec: Spec, read: FieldReader) => void,
 ): Spec {
   const ignored = ignoredFields(kind, raw);
-  const answer = checkIstioSchema({ kind, apiVersion: base.apiVersion, raw, probes: ignored.map((f) => f.segments) });
-  for (const error of answer.errors) {
-    const { field, value } = locate(error.pointer, raw);
-    read.report('MAST1006', field || undefined, schemaMessage(error, value));
-  }
+  const known = schemaErrors(kind, raw, base.apiVersion, read, ignored);
   ignored.forEach(({ field }, i) => {
-    if (answer.known[i]) read.report('MAST1008', field, 'is not supported by Mast yet and is ignored');
+    if (known[i]) read.report('MAST1008', field, 'is not supported by Mast yet and is ignored');
     else read.report('MAST1007', field, `is not a field of ${kind} (${base.apiVersion}) and is ignored`);
   });
   // The schema has vouched for the types by now, so the typed view of spec is safe to read.
@@ -47,9 +73,10 @@ function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | Gateway
 }
 
 /** Istio's schemas say "exactly one of" with oneOf and not/anyOf, whose own messages mean little to a user. */
-function schemaMessage(error: { keyword: string; message: string }, value: unknown): string {
+function schemaMessage(error: { keyword: string; message: string; allowed?: unknown[] }, value: unknown): string {
   const set = isRecord(value) ? Object.keys(value) : [];
   if ((error.keyword === 'oneOf' || error.keyword === 'not') && set.length > 1) return `sets ${set.join(', ')}, but only one of them may be set`;
+  if (error.keyword === 'enum' && error.allowed) return `is ${JSON.stringify(value)}; must be one of ${error.allowed.join(', ')}`;
   return error.message;
 }
 

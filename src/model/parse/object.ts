@@ -1,7 +1,7 @@
 // One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
 import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
-import { toDestinationRule, toGateway, toVirtualService } from './istio';
+import { toDestinationRule, toGateway, toUntranslated, toVirtualService } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
@@ -22,8 +22,9 @@ interface KindParser {
   convert(raw: Json, ctx: ConvertContext): MeshObject;
 }
 
-// Istio serves the same schema under all three versions.
+// Istio serves the same schema under each of a group's versions.
 const ISTIO_NETWORKING = ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'];
+const ISTIO_SECURITY = ['security.istio.io/v1', 'security.istio.io/v1beta1'];
 
 const KINDS: Record<Kind, KindParser> = {
   Service: { apiVersions: ['v1'], convert: toService },
@@ -32,6 +33,12 @@ const KINDS: Record<Kind, KindParser> = {
   VirtualService: { apiVersions: ISTIO_NETWORKING, convert: toVirtualService },
   DestinationRule: { apiVersions: ISTIO_NETWORKING, convert: toDestinationRule },
   Gateway: { apiVersions: ISTIO_NETWORKING, convert: toGateway },
+  ServiceEntry: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('ServiceEntry') },
+  Sidecar: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('Sidecar') },
+  WorkloadEntry: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('WorkloadEntry') },
+  PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toUntranslated('PeerAuthentication') },
+  AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toUntranslated('AuthorizationPolicy') },
+  RequestAuthentication: { apiVersions: ISTIO_SECURITY, convert: toUntranslated('RequestAuthentication') },
 };
 
 export interface ParsedObject {

@@ -1,7 +1,8 @@
 // What the Kubernetes source watches: the kinds the model understands, each with its API path
-// and its list call. Namespace, ServiceAccount, Secret, ServiceEntry, Sidecar, WorkloadEntry and
-// the security.istio.io kinds join this table when the model parses them; until then they would
-// only be MAST1003 "kind not known" findings.
+// and its list call. The Istio kinds Mast does not translate yet are watched too, so each is
+// checked and its status says it has no effect (MAST1011). Namespaces and ServiceAccounts are not
+// watched while nothing reads them (a Pod names its service account); the CA Secret is read by
+// name (ca-secret.ts).
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Kind, ObjectRef } from '../../model';
 
@@ -28,6 +29,7 @@ export interface WatchedKind {
 }
 
 const ISTIO_NETWORKING = 'networking.istio.io/v1';
+const ISTIO_SECURITY = 'security.istio.io/v1';
 
 function custom(kind: Kind, plural: string, apiVersion = ISTIO_NETWORKING): WatchedKind {
   const [group = '', version = ''] = apiVersion.split('/');
@@ -53,6 +55,12 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   custom('VirtualService', 'virtualservices'),
   custom('DestinationRule', 'destinationrules'),
   custom('Gateway', 'gateways'),
+  custom('ServiceEntry', 'serviceentries'),
+  custom('Sidecar', 'sidecars'),
+  custom('WorkloadEntry', 'workloadentries'),
+  custom('PeerAuthentication', 'peerauthentications', ISTIO_SECURITY),
+  custom('AuthorizationPolicy', 'authorizationpolicies', ISTIO_SECURITY),
+  custom('RequestAuthentication', 'requestauthentications', ISTIO_SECURITY),
 ];
 
 /** `/api/v1` for the core group, `/apis/GROUP/VERSION` for the others. */

@@ -35,7 +35,7 @@ export function acceptedCondition(findings: readonly Diagnostic[], generation: n
   const accepted = errors.length === 0;
   const told = accepted ? findings : errors;
   const message = accepted
-    ? told.length ? `Served, with warnings: ${told.map(formatFieldDiagnostic).join('; ')}` : 'Served by Mast'
+    ? told.length ? `Accepted by Mast, with warnings: ${told.map(formatFieldDiagnostic).join('; ')}` : 'Accepted by Mast'
     : `Not served: ${told.map(formatFieldDiagnostic).join('; ')}. The last accepted version, if any, is still served.`;
   const status = accepted ? 'True' : 'False';
   return {
