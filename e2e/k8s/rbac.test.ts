@@ -2,9 +2,10 @@
 // server-side dry run: nothing here would run it), and the ServiceAccount's RBAC is enough for
 // what Mast does and no more. Requests are made with a token the TokenRequest API mints for the
 // manifests' ServiceAccount, so they are authorized exactly as Mast's in a cluster.
-import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { WATCHED_KINDS, collectionPath } from '../../src/sources/kubernetes/kinds';
 import { sleep } from '../harness/net';
 import { cleanup } from '../harness/processes';
 import { startKube, type Kube } from './harness/apiserver';
@@ -37,12 +38,6 @@ after(async () => {
   await cleanup();
 });
 
-const ISTIO = [
-  ['networking.istio.io', 'virtualservices'], ['networking.istio.io', 'destinationrules'], ['networking.istio.io', 'gateways'],
-  ['networking.istio.io', 'serviceentries'], ['networking.istio.io', 'sidecars'], ['networking.istio.io', 'workloadentries'],
-  ['security.istio.io', 'peerauthentications'], ['security.istio.io', 'authorizationpolicies'], ['security.istio.io', 'requestauthentications'],
-] as const;
-
 /**
  * The HTTP status of a call made as Mast (200 for any success). A 429 is retried: the apiserver
  * answers so for a few moments after a CRD becomes Established, while its storage starts.
@@ -67,23 +62,14 @@ test('every object in manifests/ is accepted by the apiserver', async () => {
 });
 
 test('the ServiceAccount can list and watch everything Mast reads, in every namespace', async () => {
-  const core = asMast.makeApiClient(CoreV1Api);
-  const custom = asMast.makeApiClient(CustomObjectsApi);
-  const reads: [string, () => Promise<unknown>][] = [
-    ['namespaces', () => core.listNamespace({ watch: false })],
-    ['services', () => core.listServiceForAllNamespaces()],
-    ['pods', () => core.listPodForAllNamespaces()],
-    ['serviceaccounts', () => core.listServiceAccountForAllNamespaces()],
-    ['endpointslices', () => asMast.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces()],
-    ['secrets in mast-system', () => core.listNamespacedSecret({ namespace: SYSTEM })],
-    ...ISTIO.map(([group, plural]): [string, () => Promise<unknown>] => [plural, () => custom.listClusterCustomObject({ group, version: 'v1', plural })]),
-  ];
-  for (const [what, call] of reads) assert.equal(await status(call), 200, `list ${what}`);
-  // A watch is a separate verb: open one and close it.
-  for (const path of ['/api/v1/pods', '/apis/discovery.k8s.io/v1/endpointslices', '/apis/networking.istio.io/v1/virtualservices']) {
-    const watching = await new Watch(asMast).watch(path, {}, () => {}, () => {});
+  // The source's own table, with its own list calls: what Mast watches is what is checked.
+  for (const k of WATCHED_KINDS) {
+    assert.equal(await status(() => k.list(asMast)), 200, `list ${k.plural}`);
+    // A watch is a separate verb: open one and close it.
+    const watching = await new Watch(asMast).watch(collectionPath(k), {}, () => {}, () => {});
     watching.abort();
   }
+  assert.equal(await status(() => asMast.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: SYSTEM })), 200, 'list secrets in mast-system');
 });
 
 test('the ServiceAccount can write the status of an Istio object, and its Lease', async () => {
@@ -108,6 +94,8 @@ test('the ServiceAccount is refused anything broader', async () => {
   const refused: [string, () => Promise<unknown>][] = [
     ['create pods', () => core.createNamespacedPod({ namespace: APP_NS, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } })],
     ['list secrets cluster-wide', () => core.listSecretForAllNamespaces()],
+    ['list namespaces, which Mast does not read', () => core.listNamespace()],
+    ['list serviceaccounts, which Mast does not read', () => core.listServiceAccountForAllNamespaces()],
     ['list secrets in an app namespace', () => core.listNamespacedSecret({ namespace: APP_NS })],
     ['delete virtualservices', () => custom.deleteNamespacedCustomObject({ group, version: 'v1', namespace: APP_NS, plural: 'virtualservices', name: 'r' })],
     ['update a VirtualService spec', () => custom.patchNamespacedCustomObject({ group, version: 'v1', namespace: APP_NS, plural: 'virtualservices', name: 'r', body: { spec: { hosts: ['x'] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))],

@@ -5,6 +5,7 @@
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { createServer } from 'node:net';
 import { parse } from 'yaml';
+import { WATCHED_KINDS } from '../../../src/sources/kubernetes/kinds';
 import type { BackendFactory, ConfigBackend } from '../../harness/backend';
 import { objectsOf } from '../../harness/backend';
 import { waitFor } from '../../harness/net';
@@ -78,7 +79,8 @@ export const kubeBackend: BackendFactory = async () => {
     const [group, version] = (o.apiVersion ?? '').split('/');
     if (group?.endsWith('istio.io') && version) {
       // KubernetesObjectApi serializes kinds it has no model for as bare objects, dropping their spec.
-      const plural = `${o.kind!.toLowerCase()}s`;
+      const plural = WATCHED_KINDS.find((k) => k.kind === o.kind)?.plural;
+      if (!plural) throw new Error(`Mast does not watch ${o.kind}`);
       const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
       await custom.patchNamespacedCustomObject({ group, version, namespace, plural, name: o.metadata.name, body, fieldManager: FIELD_MANAGER, force: true }, ssa);
     } else {
