@@ -3,7 +3,7 @@
 // It is a server of its own, not a route on the admin server, because the admin port is plain
 // HTTP for probes and Prometheus.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { CertificateAuthority, ServingCert } from '../ca';
+import { RenewingCert, type CertificateAuthority } from '../ca';
 import type { Snapshot } from '../model';
 import { review, type AdmissionRequest } from './webhook-review';
 
@@ -31,10 +31,14 @@ interface AdmissionReviewBody {
 }
 
 export async function createWebhookServer(o: WebhookOptions): Promise<WebhookServer> {
-  const issue = (): Promise<ServingCert> => o.ca.issueServingCert(o.dnsNames, o.ips ?? []);
-  let cert = await issue();
+  const cert = await RenewingCert.issue({
+    ca: o.ca,
+    dnsNames: o.dnsNames,
+    ips: o.ips ?? [],
+    onError: (err) => o.log.error({ err }, 'renewing the webhook certificate failed; retrying in a minute'),
+  });
   const app: FastifyInstance = Fastify({
-    https: { key: cert.keyPem, cert: cert.certPem },
+    https: { key: cert.current.keyPem, cert: cert.current.certPem },
     loggerInstance: o.log,
     disableRequestLogging: true,
   }) as unknown as FastifyInstance;
@@ -49,35 +53,17 @@ export async function createWebhookServer(o: WebhookOptions): Promise<WebhookSer
     return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
   });
 
-  // Renew at two thirds of the lifetime; setSecureContext swaps it in for new connections.
-  let timer: NodeJS.Timeout | undefined;
-  const scheduleRenewal = (): void => {
-    const ms = Math.max(1000, ((cert.notAfter.getTime() - Date.now()) * 2) / 3);
-    timer = setTimeout(() => {
-      issue().then(
-        (next) => {
-          cert = next;
-          (app.server as import('node:https').Server).setSecureContext({ key: cert.keyPem, cert: cert.certPem });
-          scheduleRenewal();
-        },
-        (err: unknown) => {
-          o.log.error({ err }, 'renewing the webhook certificate failed; retrying in a minute');
-          timer = setTimeout(scheduleRenewal, 60_000);
-        },
-      );
-    }, Math.min(ms, 2 ** 31 - 1));
-    timer.unref();
-  };
-  scheduleRenewal();
+  // New connections get the renewed certificate.
+  cert.onRenew((next) => (app.server as import('node:https').Server).setSecureContext({ key: next.keyPem, cert: next.certPem }));
 
   return {
-    caPem: cert.caPem,
+    caPem: cert.current.caPem,
     async listen(host, port) {
       await app.listen({ host, port });
       return (app.server.address() as { port: number }).port;
     },
     async close() {
-      clearTimeout(timer);
+      cert.stop();
       await app.close();
     },
   };
