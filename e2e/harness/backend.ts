@@ -8,6 +8,8 @@ import { parseAllDocuments } from 'yaml';
 export interface ConfigBackend {
   /** The `mast serve` flags that choose this source. */
   readonly mastArgs: string[];
+  /** Mast also serves xDS over TLS, as in a cluster (its certificate comes from the CA Secret). */
+  readonly xdsTls?: boolean;
   /**
    * First two octets of every mesh address for a mesh octet: loopback (127.X) for files; pod IPs
    * in EndpointSlices may not be loopback, so Kubernetes mode uses 10.X (made local by

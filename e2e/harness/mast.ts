@@ -10,14 +10,21 @@ export class Mast {
     readonly xdsAddress: string,
     readonly adminUrl: string,
     readonly proc: Proc,
+    /** Where xDS over TLS is served, when asked for. */
+    readonly xdsTlsAddress?: string,
   ) {}
 
-  /** `sourceArgs`: the flags that choose the source (`--config-dir DIR`, `--kubeconfig FILE`). */
-  static async start(sourceArgs: string[], logDir: string): Promise<Mast> {
+  /**
+   * `sourceArgs`: the flags that choose the source (`--config-dir DIR`, `--kubeconfig FILE`).
+   * `xdsTls`: also serve xDS over TLS, as the manifests' Deployment does (Kubernetes mode only).
+   */
+  static async start(sourceArgs: string[], logDir: string, o: { xdsTls?: boolean } = {}): Promise<Mast> {
     const xds = `127.0.0.1:${await freePort()}`;
     const admin = `127.0.0.1:${await freePort()}`;
+    const tls = o.xdsTls ? `127.0.0.1:${await freePort()}` : undefined;
     const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100'];
-    const mast = new Mast(xds, `http://${admin}`, spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log')));
+    if (tls) args.push('--xds-tls-address', tls);
+    const mast = new Mast(xds, `http://${admin}`, spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log')), tls);
     await waitReady(mast.proc, async () => (await get(`${mast.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200, 30000);
     return mast;
   }

@@ -94,7 +94,7 @@ export class Mesh {
     await backend.load(files);
 
     say(`starting Mast (${backend.mastArgs.join(' ')})`);
-    const mast = await Mast.start(backend.mastArgs, logDir);
+    const mast = await Mast.start(backend.mastArgs, logDir, { xdsTls: backend.xdsTls });
     // allSettled: a failed start must not leave other workloads still starting during cleanup.
     const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast.xdsAddress, logDir, o.delta ?? false)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');

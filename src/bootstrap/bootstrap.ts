@@ -22,6 +22,10 @@ export interface BootstrapOptions {
   outboundAddress?: string;
   /** Envoy's service cluster; defaults to `APP.NAMESPACE` as Istio derives it. */
   cluster?: string;
+  /** A CA file to trust: connect to Mast over TLS (its 15012), verifying its certificate. */
+  xdsCa?: string;
+  /** With xdsCa: the DNS name Mast's certificate must carry (SNI too); defaults to the xDS host. */
+  xdsServerName?: string;
 }
 
 export const XDS_CLUSTER = 'xds-grpc';
@@ -43,6 +47,9 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   if ('error' in parsed) return parsed;
   const xds = parseHostPort(o.xdsAddress);
   if ('error' in xds) return { error: `--xds-address: ${xds.error}` };
+  if (o.xdsServerName && !o.xdsCa) return { error: '--xds-server-name needs --xds-ca' };
+  const serverName = o.xdsServerName ?? xds.host;
+  if (o.xdsCa && isIP(serverName)) return { error: `--xds-ca: Mast's certificate names its Service, not ${serverName}; give --xds-server-name` };
 
   const namespace = o.namespace ?? parsed.namespace;
   const labels = o.labels ?? {};
@@ -78,10 +85,29 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
       cds_config: ads,
       lds_config: ads,
     },
-    static_resources: { clusters: [xdsCluster(xds)] },
+    static_resources: { clusters: [{ ...xdsCluster(xds), ...(o.xdsCa ? { transport_socket: xdsTls(o.xdsCa, serverName) } : {}) }] },
     admin: { address: socketAddress(o.adminAddress ?? '127.0.0.1', o.adminPort ?? 15000) },
     // An admin layer makes `/runtime_modify` work, for flipping runtime flags while debugging.
     layered_runtime: { layers: [{ name: 'admin', admin_layer: {} }] },
+  };
+}
+
+/** TLS to Mast: its certificate must chain to `caFile` and name `serverName`. */
+function xdsTls(caFile: string, serverName: string): EnvoyJson {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      sni: serverName,
+      common_tls_context: {
+        // gRPC needs HTTP/2; over TLS Envoy negotiates it by ALPN.
+        alpn_protocols: ['h2'],
+        validation_context: {
+          trusted_ca: { filename: caFile },
+          match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: serverName } }],
+        },
+      },
+    },
   };
 }
 

@@ -17,6 +17,8 @@ interface Flags {
   localAddress?: string;
   outboundAddress?: string;
   cluster?: string;
+  xdsCa?: string;
+  xdsServerName?: string;
 }
 
 function port(value: string): number {
@@ -38,6 +40,8 @@ export function register(program: Command): void {
     .requiredOption('--node-id <id>', 'sidecar~IP~POD.NAMESPACE~NAMESPACE.svc.cluster.local, or router~... for a gateway')
     .requiredOption('--xds-address <host:port>', "Mast's xDS address")
     .option('--delta', 'use delta (incremental) ADS instead of state of the world')
+    .option('--xds-ca <file>', "connect over TLS, trusting this CA file (Mast's root: ca.crt of the mast-ca Secret)")
+    .option('--xds-server-name <dns>', 'with --xds-ca: the name Mast\'s certificate must carry (default: the --xds-address host)')
     .option('--admin-port <n>', 'Envoy admin port (default 15000)', port)
     .option('--admin-address <a>', 'Envoy admin address (default 127.0.0.1)')
     .option('--namespace <ns>', 'workload namespace (default: from the node id)')

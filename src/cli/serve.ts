@@ -18,7 +18,8 @@ interface ServeFlags {
   leaseDuration: string;
   leaseRenew: string;
   webhookAddress?: string;
-  webhookService: string;
+  service: string;
+  xdsTlsAddress?: string;
   webhookConfig: string;
   logLevel: string;
 }
@@ -41,11 +42,15 @@ export function register(program: Command): void {
     .option('--lease-duration <seconds>', 'how long a Lease holder is trusted without renewing', '15')
     .option('--lease-renew <seconds>', 'how often the holder renews', '5')
     .option('--webhook-address <host:port>', 'Kubernetes mode: serve the validating admission webhook (HTTPS) here')
-    .option('--webhook-service <dns>', "the webhook Service's DNS name, for its certificate", 'mast.mast-system.svc')
+    .option('--xds-tls-address <host:port>', "Kubernetes mode: also serve xDS over TLS here, with a certificate from Mast's CA (Istio's 15012)")
+    .option('--service <dns>', "Kubernetes mode: the DNS name of Mast's Service, the name in its webhook and xDS TLS certificates", 'mast.mast-system.svc')
     .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
     .action(async (flags: ServeFlags) => {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
+      if (flags.xdsTlsAddress !== undefined && flags.configDir !== undefined) {
+        program.error("mast serve: --xds-tls-address needs Kubernetes mode: its certificate comes from the CA Mast keeps in a Secret");
+      }
       const log = pino({ level: flags.logLevel, base: { app: 'mast' } });
       const mast = await startMast({
         source,
@@ -71,11 +76,9 @@ function clusterOf(flags: ServeFlags): ClusterOptions {
     leaderElect: flags.leaderElect ?? true,
     leaseDurationMs: Number(flags.leaseDuration) * 1000,
     renewMs: Number(flags.leaseRenew) * 1000,
-    webhook: flags.webhookAddress === undefined ? undefined : {
-      address: flags.webhookAddress,
-      dnsNames: [flags.webhookService, `${flags.webhookService}.cluster.local`],
-      configName: flags.webhookConfig,
-    },
+    serviceDnsNames: [flags.service, `${flags.service}.cluster.local`],
+    webhook: flags.webhookAddress === undefined ? undefined : { address: flags.webhookAddress, configName: flags.webhookConfig },
+    xdsTlsAddress: flags.xdsTlsAddress,
   };
 }
 

@@ -1,13 +1,17 @@
-// What Mast does in a cluster beyond serving xDS: replicas elect a leader on a Lease, and only the
-// leader writes the status of Istio objects and manages the CA (its Secret, the webhook's
-// caBundle). Every replica serves xDS from its own informers and answers its own webhook calls.
+// What Mast does in a cluster beyond serving plaintext xDS: replicas elect a leader on a Lease, and
+// only the leader writes the status of Istio objects and manages the CA (its Secret, the webhook's
+// caBundle). Every replica serves xDS from its own informers, over TLS too with a certificate
+// from the shared CA, and answers its own webhook calls.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger as PinoLogger } from 'pino';
 import { createWebhookServer, type WebhookServer } from '../admin/webhook';
+import { RenewingCert } from '../ca';
 import { injectCaBundle } from '../admin/webhook-ca-bundle';
 import type { ConfigStore } from '../model';
 import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
 import { sharedCa } from '../sources/kubernetes/ca-secret';
+import type { XdsServer } from '../xds/server';
+import { tlsCredentials } from '../xds/tls';
 
 export interface ClusterOptions {
   /** Mast's own namespace: its Lease and CA Secret live there. */
@@ -18,14 +22,16 @@ export interface ClusterOptions {
   leaderElect: boolean;
   leaseDurationMs: number;
   renewMs: number;
+  /** DNS names of Mast's Service: the names in the webhook's and xDS's serving certificates. */
+  serviceDnsNames: string[];
   webhook?: {
     /** HOST:PORT for the HTTPS admission webhook. */
     address: string;
-    /** DNS names of the webhook Service (the serving certificate's names). */
-    dnsNames: string[];
     /** The ValidatingWebhookConfiguration whose caBundle the leader keeps in step with the CA. */
     configName: string;
   };
+  /** HOST:PORT for xDS over TLS (Istio's 15012). */
+  xdsTlsAddress?: string;
 }
 
 export const LEASE_NAME = 'mast-leader';
@@ -34,8 +40,8 @@ export const CA_SECRET = 'mast-ca';
 export interface ClusterDuties {
   /** Hand to the Kubernetes source: the status writer follows every object. */
   observer: KindSink;
-  /** Starts the election and the webhook once the source has listed everything. */
-  start(): Promise<void>;
+  /** Starts the election, the webhook and xDS over TLS (on `xds`) once the source has listed everything. */
+  start(xds: XdsServer): Promise<void>;
   readonly isLeader: boolean;
   close(): Promise<void>;
 }
@@ -53,6 +59,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOpti
     : undefined;
   const isLeader = (): boolean => !elector || elector.isLeader;
   let webhook: WebhookServer | undefined;
+  let xdsCert: RenewingCert | undefined;
   let closed = false;
 
   const keepCaBundle = async (): Promise<void> => {
@@ -77,16 +84,27 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOpti
     get isLeader() {
       return isLeader();
     },
-    async start() {
+    async start(xds) {
       if (elector) elector.start();
       else lead();
-      if (!o.webhook) return;
+      if (!o.webhook && !o.xdsTlsAddress) return;
       const ca = await sharedCa(kc, o.namespace, CA_SECRET, isLeader, () => closed, log.child({ component: 'ca' })).catch((err: unknown) => {
         if (closed) return undefined;
         throw err;
       });
       if (!ca || closed) return;
-      webhook = await createWebhookServer({ ca, dnsNames: o.webhook.dnsNames, snapshot: () => store.snapshot(), log: log.child({ component: 'webhook' }) });
+      if (o.xdsTlsAddress) {
+        xdsCert = await RenewingCert.issue({
+          ca,
+          dnsNames: o.serviceDnsNames,
+          onError: (err) => log.error({ err }, 'renewing the xDS certificate failed; retrying in a minute'),
+        });
+        const { host, port } = splitHostPort(o.xdsTlsAddress);
+        const bound = await xds.listen(`${host.includes(':') ? `[${host}]` : host}:${port}`, tlsCredentials(xdsCert));
+        log.info({ xdsTls: `${host}:${bound}`, names: o.serviceDnsNames }, 'xDS over TLS serving');
+      }
+      if (!o.webhook) return;
+      webhook = await createWebhookServer({ ca, dnsNames: o.serviceDnsNames, snapshot: () => store.snapshot(), log: log.child({ component: 'webhook' }) });
       const { host, port } = splitHostPort(o.webhook.address);
       const bound = await webhook.listen(host, port);
       log.info({ webhook: `${host}:${bound}` }, 'admission webhook serving');
@@ -98,6 +116,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOpti
       await status.idle();
       await elector?.stop();
       await webhook?.close();
+      xdsCert?.stop();
     },
   };
 }

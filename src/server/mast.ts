@@ -74,7 +74,6 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
 
   const watcher = startSource(opts, store);
   await watcher.ready;
-  await watcher.cluster?.start();
   let ready = false;
   const admin = createAdminServer({
     ready: () => ready,
@@ -93,6 +92,9 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const adminPort = (admin.server.address() as { port: number }).port;
   ready = true;
   log.info({ xds: `${xdsAddr.host}:${xdsPort}`, admin: `${adminAddr.host}:${adminPort}`, generation: store.snapshot().generation }, 'mast serving');
+  // Not awaited: the webhook and xDS over TLS wait for the CA Secret, which only a leader
+  // creates, and plaintext xDS must not wait for an election.
+  const duties = watcher.cluster?.start(server).catch((err: unknown) => log.error({ err }, 'the webhook or xDS over TLS could not start'));
 
   return {
     xdsPort,
@@ -104,6 +106,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
       debouncer.cancel();
       watcher.close();
       await Promise.all([server.close(), admin.close(), watcher.cluster?.close()]);
+      await duties;
       await telemetry.shutdown();
     },
   };

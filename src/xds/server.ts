@@ -70,9 +70,10 @@ export class XdsServer {
     }
   }
 
-  listen(address: string): Promise<number> {
+  /** Binds one more address (plaintext unless `credentials` say TLS); resolves with its port. */
+  listen(address: string, credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
     });
   }
 

@@ -41,7 +41,8 @@ async function assertBindable(ip: string): Promise<void> {
 
 /**
  * Mast runs under the manifests' ServiceAccount (CRDs, namespace and RBAC applied from
- * manifests/), so every Kubernetes-mode scenario also proves the ClusterRole is enough. The
+ * manifests/), so every Kubernetes-mode scenario also proves the ClusterRole is enough, and serves
+ * xDS over TLS as the Deployment does (the mesh's own Envoys use plaintext). The
  * Deployment is not applied (no kubelet would run it), nor the webhook configuration (its Service
  * has no Mast behind it here; webhook.test.ts covers the webhook).
  */
@@ -96,6 +97,7 @@ export const kubeBackend: BackendFactory = async () => {
   const backend: KubeBackend = {
     kube,
     mastArgs: ['--kubeconfig', asMast.path],
+    xdsTls: true,
     addressPrefix: (octet) => `10.${octet}`,
     async load(files) {
       const all = files.flatMap((f) => docs(f.text)).filter((o) => o.kind !== 'EndpointSlice');
