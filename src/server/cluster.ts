@@ -99,9 +99,8 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOpti
           dnsNames: o.serviceDnsNames,
           onError: (err) => log.error({ err }, 'renewing the xDS certificate failed; retrying in a minute'),
         });
-        const { host, port } = splitHostPort(o.xdsTlsAddress);
-        const bound = await xds.listen(`${host.includes(':') ? `[${host}]` : host}:${port}`, tlsCredentials(xdsCert));
-        log.info({ xdsTls: `${host}:${bound}`, names: o.serviceDnsNames }, 'xDS over TLS serving');
+        const port = await xds.listen(o.xdsTlsAddress, tlsCredentials(xdsCert));
+        log.info({ xdsTls: o.xdsTlsAddress, port, names: o.serviceDnsNames }, 'xDS over TLS serving');
       }
       if (!o.webhook) return;
       webhook = await createWebhookServer({ ca, dnsNames: o.serviceDnsNames, snapshot: () => store.snapshot(), log: log.child({ component: 'webhook' }) });
