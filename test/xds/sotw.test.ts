@@ -49,6 +49,30 @@ describe('SotW ADS protocol', () => {
     }
   });
 
+  it('sends a change only to the proxies whose view it changes', async () => {
+    world.update({ clusters: [cluster('a')] });
+    // Proxies in namespace 'canary' also get cluster 'extra' while `extra` is on.
+    let extra = false;
+    world.perProxy = (proxy, set) => (proxy.namespace === 'canary' && extra ? { ...set, clusters: [...set.clusters, cluster('extra')] } : set);
+    const stable = AdsClient.sotw(address, NODE);
+    const canary = AdsClient.sotw(address, { id: 'router~127.0.0.10~gw.canary~canary.svc.cluster.local' });
+    try {
+      for (const c of [stable, canary]) {
+        c.send({ type_url: CDS, resource_names: [] });
+        const r = await c.next();
+        c.send({ type_url: CDS, resource_names: [], version_info: r.version_info, response_nonce: r.nonce });
+      }
+      extra = true;
+      world.update({});
+      assert.deepEqual(names(await canary.next()), ['a', 'extra']);
+      await stable.none();
+    } finally {
+      world.perProxy = undefined;
+      stable.close();
+      canary.close();
+    }
+  });
+
   it('ignores a request carrying a stale nonce', async () => {
     world.update({ clusters: [cluster('a')] });
     const c = AdsClient.sotw(address, NODE);
