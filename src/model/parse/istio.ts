@@ -37,7 +37,7 @@ export function toGateway(raw: Json, ctx: ConvertContext): Gateway {
 
 export function toUntranslated<K extends UntranslatedKind>(kind: K): (raw: Json, ctx: ConvertContext) => UntranslatedObject<K> {
   return (raw, { read, base }) => {
-    schemaErrors(kind, raw, base.apiVersion, read, []);
+    checkSchema(kind, raw, base.apiVersion, read, []);
     read.report('MAST1011', undefined, `${kind} is not translated by Mast yet and has no effect on Envoy`);
     const spec = (isRecord(raw.spec) ? raw.spec : {}) as UntranslatedSpecs[K];
     return { kind, ...base, spec } as UntranslatedObject<K>;
@@ -45,7 +45,7 @@ export function toUntranslated<K extends UntranslatedKind>(kind: K): (raw: Json,
 }
 
 /** Checks `raw` against Istio's schema, reporting each error at its field; answers the probes (does the schema know this field?). */
-function schemaErrors(kind: IstioKind, raw: Json, apiVersion: string, read: FieldReader, probes: IgnoredField[]): boolean[] {
+function checkSchema(kind: IstioKind, raw: Json, apiVersion: string, read: FieldReader, probes: IgnoredField[]): boolean[] {
   const answer = checkIstioSchema({ kind, apiVersion, raw, probes: probes.map((f) => f.segments) });
   for (const error of answer.errors) {
     const { field, value } = locate(error.pointer, raw);
@@ -61,7 +61,7 @@ function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | Gateway
   validate: (spec: Spec, read: FieldReader) => void,
 ): Spec {
   const ignored = ignoredFields(kind, raw);
-  const known = schemaErrors(kind, raw, base.apiVersion, read, ignored);
+  const known = checkSchema(kind, raw, base.apiVersion, read, ignored);
   ignored.forEach(({ field }, i) => {
     if (known[i]) read.report('MAST1008', field, 'is not supported by Mast yet and is ignored');
     else read.report('MAST1007', field, `is not a field of ${kind} (${base.apiVersion}) and is ignored`);
