@@ -2,6 +2,7 @@
 // the snapshot, so an answer costs a map lookup and objects nobody asks about cost nothing.
 import { DestinationRuleIndex } from './destination-rules';
 import { hostNamespace } from './hosts';
+import { labelsMatch } from './labels';
 import {
   refOf,
   type DestinationRule,
@@ -64,6 +65,8 @@ export class MeshIndexes {
   private byPodName?: Map<string, Pod>;
   private slicesByService?: Map<string, EndpointSlice[]>;
   private rules?: DestinationRuleIndex;
+  /** By namespace and labels: the pods of one deployment share one answer. */
+  private readonly selecting = new Map<string, readonly Service[]>();
 
   constructor(
     readonly objects: ObjectsByKind,
@@ -83,6 +86,18 @@ export class MeshIndexes {
   podByName(namespace: string, name: string): Pod | undefined {
     this.byPodName ??= indexBy(this.objects.Pod, (p) => nsName(p.meta.namespace, p.meta.name));
     return this.byPodName.get(nsName(namespace, name));
+  }
+
+  servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {
+    const key = JSON.stringify([namespace, Object.entries(labels).sort()]);
+    let found = this.selecting.get(key);
+    if (!found) {
+      found = Object.freeze(
+        this.objects.Service.filter((s) => s.meta.namespace === namespace && s.selector && Object.keys(s.selector).length > 0 && labelsMatch(s.selector, labels)),
+      );
+      this.selecting.set(key, found);
+    }
+    return found;
   }
 
   slicesOf(service: Service): readonly EndpointSlice[] {
@@ -134,6 +149,10 @@ export class MeshSnapshot implements Snapshot {
 
   podByIp(ip: string): Pod | undefined {
     return this.indexes.podByIp(ip);
+  }
+
+  servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {
+    return this.indexes.servicesSelecting(namespace, labels);
   }
 
   virtualServices(): readonly VirtualService[] {

@@ -150,6 +150,8 @@ export interface Snapshot {
   endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[];
   pods(): readonly Pod[];
   podByIp(ip: string): Pod | undefined;
+  /** Services of `namespace` whose (non-empty) selector matches `labels`: a workload's own Services. */
+  servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[];
   virtualServices(): readonly VirtualService[];
   destinationRules(): readonly DestinationRule[];
   /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */

@@ -4,7 +4,7 @@
 import type { ResolvedEndpoint, Snapshot } from '../model/types';
 import type { EnvoyJson, NamedResource } from './types';
 import { socketAddress } from './core';
-import { labelsMatch } from './labels';
+import { labelsMatch } from '../model/labels';
 import { provenance } from './provenance';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { compareStrings } from './order';

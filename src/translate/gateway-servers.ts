@@ -1,6 +1,6 @@
 // Which Gateway servers a router serves: those of the Gateways whose selector matches its labels.
 import type { Gateway, Snapshot } from '../model/types';
-import { labelsMatch } from './labels';
+import { labelsMatch } from '../model/labels';
 import { gatewayKey } from './routes/virtual-services';
 import { byKey } from './order';
 

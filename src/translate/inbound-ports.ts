@@ -1,9 +1,8 @@
 // The ports a sidecar's own app serves: target ports of the Services that select its workload.
 import { refOf, type ObjectRef, type Pod, type ServicePort, type Snapshot } from '../model/types';
 import type { ProxyClass } from './types';
-import { labelsMatch } from './labels';
-import { portProtocol, type Protocol } from './protocol';
 import { byKey } from './order';
+import { portProtocol, type Protocol } from './protocol';
 
 export type InboundFacets = Pick<ProxyClass, 'namespace' | 'labels' | 'ips'>;
 
@@ -22,18 +21,13 @@ function resolveTargetPort(port: ServicePort, pod: Pod | undefined): { number: n
 }
 
 /**
- * One entry per distinct target port, in port order. Services select the workload when their
- * selector is non-empty, in the proxy's namespace, and all of it is among the proxy's labels.
- * When Services disagree on a port's protocol, the first by name wins.
+ * One entry per distinct target port, in port order, from the Services that select the workload
+ * (Snapshot.servicesSelecting). When Services disagree on a port's protocol, the first by name wins.
  */
 export function inboundPorts(snapshot: Snapshot, proxy: InboundFacets): InboundPort[] {
   const pod = proxy.ips[0] !== undefined ? snapshot.podByIp(proxy.ips[0]) : undefined;
   const byPort = new Map<number, InboundPort>();
-  const selecting = snapshot
-    .services()
-    .filter((s) => s.meta.namespace === proxy.namespace && s.selector && Object.keys(s.selector).length > 0 && labelsMatch(s.selector, proxy.labels))
-    .sort(byKey((s) => s.meta.name));
-  for (const service of selecting) {
+  for (const service of [...snapshot.servicesSelecting(proxy.namespace, proxy.labels)].sort(byKey((s) => s.meta.name))) {
     for (const port of service.ports) {
       const protocol = portProtocol(port);
       const target = resolveTargetPort(port, pod);

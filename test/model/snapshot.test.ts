@@ -126,3 +126,25 @@ test('snapshots are frozen', () => {
   assert.ok(Object.isFrozen(snapshot.services()[0]));
   assert.ok(Object.isFrozen(snapshot.services()[0]?.ports[0]));
 });
+
+test("a workload's own Services: same namespace, a non-empty selector all among its labels; one answer per label set", () => {
+  const withSelector = (name: string, selector: Record<string, string>, namespace = 'default'): Raw => {
+    const s = service(name, namespace);
+    return { ...s, spec: { ...(s.spec as Raw), selector } };
+  };
+  const snapshot = load(
+    withSelector('reviews', { app: 'reviews' }),
+    withSelector('reviews-v2', { app: 'reviews', version: 'v2' }),
+    withSelector('reviews-v3', { app: 'reviews', version: 'v3' }),
+    withSelector('everything', {}),
+    withSelector('reviews', { app: 'reviews' }, 'other'),
+  );
+  const names = (labels: Record<string, string>): string[] => snapshot.servicesSelecting('default', labels).map((s) => s.meta.name).sort();
+  assert.deepEqual(names({ app: 'reviews', version: 'v2', pod: 'x' }), ['reviews', 'reviews-v2']);
+  assert.deepEqual(names({ app: 'ratings' }), []);
+  assert.equal(
+    snapshot.servicesSelecting('default', { version: 'v2', app: 'reviews' }),
+    snapshot.servicesSelecting('default', { app: 'reviews', version: 'v2' }),
+    'the same labels in another order share the answer',
+  );
+});

@@ -3,7 +3,7 @@
 // rule order the user wrote.
 import { refOf, type Service, type VirtualService } from '../../model/types';
 import type { EnvoyJson } from '../types';
-import { labelsMatch } from '../labels';
+import { labelsMatch } from '../../model/labels';
 import { provenance } from '../provenance';
 import { actionFields, NO_TIMEOUT, routeHeaderMutations } from './action';
 import type { RouteContext } from './context';
