@@ -7,6 +7,7 @@ import type { TranslationPart } from '../translate/parts';
 import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import { CompositeMap } from './composite-map';
+import { PartMap } from './part-diff';
 import { encodeAny } from './encode';
 import { PUSH_ORDER, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
@@ -31,7 +32,7 @@ interface Logger {
 }
 
 interface Piece {
-  resources: Map<TypeUrl, Map<string, EncodedResource>>;
+  resources: Map<TypeUrl, PartMap>;
   json: Partial<ResourceSet>;
 }
 
@@ -109,7 +110,7 @@ export class ViewCache {
   private compose(pieces: Piece[]): ProxyView {
     const resources = new Map<TypeUrl, ReadonlyMap<string, EncodedResource>>();
     for (const typeUrl of PUSH_ORDER) {
-      const maps = pieces.map((p) => p.resources.get(typeUrl)).filter((m): m is Map<string, EncodedResource> => m !== undefined && m.size > 0);
+      const maps = pieces.map((p) => p.resources.get(typeUrl)).filter((m): m is PartMap => m !== undefined && m.size > 0);
       resources.set(typeUrl, maps.length === 1 ? maps[0]! : maps.length ? new CompositeMap(maps) : NO_RESOURCES);
     }
     return {
@@ -136,11 +137,15 @@ export class ViewCache {
     if (!snapshot) return { resources: new Map(), json: {} };
     try {
       const json = part.build(snapshot, proxy);
-      const resources = new Map<TypeUrl, Map<string, EncodedResource>>();
+      const resources = new Map<TypeUrl, PartMap>();
+      const before = this.lastGood.get(key)?.resources;
       for (const [field, typeUrl] of SET_TYPES) {
         const list = json[field];
         if (!list?.length) continue;
-        resources.set(typeUrl, new Map(list.map((r) => [r.name, this.interner.get(typeUrl, r)])));
+        const map = new PartMap(list.map((r) => [r.name, this.interner.get(typeUrl, r)]));
+        const previous = before?.get(typeUrl);
+        if (previous) map.follow(previous);
+        resources.set(typeUrl, map);
       }
       this.errors.delete(key);
       return { resources, json };

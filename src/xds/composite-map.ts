@@ -1,7 +1,7 @@
 // A read-only view over several maps with disjoint keys, so a proxy's view can be the union of
 // shared pieces without copying their entries into a map of its own per proxy.
 export class CompositeMap<V> implements ReadonlyMap<string, V> {
-  constructor(private readonly parts: readonly ReadonlyMap<string, V>[]) {}
+  constructor(readonly parts: readonly ReadonlyMap<string, V>[]) {}
 
   get size(): number {
     let n = 0;

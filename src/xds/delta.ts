@@ -4,6 +4,7 @@ import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/servic
 import { TYPE_URLS } from '../translate/types';
 import type { ProxyView } from './cache';
 import { Connection, type PushContext, type TypeStatus } from './connection';
+import { namesChangedSince, partsOf } from './part-diff';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
 import { deltaResponse, type EncodedResource } from './wire';
 
@@ -20,6 +21,12 @@ class DeltaTypeState {
   ackedNonce: string | undefined;
   ackedAt: Date | undefined;
   nack: TypeStatus['lastNack'];
+  /**
+   * The part maps `known` was last brought in line with, both phases done, under the current
+   * subscription; a push then needs to look only at the names that changed in those parts.
+   * Undefined asks for a full comparison (new stream, subscription changed, a sync cut short).
+   */
+  synced: readonly ReadonlyMap<string, EncodedResource>[] | undefined;
 
   inScope(name: string): boolean {
     return this.wildcard || this.subscribed.has(name);
@@ -67,6 +74,7 @@ export class DeltaConnection extends Connection {
       for (const n of dropped) st.known.delete(n);
     }
     const subscriptionChanged = req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0;
+    if (subscriptionChanged) st.synced = undefined;
     if (first || subscriptionChanged) this.push({ view, changedAt: undefined });
   }
 
@@ -83,30 +91,35 @@ export class DeltaConnection extends Connection {
 
   protected sync(ctx: PushContext): void {
     this.systemVersion = String(ctx.view.generation);
+    // Per type, the names to look at: those that changed in the parts since the last sync, or
+    // every name when that cannot be told.
+    const scopes = new Map<TypeUrl, Set<string> | undefined>();
+    for (const [typeUrl, st] of this.states) scopes.set(typeUrl, st.synced && namesChangedSince(st.synced, ctx.view.resources.get(typeUrl) ?? EMPTY));
     // Add bottom-up, remove top-down: updates go clusters first so nothing names a missing
     // cluster; removals go after every update, referrers first, so nothing loses a referent early.
     for (const typeUrl of PUSH_ORDER) {
       if (typeUrl === TYPE_URLS.listener && this.holdingReferrers(ctx.view)) return;
-      this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates');
+      this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates', scopes.get(typeUrl));
     }
-    for (const typeUrl of REMOVAL_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'removals');
+    for (const typeUrl of REMOVAL_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'removals', scopes.get(typeUrl));
   }
 
-  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext, phase: 'updates' | 'removals'): void {
+  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext, phase: 'updates' | 'removals', scope: Set<string> | undefined): void {
     const st = this.states.get(typeUrl);
     if (!st) return;
     const started = performance.now();
     const changed: EncodedResource[] = [];
     const removed: string[] = [];
     if (phase === 'updates') {
-      const candidates = st.wildcard ? available.keys() : st.subscribed.values();
+      const candidates = scope ? new Set([...scope, ...st.forced]) : st.wildcard ? available.keys() : st.subscribed.values();
       for (const name of candidates) {
         const r = available.get(name);
-        if (r && (st.known.get(name) !== r.version || st.forced.has(name))) changed.push(r);
+        if (r && st.inScope(name) && (st.known.get(name) !== r.version || st.forced.has(name))) changed.push(r);
       }
     } else {
       // Only names the client holds can be removed; a name that never existed is never reported.
-      for (const name of st.known.keys()) if (!available.has(name) && st.inScope(name)) removed.push(name);
+      for (const name of scope ?? st.known.keys()) if (st.known.has(name) && !available.has(name) && st.inScope(name)) removed.push(name);
+      st.synced = partsOf(available);
     }
     const mustAnswer = phase === 'updates' && !st.answered && isRootType(typeUrl) && st.wildcard;
     if (changed.length === 0 && removed.length === 0 && !mustAnswer) return;

@@ -142,4 +142,26 @@ describe('delta ADS protocol', () => {
       c.close();
     }
   });
+
+  it('re-sends the endpoints of a changed cluster even when they did not change (warming)', async () => {
+    world.update({ clusters: [cluster('a')], endpoints: [endpoints('a', 1)], listeners: [], routes: [] });
+    const c = AdsClient.delta(address, NODE);
+    try {
+      c.send({ type_url: CDS, resource_names_subscribe: ['*'] });
+      const r1 = await c.next();
+      c.send({ type_url: CDS, response_nonce: r1.nonce });
+      c.send({ type_url: EDS, resource_names_subscribe: ['a'] });
+      const r2 = await c.next();
+      c.send({ type_url: EDS, response_nonce: r2.nonce });
+      await c.none();
+
+      world.update({ clusters: [cluster('a', { connect_timeout: '9s' })] });
+      const cds = await c.next();
+      assert.deepEqual([cds.type_url, sent(cds)], [CDS, ['a']]);
+      const eds = await c.next();
+      assert.deepEqual([eds.type_url, sent(eds)], [EDS, ['a']], 'Envoy keeps a changed cluster warming until a new EDS response');
+    } finally {
+      c.close();
+    }
+  });
 });

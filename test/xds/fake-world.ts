@@ -66,13 +66,21 @@ export class FakeWorld {
       build: () => (this.perProxy ? this.perProxy(proxy, this.set) : this.set),
     }], log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
-    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => ({ generation: this.generation, podByIp: () => undefined }) as unknown as Snapshot });
+    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot });
+  }
+
+  /** One object per generation, as the ConfigStore hands out: a new object is a new snapshot. */
+  private snapshot = this.snapshotOf(this.generation);
+
+  private snapshotOf(generation: number): Snapshot {
+    return { generation, podByIp: () => undefined } as unknown as Snapshot;
   }
 
   /** Replaces the world and pushes it, as a model change would. */
   update(set: Partial<ResourceSet>): void {
     this.set = { ...this.set, ...set };
     this.generation++;
+    this.snapshot = this.snapshotOf(this.generation);
     this.server.push(performance.now());
   }
 
