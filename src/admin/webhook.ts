@@ -34,7 +34,7 @@ export async function createWebhookServer(o: WebhookOptions): Promise<WebhookSer
   const cert = await RenewingCert.issue({
     ca: o.ca,
     dnsNames: o.dnsNames,
-    ips: o.ips ?? [],
+    ips: o.ips,
     onError: (err) => o.log.error({ err }, 'renewing the webhook certificate failed; retrying in a minute'),
   });
   const app: FastifyInstance = Fastify({

@@ -22,9 +22,13 @@ export class RenewingCert {
   ) {}
 
   static async issue(o: RenewingCertOptions): Promise<RenewingCert> {
-    const renewing = new RenewingCert(o, await o.ca.issueServingCert(o.dnsNames, o.ips ?? []));
+    const renewing = new RenewingCert(o, await RenewingCert.fresh(o));
     renewing.schedule(renewing.renewDelay());
     return renewing;
+  }
+
+  private static fresh(o: RenewingCertOptions): Promise<ServingCert> {
+    return o.ca.issueServingCert(o.dnsNames, o.ips ?? []);
   }
 
   get current(): ServingCert {
@@ -47,7 +51,7 @@ export class RenewingCert {
 
   private schedule(ms: number): void {
     this.timer = setTimeout(() => {
-      this.o.ca.issueServingCert(this.o.dnsNames, this.o.ips ?? []).then(
+      RenewingCert.fresh(this.o).then(
         (next) => {
           this.cert = next;
           for (const l of this.listeners) l(next);
