@@ -5,6 +5,14 @@ import { spawnLogged, stop, waitReady, type Proc } from './processes';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+export interface StartOptions {
+  xdsTls?: boolean | string;
+  args?: string[];
+  /** The process's name in the harness and its log file's (`NAME.log`); `mast` by default. */
+  name?: string;
+  until?: (mast: Mast) => Promise<boolean>;
+}
+
 export class Mast {
   private constructor(
     readonly xdsAddress: string,
@@ -16,16 +24,19 @@ export class Mast {
 
   /**
    * `sourceArgs`: the flags that choose the source (`--config-dir DIR`, `--kubeconfig FILE`).
-   * `xdsTls`: also serve xDS over TLS, as the manifests' Deployment does (Kubernetes mode only).
+   * `xdsTls`: also serve xDS over TLS (Kubernetes mode only), as the manifests' Deployment does:
+   * true picks a free port, a string is the address. `args`: more `mast serve` flags. `until`:
+   * what started means, by default /readyz answering 200.
    */
-  static async start(sourceArgs: string[], logDir: string, o: { xdsTls?: boolean } = {}): Promise<Mast> {
+  static async start(sourceArgs: string[], logDir: string, o: StartOptions = {}): Promise<Mast> {
     const xds = `127.0.0.1:${await freePort()}`;
     const admin = `127.0.0.1:${await freePort()}`;
-    const tls = o.xdsTls ? `127.0.0.1:${await freePort()}` : undefined;
-    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100'];
+    const tls = typeof o.xdsTls === 'string' ? o.xdsTls : o.xdsTls ? `127.0.0.1:${await freePort()}` : undefined;
+    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100', ...(o.args ?? [])];
     if (tls) args.push('--xds-tls-address', tls);
-    const mast = new Mast(xds, `http://${admin}`, spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log')), tls);
-    await waitReady(mast.proc, async () => (await get(`${mast.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200, 30000);
+    const mast = new Mast(xds, `http://${admin}`, spawnLogged(o.name ?? 'mast', process.execPath, args, path.join(logDir, `${o.name ?? 'mast'}.log`)), tls);
+    const until = o.until ?? (async (m: Mast) => (await get(`${m.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200);
+    await waitReady(mast.proc, () => until(mast), 30000);
     return mast;
   }
 

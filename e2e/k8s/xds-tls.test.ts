@@ -11,7 +11,9 @@ import { CertificateAuthority } from '../../src/ca';
 import { nodeId } from '../../src/proxy/node';
 import type { ConnectionStatus } from '../../src/xds/connection';
 import { Envoy } from '../harness/envoy';
-import { get, waitFor } from '../harness/net';
+import { Mast } from '../harness/mast';
+import { get, getJson, waitFor } from '../harness/net';
+import { stop } from '../harness/processes';
 import { isKubeBackend } from './harness/backend';
 import { kubeMeshPerFile } from './harness/mesh';
 import { MAST_NAMESPACE } from './harness/service-account';
@@ -82,4 +84,28 @@ test("an Envoy trusting Mast's CA gets its config over TLS; one trusting another
   assert.equal(await proxyStatus(stranger.id), undefined, 'Mast never saw a stream from it');
 
   await Promise.all([trusted.envoy.stop(), stranger.envoy.stop()]);
+});
+
+test('a replica that cannot open its TLS port fails /healthz and /readyz with the reason', async () => {
+  const taken = mesh().mast.xdsTlsAddress;
+  assert.ok(taken);
+  // A second replica asked for the port the mesh's Mast already serves: its plaintext xDS comes
+  // up, then TLS cannot bind, and liveness must say so for the kubelet to restart it.
+  const broken = await Mast.start([...mesh().backend.mastArgs, '--identity', 'mast-broken'], mesh().logDir, {
+    name: 'mast-broken',
+    xdsTls: taken,
+    until: async (m) => (await get(`${m.adminUrl}/healthz`, { timeoutMs: 1000 })).status === 503,
+  });
+  try {
+    for (const probe of ['healthz', 'readyz']) {
+      const r = await get(`${broken.adminUrl}/${probe}`);
+      assert.equal(r.status, 503, `/${probe}: ${r.text}`);
+      const body = JSON.parse(r.text) as { status: string; reason: string };
+      assert.equal(body.status, 'failed');
+      assert.match(body.reason, /xDS over TLS could not start.*(EADDRINUSE|address)/i, `/${probe} names the failure: ${body.reason}`);
+    }
+    assert.equal((await getJson<{ status: string }>(`${mesh().mast.adminUrl}/healthz`)).status, 'ok', 'the replica holding the port is unaffected');
+  } finally {
+    await stop(broken.proc);
+  }
 });

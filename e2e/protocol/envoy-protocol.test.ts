@@ -47,6 +47,7 @@ for (const transport of ['sotw', 'delta'] as const) {
       onCleanup(() => world.stop());
       const admin = createAdminServer({
         ready: () => true,
+        broken: () => undefined,
         syncz: () => world.server.status(),
         configFor: (id) => world.server.configFor(id),
         diagnostics: () => [],

@@ -8,6 +8,8 @@ import type { Proxy, ResourceSet } from '../translate/types';
 
 export interface AdminSources {
   ready(): boolean;
+  /** Why Mast cannot do its job until it restarts (a listener it was asked for failed to start). */
+  broken(): string | undefined;
   syncz(): ConnectionStatus[];
   configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined;
   diagnostics(): Diagnostic[];
@@ -19,9 +21,17 @@ export interface AdminSources {
 export function createAdminServer(src: AdminSources, logger: FastifyBaseLogger): FastifyInstance {
   const app = Fastify({ loggerInstance: logger, disableRequestLogging: true });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // Failing liveness is how a replica with a dead webhook or TLS port gets restarted, rather than
+  // staying in the Service and failing every admission call and TLS proxy sent to it.
+  app.get('/healthz', async (_req, reply) => {
+    const reason = src.broken();
+    if (reason) return reply.code(503).send({ status: 'failed', reason });
+    return { status: 'ok' };
+  });
 
   app.get('/readyz', async (_req, reply) => {
+    const reason = src.broken();
+    if (reason) return reply.code(503).send({ status: 'failed', reason });
     if (!src.ready()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', generation: src.generation() };
   });

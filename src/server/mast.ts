@@ -75,8 +75,10 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const watcher = startSource(opts, store);
   await watcher.ready;
   let ready = false;
+  let broken: string | undefined;
   const admin = createAdminServer({
     ready: () => ready,
+    broken: () => broken,
     syncz: () => server.status(),
     configFor: (id) => server.configFor(id),
     diagnostics: () => store.diagnostics(),
@@ -94,7 +96,10 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   log.info({ xds: `${xdsAddr.host}:${xdsPort}`, admin: `${adminAddr.host}:${adminPort}`, generation: store.snapshot().generation }, 'mast serving');
   // Not awaited: the webhook and xDS over TLS wait for the CA Secret, which only a leader
   // creates, and plaintext xDS must not wait for an election.
-  const duties = watcher.cluster?.start(server).catch((err: unknown) => log.error({ err }, 'the webhook or xDS over TLS could not start'));
+  const duties = watcher.cluster?.start(server).catch((err: unknown) => {
+    broken = `the webhook or xDS over TLS could not start: ${err instanceof Error ? err.message : String(err)}`;
+    log.error({ err }, broken);
+  });
 
   return {
     xdsPort,
