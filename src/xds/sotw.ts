@@ -6,7 +6,45 @@ import { TYPE_URLS } from '../translate/types';
 import type { ProxyView } from './cache';
 import { Connection, type PushContext, type TypeStatus } from './connection';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
-import { sotwResponse, type EncodedResource } from './wire';
+import { sotwResources, sotwResponse, type EncodedResource } from './wire';
+
+type Available = ReadonlyMap<string, EncodedResource>;
+
+const byName = (a: EncodedResource, b: EncodedResource): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** What one response of a type carries, sorted by name, with the hash its version is made of. */
+class ResourceList {
+  readonly hash: string;
+  private body: Buffer | undefined;
+  private index: Available | undefined;
+
+  constructor(readonly resources: readonly EncodedResource[], index?: Available) {
+    this.hash = createHash('sha256').update(resources.map((r) => `${r.name}\0${r.version}`).join('\n')).digest('base64url').slice(0, 12);
+    this.index = index;
+  }
+
+  get bytes(): Buffer {
+    return (this.body ??= sotwResources(this.resources));
+  }
+
+  get byName(): Available {
+    return (this.index ??= new Map(this.resources.map((r) => [r.name, r])));
+  }
+}
+
+// Most responses carry every resource of the view's type (wildcard CDS and LDS; EDS and RDS that
+// subscribe to all the view's names). That list is sorted, hashed and written once per view map,
+// however many streams send it: views are immutable, so the map identifies the list.
+const wholeLists = new WeakMap<Available, ResourceList>();
+
+function wholeList(available: Available): ResourceList {
+  let list = wholeLists.get(available);
+  if (!list) {
+    list = new ResourceList([...available.values()].sort(byName), available);
+    wholeLists.set(available, list);
+  }
+  return list;
+}
 
 class SotwTypeState {
   /** Empty resource_names means "all" only until the first explicit subscription. */
@@ -15,7 +53,7 @@ class SotwTypeState {
   subscribed = new Set<string>();
   /** Names to send even if the set is unchanged: newly requested, or clusters that must warm. */
   forced = new Set<string>();
-  sent = new Map<string, EncodedResource>();
+  sent: Available = new Map();
   sentHash: string | undefined;
   sentVersion: string | undefined;
   nonce: string | undefined;
@@ -24,21 +62,16 @@ class SotwTypeState {
   ackedAt: Date | undefined;
   nack: TypeStatus['lastNack'];
 
-  chosen(available: ReadonlyMap<string, EncodedResource>): EncodedResource[] {
-    if (this.wildcard) return [...available.values()];
+  chosen(available: Available): ResourceList {
+    if (this.wildcard) return wholeList(available);
     const out: EncodedResource[] = [];
     for (const name of this.subscribed) {
       const r = available.get(name);
       if (r) out.push(r);
     }
-    return out;
+    // Names are unique, so as many as the view holds is all of them.
+    return out.length === available.size ? wholeList(available) : new ResourceList(out.sort(byName));
   }
-}
-
-function setHash(resources: EncodedResource[]): string {
-  const h = createHash('sha256');
-  for (const r of resources) h.update(`${r.name}\0${r.version}\n`);
-  return h.digest('base64url').slice(0, 12);
 }
 
 const EMPTY = new Map<string, EncodedResource>();
@@ -112,31 +145,31 @@ export class SotwConnection extends Connection {
     if (removed.length > 0) this.sendType(TYPE_URLS.cluster, newClusters, ctx);
   }
 
-  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext): void {
+  private sendType(typeUrl: TypeUrl, available: Available, ctx: PushContext): void {
     const st = this.states.get(typeUrl);
     if (!st) return;
     const started = performance.now();
-    const chosen = st.chosen(available).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const hash = setHash(chosen);
-    const forced = chosen.some((r) => st.forced.has(r.name));
-    if (st.sentHash === hash && !forced) return;
+    const list = st.chosen(available);
+    const chosen = list.resources;
+    const forced = st.forced.size > 0 && chosen.some((r) => st.forced.has(r.name));
+    if (st.sentHash === list.hash && !forced) return;
     // Nothing to say yet about names that do not exist: they are remembered and sent when they appear.
     if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return;
-    const version = `${ctx.view.generation}-${hash}`;
+    const version = `${ctx.view.generation}-${list.hash}`;
     const nonce = this.nextNonce();
     if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
     if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(chosen.map((r) => r.name));
-    st.sent = new Map(chosen.map((r) => [r.name, r]));
-    st.sentHash = hash;
+    st.sent = list.byName;
+    st.sentHash = list.hash;
     st.sentVersion = version;
     st.nonce = nonce;
     st.sentAt = new Date();
     st.forced.clear();
-    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, chosen), started, ctx);
+    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, list.bytes), started, ctx);
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */
-  private forceWarming(before: ReadonlyMap<string, EncodedResource>, after: EncodedResource[], view: ProxyView): void {
+  private forceWarming(before: Available, after: readonly EncodedResource[], view: ProxyView): void {
     const eds = this.states.get(TYPE_URLS.endpoint);
     if (!eds) return;
     for (const c of after) if (before.get(c.name)?.version !== c.version) eds.forced.add(c.name);

@@ -24,14 +24,25 @@ function controlPlane(w: Writer, field: number): void {
   w.uint32((field << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
 }
 
-export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string, resources: Iterable<EncodedResource>): Buffer {
+/**
+ * The repeated `resources` field of a DiscoveryResponse: written once per resource list and
+ * shared by every stream that sends the same list.
+ */
+export function sotwResources(resources: Iterable<EncodedResource>): Buffer {
   const w = Writer.create();
-  w.uint32((1 << 3) | 2).string(versionInfo);
   for (const r of resources) w.uint32((2 << 3) | 2).bytes(r.any);
-  w.uint32((4 << 3) | 2).string(typeUrl);
-  w.uint32((5 << 3) | 2).string(nonce);
-  controlPlane(w, 6);
   return finished(w);
+}
+
+/** A DiscoveryResponse around `resources`, the field sotwResources wrote. */
+export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string, resources: Buffer): Buffer {
+  const head = Writer.create();
+  head.uint32((1 << 3) | 2).string(versionInfo);
+  const tail = Writer.create();
+  tail.uint32((4 << 3) | 2).string(typeUrl);
+  tail.uint32((5 << 3) | 2).string(nonce);
+  controlPlane(tail, 6);
+  return Buffer.concat([finished(head), resources, finished(tail)]);
 }
 
 export function deltaResponse(typeUrl: string, systemVersion: string, nonce: string, resources: Iterable<EncodedResource>, removed: Iterable<string>): Buffer {
