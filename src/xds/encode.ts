@@ -2,6 +2,8 @@
 // protobuf bytes. protobufjs' own fromObject neither understands the JSON forms of well-known
 // types (Duration strings, Struct, wrappers, "@type" Any) nor rejects unknown fields, so this walks
 // the reflected schema itself: a typo in a translator fails loudly here instead of being dropped.
+// The walk yields the plain object protobufjs' encoder takes (enums as numbers, bytes as
+// Buffers), so it encodes directly, without fromObject's second copy of every message.
 import * as protobuf from 'protobufjs';
 import { resourceTypes } from './protos';
 
@@ -15,8 +17,7 @@ const TYPE_PREFIX = 'type.googleapis.com/';
 
 export function encodeMessage(typeName: string, json: unknown): Uint8Array {
   const type = resourceTypes().lookupType(typeName);
-  const obj = convertMessage(type, json, typeName);
-  return type.encode(type.fromObject(obj as Record<string, unknown>)).finish();
+  return type.encode(convertMessage(type, json, typeName) as Obj).finish();
 }
 
 /** Encodes a `google.protobuf.Any` wrapping `json` of the given type URL. */
@@ -68,7 +69,7 @@ function convertSingle(field: protobuf.Field, value: unknown, path: string): unk
     if (typeof value !== 'string' || !(value in resolved.values)) {
       throw new EncodeError(path, `"${String(value)}" is not a value of enum ${resolved.name}`);
     }
-    return value;
+    return resolved.values[value];
   }
   switch (field.type) {
     case 'string':
@@ -84,9 +85,12 @@ function convertSingle(field: protobuf.Field, value: unknown, path: string): unk
       if (typeof value !== 'number' && !(typeof value === 'string' && /^-?\d+$/.test(value))) {
         throw new EncodeError(path, `expected a number for ${field.type}`);
       }
-      return value;
+      // 64-bit integers keep their JSON string form (the encoder parses it without rounding).
+      return typeof value === 'string' && !LONG_TYPES.has(field.type) ? Number(value) : value;
   }
 }
+
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
 const WRAPPERS = ['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'];
 
@@ -100,7 +104,7 @@ const WELL_KNOWN: Record<string, (json: unknown, path: string) => unknown> = {
     const inner = resourceTypes().lookup(typeName);
     if (!(inner instanceof protobuf.Type)) throw new EncodeError(path, `unknown type ${typeUrl} (add its .proto to proto/roots.js)`);
     const obj = convertMessage(inner, rest, `${path}<${inner.name}>`);
-    return { type_url: typeUrl, value: inner.encode(inner.fromObject(obj as Obj)).finish() };
+    return { type_url: typeUrl, value: inner.encode(obj as Obj).finish() };
   },
   'google.protobuf.Duration': (json, path) => parseDuration(json, path),
   'google.protobuf.Struct': (json, path) => {

@@ -12,10 +12,10 @@ import type { Connection, ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
 import { proxyOf, resolveIdentity } from './identity';
 import type { XdsMetrics } from './metrics';
-import { serviceDefinitions } from './protos';
+import { resourceTypes, serviceDefinitions } from './protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
-import { sotwResponse } from './wire';
+import { sotwResources, sotwResponse } from './wire';
 
 export interface XdsServerOptions {
   views: ViewCache;
@@ -56,6 +56,8 @@ export class XdsServer {
 
   constructor(private readonly opts: XdsServerOptions) {
     const defs = serviceDefinitions();
+    // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
+    resourceTypes();
     const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition);
     this.server.addService(ads, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, 'sotw'),
@@ -186,6 +188,6 @@ export class XdsServer {
     const available = !pod && this.opts.requirePod ? undefined : this.opts.views.viewFor(resolved).resources.get(typeUrl);
     const names = req.resource_names.filter((n) => n !== '*');
     const chosen = [...(available?.values() ?? [])].filter((r) => names.length === 0 || names.includes(r.name));
-    cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', chosen));
+    cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', sotwResources(chosen)));
   }
 }
