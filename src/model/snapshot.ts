@@ -125,6 +125,7 @@ export class MeshIndexes {
 
 export class MeshSnapshot implements Snapshot {
   private readonly endpointCache = new Map<string, readonly ResolvedEndpoint[]>();
+  private selectors: readonly Readonly<Record<string, string>>[] | undefined;
 
   constructor(
     readonly generation: number,
@@ -157,6 +158,22 @@ export class MeshSnapshot implements Snapshot {
 
   virtualServices(): readonly VirtualService[] {
     return this.indexes.objects.VirtualService;
+  }
+
+  sourceLabelSelectors(): readonly Readonly<Record<string, string>>[] {
+    if (!this.selectors) {
+      const distinct = new Map<string, Record<string, string>>();
+      for (const vs of this.indexes.objects.VirtualService) {
+        for (const rule of vs.spec.http ?? []) {
+          for (const match of rule.match ?? []) {
+            const labels = match.sourceLabels;
+            if (labels && Object.keys(labels).length > 0) distinct.set(JSON.stringify(Object.entries(labels).sort()), labels);
+          }
+        }
+      }
+      this.selectors = Object.freeze([...distinct.values()]);
+    }
+    return this.selectors;
   }
 
   destinationRules(): readonly DestinationRule[] {

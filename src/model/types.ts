@@ -153,6 +153,11 @@ export interface Snapshot {
   /** Services of `namespace` whose (non-empty) selector matches `labels`: a workload's own Services. */
   servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[];
   virtualServices(): readonly VirtualService[];
+  /**
+   * The distinct non-empty `sourceLabels` of every VirtualService HTTP match: the only way a
+   * proxy's labels shape its outbound routes.
+   */
+  sourceLabelSelectors(): readonly Readonly<Record<string, string>>[];
   destinationRules(): readonly DestinationRule[];
   /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
   destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;

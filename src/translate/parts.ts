@@ -1,6 +1,7 @@
 // A proxy's config in pieces, each a function of only the proxy facets it reads. Pods of one
 // deployment differ in their IPs alone, so they share every piece but the inbound one, and the
 // xDS layer builds and encodes each piece once per distinct key instead of once per pod.
+import { labelsMatch } from '../model/labels';
 import type { Snapshot } from '../model/types';
 import type { ProxyClass, ProxyRole, ResourceSet } from './types';
 import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, passthroughCluster, serviceClusters } from './clusters';
@@ -15,8 +16,8 @@ import { outboundRouteConfigs } from './routes/outbound';
 
 export interface TranslationPart {
   name: string;
-  /** Equal keys, equal output: the part reads no other facet of the proxy. */
-  key(proxy: ProxyClass): string;
+  /** Equal keys, equal output (for one snapshot): the part reads no other facet of the proxy. */
+  key(proxy: ProxyClass, snapshot: Snapshot): string;
   build(snapshot: Snapshot, proxy: ProxyClass): Partial<ResourceSet>;
 }
 
@@ -39,7 +40,14 @@ const SIDECAR: TranslationPart[] = [
   },
   {
     name: 'outbound-routes',
-    key: facets('namespace', 'labels', 'interceptionMode'),
+    // Labels matter to routes only through VirtualService `sourceLabels`: pods of different
+    // deployments that satisfy the same selectors (usually none) share their routes.
+    // The selectors are named by content, not position, so a key means the same routes in every
+    // generation (the last good piece of a key must be that key's).
+    key: (proxy, snapshot) => {
+      const matched = snapshot.sourceLabelSelectors().filter((selector) => labelsMatch(selector, proxy.labels)).map((selector) => JSON.stringify(Object.entries(selector).sort()));
+      return JSON.stringify([proxy.namespace, proxy.interceptionMode, matched.sort()]);
+    },
     build: (snapshot, proxy) => ({ routes: outboundRouteConfigs(snapshot, proxy) }),
   },
   {

@@ -124,7 +124,7 @@ export class ViewCache {
   }
 
   private piece(part: TranslationPart, proxy: ProxyClass): Piece {
-    const key = `${part.name}\0${part.key(proxy)}`;
+    const key = `${part.name}\0${this.snapshot ? part.key(proxy, this.snapshot) : ''}`;
     let piece = this.pieces.get(key);
     if (piece) return piece;
     piece = this.build(key, part, proxy);
