@@ -188,6 +188,6 @@ export class XdsServer {
     const available = !pod && this.opts.requirePod ? undefined : this.opts.views.viewFor(resolved).resources.get(typeUrl);
     const names = req.resource_names.filter((n) => n !== '*');
     const chosen = [...(available?.values() ?? [])].filter((r) => names.length === 0 || names.includes(r.name));
-    cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', sotwResources(chosen)));
+    cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', [sotwResources(chosen)]));
   }
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { TYPE_URLS } from '../translate/types';
 import type { ProxyView } from './cache';
+import { CompositeMap } from './composite-map';
 import { Connection, type PushContext, type TypeStatus } from './connection';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
 import { sotwResources, sotwResponse, type EncodedResource } from './wire';
@@ -12,19 +13,33 @@ type Available = ReadonlyMap<string, EncodedResource>;
 
 const byName = (a: EncodedResource, b: EncodedResource): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** What one response of a type carries, sorted by name, with the hash its version is made of. */
-class ResourceList {
-  readonly hash: string;
-  private body: Buffer | undefined;
-  private index: Available | undefined;
+const digest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 12);
 
-  constructor(readonly resources: readonly EncodedResource[], index?: Available) {
-    this.hash = createHash('sha256').update(resources.map((r) => `${r.name}\0${r.version}`).join('\n')).digest('base64url').slice(0, 12);
-    this.index = index;
+/** What one response of a type carries, with the hash its version is made of. */
+class ResourceList {
+  private body: readonly Buffer[] | undefined;
+
+  private constructor(
+    readonly resources: readonly EncodedResource[],
+    readonly hash: string,
+    private readonly write: () => readonly Buffer[],
+    private index: Available | undefined,
+  ) {}
+
+  /** `resources` in name order. */
+  static sorted(resources: EncodedResource[], index?: Available): ResourceList {
+    resources.sort(byName);
+    return new ResourceList(resources, digest(resources.map((r) => `${r.name}\0${r.version}`).join('\n')), () => [sotwResources(resources)], index);
   }
 
-  get bytes(): Buffer {
-    return (this.body ??= sotwResources(this.resources));
+  /** The lists of a view's parts, one after the other: their bytes are shared, never re-encoded. */
+  static joined(lists: readonly ResourceList[], index: Available): ResourceList {
+    return new ResourceList(lists.flatMap((l) => l.resources), digest(lists.map((l) => l.hash).join()), () => lists.flatMap((l) => l.chunks), index);
+  }
+
+  /** The response's repeated `resources` field, in pieces that are concatenated once, on send. */
+  get chunks(): readonly Buffer[] {
+    return (this.body ??= this.write());
   }
 
   get byName(): Available {
@@ -33,15 +48,18 @@ class ResourceList {
 }
 
 // Most responses carry every resource of the view's type (wildcard CDS and LDS; EDS and RDS that
-// subscribe to all the view's names). That list is sorted, hashed and written once per view map,
-// however many streams send it: views are immutable, so the map identifies the list.
-const wholeLists = new WeakMap<Available, ResourceList>();
+// subscribe to all the view's names). A translation part's list is sorted, hashed and written
+// once and shared by every stream whose view holds the part: part maps are immutable, so the map
+// identifies the list. A view of several parts joins its parts' lists per response and shares
+// their bytes, so nothing is kept per proxy.
+const partLists = new WeakMap<Available, ResourceList>();
 
 function wholeList(available: Available): ResourceList {
-  let list = wholeLists.get(available);
+  if (available instanceof CompositeMap) return ResourceList.joined(available.parts.map(wholeList), available);
+  let list = partLists.get(available);
   if (!list) {
-    list = new ResourceList([...available.values()].sort(byName), available);
-    wholeLists.set(available, list);
+    list = ResourceList.sorted([...available.values()], available);
+    partLists.set(available, list);
   }
   return list;
 }
@@ -70,7 +88,7 @@ class SotwTypeState {
       if (r) out.push(r);
     }
     // Names are unique, so as many as the view holds is all of them.
-    return out.length === available.size ? wholeList(available) : new ResourceList(out.sort(byName));
+    return out.length === available.size ? wholeList(available) : ResourceList.sorted(out);
   }
 }
 
@@ -165,7 +183,7 @@ export class SotwConnection extends Connection {
     st.nonce = nonce;
     st.sentAt = new Date();
     st.forced.clear();
-    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, list.bytes), started, ctx);
+    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, list.chunks), started, ctx);
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */
