@@ -58,13 +58,20 @@ export class FakeWorld {
   /** Set to give proxies different config (by namespace, say); by default all get `set`. */
   perProxy: ((proxy: ProxyClass, set: ResourceSet) => ResourceSet) | undefined;
 
+  /** Set to give proxies a second translation part of their own, so their views are composites. */
+  own: ((proxy: ProxyClass) => Partial<ResourceSet>) | undefined;
+
   constructor(log: Logger = quiet) {
-    // One part holding everything, keyed by the whole class: each proxy class gets its own.
-    this.views = new ViewCache((proxy) => [{
-      name: 'all',
-      key: () => classKey(proxy),
-      build: () => (this.perProxy ? this.perProxy(proxy, this.set) : this.set),
-    }], log);
+    // A part holding everything (one per proxy class while perProxy is set, else shared by all),
+    // and a part of each proxy's own, empty unless `own` is set.
+    this.views = new ViewCache((proxy) => [
+      {
+        name: 'all',
+        key: () => (this.perProxy ? classKey(proxy) : ''),
+        build: () => (this.perProxy ? this.perProxy(proxy, this.set) : this.set),
+      },
+      { name: 'own', key: () => classKey(proxy), build: () => this.own?.(proxy) ?? {} },
+    ], log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
     this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot });
   }

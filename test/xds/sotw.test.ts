@@ -73,6 +73,42 @@ describe('SotW ADS protocol', () => {
     }
   });
 
+  it("joins a view of several parts, and sends a change to one proxy's own part to that proxy only", async () => {
+    let own = 'own-0';
+    // Set before the update: views are a function of the snapshot, cached until the next one.
+    world.own = (proxy) => (proxy.namespace === 'canary' ? { clusters: [cluster(own)] } : {});
+    world.update({ clusters: [cluster('a'), cluster('b')] });
+    const stable = AdsClient.sotw(address, NODE);
+    const canary = AdsClient.sotw(address, { id: 'router~127.0.0.10~gw.canary~canary.svc.cluster.local' });
+    // ACKs responses until one holds `expected`; a removed cluster may come in one first, kept
+    // until nothing names it.
+    const ack = async (c: ReturnType<typeof AdsClient.sotw>, expected: string[]) => {
+      for (let seen = 0; ; seen++) {
+        const r = await c.next();
+        c.send({ type_url: CDS, resource_names: [], version_info: r.version_info, response_nonce: r.nonce });
+        if (names(r).join() === expected.join()) return;
+        assert.ok(seen < 2, `expected ${expected.join()}, got ${names(r).join()}`);
+      }
+    };
+    try {
+      stable.send({ type_url: CDS, resource_names: [] });
+      canary.send({ type_url: CDS, resource_names: [] });
+      await ack(stable, ['a', 'b']);
+      await ack(canary, ['a', 'b', 'own-0']);
+      own = 'own-1';
+      world.update({});
+      await ack(canary, ['a', 'b', 'own-1']);
+      await stable.none();
+      world.update({ clusters: [cluster('a')] });
+      await ack(stable, ['a']);
+      await ack(canary, ['a', 'own-1']);
+    } finally {
+      world.own = undefined;
+      stable.close();
+      canary.close();
+    }
+  });
+
   it('ignores a request carrying a stale nonce', async () => {
     world.update({ clusters: [cluster('a')] });
     const c = AdsClient.sotw(address, NODE);
