@@ -130,7 +130,14 @@ export class MeshSnapshot implements Snapshot {
   constructor(
     readonly generation: number,
     private readonly indexes: MeshIndexes,
+    /** The generation in which each kind last changed; a kind never seen has not changed. */
+    private readonly kindChangedAt: ReadonlyMap<Kind, number> = new Map(),
   ) {}
+
+  changedSince(kinds: Iterable<Kind>, since: number): boolean {
+    for (const kind of kinds) if ((this.kindChangedAt.get(kind) ?? 0) > since) return true;
+    return false;
+  }
 
   get domain(): string {
     return this.indexes.domain;

@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
-import { refKey, type Diagnostic, type MeshObject, type ObjectRef, type Origin, type Snapshot, type VirtualService } from './types';
+import { refKey, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot, type VirtualService } from './types';
 import { subsetReferenceErrors } from './validate/references';
 
 export interface ConfigStoreOptions {
@@ -38,6 +38,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   private logged = new Set<string>();
   /** Key -> fingerprint of every object in the current snapshot. */
   private fingerprints = new Map<string, string>();
+  private readonly kindChangedAt = new Map<Kind, number>();
   /** Writes since the last rebuild. Rebuilding once per tick, not per write, keeps bulk loads linear. */
   private dirty = false;
 
@@ -126,10 +127,13 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     for (const [key, object] of objects) this.accepted.set(key, object);
 
     const fingerprints = new Map([...objects].map(([key, object]) => [key, fingerprint(object)]));
-    const changed = !sameEntries(fingerprints, this.fingerprints);
+    const kinds = changedKinds(this.fingerprints, fingerprints);
+    const changed = kinds.size > 0;
     if (changed) {
+      const generation = this.current.generation + 1;
+      for (const kind of kinds) this.kindChangedAt.set(kind, generation);
       this.fingerprints = fingerprints;
-      this.current = new MeshSnapshot(this.current.generation + 1, new MeshIndexes(groupByKind(objects.values()), this.domain));
+      this.current = new MeshSnapshot(generation, new MeshIndexes(groupByKind(objects.values()), this.domain), new Map(this.kindChangedAt));
     }
     this.report(findings.sort(byOrigin));
     if (changed) this.emit('change', this.current.generation);
@@ -227,8 +231,13 @@ function fingerprint(object: MeshObject): string {
   return f;
 }
 
-function sameEntries(a: Map<string, string>, b: Map<string, string>): boolean {
-  return a.size === b.size && [...a].every(([key, value]) => b.get(key) === value);
+/** The kinds of the objects added, changed or removed between two fingerprint maps (keyed `Kind/ns/name`). */
+function changedKinds(before: Map<string, string>, after: Map<string, string>): Set<Kind> {
+  const kinds = new Set<Kind>();
+  const kindOf = (key: string) => key.slice(0, key.indexOf('/')) as Kind;
+  for (const [key, f] of after) if (before.get(key) !== f) kinds.add(kindOf(key));
+  for (const key of before.keys()) if (!after.has(key)) kinds.add(kindOf(key));
+  return kinds;
 }
 
 function byOrigin(a: Diagnostic, b: Diagnostic): number {

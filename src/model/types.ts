@@ -162,6 +162,11 @@ export interface Snapshot {
   /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
   destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;
   gateways(): readonly Gateway[];
+  /**
+   * Whether an object of any of `kinds` was added, changed or removed after snapshot generation
+   * `since`. What was built from a snapshot reading only unchanged kinds needs no rebuild.
+   */
+  changedSince(kinds: Iterable<Kind>, since: number): boolean;
 }
 
 export type Severity = 'error' | 'warning';

@@ -2,7 +2,8 @@
 // (src/translate/parts.ts); each part is built and encoded once per (snapshot, part key) and
 // shared by every proxy with that key, and each distinct resource is encoded once.
 import { createHash } from 'node:crypto';
-import type { Snapshot } from '../model/types';
+import { SnapshotReads } from '../model/snapshot-reads';
+import type { Kind, Snapshot } from '../model/types';
 import type { TranslationPart } from '../translate/parts';
 import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
@@ -34,7 +35,12 @@ interface Logger {
 interface Piece {
   resources: Map<TypeUrl, PartMap>;
   json: Partial<ResourceSet>;
+  /** The snapshot generation it was built from, and the kinds of object its build read. */
+  generation: number;
+  reads: ReadonlySet<Kind> | undefined;
 }
+
+const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, generation: 0, reads: undefined };
 
 export function classKey(p: ProxyClass): string {
   const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
@@ -134,11 +140,16 @@ export class ViewCache {
 
   private build(key: string, part: TranslationPart, proxy: ProxyClass): Piece {
     const snapshot = this.snapshot;
-    if (!snapshot) return { resources: new Map(), json: {} };
+    if (!snapshot) return EMPTY_PIECE;
+    const last = this.lastGood.get(key);
+    // Nothing it read has changed: the same piece, down to its maps, which streams holding them
+    // then skip without a look. An endpoint change rebuilds the services part and nothing else.
+    if (last?.reads && !snapshot.changedSince(last.reads, last.generation)) return last;
     try {
-      const json = part.build(snapshot, proxy);
+      const reads = new SnapshotReads(snapshot);
+      const json = part.build(reads, proxy);
       const resources = new Map<TypeUrl, PartMap>();
-      const before = this.lastGood.get(key)?.resources;
+      const before = last?.resources;
       for (const [field, typeUrl] of SET_TYPES) {
         const list = json[field];
         if (!list?.length) continue;
@@ -148,14 +159,14 @@ export class ViewCache {
         resources.set(typeUrl, map);
       }
       this.errors.delete(key);
-      return { resources, json };
+      return { resources, json, generation: snapshot.generation, reads: reads.kinds() };
     } catch (err) {
       // A translation or encoding failure is a Mast bug, never a reason to stop serving: the
       // part keeps its last good piece and the failure is visible in the log and /debug.
       const message = err instanceof Error ? err.message : String(err);
       this.errors.set(key, { part: key.replace('\0', ' '), generation: snapshot.generation, message });
       this.log.error({ part: part.name, generation: snapshot.generation, err: message }, 'translation failed; serving the last good config');
-      return this.lastGood.get(key) ?? { resources: new Map(), json: {} };
+      return last ?? EMPTY_PIECE;
     }
   }
 }

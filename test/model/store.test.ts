@@ -143,6 +143,21 @@ test('the generation moves, and change fires, once per effective change and not 
   assert.equal(store.generation, 2);
 });
 
+test('each snapshot knows the generation in which each kind last changed', () => {
+  const store = new ConfigStore();
+  put(store, 'a.yaml', ...reviews());
+  const g1 = store.snapshot().generation;
+  put(store, 'b.yaml', service('ratings'));
+  const s2 = store.snapshot();
+  assert.equal(s2.changedSince(['Service'], g1), true, 'a Service was added');
+  assert.equal(s2.changedSince(['VirtualService', 'DestinationRule'], g1), false);
+  assert.equal(s2.changedSince(['Service'], s2.generation), false);
+  store.replaceSource('b.yaml', []);
+  const s3 = store.snapshot();
+  assert.equal(s3.changedSince(['Service'], s2.generation), true, 'a removal is a change');
+  assert.equal(s3.changedSince(['Gateway'], 0), false, 'a kind never seen never changed');
+});
+
 test('writes in one tick make one generation, however many', async () => {
   const store = new ConfigStore();
   const changes: number[] = [];

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import type { Snapshot } from '../../src/model/types';
 import { TYPE_URLS, type ProxyClass, type ResourceSet } from '../../src/translate/types';
 import { ViewCache } from '../../src/xds/cache';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { SotwConnection } from '../../src/xds/sotw';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { resourceTypes } from '../../src/xds/protos';
-import { cluster, quiet } from './fake-world';
+import { cluster, fakeSnapshot, quiet } from './fake-world';
 
 /** A stream whose buffer is full until the test drains it. */
 class FullStream extends EventEmitter {
@@ -34,7 +33,7 @@ describe('backpressure', () => {
     let set: ResourceSet = { clusters: [cluster('c', { connect_timeout: '1s' })], endpoints: [], listeners: [], routes: [] };
     let generation = 1;
     const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => set }], quiet);
-    const snapshot = () => ({ generation }) as unknown as Snapshot;
+    const snapshot = () => fakeSnapshot(generation);
     const stream = new FullStream();
     const conn = new SotwConnection('1', { ...PROXY, id: 'p', workloadName: 'gw.ns', serviceAccount: 'default' }, stream, new XdsMetrics(telemetry.meter, () => ({ sotw: 1, delta: 0 })), quiet);
     const viewNow = () => {

@@ -49,6 +49,14 @@ export function listener(name: string, port: number, routeName: string): NamedRe
   };
 }
 
+/**
+ * A snapshot for tests whose parts build from state of their own: it holds no objects, and since
+ * that state lives outside it, every kind counts as changed and no piece is kept.
+ */
+export function fakeSnapshot(generation: number): Snapshot {
+  return { generation, podByIp: () => undefined, changedSince: () => true } as unknown as Snapshot;
+}
+
 export class FakeWorld {
   generation = 1;
   set: ResourceSet = { clusters: [], endpoints: [], listeners: [], routes: [] };
@@ -80,7 +88,7 @@ export class FakeWorld {
   private snapshot = this.snapshotOf(this.generation);
 
   private snapshotOf(generation: number): Snapshot {
-    return { generation, podByIp: () => undefined } as unknown as Snapshot;
+    return fakeSnapshot(generation);
   }
 
   /** Replaces the world and pushes it, as a model change would. */

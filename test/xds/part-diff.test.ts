@@ -4,14 +4,13 @@
 // come back, and pushes follow each other faster than the client answers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Snapshot } from '../../src/model/types';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { TYPE_URLS, type NamedResource } from '../../src/translate/types';
 import { ViewCache } from '../../src/xds/cache';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { XdsServer } from '../../src/xds/server';
 import { AdsClient, decodeAny } from '../support/ads-client';
-import { cluster, quiet } from './fake-world';
+import { cluster, fakeSnapshot, quiet } from './fake-world';
 
 const CDS = TYPE_URLS.cluster;
 const NAMES = Array.from({ length: 12 }, (_, i) => `c${i}`);
@@ -30,10 +29,10 @@ describe('delta streams diff only what changed in a part', () => {
   let parts: NamedResource[][] = [[], [], []];
   let generation = 1;
   // One object per generation, as the ConfigStore hands out: a new object is a new snapshot.
-  let snapshot = { generation, podByIp: () => undefined } as unknown as Snapshot;
+  let snapshot = fakeSnapshot(generation);
   const change = (): void => {
     generation++;
-    snapshot = { generation, podByIp: () => undefined } as unknown as Snapshot;
+    snapshot = fakeSnapshot(generation);
     server.push();
   };
   const telemetry = createTelemetry();

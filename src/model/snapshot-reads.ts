@@ -1,0 +1,79 @@
+// A Snapshot that notes the kinds of object a reader looks at, so what the reader built from it
+// can be kept until an object of one of those kinds changes. It implements every method itself:
+// a new Snapshot method does not compile until it says what it reads.
+import type { DestinationRule, Gateway, Kind, Pod, ResolvedEndpoint, Service, ServicePort, Snapshot, VirtualService } from './types';
+
+export class SnapshotReads implements Snapshot {
+  private readonly seen = new Set<Kind>();
+  private readGeneration = false;
+
+  constructor(private readonly inner: Snapshot) {}
+
+  /** The kinds read so far, or undefined if the reader saw the generation (its output may depend on it). */
+  kinds(): ReadonlySet<Kind> | undefined {
+    return this.readGeneration ? undefined : this.seen;
+  }
+
+  private reads<T>(value: T, ...kinds: Kind[]): T {
+    for (const k of kinds) this.seen.add(k);
+    return value;
+  }
+
+  get generation(): number {
+    this.readGeneration = true;
+    return this.inner.generation;
+  }
+
+  get domain(): string {
+    return this.inner.domain;
+  }
+
+  services(): readonly Service[] {
+    return this.reads(this.inner.services(), 'Service');
+  }
+
+  serviceByHost(host: string): Service | undefined {
+    return this.reads(this.inner.serviceByHost(host), 'Service');
+  }
+
+  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[] {
+    return this.reads(this.inner.endpoints(service, port), 'EndpointSlice', 'Pod');
+  }
+
+  pods(): readonly Pod[] {
+    return this.reads(this.inner.pods(), 'Pod');
+  }
+
+  podByIp(ip: string): Pod | undefined {
+    return this.reads(this.inner.podByIp(ip), 'Pod');
+  }
+
+  servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {
+    return this.reads(this.inner.servicesSelecting(namespace, labels), 'Service');
+  }
+
+  virtualServices(): readonly VirtualService[] {
+    return this.reads(this.inner.virtualServices(), 'VirtualService');
+  }
+
+  sourceLabelSelectors(): readonly Readonly<Record<string, string>>[] {
+    return this.reads(this.inner.sourceLabelSelectors(), 'VirtualService');
+  }
+
+  destinationRules(): readonly DestinationRule[] {
+    return this.reads(this.inner.destinationRules(), 'DestinationRule');
+  }
+
+  // Which rule applies depends on the host's Service (its namespace) as well as the rules.
+  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
+    return this.reads(this.inner.destinationRuleFor(host, namespace), 'DestinationRule', 'Service');
+  }
+
+  gateways(): readonly Gateway[] {
+    return this.reads(this.inner.gateways(), 'Gateway');
+  }
+
+  changedSince(kinds: Iterable<Kind>, since: number): boolean {
+    return this.inner.changedSince(kinds, since);
+  }
+}
