@@ -1,6 +1,7 @@
 // Proxy views: what each proxy should have. A view is the union of translation parts
-// (src/translate/parts.ts); each part is built and encoded once per (snapshot, part key) and
-// shared by every proxy with that key, and each distinct resource is encoded once.
+// (src/translate/parts.ts); each part is built and encoded once per part key, shared by every
+// proxy with that key and kept until a kind of object its build read changes, and each distinct
+// resource is encoded once.
 import { createHash } from 'node:crypto';
 import { SnapshotReads } from '../model/snapshot-reads';
 import type { Kind, Snapshot } from '../model/types';
