@@ -93,15 +93,15 @@ export async function converge(t: TestContext, what: string, predicate: () => Pr
 }
 
 /**
- * Asserts each version's share of `counts` is within `tolerance` of `expected`. The default
- * tolerance is 4.5 binomial standard deviations of that share over this many samples: a fair
- * split fails by chance about once in 150 000 checks, while 50/50 is still told from 80/20.
+ * Asserts each version's share of `counts` is within 4.5 binomial standard deviations of
+ * `expected` over this many samples: a fair split fails by chance about once in 150 000 checks,
+ * 50/50 is still told from 80/20, and a share of 0 or 1 must be exact.
  */
-export function assertSplit(counts: Record<string, number>, expected: Record<string, number>, tolerance?: number): void {
+export function assertSplit(counts: Record<string, number>, expected: Record<string, number>): void {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   for (const [version, share] of Object.entries({ ...Object.fromEntries(Object.keys(counts).map((k) => [k, 0])), ...expected })) {
     const seen = (counts[version] ?? 0) / total;
-    const allowed = tolerance ?? 4.5 * Math.sqrt((share * (1 - share)) / total);
+    const allowed = 4.5 * Math.sqrt((share * (1 - share)) / total);
     assert.ok(Math.abs(seen - share) <= allowed, `${version}: ${(seen * 100).toFixed(1)}% of ${total}, expected ${share * 100}% ± ${(allowed * 100).toFixed(1)}% (${JSON.stringify(counts)})`);
   }
 }

@@ -102,7 +102,7 @@ test('a replica that cannot open its TLS port fails /healthz and /readyz with th
       assert.equal(r.status, 503, `/${probe}: ${r.text}`);
       const body = JSON.parse(r.text) as { status: string; reason: string };
       assert.equal(body.status, 'failed');
-      assert.match(body.reason, /xDS over TLS could not start.*(EADDRINUSE|address)/i, `/${probe} names the failure: ${body.reason}`);
+      assert.ok(body.reason.includes('xDS over TLS could not start') && body.reason.includes(`EADDRINUSE: address already in use ${taken}`), `/${probe} names the failure and the port: ${body.reason}`);
     }
     assert.equal((await getJson<{ status: string }>(`${mesh().mast.adminUrl}/healthz`)).status, 'ok', 'the replica holding the port is unaffected');
   } finally {

@@ -42,7 +42,7 @@ class ResourceList {
     return (this.body ??= this.write());
   }
 
-  get byName(): Available {
+  get asMap(): Available {
     return (this.index ??= new Map(this.resources.map((r) => [r.name, r])));
   }
 }
@@ -177,7 +177,7 @@ export class SotwConnection extends Connection {
     const nonce = this.nextNonce();
     if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
     if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(chosen.map((r) => r.name));
-    st.sent = list.byName;
+    st.sent = list.asMap;
     st.sentHash = list.hash;
     st.sentVersion = version;
     st.nonce = nonce;
