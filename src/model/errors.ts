@@ -20,6 +20,9 @@ export const DIAGNOSTIC_CODES = {
   MAST1009: { severity: 'error', title: 'file cannot be read' },
   MAST1010: { severity: 'warning', title: 'object is defined more than once; the first definition wins' },
   MAST1011: { severity: 'warning', title: 'kind is checked against its schema but not translated by Mast yet' },
+  MAST1012: { severity: 'error', title: 'file is not UTF-8 text and is not read' },
+  MAST1013: { severity: 'error', title: 'file or document exceeds what Mast reads (size, nesting, alias expansion)' },
+  MAST1014: { severity: 'warning', title: 'file is UTF-16; it is read, but other tools expect UTF-8' },
 
   MAST2001: { severity: 'error', title: 'VirtualService route weights do not add up to 100' },
   MAST2002: { severity: 'error', title: 'VirtualService has no hosts' },

@@ -6,7 +6,7 @@ import type { Diagnostic, Snapshot } from './types';
 export * from './types';
 export { ConfigStore, type ConfigStoreOptions } from './store';
 export type { Logger } from './log';
-export { parseDocuments, type ParsedDocuments, type RawObject } from './parse/documents';
+export { decodeConfigText, DOCUMENT_LIMITS, parseDocuments, tooLarge, type ParsedDocuments, type RawObject } from './parse/documents';
 export { DIAGNOSTIC_CODES, diagnostic, formatDiagnostic, formatFieldDiagnostic, formatOrigin, type DiagnosticCode } from './errors';
 export { SUPPORTED_FIELDS } from './supported';
 export { parseDuration } from './duration';

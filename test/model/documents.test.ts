@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDocuments } from '../../src/model';
+import { decodeConfigText, DOCUMENT_LIMITS, parseDocuments } from '../../src/model';
 
 test('a malformed document is one finding with file and line; the documents around it still load', () => {
   const text = ['kind: A', '---', 'kind: B', 'metadata:', '  name: [x', '---', 'kind: C', ''].join('\n');
@@ -38,4 +38,78 @@ test('kind: List stands for its items; empty documents are skipped', () => {
 test('JSON text parses like YAML', () => {
   const { objects } = parseDocuments('{"kind": "Service", "metadata": {"name": "a"}}', 'a.json');
   assert.deepEqual(objects[0]?.raw, { kind: 'Service', metadata: { name: 'a' } });
+});
+
+// Hostile and odd files: each costs bounded time and memory and ends as a finding naming the file.
+test('a VirtualService reusing one anchored retry policy in 120 routes loads, aliases expanded', () => {
+  const routes = Array.from({ length: 120 }, (_, i) => `  - {match: [{uri: {prefix: /r${i}}}], retries: *retry, route: [{destination: {host: a}}]}`);
+  const text = ['kind: VirtualService', 'retry: &retry {attempts: 3, perTryTimeout: 2s}', 'http:', ...routes].join('\n');
+  const { objects, diagnostics } = parseDocuments(text, 'vs.yaml');
+  assert.deepEqual(diagnostics, []);
+  const http = (objects[0]?.raw as { http: { retries: unknown }[] }).http;
+  assert.equal(http.length, 120);
+  assert.deepEqual(http[119]?.retries, { attempts: 3, perTryTimeout: '2s' });
+});
+
+test('an alias bomb is refused as MAST1013 in bounded time, and the next document still loads', () => {
+  let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i < 12; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+  const started = performance.now();
+  const { objects, diagnostics } = parseDocuments(`${bomb}---\nkind: B\n`, 'bomb.yaml');
+  assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.origin]), [['MAST1013', { file: 'bomb.yaml', doc: 1 }]]);
+  assert.match(diagnostics[0]?.message ?? '', /expand to more than 1000000 nodes/);
+  assert.deepEqual(objects.map((o) => o.raw), [{ kind: 'B' }]);
+});
+
+test('deep nesting is refused as MAST1013 while parsing, even 4 MB of it', () => {
+  const started = performance.now();
+  const { diagnostics } = parseDocuments('['.repeat(4_000_000 - 1), 'deep.yaml');
+  assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+  assert.deepEqual(diagnostics.map((d) => d.code), ['MAST1013']);
+  assert.match(diagnostics[0]?.message ?? '', /nested more than 100 levels/);
+});
+
+test('a recursive alias is refused, not walked forever', () => {
+  const { diagnostics } = parseDocuments('a: &x\n  b: *x\n', 'loop.yaml');
+  assert.equal(diagnostics.length, 1);
+  assert.match(`${diagnostics[0]?.code} ${diagnostics[0]?.message}`, /^MAST10(01|13) /);
+});
+
+test('text over the size limit is one MAST1013 finding, not parsed', () => {
+  const { objects, diagnostics } = parseDocuments(`a: "${'x'.repeat(DOCUMENT_LIMITS.maxFileBytes)}"`, 'big.yaml');
+  assert.deepEqual(objects, []);
+  assert.deepEqual(diagnostics.map((d) => d.code), ['MAST1013']);
+  assert.match(diagnostics[0]?.message ?? '', /4\.0 MiB/);
+});
+
+test('a document marker line keeps its own content; --- inside a block scalar ends the document, as YAML says', () => {
+  const { objects, diagnostics } = parseDocuments('--- {kind: A}\n--- \nkind: B\nnote: |\n  text\n---\nkind: C\n...\n', 'm.yaml');
+  assert.deepEqual(diagnostics, []);
+  assert.deepEqual(objects.map((o) => [o.raw, o.origin.doc]), [[{ kind: 'A' }, 1], [{ kind: 'B', note: 'text\n' }, 2], [{ kind: 'C' }, 3]]);
+});
+
+test('YAML 1.2 core scalars, as Kubernetes reads them: yes/on and dates stay strings', () => {
+  const { objects } = parseDocuments('a: yes\nb: on\nc: 2024-01-01\nd: 012\ne: ~\n', 'c.yaml');
+  assert.deepEqual(objects[0]?.raw, { a: 'yes', b: 'on', c: '2024-01-01', d: 12, e: null });
+});
+
+test('UTF-16 with a byte-order mark is read, with a MAST1014 warning; without one it is MAST1012, not "expected a mapping"', () => {
+  const yaml = 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\n';
+  const le = decodeConfigText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, 'utf16le')]), 'w.yaml');
+  assert.equal(le.text, yaml);
+  assert.deepEqual(le.diagnostics.map((d) => [d.code, d.severity]), [['MAST1014', 'warning']]);
+  const be = Buffer.from(yaml, 'utf16le').swap16();
+  assert.equal(decodeConfigText(Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'w.yaml').text, yaml);
+  const bare = decodeConfigText(Buffer.from(yaml, 'utf16le'), 'w.yaml');
+  assert.equal(bare.text, undefined);
+  assert.deepEqual(bare.diagnostics.map((d) => [d.code, d.origin?.file]), [['MAST1012', 'w.yaml']]);
+  assert.match(bare.diagnostics[0]?.message ?? '', /UTF-16 without a byte-order mark/);
+});
+
+test('bytes that are not UTF-8 are MAST1012 with the offset of the first bad byte', () => {
+  const bad = decodeConfigText(Buffer.from([0x61, 0x3a, 0x20, 0xc3, 0x28]), 'l1.yaml');
+  assert.deepEqual(bad.diagnostics.map((d) => d.code), ['MAST1012']);
+  assert.match(bad.diagnostics[0]?.message ?? '', /invalid byte 0x28 at offset 4/);
+  assert.equal(decodeConfigText(Buffer.from('\ufeffa: 1', 'utf8'), 'bom.yaml').text, 'a: 1');
 });

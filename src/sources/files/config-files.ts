@@ -1,7 +1,7 @@
 // Which files in a config directory hold configuration, and reading one of them.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { diagnostic, parseDocuments, type ParsedDocuments } from '../../model';
+import { decodeConfigText, diagnostic, DOCUMENT_LIMITS, parseDocuments, tooLarge, type ParsedDocuments } from '../../model';
 
 const CONFIG_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -43,15 +43,23 @@ export async function scanConfigDir(dir: string): Promise<ConfigDirContents> {
   return contents;
 }
 
-/** Undefined when the file is gone; an unreadable file is a MAST1009 finding, never an exception. */
+/**
+ * Undefined when the file is gone. An unreadable file is a MAST1009 finding, one too large or not
+ * UTF-8 a MAST1013 or MAST1012 one, never an exception; a file over the size limit is not read.
+ */
 export async function readConfigFile(file: string): Promise<ParsedDocuments | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    const { size } = await fs.stat(file);
+    if (size > DOCUMENT_LIMITS.maxFileBytes) return { objects: [], diagnostics: [tooLarge(file, size)] };
+    bytes = await fs.readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     return { objects: [], diagnostics: [diagnostic('MAST1009', `cannot read ${file}: ${code ?? String(err)}`, { origin: { file } })] };
   }
-  return parseDocuments(text, file);
+  const { text, diagnostics } = decodeConfigText(bytes, file);
+  if (text === undefined) return { objects: [], diagnostics };
+  const parsed = parseDocuments(text, file);
+  return { objects: parsed.objects, diagnostics: [...diagnostics, ...parsed.diagnostics] };
 }
