@@ -4,7 +4,7 @@
 // Only a finding about the object alone denies it. Findings that need other objects (a subset no
 // DestinationRule defines yet) come back as admission warnings, which kubectl prints: one
 // `kubectl apply -f` of a file listing the VirtualService before its DestinationRule must work,
-// and the store keeps such a VirtualService out of the snapshot until the subset exists anyway.
+// and such a route only fails (503) until the subset exists, as in Istio.
 import { formatFieldDiagnostic, type Snapshot } from '../model';
 import { parseObject } from '../model/parse/object';
 import { isRecord } from '../model/parse/read';

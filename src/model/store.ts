@@ -2,12 +2,13 @@
 // gave and the last version that made it into a snapshot, so a bad edit never takes working
 // configuration away; and it only moves the generation when the snapshot really changes.
 import { EventEmitter } from 'node:events';
-import { diagnostic, formatDiagnostic, formatOrigin } from './errors';
+import { diagnostic, formatOrigin } from './errors';
+import { FindingsLog } from './findings-log';
 import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
-import { refKey, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot, type VirtualService } from './types';
+import { refKey, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot } from './types';
 import { subsetReferenceErrors } from './validate/references';
 
 export interface ConfigStoreOptions {
@@ -21,6 +22,8 @@ interface Source {
   objects: Map<string, ParsedObject>;
   /** Findings about the source itself (malformed YAML, unreadable file) and its duplicates. */
   findings: Diagnostic[];
+  /** Among sources defining the same object, the lowest rank wins when none of them is serving it yet. */
+  rank: number;
 }
 
 /**
@@ -29,23 +32,24 @@ interface Source {
  */
 export class ConfigStore extends EventEmitter<{ change: [generation: number]; findings: [findings: readonly Diagnostic[]] }> {
   readonly domain: string;
-  private readonly log: Logger;
   private readonly sources = new Map<string, Source>();
   /** The version of each object in the current snapshot, kept while the object exists anywhere. */
   private readonly accepted = new Map<string, MeshObject>();
   private current: MeshSnapshot;
   private findings: Diagnostic[] = [];
-  private logged = new Set<string>();
+  private readonly findingsLog: FindingsLog;
   /** Key -> fingerprint of every object in the current snapshot. */
   private fingerprints = new Map<string, string>();
   private readonly kindChangedAt = new Map<Kind, number>();
   /** Writes since the last rebuild. Rebuilding once per tick, not per write, keeps bulk loads linear. */
   private dirty = false;
+  /** Key -> the source whose definition of the object is served: it keeps serving it while it has one. */
+  private readonly owners = new Map<string, string>();
 
   constructor(options: ConfigStoreOptions = {}) {
     super();
     this.domain = options.domain ?? 'cluster.local';
-    this.log = options.log ?? silentLogger;
+    this.findingsLog = new FindingsLog(options.log ?? silentLogger);
     this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.domain));
   }
 
@@ -58,10 +62,12 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
    * Everything `sourceId` (a file, say) contributes, replacing what it gave before; an empty list
    * withdraws it. `findings` are about the source itself: errors among them (a malformed YAML
    * document, an unreadable file) mean part of it could not be read, and whatever it had before
-   * and lacks now is kept, since it may be in that part.
+   * and lacks now is kept, since it may be in that part. `rank` orders sources that define the
+   * same object when neither is serving it yet (file mode passes the file's modification time, so
+   * the older file wins, as the older object wins a conflict in Istio); ties go by sourceId.
    */
-  replaceSource(sourceId: string, raws: readonly RawObject[], findings: readonly Diagnostic[] = []): void {
-    const source: Source = { objects: new Map(), findings: [...findings] };
+  replaceSource(sourceId: string, raws: readonly RawObject[], findings: readonly Diagnostic[] = [], rank = 0): void {
+    const source: Source = { objects: new Map(), findings: [...findings], rank };
     for (const { raw, origin } of raws) {
       const parsed = parseObject(raw, origin, this);
       const first = source.objects.get(parsed.id);
@@ -81,7 +87,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   /** One object added or changed, as a Kubernetes informer reports it. */
   upsert(sourceId: string, raw: unknown, origin: Origin): void {
     const parsed = parseObject(raw, origin, this);
-    const source = this.sources.get(sourceId) ?? { objects: new Map(), findings: [] };
+    const source = this.sources.get(sourceId) ?? { objects: new Map(), findings: [], rank: 0 };
     source.objects.set(parsed.id, parsed);
     this.sources.set(sourceId, source);
     this.touch();
@@ -140,71 +146,55 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   }
 
   /**
-   * For each object, the definition from the first source (in sourceId order) that has it.
-   * Collects every source's findings, each object's, and a warning for each duplicate.
+   * For each object, one definition: the one already served, as long as its source still has it,
+   * so a copy added later never takes over live config; otherwise the first source by (rank,
+   * sourceId). Collects every source's findings, each winner's, and a warning for each copy that
+   * lost.
    */
   private winners(findings: Diagnostic[]): Map<string, ParsedObject> {
-    const winners = new Map<string, ParsedObject>();
-    for (const id of [...this.sources.keys()].sort()) {
-      const source = this.sources.get(id) as Source;
+    const order = [...this.sources.entries()].sort(([a, x], [b, y]) => x.rank - y.rank || (a < b ? -1 : a > b ? 1 : 0));
+    const candidates = new Map<string, { sourceId: string; parsed: ParsedObject }[]>();
+    for (const [sourceId, source] of order) {
       findings.push(...source.findings);
       for (const [key, parsed] of source.objects) {
-        const first = winners.get(key);
-        if (first && parsed.ref) findings.push(duplicateOf(parsed.ref, parsed.origin, first));
-        if (first) continue;
-        winners.set(key, parsed);
-        findings.push(...parsed.diagnostics);
+        const list = candidates.get(key);
+        if (list) list.push({ sourceId, parsed });
+        else candidates.set(key, [{ sourceId, parsed }]);
       }
     }
+    const winners = new Map<string, ParsedObject>();
+    for (const [key, list] of candidates) {
+      const winner = list.find((c) => c.sourceId === this.owners.get(key)) ?? (list[0] as { sourceId: string; parsed: ParsedObject });
+      winners.set(key, winner.parsed);
+      this.owners.set(key, winner.sourceId);
+      findings.push(...winner.parsed.diagnostics);
+      for (const loser of list) if (loser !== winner && loser.parsed.ref) findings.push(duplicateOf(loser.parsed.ref, loser.parsed.origin, winner.parsed));
+    }
+    for (const key of this.owners.keys()) if (!candidates.has(key)) this.owners.delete(key);
     return winners;
   }
 
   /**
    * The version of each object that goes into the snapshot: its latest valid version, else the
-   * one in the current snapshot. VirtualServices must also name only subsets that exist.
+   * one in the current snapshot. A VirtualService naming a subset no DestinationRule defines is
+   * served all the same, with a MAST3001 warning: as in Istio, only the route to that subset
+   * fails (Envoy answers 503 for a cluster it does not have), not the VirtualService.
    */
   private admit(winners: Map<string, ParsedObject>, findings: Diagnostic[]): Map<string, MeshObject> {
     const objects = new Map<string, MeshObject>();
-    const virtualServices: [string, ParsedObject][] = [];
     for (const [key, parsed] of winners) {
-      if (parsed.ref?.kind === 'VirtualService') {
-        virtualServices.push([key, parsed]);
-        continue;
-      }
       const version = parsed.object ?? this.accepted.get(key);
       if (version) objects.set(key, version);
     }
-    const others = new MeshIndexes(groupByKind(objects.values()), this.domain);
-    const ruleFor = others.destinationRuleFor.bind(others);
-    for (const [key, parsed] of virtualServices) {
-      const candidates = new Set([parsed.object, this.accepted.get(key)].filter((o): o is VirtualService => o?.kind === 'VirtualService'));
-      for (const candidate of candidates) {
-        const errors = subsetReferenceErrors(candidate, ruleFor, this.domain);
-        if (candidate === parsed.object) findings.push(...errors);
-        if (errors.length === 0) {
-          objects.set(key, candidate);
-          break;
-        }
-      }
-    }
+    const indexes = new MeshIndexes(groupByKind(objects.values()), this.domain);
+    const ruleFor = indexes.destinationRuleFor.bind(indexes);
+    for (const vs of indexes.objects.VirtualService) findings.push(...subsetReferenceErrors(vs, ruleFor, this.domain));
     return objects;
   }
 
-  /** Logs each finding once, when it first appears. */
   private report(findings: Diagnostic[]): void {
-    const lines = new Set<string>();
-    for (const d of findings) {
-      const line = formatDiagnostic(d);
-      lines.add(line);
-      if (this.logged.has(line)) continue;
-      const fields = { code: d.code, object: d.object && refKey(d.object), field: d.field, origin: d.origin && formatOrigin(d.origin) };
-      if (d.severity === 'error') this.log.error(fields, line);
-      else this.log.warn(fields, line);
-    }
-    const same = lines.size === this.logged.size && [...lines].every((l) => this.logged.has(l));
-    this.logged = lines;
     this.findings = findings;
-    if (!same) this.emit('findings', findings);
+    if (this.findingsLog.report(findings)) this.emit('findings', findings);
   }
 }
 

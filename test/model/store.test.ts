@@ -81,47 +81,57 @@ test('an object that was never valid is absent', () => {
   assert.equal(store.generation, 0);
 });
 
-test('a route to a missing subset keeps the last version whose subsets exist, while they exist', () => {
+test('a route to a missing subset is served with a MAST3001 warning, as Istio serves it (only that route fails)', () => {
   const store = new ConfigStore();
   put(store, 'dr.yaml', destinationRule('reviews', 'reviews', ['v1', 'v2']));
   put(store, 'vs.yaml', virtualService('reviews', 'reviews', { v1: undefined }, { timeout: '1s' }));
   put(store, 'vs.yaml', virtualService('reviews', 'reviews', { v3: undefined }, { timeout: '2s' }));
-  assert.equal(timeoutOf(store, 'reviews'), '1s');
+  assert.equal(timeoutOf(store, 'reviews'), '2s');
   assert.deepEqual(
-    store.diagnostics().map((d) => [d.code, d.origin?.file, d.field]),
-    [['MAST3001', 'vs.yaml', 'spec.http[0].route[0].destination.subset']],
+    store.diagnostics().map((d) => [d.code, d.severity, d.origin?.file, d.field]),
+    [['MAST3001', 'warning', 'vs.yaml', 'spec.http[0].route[0].destination.subset']],
   );
-
-  // Without the DestinationRule the kept version names a missing subset too: it goes.
-  put(store, 'dr.yaml');
-  assert.equal(store.snapshot().virtualServices().length, 0);
+  assert.match(store.diagnostics()[0]?.message ?? '', /IST0101/);
 
   put(store, 'dr.yaml', destinationRule('reviews', 'reviews', ['v1', 'v3']));
   assert.equal(timeoutOf(store, 'reviews'), '2s');
   assert.deepEqual(store.diagnostics(), []);
 });
 
-test('the same object from two sources: a warning, and the first source (by name) wins whatever the order', () => {
+test('the same object from two sources: a warning on the copy that came later; the served one keeps serving', () => {
   const store = new ConfigStore();
   put(store, 'b.yaml', service('reviews', 'default', [{ port: 2 }]));
+  // A copy in a file that sorts first must not take over what is live.
   put(store, 'a.yaml', service('reviews', 'default', [{ port: 1 }]));
-  assert.deepEqual(
-    store.snapshot().services().map((s) => s.ports[0]?.port),
-    [1],
-  );
+  const ports = () => store.snapshot().services().map((s) => s.ports[0]?.port);
+  assert.deepEqual(ports(), [2]);
   const warnings = store.diagnostics();
   assert.deepEqual(
     warnings.map((d) => [d.code, d.severity, d.origin?.file]),
-    [['MAST1010', 'warning', 'b.yaml']],
+    [['MAST1010', 'warning', 'a.yaml']],
   );
-  assert.match(warnings[0]?.message ?? '', /a\.yaml#1/);
+  assert.match(warnings[0]?.message ?? '', /already defined at b\.yaml#1/);
 
-  put(store, 'a.yaml');
-  assert.deepEqual(
-    store.snapshot().services().map((s) => s.ports[0]?.port),
-    [2],
-  );
+  // Edits to the served copy apply; edits to the ignored one do not.
+  put(store, 'b.yaml', service('reviews', 'default', [{ port: 3 }]));
+  put(store, 'a.yaml', service('reviews', 'default', [{ port: 4 }]));
+  assert.deepEqual(ports(), [3]);
+
+  // Once the served copy goes, the other one is served, and nothing is reported.
+  put(store, 'b.yaml');
+  assert.deepEqual(ports(), [4]);
   assert.deepEqual(store.diagnostics(), []);
+});
+
+test('two copies neither of which is served yet: the lower rank (file mode: the older file) wins, then the name', () => {
+  const store = new ConfigStore();
+  const load = (file: string, port: number, rank: number) =>
+    store.replaceSource(file, parseDocuments(yamlOf(service('reviews', 'default', [{ port }])), file).objects, [], rank);
+  load('a.yaml', 1, 200);
+  load('b.yaml', 2, 100);
+  load('c.yaml', 3, 100);
+  assert.deepEqual(store.snapshot().services().map((s) => s.ports[0]?.port), [2]);
+  assert.deepEqual(store.diagnostics().map((d) => d.origin?.file).sort(), ['a.yaml', 'c.yaml']);
 });
 
 test('the generation moves, and change fires, once per effective change and not for a no-op rewrite', async () => {

@@ -5,7 +5,11 @@ import { refKey, refOf, type DestinationRule, type Diagnostic, type VirtualServi
 
 type RuleFor = (host: string, namespace: string) => DestinationRule | undefined;
 
-/** MAST3001 for each route or mirror naming a subset that no applicable DestinationRule defines. */
+/**
+ * MAST3001 (a warning, Istio's analyzer IST0101 ReferencedResourceNotFound) for each route or
+ * mirror naming a subset that no applicable DestinationRule defines. Istio serves such a route
+ * anyway, to a cluster that does not exist, so that request alone fails (503).
+ */
 export function subsetReferenceErrors(vs: VirtualService, ruleFor: RuleFor, domain: string): Diagnostic[] {
   const ns = vs.meta.namespace;
   const found: Diagnostic[] = [];
@@ -15,7 +19,8 @@ export function subsetReferenceErrors(vs: VirtualService, ruleFor: RuleFor, doma
     const rule = ruleFor(host, ns);
     if (rule?.spec.subsets?.some((s) => s.name === destination.subset)) return;
     const why = rule ? `DestinationRule ${refKey(refOf(rule))} does not define it` : `no DestinationRule applies to ${host}`;
-    found.push(diagnostic('MAST3001', `subset ${destination.subset} of ${host} is unknown: ${why}`, { object: refOf(vs), origin: vs.origin, field }));
+    const message = `subset ${destination.subset} of ${host} is unknown (${why}); requests this route sends there fail with 503 (Istio: IST0101)`;
+    found.push(diagnostic('MAST3001', message, { object: refOf(vs), origin: vs.origin, field }));
   };
   (vs.spec.http ?? []).forEach((rule, i) => {
     (rule.route ?? []).forEach((route, j) => check(route.destination, `spec.http[${i}].route[${j}].destination.subset`));

@@ -43,23 +43,30 @@ export async function scanConfigDir(dir: string): Promise<ConfigDirContents> {
   return contents;
 }
 
+/** A config file's documents, and when it was last modified (ms since the epoch). */
+export interface ConfigFile extends ParsedDocuments {
+  modifiedMs: number;
+}
+
 /**
  * Undefined when the file is gone. An unreadable file is a MAST1009 finding, one too large or not
  * UTF-8 a MAST1013 or MAST1012 one, never an exception; a file over the size limit is not read.
  */
-export async function readConfigFile(file: string): Promise<ParsedDocuments | undefined> {
+export async function readConfigFile(file: string): Promise<ConfigFile | undefined> {
   let bytes: Buffer;
+  let modifiedMs = 0;
   try {
-    const { size } = await fs.stat(file);
-    if (size > DOCUMENT_LIMITS.maxFileBytes) return { objects: [], diagnostics: [tooLarge(file, size)] };
+    const stat = await fs.stat(file);
+    modifiedMs = stat.mtimeMs;
+    if (stat.size > DOCUMENT_LIMITS.maxFileBytes) return { objects: [], diagnostics: [tooLarge(file, stat.size)], modifiedMs };
     bytes = await fs.readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    return { objects: [], diagnostics: [diagnostic('MAST1009', `cannot read ${file}: ${code ?? String(err)}`, { origin: { file } })] };
+    return { objects: [], diagnostics: [diagnostic('MAST1009', `cannot read ${file}: ${code ?? String(err)}`, { origin: { file } })], modifiedMs };
   }
   const { text, diagnostics } = decodeConfigText(bytes, file);
-  if (text === undefined) return { objects: [], diagnostics };
+  if (text === undefined) return { objects: [], diagnostics, modifiedMs };
   const parsed = parseDocuments(text, file);
-  return { objects: parsed.objects, diagnostics: [...diagnostics, ...parsed.diagnostics] };
+  return { objects: parsed.objects, diagnostics: [...diagnostics, ...parsed.diagnostics], modifiedMs };
 }

@@ -7,8 +7,8 @@
 // reports every name that changes inside it, whichever inode it points to.
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { ConfigStore, Logger, ParsedDocuments } from '../../model';
-import { isConfigFile, readConfigFile, scanConfigDir } from './config-files';
+import type { ConfigStore, Logger } from '../../model';
+import { isConfigFile, readConfigFile, scanConfigDir, type ConfigFile } from './config-files';
 
 export interface WatchOptions {
   /** Quiet time after a file's last event before it is read, so one save is read once. */
@@ -44,10 +44,10 @@ export function watchConfigDir(dir: string, store: ConfigStore, log: Logger, opt
   };
 
   /** `parsed` undefined: the file is gone. */
-  const apply = (file: string, parsed: ParsedDocuments | undefined): void => {
+  const apply = (file: string, parsed: ConfigFile | undefined): void => {
     if (parsed) {
       loaded.add(file);
-      store.replaceSource(file, parsed.objects, parsed.diagnostics);
+      store.replaceSource(file, parsed.objects, parsed.diagnostics, parsed.modifiedMs);
     } else if (loaded.delete(file)) {
       store.replaceSource(file, []);
       log.info({ file }, `config file ${file} removed`);
@@ -63,7 +63,7 @@ export function watchConfigDir(dir: string, store: ConfigStore, log: Logger, opt
     const { files, dirs } = await scanConfigDir(dir);
     syncWatchers(dirs);
     const present = new Set(files);
-    const read: [string, ParsedDocuments | undefined][] = [...loaded].filter((f) => !present.has(f)).map((f) => [f, undefined]);
+    const read: [string, ConfigFile | undefined][] = [...loaded].filter((f) => !present.has(f)).map((f) => [f, undefined]);
     for (const file of files) read.push([file, await readConfigFile(file)]);
     for (const [file, parsed] of read) apply(file, parsed);
   };
