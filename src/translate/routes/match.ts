@@ -2,6 +2,14 @@
 import type { EnvoyJson } from '../types';
 import type { HttpMatch, StringMatch } from './istio-types';
 
+/**
+ * Whether a header or query condition means "present" (Istio's canBeConvertedToPresentMatch): an
+ * empty StringMatch, or the regex `*`, which Istio reads as a wildcard rather than as RE2.
+ */
+function meansPresent(m: StringMatch): boolean {
+  return stringMatcher(m) === undefined || m.regex === '*';
+}
+
 /** Envoy's StringMatcher for Istio's StringMatch (exact, prefix or RE2 regex). */
 function stringMatcher(m: StringMatch): EnvoyJson | undefined {
   if (m.exact !== undefined) return { exact: m.exact };
@@ -17,14 +25,20 @@ function pathSpecifier(uri: StringMatch | undefined): EnvoyJson {
   return { prefix: '/' };
 }
 
-/** A header condition; a StringMatch with nothing in it means "the header is present", as in Istio. */
+/**
+ * A header condition, as Istio's TranslateRouteMatch writes it. A `withoutHeaders` condition is
+ * inverted and, unless it is a presence test, treats a missing header as empty: a request
+ * without the header matches `withoutHeaders: {h: {exact: v}}` (istio/istio#49537); Envoy alone
+ * would fail a missing header whatever the inversion.
+ */
 function headerMatcher(name: string, m: StringMatch, invert: boolean): EnvoyJson {
-  const matcher = stringMatcher(m);
+  const present = meansPresent(m);
   return {
     // Envoy keeps header names lower-cased; Istio lower-cases the names users write.
     name: name.toLowerCase(),
-    ...(matcher ? { string_match: matcher } : { present_match: true }),
+    ...(present ? { present_match: true } : { string_match: stringMatcher(m) }),
     ...(invert ? { invert_match: true } : {}),
+    ...(invert && !present ? { treat_missing_header_as_empty: true } : {}),
   };
 }
 
@@ -42,10 +56,10 @@ function headerMatchers(match: HttpMatch): EnvoyJson[] {
 }
 
 function queryMatchers(match: HttpMatch): EnvoyJson[] {
-  return Object.entries(match.queryParams ?? {}).map(([name, m]) => {
-    const matcher = stringMatcher(m);
-    return { name, ...(matcher ? { string_match: matcher } : { present_match: true }) };
-  });
+  return Object.entries(match.queryParams ?? {}).map(([name, m]) => ({
+    name,
+    ...(meansPresent(m) ? { present_match: true } : { string_match: stringMatcher(m) }),
+  }));
 }
 
 /** The Envoy RouteMatch for one Istio match; no match at all is every request (`prefix: /`). */
