@@ -4,7 +4,7 @@ import { refOf, type ObjectRef, type Snapshot } from '../model/types';
 import type { EnvoyJson, NamedResource } from './types';
 import { adsConfigSource, socketAddress } from './core';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, inboundClusterName } from './names';
-import { provenance } from './provenance';
+import { sourceKeys } from './provenance';
 import type { Protocol } from './protocol';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { effectivePolicy } from './traffic-policy/effective';
@@ -16,8 +16,8 @@ const CONNECT_TIMEOUT = '10s';
 /** Under capture, the source address Istio's iptables rules let through uncaptured. */
 const INBOUND_PASSTHROUGH_BIND_ADDRESS = '127.0.0.6';
 
-function resource(json: EnvoyJson): NamedResource {
-  return { name: json.name as string, json };
+function resource(json: EnvoyJson, sources: readonly ObjectRef[] = []): NamedResource {
+  return { name: json.name as string, json, sources: sourceKeys(sources) };
 }
 
 function edsCluster(c: OutboundCluster): NamedResource {
@@ -36,8 +36,7 @@ function edsCluster(c: OutboundCluster): NamedResource {
     // Not-ready endpoints are sent as UNHEALTHY; with Envoy's default panic threshold (50%) a
     // mostly-unready service would get traffic spread onto its unready pods. Istio disables it too.
     common_lb_config: { healthy_panic_threshold: { value: 0 } },
-    metadata: provenance(sources),
-  });
+  }, sources);
 }
 
 /** The EDS cluster of every service port and DestinationRule subset, as seen from `namespace`. */
@@ -53,7 +52,6 @@ export function passthroughCluster(): NamedResource {
     connect_timeout: CONNECT_TIMEOUT,
     lb_policy: 'CLUSTER_PROVIDED',
     ...connectionPoolFields({}, 'TCP'),
-    metadata: provenance([]),
   });
 }
 
@@ -63,7 +61,6 @@ export function blackHoleCluster(): NamedResource {
     name: BLACKHOLE_CLUSTER,
     type: 'STATIC',
     connect_timeout: CONNECT_TIMEOUT,
-    metadata: provenance([]),
   });
 }
 
@@ -76,7 +73,6 @@ export function inboundPassthroughCluster(): NamedResource {
     lb_policy: 'CLUSTER_PROVIDED',
     ...connectionPoolFields({}, 'TCP'),
     upstream_bind_config: { source_address: { address: INBOUND_PASSTHROUGH_BIND_ADDRESS, port_value: 0 } },
-    metadata: provenance([]),
   });
 }
 
@@ -92,6 +88,5 @@ export function inboundCluster(targetPort: number, protocol: Protocol, localAddr
       cluster_name: name,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(localAddress, targetPort) } }] }],
     },
-    metadata: provenance(sources),
-  });
+  }, sources);
 }

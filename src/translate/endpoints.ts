@@ -5,7 +5,7 @@ import type { ResolvedEndpoint, Snapshot } from '../model/types';
 import type { EnvoyJson, NamedResource } from './types';
 import { socketAddress } from './core';
 import { labelsMatch } from '../model/labels';
-import { provenance } from './provenance';
+import { provenance, sourceKeys } from './provenance';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { compareStrings } from './order';
 
@@ -29,6 +29,7 @@ function loadAssignment(snapshot: Snapshot, c: OutboundCluster): NamedResource {
   return {
     name: c.name,
     json: { cluster_name: c.name, endpoints: endpoints.length > 0 ? [{ lb_endpoints: endpoints.map(lbEndpoint) }] : [] },
+    sources: sourceKeys(endpoints.flatMap((ep) => ep.sources)),
   };
 }
 

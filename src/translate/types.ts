@@ -39,6 +39,13 @@ export type EnvoyJson = { [k: string]: unknown };
 export interface NamedResource {
   name: string;
   json: EnvoyJson;
+  /**
+   * The model objects the resource was made from, `Kind/namespace/name`, sorted: for /debug and
+   * for tracing a rejected resource back to its objects. Kept beside the resource, not encoded in
+   * it: Envoy drains a listener and re-warms a cluster whose bytes change, so naming one more
+   * Service that shares a port must not change them (see provenance.ts).
+   */
+  sources?: readonly string[];
 }
 
 /** The four resource types translation produces, each as a list of uniquely named resources. */

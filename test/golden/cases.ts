@@ -34,6 +34,16 @@ export function snapshotOf(input: string, file: string): { snapshot: Snapshot; e
   return { snapshot, errors: diagnostics.map((d) => `${d.code} ${d.field ?? ''}: ${d.message}`) };
 }
 
+/**
+ * The sources beside each resource (not encoded, so not in the resource files), by type and name:
+ * expected/sources.json.
+ */
+export function renderSources(set: ResourceSet): string {
+  const byName = (list: ResourceSet[ResourceFile]) => Object.fromEntries(list.map((r) => [r.name, r.sources ?? []]));
+  const all = Object.fromEntries(RESOURCE_FILES.map((file) => [file, byName(set[file])]));
+  return `${JSON.stringify(all, null, 2)}\n`;
+}
+
 /** Each resource type as the JSON array stored in expected/<type>.json. */
 export function renderResources(set: ResourceSet): Record<ResourceFile, string> {
   const render = (list: ResourceSet[ResourceFile]): string => `${JSON.stringify(list.map((r) => r.json), null, 2)}\n`;

@@ -1,11 +1,12 @@
 // Golden files for translation, as in Envoy Gateway's testdata: each case directory holds the
-// mesh objects (input.yaml) and the proxy (proxy.yaml); expected/*.json is what Envoy gets.
+// mesh objects (input.yaml) and the proxy (proxy.yaml); expected/<type>.json is what Envoy gets,
+// expected/sources.json the objects each resource was made from.
 // `make golden` (MAST_UPDATE_GOLDEN=1) rewrites the expected files; review the diff by eye.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goldenCases, renderResources, RESOURCE_FILES, snapshotOf } from './cases';
+import { goldenCases, renderResources, renderSources, RESOURCE_FILES, snapshotOf } from './cases';
 import { translate } from '../../src/translate';
 
 const update = process.env.MAST_UPDATE_GOLDEN === '1';
@@ -14,10 +15,11 @@ for (const c of goldenCases()) {
   test(`golden: ${c.name}`, () => {
     const { snapshot, errors } = snapshotOf(c.input, c.inputFile);
     assert.deepEqual(errors, [], 'input.yaml must be valid and use only supported fields');
-    const rendered = renderResources(translate(snapshot, c.proxy));
+    const set = translate(snapshot, c.proxy);
+    const rendered: Record<string, string> = { ...renderResources(set), sources: renderSources(set) };
     const expectedDir = join(c.dir, 'expected');
     if (update) mkdirSync(expectedDir, { recursive: true });
-    for (const file of RESOURCE_FILES) {
+    for (const file of [...RESOURCE_FILES, 'sources']) {
       const path = join(expectedDir, `${file}.json`);
       if (update) writeFileSync(path, rendered[file]);
       assert.ok(existsSync(path), `${path} is missing; run \`make golden\``);

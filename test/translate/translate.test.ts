@@ -22,10 +22,18 @@ for (const c of goldenCases()) {
     }
   });
 
-  test(`${c.name}: every cluster, listener, route config, virtual host, route and endpoint names its sources`, () => {
-    const routes = set.routes.flatMap((r) => r.json.virtual_hosts as EnvoyJson[]).flatMap((vh) => [vh, ...(vh.routes as EnvoyJson[])]);
+  test(`${c.name}: every resource names its sources beside it; routes and endpoints from objects carry them inside`, () => {
+    for (const kind of KINDS) {
+      for (const r of set[kind]) {
+        assert.ok(Array.isArray(r.sources), `${kind} ${r.name} has no sources`);
+        assert.equal(r.json.metadata, undefined, `${kind} ${r.name}: resource-level provenance must not be encoded`);
+      }
+    }
+    for (const r of [...set.clusters, ...set.listeners]) assert.doesNotMatch(JSON.stringify(r.json), /"mast"/, `${r.name} encodes provenance`);
+    // Every virtual host, route and endpoint made from a user's object names it inside the bytes.
+    const services = set.routes.flatMap((r) => r.json.virtual_hosts as EnvoyJson[]).filter((vh) => !['allow_any', 'block_all'].includes(vh.name as string));
     const endpoints = set.endpoints.flatMap((e) => e.json.endpoints as EnvoyJson[]).flatMap((g) => g.lb_endpoints as EnvoyJson[]);
-    for (const json of [...set.clusters, ...set.listeners, ...set.routes].map((r) => r.json).concat(routes, endpoints)) {
+    for (const json of services.flatMap((vh) => [vh, ...(vh.routes as EnvoyJson[])]).concat(endpoints)) {
       assert.ok(hasProvenance(json), JSON.stringify(json).slice(0, 200));
     }
   });

@@ -5,7 +5,7 @@ import type { NamedResource, ProxyClass } from '../types';
 import type { GatewayPort } from '../gateway-servers';
 import { socketAddress } from '../core';
 import { gatewayRouteName, listenerName } from '../names';
-import { provenance } from '../provenance';
+import { sourceKeys } from '../provenance';
 import { httpConnectionManager } from './http-connection-manager';
 
 export type GatewayListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>;
@@ -22,7 +22,7 @@ export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets): 
       filter_chains: [
         { filters: [httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: gatewayRouteName(gp.port) }, chain: 'gateway' })] },
       ],
-      metadata: provenance(gp.servers.map((s) => refOf(s.gateway))),
     },
+    sources: sourceKeys(gp.servers.map((s) => refOf(s.gateway))),
   };
 }

@@ -10,7 +10,7 @@ import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import type { InboundPort } from '../inbound-ports';
 import { socketAddress, typed } from '../core';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT, inboundClusterName, listenerName } from '../names';
-import { provenance } from '../provenance';
+import { sourceKeys } from '../provenance';
 import { isHttp } from '../protocol';
 import { inboundRouteConfig } from '../routes/inbound';
 import { httpConnectionManager } from './http-connection-manager';
@@ -28,7 +28,7 @@ function portChain(port: InboundPort): EnvoyJson {
   const filter = isHttp(port.protocol)
     ? httpConnectionManager({
         statPrefix: `inbound_${listenerName('0.0.0.0', port.targetPort)}`,
-        routes: { inline: inboundRouteConfig(port.targetPort, port.sources) },
+        routes: { inline: inboundRouteConfig(port.targetPort) },
         chain: 'inbound',
       })
     : tcpProxy(cluster);
@@ -36,7 +36,6 @@ function portChain(port: InboundPort): EnvoyJson {
     name: cluster,
     filter_chain_match: { destination_port: port.targetPort },
     filters: [filter],
-    metadata: provenance(port.sources),
   };
 }
 
@@ -70,7 +69,7 @@ export function virtualInbound(ports: readonly InboundPort[], proxy: InboundList
       traffic_direction: 'INBOUND',
       filter_chains: [...ports.map(portChain), selfChain()],
       default_filter_chain: { name: 'virtualInbound-passthrough', filters: [tcpProxy(INBOUND_PASSTHROUGH_CLUSTER)] },
-      metadata: provenance(ports.flatMap((p) => p.sources)),
     },
+    sources: sourceKeys(ports.flatMap((p) => p.sources)),
   };
 }

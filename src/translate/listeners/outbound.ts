@@ -5,7 +5,7 @@ import { refOf, type Snapshot } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import { socketAddress } from '../core';
 import { listenerName, outboundClusterName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
-import { provenance } from '../provenance';
+import { sourceKeys } from '../provenance';
 import { isHttp } from '../protocol';
 import { servicePorts, type ServicePortRef } from '../service-ports';
 import { httpConnectionManager } from './http-connection-manager';
@@ -23,8 +23,8 @@ function virtualOutbound(): NamedResource {
       use_original_dst: true,
       traffic_direction: 'OUTBOUND',
       filter_chains: [{ name: PASSTHROUGH_CLUSTER, filters: [tcpProxy(PASSTHROUGH_CLUSTER)] }],
-      metadata: provenance([]),
     },
+    sources: [],
   };
 }
 
@@ -44,8 +44,8 @@ function portListener(proxy: OutboundListenerFacets, port: number, filter: (name
       ...(capture ? { bind_to_port: false } : {}),
       traffic_direction: 'OUTBOUND',
       filter_chains: [{ filters: [filter(name)] }],
-      metadata: provenance(refs.map((r) => refOf(r.service))),
     },
+    sources: sourceKeys(refs.map((r) => refOf(r.service))),
   };
 }
 

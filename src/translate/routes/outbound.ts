@@ -6,7 +6,6 @@ import { httpFilters } from '../filters/chain';
 import { hostMatches } from '../hosts';
 import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER, outboundClusterName, outboundRouteName, virtualHostName } from '../names';
 import { isHttp } from '../protocol';
-import { provenance } from '../provenance';
 import { servicePorts, type ServicePortRef } from '../service-ports';
 import type { RouteContext } from './context';
 import { serviceDomains } from './domains';
@@ -50,7 +49,7 @@ function serviceVirtualHost(ref: ServicePortRef, vs: VirtualService | undefined,
  */
 function catchAllVirtualHost(mode: ProxyClass['interceptionMode']): VirtualHostSpec {
   const [name, cluster] = mode === 'REDIRECT' ? ['allow_any', PASSTHROUGH_CLUSTER] : ['block_all', BLACKHOLE_CLUSTER];
-  const route = { name, match: { prefix: '/' }, route: { cluster, timeout: NO_TIMEOUT }, metadata: provenance([]) };
+  const route = { name, match: { prefix: '/' }, route: { cluster, timeout: NO_TIMEOUT } };
   return { name, domains: ['*'], routes: [route], sources: [] };
 }
 

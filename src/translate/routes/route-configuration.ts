@@ -1,7 +1,7 @@
 // The one builder of RouteConfiguration resources.
 import type { ObjectRef } from '../../model/types';
 import type { EnvoyJson, NamedResource } from '../types';
-import { provenance } from '../provenance';
+import { provenance, sourceKeys } from '../provenance';
 
 export interface VirtualHostSpec {
   name: string;
@@ -25,7 +25,7 @@ function withUniqueDomains(hosts: readonly VirtualHostSpec[]): VirtualHostSpec[]
 }
 
 function virtualHostJson(h: VirtualHostSpec): EnvoyJson {
-  return { name: h.name, domains: h.domains, routes: h.routes, metadata: provenance(h.sources) };
+  return { name: h.name, domains: h.domains, routes: h.routes, ...(h.sources.length > 0 ? { metadata: provenance(h.sources) } : {}) };
 }
 
 export function routeConfiguration(name: string, hosts: readonly VirtualHostSpec[], extra: EnvoyJson = {}): NamedResource {
@@ -39,7 +39,7 @@ export function routeConfiguration(name: string, hosts: readonly VirtualHostSpec
       // table for that, it answers 503 for the one route instead.
       validate_clusters: false,
       ...extra,
-      metadata: provenance(unique.flatMap((h) => h.sources)),
     },
+    sources: sourceKeys(unique.flatMap((h) => h.sources)),
   };
 }
