@@ -96,7 +96,7 @@ for (const transport of ['sotw', 'delta'] as const) {
       assert.notEqual(rds.ackedVersion, rds.sentVersion, 'the rejected version is not ACKed');
 
       const metrics = (await get(`${adminUrl}/metrics`)).text;
-      assert.match(metrics, /pilot_total_xds_rejects_total\{type="rds"\} [1-9]/);
+      assert.match(metrics, /pilot_total_xds_rejects_total\{type="rds",reason="[^"]+"\} [1-9]/);
 
       assert.equal((await proxyStatus('good')).types.find((t) => t.type === 'rds')!.lastNack, undefined, 'the good proxy saw no bad config');
       assert.equal((await through('good')).status, 200);

@@ -3,6 +3,7 @@
 import { TYPE_URLS, type Proxy } from '../translate/types';
 import type { ProxyView } from './cache';
 import type { XdsMetrics } from './metrics';
+import { nackReason, reasonLabel } from './nack';
 import { SHORT_TYPE } from './types';
 
 export interface Logger {
@@ -131,6 +132,18 @@ export abstract class Connection {
   }
 
   protected abstract sync(ctx: PushContext): void;
+
+  /**
+   * A NACK: Envoy's reason (without the rejected config it re-prints, nack.ts) goes to
+   * /debug/syncz, the log and pilot_total_xds_rejects; the proxy keeps its last accepted config.
+   */
+  protected rejected(typeUrl: string, nonce: string, detail: string, version?: string): NonNullable<TypeStatus['lastNack']> {
+    const type = SHORT_TYPE[typeUrl] ?? typeUrl;
+    const reason = nackReason(detail);
+    this.metrics.rejected(type, reasonLabel(reason));
+    this.log.warn({ proxy: this.proxy.id, type, nonce, version, reason }, `proxy ${this.proxy.id} rejected ${type} (NACK): ${reason}`);
+    return { ...(version !== undefined ? { version } : {}), nonce, message: reason, at: new Date().toISOString() };
+  }
 
   abstract status(): ConnectionStatus;
 

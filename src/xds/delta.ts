@@ -80,9 +80,7 @@ export class DeltaConnection extends Connection {
 
   private onAnswer(typeUrl: TypeUrl, st: DeltaTypeState, req: DeltaDiscoveryRequest__Output): void {
     if (req.error_detail) {
-      st.nack = { nonce: req.response_nonce, message: req.error_detail.message, at: new Date().toISOString() };
-      this.metrics.rejected(SHORT_TYPE[typeUrl] ?? typeUrl);
-      this.log.warn({ proxy: this.proxy.id, type: SHORT_TYPE[typeUrl], nonce: req.response_nonce, err: req.error_detail.message }, 'proxy rejected config (NACK)');
+      st.nack = this.rejected(typeUrl, req.response_nonce, req.error_detail.message);
     } else if (req.response_nonce === st.nonce) {
       st.ackedNonce = req.response_nonce;
       st.ackedAt = new Date();

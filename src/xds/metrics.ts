@@ -25,7 +25,7 @@ export class XdsMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
-    this.rejects = meter.createCounter('pilot_total_xds_rejects', { description: 'xDS responses proxies rejected (NACK), by type' });
+    this.rejects = meter.createCounter('pilot_total_xds_rejects', { description: "xDS responses proxies rejected (NACK), by type and the first line of Envoy's reason" });
     this.connected = meter.createObservableGauge('pilot_xds', { description: 'Connected xDS streams, by transport' });
     this.connected.addCallback((result) => {
       const c = connectedCount();
@@ -40,7 +40,7 @@ export class XdsMetrics {
     if (changedAt !== undefined) this.convergence.record((performance.now() - changedAt) / 1000);
   }
 
-  rejected(type: string): void {
-    this.rejects.add(1, { type });
+  rejected(type: string, reason: string): void {
+    this.rejects.add(1, { type, reason });
   }
 }

@@ -113,9 +113,7 @@ export class SotwConnection extends Connection {
     }
     if (req.response_nonce !== '' && req.response_nonce === st.nonce) {
       if (req.error_detail) {
-        st.nack = { version: st.sentVersion, nonce: req.response_nonce, message: req.error_detail.message, at: new Date().toISOString() };
-        this.metrics.rejected(SHORT_TYPE[typeUrl] ?? typeUrl);
-        this.log.warn({ proxy: this.proxy.id, type: SHORT_TYPE[typeUrl], version: st.sentVersion, err: req.error_detail.message }, 'proxy rejected config (NACK)');
+        st.nack = this.rejected(typeUrl, req.response_nonce, req.error_detail.message, st.sentVersion);
       } else {
         st.ackedVersion = req.version_info;
         st.ackedAt = new Date();
