@@ -68,6 +68,9 @@ export const DIAGNOSTIC_CODES = {
   MAST2040: { severity: 'warning', title: 'field is deprecated by Istio' },
   MAST2041: { severity: 'warning', title: 'setting is ignored or unusual (an Istio validation warning)' },
 
+  // Kubernetes objects' meaning, as the API server validates it (file mode has no API server).
+  MAST2101: { severity: 'error', title: 'EndpointSlice address is not an IP address of its addressType' },
+
   MAST3001: { severity: 'warning', title: 'route names a subset no DestinationRule for its host defines; that route answers 503' },
 } as const satisfies Record<string, CodeInfo>;
 

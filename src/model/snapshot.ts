@@ -214,6 +214,7 @@ export class MeshSnapshot implements Snapshot {
     const seen = new Set<string>();
     const out: ResolvedEndpoint[] = [];
     for (const slice of this.indexes.slicesOf(service)) {
+      if (slice.addressType === 'FQDN') continue; // names, not addresses: Envoy's EDS takes IPs only
       const slicePort = slice.ports.find((p) => (p.name ?? '') === (port.name ?? '')) ?? onlyUnnamedPort(slice, port);
       if (!slicePort) continue;
       for (const endpoint of slice.endpoints) {

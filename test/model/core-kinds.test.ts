@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { snapshotFromYaml } from '../../src/model';
+import { ConfigStore, parseDocuments, snapshotFromYaml } from '../../src/model';
 import { pod, service, yamlOf } from './fixtures';
 
 test('a Service gets its hostname from name, namespace (default `default`) and domain', () => {
@@ -115,4 +115,32 @@ test('unknown kinds and unsupported apiVersions are warnings naming them, never 
   assert.match(diagnostics[0]?.message ?? '', /Deployment \(apps\/v1\)/);
   assert.match(diagnostics[1]?.message ?? '', /discovery\.k8s\.io\/v1beta1/);
   assert.equal(snapshot.services().length, 1);
+});
+
+test('an EndpointSlice address that is not an IP of its family refuses the slice (MAST2101); its last good version keeps serving', () => {
+  const slice = (address: string, type = 'IPv4') => `${yamlOf(service('a'))}---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: s, namespace: default, labels: {kubernetes.io/service-name: a}}
+addressType: ${type}
+ports: [{name: http, port: 9080}]
+endpoints: [{addresses: [127.0.1.1]}, {addresses: ["${address}"]}]
+`;
+  const store = new ConfigStore();
+  const served = (text: string) => {
+    const { objects, diagnostics } = parseDocuments(text, 's.yaml');
+    store.replaceSource('s.yaml', objects, diagnostics);
+    const snapshot = store.snapshot();
+    const svc = snapshot.services()[0]!;
+    return snapshot.endpoints(svc, svc.ports[0]!).map((e) => e.address);
+  };
+  assert.deepEqual(served(slice('127.0.1.2')), ['127.0.1.1', '127.0.1.2']);
+  for (const [bad, type] of [['300.300.300.300', 'IPv4'], ['::1', 'IPv4'], ['10.0.0.1', 'IPv6'], ['a.example.com', 'IPv4']] as const) {
+    assert.deepEqual(served(slice(bad, type)), ['127.0.1.1', '127.0.1.2'], `${bad}: the last good slice is served`);
+    const findings = store.diagnostics().map((d) => `${d.code} ${d.field}`);
+    assert.ok(findings.includes('MAST2101 endpoints[1].addresses[0]') && findings.every((f) => f.startsWith('MAST2101 ')), `${bad}: ${findings.join(', ')}`);
+  }
+  // FQDN slices hold names: read, but not served as endpoints.
+  assert.deepEqual(served(slice('a.example.com', 'FQDN')), []);
+  assert.deepEqual(store.diagnostics(), []);
 });

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { EndpointSlice, EndpointSlicePort, SliceEndpoint } from '../types';
 import type { ConvertContext } from './object';
 import { readProtocol } from './protocol';
@@ -13,10 +14,32 @@ export function toEndpointSlice(raw: Json, { read, base }: ConvertContext): Endp
     kind: 'EndpointSlice',
     ...base,
     serviceName,
-    addressType: readAddressType(read, raw),
-    ports: read.records(raw, 'ports', '').flatMap(({ item, path }) => readPort(read, item, path) ?? []),
-    endpoints: read.records(raw, 'endpoints', '').map(({ item, path }) => readEndpoint(read, item, path, base.meta.namespace)),
+    ...readContents(read, raw, base.meta.namespace),
   };
+}
+
+function readContents(read: FieldReader, raw: Json, namespace: string): Pick<EndpointSlice, 'addressType' | 'ports' | 'endpoints'> {
+  const addressType = readAddressType(read, raw);
+  const endpoints = read.records(raw, 'endpoints', '').map(({ item, path }) => readEndpoint(read, item, path, namespace));
+  checkAddresses(read, addressType, endpoints);
+  return { addressType, ports: read.records(raw, 'ports', '').flatMap(({ item, path }) => readPort(read, item, path) ?? []), endpoints };
+}
+
+/**
+ * Each address must be an IP of the slice's family, as the API server requires (Kubernetes'
+ * ValidateEndpointSlice); the API server also refuses loopback and link-local ones, which file
+ * mode needs on a laptop, so those are allowed here. One bad address refuses the whole slice, as
+ * Kubernetes would; its last good version keeps serving. FQDN slices carry names, which Istio
+ * does not serve as endpoints either (Snapshot.endpoints skips them).
+ */
+function checkAddresses(read: FieldReader, addressType: EndpointSlice['addressType'], endpoints: SliceEndpoint[]): void {
+  const valid = addressType === 'IPv4' ? isIPv4 : addressType === 'IPv6' ? isIPv6 : undefined;
+  if (!valid) return;
+  endpoints.forEach((endpoint, i) =>
+    endpoint.addresses.forEach((address, j) => {
+      if (!valid(address)) read.report('MAST2101', `endpoints[${i}].addresses[${j}]`, `${JSON.stringify(address)} is not an ${addressType} address`);
+    }),
+  );
 }
 
 function readAddressType(read: FieldReader, raw: Json): EndpointSlice['addressType'] {
