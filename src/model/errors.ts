@@ -70,6 +70,8 @@ export const DIAGNOSTIC_CODES = {
 
   // Kubernetes objects' meaning, as the API server validates it (file mode has no API server).
   MAST2101: { severity: 'error', title: 'EndpointSlice address is not an IP address of its addressType' },
+  // What a proxy needs for itself.
+  MAST2102: { severity: 'warning', title: 'Gateway server is on a port the gateway proxy keeps for itself; it is not served' },
 
   MAST3001: { severity: 'warning', title: 'route names a subset no DestinationRule for its host defines; that route answers 503' },
 } as const satisfies Record<string, CodeInfo>;

@@ -9,6 +9,7 @@ import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
 import { refKey, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot } from './types';
+import { reservedPortFindings } from './proxy-ports';
 import { subsetReferenceErrors } from './validate/references';
 
 export interface ConfigStoreOptions {
@@ -178,7 +179,8 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
    * The version of each object that goes into the snapshot: its latest valid version, else the
    * one in the current snapshot. A VirtualService naming a subset no DestinationRule defines is
    * served all the same, with a MAST3001 warning: as in Istio, only the route to that subset
-   * fails (Envoy answers 503 for a cluster it does not have), not the VirtualService.
+   * fails (Envoy answers 503 for a cluster it does not have), not the VirtualService. Likewise a
+   * Gateway server on a port the proxy keeps for itself is left out alone (MAST2102).
    */
   private admit(winners: Map<string, ParsedObject>, findings: Diagnostic[]): Map<string, MeshObject> {
     const objects = new Map<string, MeshObject>();
@@ -189,6 +191,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     const indexes = new MeshIndexes(groupByKind(objects.values()), this.domain);
     const ruleFor = indexes.destinationRuleFor.bind(indexes);
     for (const vs of indexes.objects.VirtualService) findings.push(...subsetReferenceErrors(vs, ruleFor, this.domain));
+    for (const gateway of indexes.objects.Gateway) findings.push(...reservedPortFindings(gateway));
     return objects;
   }
 

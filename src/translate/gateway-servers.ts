@@ -1,6 +1,7 @@
 // Which Gateway servers a router serves: those of the Gateways whose selector matches its labels.
 import type { Gateway, Snapshot } from '../model/types';
 import { labelsMatch } from '../model/labels';
+import { PROXY_RESERVED_PORTS } from '../model/proxy-ports';
 import { gatewayKey } from './routes/virtual-services';
 import { byKey } from './order';
 
@@ -37,6 +38,7 @@ export function gatewayPorts(snapshot: Snapshot, labels: Record<string, string>)
   for (const gateway of gateways) {
     for (const server of gateway.spec.servers ?? []) {
       if (!HTTP_PROTOCOLS.has(server.port.protocol.toUpperCase())) continue;
+      if (PROXY_RESERVED_PORTS.has(server.port.number)) continue; // MAST2102: the proxy's own port
       const list = byPort.get(server.port.number) ?? [];
       list.push({ gateway, server });
       byPort.set(server.port.number, list);
