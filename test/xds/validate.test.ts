@@ -520,6 +520,8 @@ describe('semantic checks of Clusters and ClusterLoadAssignments', () => {
 
   it('needs an EDS config, one LOGICAL_DNS endpoint, IP literals for STATIC, and known protocol options', () => {
     assert.deepEqual(rules({ type: 'EDS' }), ['cluster.eds_config']);
+    assert.deepEqual(semantic(CL, { name: 'c', connect_timeout: '1s', type: 'STRICT_DNS', eds_cluster_config: { service_name: 'x' } }).map((v) => v.message), ['eds_cluster_config set in a non-EDS cluster']);
+    assert.deepEqual(rules({ type: 'LOGICAL_DNS' }), ['cluster.logical_dns_single_endpoint']);
     assert.deepEqual(rules({ type: 'LOGICAL_DNS', load_assignment: { cluster_name: 'c', endpoints: [] } }), ['cluster.logical_dns_single_endpoint']);
     assert.deepEqual(semantic(CL, { name: 'c', connect_timeout: '1s', load_assignment: la('foo.com') }).map((v) => [v.path, v.message]), [['load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address', "malformed IP address: foo.com. Consider setting resolver_name or setting cluster type to 'STRICT_DNS' or 'LOGICAL_DNS'"]]);
     assert.deepEqual(rules({ type: 'STRICT_DNS', load_assignment: la('foo.com') }), []);

@@ -70,12 +70,18 @@ export function checkCluster(c: Obj, path: string, out: Violation[]): void {
     // source/common/upstream/cluster_factory_impl.cc, ClusterFactoryImplBase::create
     out.push({ path: fieldPath(path, 'lb_policy'), rule: 'cluster.cluster_provided_lb', message: `cluster provided LB specified but cluster '${name}' did not provide one. Check cluster documentation.` });
   }
+  // source/common/upstream/upstream_impl.cc, ClusterInfoImpl::ClusterInfoImpl (type as written,
+  // custom cluster_type or not)
+  if (obj(c.eds_cluster_config) && enumName('envoy.config.cluster.v3.Cluster.DiscoveryType', c.type) !== 'EDS') {
+    out.push({ path: fieldPath(path, 'eds_cluster_config'), rule: 'cluster.eds_config', message: 'eds_cluster_config set in a non-EDS cluster' });
+  }
   // source/extensions/clusters/eds/eds.cc, EdsClusterFactory::createClusterImpl
   if (type === 'EDS' && !obj(c.eds_cluster_config)) out.push({ path, rule: 'cluster.eds_config', message: 'cannot create an EDS cluster without an EDS config' });
-  if (type === 'LOGICAL_DNS' && la) {
+  if (type === 'LOGICAL_DNS') {
     // source/extensions/clusters/logical_dns/logical_dns_cluster.cc, LogicalDnsCluster::create
-    const localities = list(la.endpoints);
-    if (localities.length !== 1 || list(localities[0]?.lb_endpoints).length !== 1) {
+    const localities = list(la?.endpoints);
+    if (!la) out.push({ path, rule: 'cluster.logical_dns_single_endpoint', message: 'LOGICAL_DNS clusters must have a single host' });
+    else if (localities.length !== 1 || list(localities[0]?.lb_endpoints).length !== 1) {
       out.push({ path: fieldPath(path, 'load_assignment'), rule: 'cluster.logical_dns_single_endpoint', message: 'LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single lb_endpoint' });
     }
   }
