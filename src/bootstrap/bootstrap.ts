@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { META, parseNodeId } from '../proxy/node';
 import type { EnvoyJson, InterceptionMode } from '../translate/types';
+import { REGEX_MAX_PROGRAM_SIZE, REGEX_MAX_PROGRAM_SIZE_KEY } from '../xds/validate/limits';
 
 export interface BootstrapOptions {
   nodeId: string;
@@ -98,7 +99,8 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
     static_resources: { clusters: [{ ...xdsCluster(xds), ...(o.xdsCa ? { transport_socket: xdsTls(o.xdsCa, serverName) } : {}) }] },
     admin: { address: socketAddress(o.adminAddress ?? '127.0.0.1', o.adminPort ?? 15000) },
     // An admin layer makes `/runtime_modify` work, for flipping runtime flags while debugging.
-    layered_runtime: { layers: [{ name: 'admin', admin_layer: {} }] },
+    // Regexes may compile to Istio's RE2 program size, the limit Mast's validator checks.
+    layered_runtime: { layers: [{ name: 'mast', static_layer: { [REGEX_MAX_PROGRAM_SIZE_KEY]: REGEX_MAX_PROGRAM_SIZE } }, { name: 'admin', admin_layer: {} }] },
   };
 }
 

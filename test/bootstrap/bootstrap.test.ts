@@ -9,6 +9,7 @@ import { buildBootstrap, parseHostPort, type BootstrapOptions } from '../../src/
 import { register } from '../../src/cli/bootstrap';
 import { proxyFromNode } from '../../src/proxy/node';
 import { envoyBin } from '../../e2e/harness/envoy';
+import { REGEX_MAX_PROGRAM_SIZE, REGEX_MAX_PROGRAM_SIZE_KEY } from '../../src/xds/validate/limits';
 
 const SIDECAR = 'sidecar~127.0.1.3~reviews-v1-1.default~default.svc.cluster.local';
 const ROUTER = 'router~127.0.4.1~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local';
@@ -95,6 +96,37 @@ test('Envoy accepts the bootstrap (envoy --mode validate)', () => {
       writeFileSync(file, JSON.stringify(b));
       execFileSync(envoyBin(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'error'], { stdio: 'pipe' });
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the runtime lets regexes reach Istio's RE2 program size, the limit Mast's validator checks", () => {
+  const b = build();
+  assert.equal(b['layered_runtime'].layers[0].static_layer[REGEX_MAX_PROGRAM_SIZE_KEY], REGEX_MAX_PROGRAM_SIZE);
+  // a{1000} compiles to 1004 RE2 instructions: over Envoy's default of 100, within Istio's limit.
+  const listener = { name: 'l', address: { socket_address: { address: '127.0.0.1', port_value: 10000 } }, filter_chains: [{ filters: [{ name: 'hcm', typed_config: {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    stat_prefix: 'x',
+    route_config: { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { safe_regex: { regex: 'a{1000}' } }, direct_response: { status: 200 } }] }] },
+    http_filters: [{ name: 'router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+  } }] }] };
+  const dir = mkdtempSync(path.join(tmpdir(), 'mast-bootstrap-re2-'));
+  const validate = (config: Json) => {
+    const file = path.join(dir, 'b.json');
+    writeFileSync(file, JSON.stringify(config));
+    try {
+      execFileSync(envoyBin(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'error'], { stdio: 'pipe' });
+      return 'accepted';
+    } catch (e) {
+      const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
+      return `${String(stdout ?? '')}${String(stderr ?? '')}`;
+    }
+  };
+  try {
+    const withRegex = { ...b, static_resources: { ...b['static_resources'], listeners: [listener] } };
+    assert.equal(validate(withRegex), 'accepted');
+    assert.match(validate({ ...withRegex, layered_runtime: { layers: [] } }), /program size of 1004 > max program size of 100/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

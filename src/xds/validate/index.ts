@@ -1,5 +1,6 @@
 // Everything Envoy would refuse in a resource Mast generates: its protoc-gen-validate rules
 // (pgv.ts) and its load-time checks (semantic.ts). docs/envoy-validation.md lists both.
+import { REGEX_MAX_PROGRAM_SIZE } from './limits';
 import { envoyProtoRules } from './pgv';
 import { semanticVisitors, structuralChecks, type ValidationLimits } from './semantic';
 import type { Violation } from './violation';
@@ -8,13 +9,7 @@ export type { Violation } from './violation';
 export type { ValidationLimits } from './semantic';
 export { checkProtoRules } from './pgv';
 export { checkEnvoySemantics } from './semantic';
-
-/**
- * Istio's value of Envoy's runtime key `re2.max_program_size.error_level` (istio/istio
- * pkg/bootstrap/config.go, extractRuntimeFlags), which Mast's bootstrap sets too; Envoy's own
- * default is 100.
- */
-export const REGEX_MAX_PROGRAM_SIZE = 32768;
+export { REGEX_MAX_PROGRAM_SIZE } from './limits';
 
 /** The limits of a proxy started from Mast's bootstrap. */
 export const MAST_LIMITS: ValidationLimits = { regexMaxProgramSize: REGEX_MAX_PROGRAM_SIZE };
