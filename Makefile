@@ -45,10 +45,10 @@ build: npm-deps
 
 # The e2e tests run in a network namespace (e2e/k8s/netns.sh) where Kubernetes-mode pod IPs
 # (10.X.1.N; the API server refuses loopback ones) are local; file mode uses 127.X.
-test: deps build kube-bins
+test: deps build kube-bins istioctl
 	ENVOY_BIN=$(ENVOY_BIN) e2e/k8s/netns.sh $(NODE_TEST) $(UNIT_TESTS) $(E2E_TESTS)
 
-test-unit: npm-deps
+test-unit: npm-deps istioctl
 	ENVOY_BIN=$(ENVOY_BIN) $(NODE_TEST) $(UNIT_TESTS)
 
 test-e2e: deps kube-bins
@@ -84,6 +84,16 @@ SCENARIO_TESTS = $(shell find e2e/scenarios -name '*.test.ts' 2>/dev/null | sort
 
 test-k8s: deps kube-bins
 	MAST_E2E_SOURCE=kubernetes ENVOY_BIN=$(ENVOY_BIN) e2e/k8s/netns.sh $(NODE_TEST) $(K8S_E2E_TESTS) $(SCENARIO_TESTS)
+
+# ---- istioctl, the oracle for what Istio accepts ------------------------------------------------
+# istio.io/istio/istioctl/cmd/istioctl built from the Go module proxy at the revision pinned in
+# tools/istio/revision into ~/.cache/mast/istio-<revision>/ (outside the repo); a second run builds
+# nothing. ISTIOCTL_BIN names a binary to use instead. test/conformance/istio-validate.test.ts runs
+# `istioctl validate` against Mast's own validation. A cold build takes ~7-10 min on 2 cores.
+.PHONY: istioctl
+
+istioctl:
+	tools/istio/build.sh
 
 # ---- kind (issue item "kind target") ----------------------------------------------------------
 # Mast's image (Dockerfile) and manifests/ on a kind cluster `mast-e2e` (reused if present), the

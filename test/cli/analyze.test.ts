@@ -29,7 +29,7 @@ describe('mast analyze', () => {
     assert.equal(lines.length, BAD_INPUTS.length);
     assert.equal(
       lines.find((l) => l.includes('MAST2001')),
-      `${path.join(bad, 'bad-3.yaml')}#1 VirtualService/default/details spec.http[0].route: MAST2001 route weights add up to 90, not 100`,
+      `${path.join(bad, 'bad-3.yaml')}#1 VirtualService/default/details spec.http[0].route: MAST2001 total destination weight = 0: with several destinations, at least one needs a weight above 0`,
     );
     assert.equal(result.exitCode, 1);
   });

@@ -77,24 +77,31 @@ test('supported fields draw no warning', () => {
   assert.deepEqual(findings(vs, dr, service('reviews')), []);
 });
 
-test('VirtualService meaning: hosts, a route per rule, weights adding to 100, hosts of destinations, durations', () => {
-  const noHosts = { ...virtualService('a', 'reviews', { v1: undefined }), spec: { http: [{ route: [{ destination: { host: 'x' } }] }] } };
+test('VirtualService meaning: a hostless one is a delegate, a route per rule, relative weights, hosts of destinations, durations', () => {
+  const subsets = destinationRule('reviews', 'reviews', ['v1', 'v2']);
+  const delegate = { ...virtualService('a', 'reviews', { v1: undefined }), spec: { http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' } }] }] } };
   const noRoute = { ...virtualService('b', 'reviews', {}), spec: { hosts: ['x'], http: [{ timeout: '1s' }] } };
   const redirect = { ...virtualService('c', 'reviews', {}), spec: { hosts: ['x'], http: [{ redirect: { uri: '/' } }] } };
   const emptyHost = { ...virtualService('d', 'reviews', {}), spec: { hosts: ['x'], http: [{ route: [{ destination: { host: '' } }] }] } };
   const badTimeout = virtualService('e', 'reviews', { v1: undefined }, { timeout: '5 seconds' });
   const unweighted = virtualService('f', 'reviews', { v1: undefined, v2: undefined });
   const partial = virtualService('g', 'reviews', { v1: 100, v2: undefined });
-  assert.deepEqual(findings(noHosts, noRoute, redirect, emptyHost, badTimeout, unweighted, partial), [
+  const relative = virtualService('h', 'reviews', { v1: 10, v2: 0 });
+  const negative = virtualService('i', 'reviews', { v1: -50, v2: 150 });
+  assert.deepEqual(findings(subsets, delegate, noRoute, redirect, emptyHost, badTimeout, unweighted, partial, relative, negative), [
     ['MAST2002', 'spec.hosts'],
     ['MAST2003', 'spec.http[0]'],
     ['MAST2005', 'spec.http[0].route[0].destination.host'],
     ['MAST2006', 'spec.http[0].timeout'],
-    ['MAST3001', 'spec.http[0].route[0].destination.subset'],
-    ['MAST3001', 'spec.http[0].route[1].destination.subset'],
-    ['MAST3001', 'spec.http[0].route[0].destination.subset'],
-    ['MAST3001', 'spec.http[0].route[1].destination.subset'],
+    ['MAST2001', 'spec.http[0].route'],
+    ['MAST2001', 'spec.http[0].route[0].weight'],
   ]);
+  const { snapshot } = snapshotFromYaml(yamlOf(subsets, delegate, partial, relative));
+  assert.deepEqual(
+    snapshot.virtualServices().map((v) => v.meta.name),
+    ['a', 'g', 'h'],
+    'a delegate (with its warning) and relative weights are admitted',
+  );
 });
 
 test('regexes are checked wherever a StringMatch is, with RE2 rules', () => {
@@ -107,7 +114,7 @@ test('regexes are checked wherever a StringMatch is, with RE2 rules', () => {
   );
 });
 
-test('DestinationRule meaning: host, subset names present and unique, labels present, durations', () => {
+test('DestinationRule meaning: host, subset names present and unique, durations; a subset without labels selects every endpoint', () => {
   const dr = {
     ...destinationRule('r', 'reviews', []),
     spec: {
@@ -117,10 +124,10 @@ test('DestinationRule meaning: host, subset names present and unique, labels pre
     },
   };
   const noHost = { ...destinationRule('s', '', ['v1']) };
-  assert.deepEqual(findings(dr, noHost), [
-    ['MAST2009', 'spec.subsets[1].name'],
-    ['MAST2010', 'spec.subsets[2].labels'],
+  const all = { ...destinationRule('t', 'ratings', []), spec: { host: 'ratings', subsets: [{ name: 'all' }] } };
+  assert.deepEqual(findings(dr, noHost, all), [
     ['MAST2006', 'spec.trafficPolicy.outlierDetection.baseEjectionTime'],
+    ['MAST2009', 'spec.subsets[1].name'],
     ['MAST2007', 'spec.host'],
   ]);
 });
@@ -142,8 +149,8 @@ test('Gateway meaning: server ports in 1..65535 and at least one host', () => {
   assert.deepEqual(
     diagnostics.map((d) => [d.code, d.field]),
     [
-      ['MAST2011', 'spec.servers[1].port.number'],
       ['MAST2012', 'spec.servers[1].hosts'],
+      ['MAST2011', 'spec.servers[1].port.number'],
     ],
   );
   assert.equal(snapshot.gateways().length, 0);

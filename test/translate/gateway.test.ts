@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listener, mesh, routeConfig, routeTargets, router, service, translate, virtualHost, virtualService } from './helpers';
+import { snapshotFromYaml } from '../../src/model';
 import type { EnvoyJson } from '../../src/translate/types';
 
 function gateway(name: string, namespace: string, servers: string, selector = '{istio: ingressgateway}'): string {
@@ -85,7 +86,8 @@ test('match.gateways narrows a rule to the gateways it names', () => {
     service('details'),
     gateway('gw', 'default', HTTP_80('["*"]')),
     virtualService('a', 'default', [
-      'hosts: ["*"]',
+      // Istio refuses the host `*` for a VirtualService that also applies to the mesh.
+      'hosts: ["*.example.com"]',
       'gateways: [gw, mesh]',
       'http:',
       '- match: [{gateways: [mesh]}]',
@@ -93,11 +95,14 @@ test('match.gateways narrows a rule to the gateways it names', () => {
       '- route: [{destination: {host: productpage}}]',
     ].join('\n')),
   );
-  assert.deepEqual(routeTargets(virtualHost(translate(snapshot, router()), 'http.80', '*:80')), [PRODUCTPAGE]);
+  assert.deepEqual(routeTargets(virtualHost(translate(snapshot, router()), 'http.80', '*.example.com:80')), [PRODUCTPAGE]);
 });
 
 test('HTTPS servers are not served yet', () => {
-  const servers = '[{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"]}]';
-  const { listeners, routes } = translate(mesh(gateway('gw', 'default', servers)), router());
+  // Istio refuses an HTTPS server without TLS settings; Mast reads them but does not serve them.
+  const servers = '[{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: SIMPLE, credentialName: cert}}]';
+  const { snapshot, diagnostics } = snapshotFromYaml(gateway('gw', 'default', servers), 'test.yaml');
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.field]), [['MAST1008', 'spec.servers[0].tls']]);
+  const { listeners, routes } = translate(snapshot, router());
   assert.deepEqual([listeners, routes], [[], []]);
 });

@@ -6,6 +6,7 @@ import type {
   DestinationRuleSpec,
   Gateway,
   GatewaySpec,
+  Meta,
   UntranslatedKind,
   UntranslatedObject,
   UntranslatedSpecs,
@@ -58,7 +59,7 @@ function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | Gateway
   kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,
-  validate: (spec: Spec, read: FieldReader) => void,
+  validate: (spec: Spec, read: FieldReader, meta: Meta) => void,
 ): Spec {
   const ignored = ignoredFields(kind, raw);
   const known = checkSchema(kind, raw, base.apiVersion, read, ignored);
@@ -68,7 +69,7 @@ function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | Gateway
   });
   // The schema has vouched for the types by now, so the typed view of spec is safe to read.
   const spec = (isRecord(raw.spec) ? raw.spec : {}) as Spec;
-  if (!read.hasErrors()) validate(spec, read);
+  if (!read.hasErrors()) validate(spec, read, base.meta);
   return spec;
 }
 

@@ -1,5 +1,12 @@
+// A DestinationRule's meaning, checked as Istio's ValidateDestinationRule
+// (pkg/config/validation/validation.go) checks it. A subset without labels is valid, as in Istio:
+// it selects every endpoint of the host.
 import type { FieldReader } from '../parse/read';
-import type { DestinationRuleSpec } from '../types';
+import type { DestinationRuleSpec, Meta } from '../types';
+import { checkSubsetName } from './destination';
+import { checkAnnotations, checkExportTo, checkWorkloadSelector } from './metadata';
+import { labelProblems, wildcardDomainProblem } from './names';
+import { checkTrafficPolicy, type TrafficPolicy } from './traffic-policy';
 import { checkDurations } from './values';
 
 const POLICY_DURATIONS = [
@@ -9,21 +16,48 @@ const POLICY_DURATIONS = [
   'connectionPool.tcp.tcpKeepalive.time',
   'connectionPool.tcp.tcpKeepalive.interval',
   'connectionPool.http.idleTimeout',
+  'connectionPool.http.http2KeepAlive.interval',
+  'connectionPool.http.http2KeepAlive.timeout',
   'outlierDetection.interval',
   'outlierDetection.baseEjectionTime',
+  'loadBalancer.consistentHash.httpCookie.ttl',
+  'loadBalancer.warmup.duration',
+  'loadBalancer.warmupDurationSecs',
+  'retryBudget.budgetInterval',
 ];
 const POLICIES = ['spec.trafficPolicy', 'spec.subsets[].trafficPolicy'].flatMap((p) => [p, `${p}.portLevelSettings[]`]);
+// Every Duration field: Istio refuses a value that does not parse as one, wherever it is.
 const DURATIONS = POLICIES.flatMap((policy) => POLICY_DURATIONS.map((f) => `${policy}.${f}`));
 
-export function validateDestinationRule(spec: DestinationRuleSpec, read: FieldReader): void {
+interface Spec {
+  host?: string;
+  trafficPolicy?: TrafficPolicy;
+  subsets?: ({ name?: string; labels?: Record<string, string>; trafficPolicy?: TrafficPolicy } | null)[];
+  exportTo?: string[];
+  workloadSelector?: { matchLabels?: Record<string, string> };
+}
+
+export function validateDestinationRule(typed: DestinationRuleSpec, read: FieldReader, meta: Meta): void {
+  const spec = typed as Spec;
+  checkAnnotations(read, meta);
+  checkDurations({ spec }, DURATIONS, read);
   if (!spec.host) read.report('MAST2007', 'spec.host', 'host is empty');
+  else {
+    const problem = wildcardDomainProblem(spec.host);
+    if (problem) read.report('MAST2015', 'spec.host', `${problem} (Istio's ValidateDestinationRule)`);
+  }
+  checkTrafficPolicy(read, spec.trafficPolicy, 'spec.trafficPolicy', meta.namespace);
   const names = new Set<string>();
   (spec.subsets ?? []).forEach((subset, i) => {
     const at = `spec.subsets[${i}]`;
-    if (!subset.name) read.report('MAST2008', `${at}.name`, 'subset has no name');
-    else if (names.has(subset.name)) read.report('MAST2009', `${at}.name`, `subset name ${subset.name} is used twice`);
-    else names.add(subset.name);
-    if (!subset.labels || Object.keys(subset.labels).length === 0) read.report('MAST2010', `${at}.labels`, 'subset has no labels to select endpoints by');
+    if (!subset) return read.report('MAST2008', at, 'subset may not be null');
+    const name = subset.name ?? '';
+    if (names.has(name)) read.report('MAST2009', `${at}.name`, `subset name ${name} is used twice`);
+    names.add(name);
+    checkSubsetName(read, name, `${at}.name`);
+    for (const problem of labelProblems(subset.labels)) read.report('MAST2027', `${at}.labels`, problem);
+    checkTrafficPolicy(read, subset.trafficPolicy, `${at}.trafficPolicy`, meta.namespace);
   });
-  checkDurations({ spec }, DURATIONS, read);
+  checkExportTo(read, spec.exportTo, meta.namespace, 'spec.exportTo', spec.workloadSelector !== undefined);
+  checkWorkloadSelector(read, spec.workloadSelector, 'spec.workloadSelector');
 }

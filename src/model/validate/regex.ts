@@ -1,8 +1,9 @@
-// Envoy compiles every regex with RE2. JavaScript's parser (in `u` mode, which is strict like RE2)
-// does the syntax check, after two adjustments: constructs only JavaScript has (lookaround,
-// backreferences, \u, \c) are refused up front, and RE2-only syntax (`(?P<name>`, `(?i)`, `\z`,
-// `\Q..\E`, `[[:alpha:]]`, escaped punctuation, a literal `{`) is rewritten to an equivalent
-// JavaScript accepts, so valid RE2 is not refused.
+// Envoy compiles every regex with RE2, and Istio's validation (validateStringRegexp) with Go's
+// regexp, which reads RE2's syntax but refuses `\C` (any byte). JavaScript's parser (in `u` mode,
+// which is strict like RE2) does the syntax check, after two adjustments: constructs only
+// JavaScript has (lookaround, backreferences, \u, \c) are refused up front, and RE2-only syntax
+// (`(?P<name>`, `(?i)`, `\z`, `\Q..\E`, `[[:alpha:]]`, escaped punctuation, a literal `{`) is
+// rewritten to an equivalent JavaScript accepts, so valid RE2 is not refused.
 
 const RE2_MAX_REPEAT = 1000;
 const POSIX_CLASSES = new Set(['alnum', 'alpha', 'ascii', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'word', 'xdigit']);
@@ -105,7 +106,7 @@ function escape(rest: string, inClass: boolean): [string, number] {
     return ['\\w', prop[0].length];
   }
   if (!inClass && (next === 'z' || next === 'A')) return [next === 'z' ? '$' : '^', 2];
-  if (next === 'C') return ['.', 2];
+  if (next === 'C') throw new Refused('\\C (any byte) is not supported by Go\'s regexp, which Istio validates with');
   if (next === 'a') return [literal('\x07'), 2];
   if (/[!-/:-@[-`{-~]/.test(next)) return [literal(next), 2]; // RE2 lets any punctuation be escaped
   return [`\\${next}`, 2];
