@@ -3,16 +3,8 @@
 import { isIP } from 'node:net';
 import { resourceTypes } from '../protos';
 import { fieldPath, indexPath, keyPath } from './format';
-import type { Obj } from './rules';
 import type { Violation } from './violation';
-
-function list(v: unknown): Obj[] {
-  return Array.isArray(v) ? (v.filter((x) => typeof x === 'object' && x !== null) as Obj[]) : [];
-}
-
-function obj(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-}
+import { list, obj, type Obj } from './json';
 
 /** An enum value as its name, whether JSON wrote the name or the number (default: value 0). */
 export function enumName(enumType: string, value: unknown): string {

@@ -7,8 +7,8 @@ import { isIP } from 'node:net';
 import { checkIpLiteral, enumName } from './cluster-checks';
 import { fieldPath, indexPath } from './format';
 import { asciiLower, checkRouteConfiguration } from './route-checks';
-import type { Obj } from './rules';
 import type { Violation } from './violation';
+import { list, obj, type Obj } from './json';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
@@ -23,14 +23,6 @@ const FILTERS: Record<string, { name: string; terminal: boolean }> = {
   'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication': { name: 'envoy.filters.http.jwt_authn', terminal: false },
   'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': { name: 'envoy.filters.http.local_ratelimit', terminal: false },
 };
-
-function list(v: unknown): Obj[] {
-  return Array.isArray(v) ? (v.filter((x) => typeof x === 'object' && x !== null) as Obj[]) : [];
-}
-
-function obj(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-}
 
 /** Violations of Envoy's load-time checks in a Listener at `path`. */
 export function checkListener(l: Obj, path: string, out: Violation[]): void {

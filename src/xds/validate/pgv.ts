@@ -13,7 +13,9 @@
 // type's range (`proto.range`, on the wire it would be truncated).
 import * as protobuf from 'protobufjs';
 import { resourceTypes } from '../protos';
-import { mapCheck, repeatedCheck, requiredMessage, valueCheck, type Check, type Obj, type PathLike, type ValueKind } from './rules';
+import { isObj, type Obj } from './json';
+import type { Check, PathLike } from './check';
+import { mapCheck, repeatedCheck, requiredMessage, valueCheck, type ValueKind } from './rules';
 import type { Violation } from './violation';
 
 export type { Violation } from './violation';
@@ -109,10 +111,6 @@ const RANGES: Record<string, readonly [bigint, bigint]> = {
   fixed64: [0n, 2n ** 64n - 1n],
 };
 const DEFAULTS: Record<string, unknown> = { string: '', bytes: '', bool: false, enum: 0 };
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The (validate.rules) of a field: protobufjs keeps each option statement apart; merge them. */
 function fieldRules(field: protobuf.Field): Obj | undefined {

@@ -3,19 +3,11 @@
 // source/common/router/config_impl.cc (commit read: Envoy main as of 1.36) unless said otherwise.
 import { durationNanos, fieldPath, indexPath } from './format';
 import { headerFormatProblem } from './header-format';
-import type { Obj } from './rules';
 import type { Violation } from './violation';
+import { list, obj, type Obj } from './json';
 
 const MAX_DIRECT_RESPONSE_BODY = 4096; // DEFAULT_MAX_DIRECT_RESPONSE_BODY_SIZE_BYTES
 const UINT32_MAX = 4294967295;
-
-function list(v: unknown): Obj[] {
-  return Array.isArray(v) ? (v.filter((x) => typeof x === 'object' && x !== null) as Obj[]) : [];
-}
-
-function obj(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-}
 
 /** absl::AsciiStrToLower, as Http::LowerCaseString lowers: ASCII only. */
 export function asciiLower(s: string): string {

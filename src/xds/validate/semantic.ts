@@ -10,8 +10,8 @@ import { checkListener } from './listener-checks';
 import { envoyProtoRules, type Visitors } from './pgv';
 import { re2ProgramSize } from './re2-size';
 import { checkRouteConfiguration } from './route-checks';
-import type { Obj } from './rules';
 import type { Violation } from './violation';
+import { obj, type Obj } from './json';
 
 export interface ValidationLimits {
   /** Envoy's runtime key `re2.max_program_size.error_level` as the proxy's bootstrap sets it. */
@@ -20,10 +20,6 @@ export interface ValidationLimits {
 
 /** source/common/protobuf/utility.cc, validateDurationUnifiedNoThrow: kMaxSecondsValue. */
 const MAX_DURATION_SECONDS = 9223372035n;
-
-function obj(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-}
 
 /** The per-message-type checks, for a given program size limit. */
 export function semanticVisitors(limits: ValidationLimits): Visitors {
