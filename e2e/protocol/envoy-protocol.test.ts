@@ -23,7 +23,9 @@ for (const transport of ['sotw', 'delta'] as const) {
     const ports: Record<string, number> = {};
     const envoys: Record<string, Envoy> = {};
     let adminUrl = '';
-    let badRoute = false;
+    let appPort = 0;
+    /** A listener on a port another process holds: only Envoy can find that out, by binding it. */
+    let badListener = false;
 
     const base = (appPort: number): ResourceSet => ({
       clusters: [cluster('app')],
@@ -33,15 +35,13 @@ for (const transport of ['sotw', 'delta'] as const) {
     });
 
     before(async () => {
-      const appPort = await freePort();
+      appPort = await freePort();
       const app = await startEcho({ address: '127.0.0.1', port: appPort, service: 'app', version: 'v1', pod: 'app-1' });
       onCleanup(() => app.close());
       world.set = base(appPort);
       world.perProxy = (proxy, set) => {
-        const routes = proxy.namespace === 'bad' && badRoute
-          ? [{ name: 'r', json: { name: 'r', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { safe_regex: { regex: '(' } }, route: { cluster: 'app' } }] }] } }]
-          : set.routes;
-        return { ...set, listeners: [listener('in', ports[proxy.namespace]!, 'r')], routes };
+        const taken = proxy.namespace === 'bad' && badListener ? [listener('taken', appPort, 'r')] : [];
+        return { ...set, listeners: [listener('in', ports[proxy.namespace]!, 'r'), ...taken] };
       };
       const xds = await world.start();
       onCleanup(() => world.stop());
@@ -87,27 +87,28 @@ for (const transport of ['sotw', 'delta'] as const) {
       for (const t of st.types) assert.equal(t.ackedVersion, t.sentVersion, `${t.type} ACKed`);
     });
 
-    it('shows a NACK with Envoy\'s message, keeps other proxies and the last good config, and recovers', async () => {
-      badRoute = true;
+    it('shows a NACK with Envoy\'s reason alone, keeps other proxies and the last good config, and recovers', async () => {
+      badListener = true;
       world.update({});
-      await waitFor(async () => (await proxyStatus('bad')).types.find((t) => t.type === 'rds')?.lastNack !== undefined, 10000, 'the NACK in /debug/syncz');
-      const rds = (await proxyStatus('bad')).types.find((t) => t.type === 'rds')!;
-      assert.match(rds.lastNack!.message, /regex|missing \)/i, `Envoy's own message: ${rds.lastNack!.message}`);
-      assert.notEqual(rds.ackedVersion, rds.sentVersion, 'the rejected version is not ACKed');
+      await waitFor(async () => (await proxyStatus('bad')).types.find((t) => t.type === 'lds')?.lastNack !== undefined, 10000, 'the NACK in /debug/syncz');
+      const lds = (await proxyStatus('bad')).types.find((t) => t.type === 'lds')!;
+      assert.match(lds.lastNack!.message, new RegExp(`cannot bind .*${appPort}`), `Envoy's own reason: ${lds.lastNack!.message}`);
+      assert.doesNotMatch(lds.lastNack!.message, /filter_chains|socket_address \{/, 'not the re-printed listener');
+      assert.notEqual(lds.ackedVersion, lds.sentVersion, 'the rejected version is not ACKed');
 
       const metrics = (await get(`${adminUrl}/metrics`)).text;
-      assert.match(metrics, /pilot_total_xds_rejects_total\{type="rds",reason="[^"]+"\} [1-9]/);
+      assert.match(metrics, /pilot_total_xds_rejects_total\{type="lds",reason="[^"]*cannot bind[^"]*"\} [1-9]/);
 
-      assert.equal((await proxyStatus('good')).types.find((t) => t.type === 'rds')!.lastNack, undefined, 'the good proxy saw no bad config');
+      assert.equal((await proxyStatus('good')).types.find((t) => t.type === 'lds')!.lastNack, undefined, 'the good proxy saw no bad config');
       assert.equal((await through('good')).status, 200);
       assert.equal((await through('bad')).status, 200, 'Envoy keeps serving its last good config');
 
-      badRoute = false;
+      badListener = false;
       world.update({});
       await waitFor(async () => {
-        const t = (await proxyStatus('bad')).types.find((x) => x.type === 'rds')!;
+        const t = (await proxyStatus('bad')).types.find((x) => x.type === 'lds')!;
         return t.ackedVersion !== undefined && t.ackedVersion === t.sentVersion;
-      }, 10000, 'the fixed route to be ACKed');
+      }, 10000, 'the fixed listeners to be ACKed');
     });
 
     it('warms a changed cluster even when its endpoints did not change', async () => {

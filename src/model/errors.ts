@@ -7,7 +7,11 @@ interface CodeInfo {
   title: string;
 }
 
-/** MAST1xxx: reading and schema; MAST2xxx: one object's meaning; MAST3xxx: references between objects. */
+/**
+ * MAST1xxx: reading and schema; MAST2xxx: one object's meaning (20xx Istio's rules, 21xx
+ * Kubernetes' and the proxy's); MAST3xxx: references between objects; MAST4xxx: what Envoy itself
+ * would reject, found in what translation made.
+ */
 export const DIAGNOSTIC_CODES = {
   MAST1001: { severity: 'error', title: 'malformed YAML' },
   MAST1002: { severity: 'error', title: 'document is not a Kubernetes object' },

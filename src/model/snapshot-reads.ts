@@ -1,7 +1,7 @@
 // A Snapshot that notes the kinds of object a reader looks at, so what the reader built from it
 // can be kept until an object of one of those kinds changes. It implements every method itself:
 // a new Snapshot method does not compile until it says what it reads.
-import type { DestinationRule, Gateway, Kind, Pod, ResolvedEndpoint, Service, ServicePort, Snapshot, VirtualService } from './types';
+import type { DestinationRule, Gateway, Kind, MeshObject, ObjectRef, Pod, ResolvedEndpoint, Service, ServicePort, Snapshot, VirtualService } from './types';
 
 export class SnapshotReads implements Snapshot {
   private readonly seen = new Set<Kind>();
@@ -71,6 +71,10 @@ export class SnapshotReads implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.reads(this.inner.gateways(), 'Gateway');
+  }
+
+  object(ref: ObjectRef): MeshObject | undefined {
+    return this.reads(this.inner.object(ref), ref.kind);
   }
 
   changedSince(kinds: Iterable<Kind>, since: number): boolean {

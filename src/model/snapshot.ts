@@ -11,6 +11,7 @@ import {
   type Gateway,
   type Kind,
   type MeshObject,
+  type ObjectRef,
   type Pod,
   type ResolvedEndpoint,
   type Service,
@@ -193,6 +194,10 @@ export class MeshSnapshot implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.indexes.objects.Gateway;
+  }
+
+  object(ref: ObjectRef): MeshObject | undefined {
+    return this.indexes.objects[ref.kind].find((o) => o.meta.namespace === ref.namespace && o.meta.name === ref.name);
   }
 
   /**

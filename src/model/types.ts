@@ -162,6 +162,8 @@ export interface Snapshot {
   /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
   destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;
   gateways(): readonly Gateway[];
+  /** Any object in the snapshot, by kind, namespace and name. */
+  object(ref: ObjectRef): MeshObject | undefined;
   /**
    * Whether an object of any of `kinds` was added, changed or removed after snapshot generation
    * `since`. What was built from a snapshot reading only unchanged kinds needs no rebuild.

@@ -11,6 +11,7 @@ import type { ConfigStore } from '../model';
 import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
 import { sharedCa } from '../sources/kubernetes/ca-secret';
 import type { XdsServer } from '../xds/server';
+import type { MeshFindings } from './findings';
 import { tlsCredentials } from '../xds/tls';
 
 export interface ClusterOptions {
@@ -51,9 +52,9 @@ function splitHostPort(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
-export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOptions, log: PinoLogger): ClusterDuties {
+export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: MeshFindings, o: ClusterOptions, log: PinoLogger): ClusterDuties {
   const status = new StatusWriter(kc, log.child({ component: 'status' }));
-  store.on('findings', (findings) => status.setFindings(findings));
+  findings.on('change', (all) => status.setFindings(all));
   const elector = o.leaderElect
     ? new LeaderElector({ kc, namespace: o.namespace, name: LEASE_NAME, identity: o.identity, leaseDurationMs: o.leaseDurationMs, renewMs: o.renewMs, log: log.child({ component: 'leader' }) })
     : undefined;
@@ -72,7 +73,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, o: ClusterOpti
   };
 
   const lead = (): void => {
-    status.setFindings(store.diagnostics());
+    status.setFindings(findings.current());
     status.start();
     void keepCaBundle();
   };

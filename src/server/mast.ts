@@ -12,6 +12,7 @@ import { Debouncer } from '../xds/debounce';
 import { XdsMetrics } from '../xds/metrics';
 import { XdsServer } from '../xds/server';
 import { clusterDuties, type ClusterDuties, type ClusterOptions } from './cluster';
+import { MeshFindings } from './findings';
 
 /** Where the configuration comes from: a directory of YAML, or a cluster's API server. */
 export type ConfigSource = { configDir: string } | { kubeconfig: string } | 'in-cluster';
@@ -47,13 +48,13 @@ interface StartedSource {
 }
 
 /** The chosen source, writing into `store`: `ready` once it has been read in full. */
-function startSource(opts: MastOptions, store: ConfigStore): StartedSource {
+function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindings): StartedSource {
   const { source, log } = opts;
   if (typeof source === 'object' && 'configDir' in source) {
     return watchConfigDir(source.configDir, store, log.child({ component: 'files' }), { debounceMs: 50 });
   }
   const kc = loadKubeConfig(source);
-  const cluster = opts.cluster && clusterDuties(kc, store, opts.cluster, log);
+  const cluster = opts.cluster && clusterDuties(kc, store, findings, opts.cluster, log);
   const watch = watchKubernetes(kc, store, log.child({ component: 'kubernetes' }), { observer: cluster?.observer });
   return { ...watch, cluster };
 }
@@ -68,11 +69,15 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const fileMode = typeof opts.source === 'object' && 'configDir' in opts.source;
   xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode });
   const server = xds;
+  const findings = new MeshFindings(store, views, log.child({ component: 'translate' }));
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.
-  const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => server.push(changedAt));
+  const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => {
+    server.push(changedAt);
+    findings.refresh();
+  });
   store.on('change', () => debouncer.trigger());
 
-  const watcher = startSource(opts, store);
+  const watcher = startSource(opts, store, findings);
   await watcher.ready;
   let ready = false;
   let broken: string | undefined;
@@ -81,7 +86,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
     broken: () => broken,
     syncz: () => server.status(),
     configFor: (id) => server.configFor(id),
-    diagnostics: () => store.diagnostics(),
+    diagnostics: () => findings.current(),
     translationErrors: () => [...views.errors.values()],
     generation: () => store.snapshot().generation,
     exporter: telemetry.exporter,

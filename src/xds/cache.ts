@@ -1,16 +1,21 @@
 // Proxy views: what each proxy should have. A view is the union of translation parts
 // (src/translate/parts.ts); each part is built and encoded once per part key, shared by every
 // proxy with that key and kept until a kind of object its build read changes, and each distinct
-// resource is encoded once.
+// resource is checked against what Envoy enforces (./validate) and encoded once. Nothing Envoy
+// would reject is sent: the objects it came from are left out of the part (rejections.ts).
 import { createHash } from 'node:crypto';
+import { formatDiagnostic } from '../model/errors';
 import { SnapshotReads } from '../model/snapshot-reads';
-import type { Kind, Snapshot } from '../model/types';
+import { SnapshotWithout } from '../model/snapshot-without';
+import type { Diagnostic, Kind, Snapshot } from '../model/types';
 import type { TranslationPart } from '../translate/parts';
 import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import { CompositeMap } from './composite-map';
 import { PartMap } from './part-diff';
 import { encodeAny } from './encode';
+import { culprits, rejectionFinding, withoutRejected, type Rejection } from './rejections';
+import { MAST_LIMITS, validateResource, type Violation } from './validate';
 import { PUSH_ORDER, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
 
@@ -36,12 +41,17 @@ interface Logger {
 interface Piece {
   resources: Map<TypeUrl, PartMap>;
   json: Partial<ResourceSet>;
+  /** What was left out because Envoy would reject it (MAST4001). */
+  findings: readonly Diagnostic[];
   /** The snapshot generation it was built from, and the kinds of object its build read. */
   generation: number;
   reads: ReadonlySet<Kind> | undefined;
 }
 
-const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, generation: 0, reads: undefined };
+const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], generation: 0, reads: undefined };
+
+/** Rounds of leaving objects out before what still fails is dropped itself. */
+const MAX_EXCLUSION_ROUNDS = 3;
 
 export function classKey(p: ProxyClass): string {
   const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
@@ -55,31 +65,44 @@ const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
   ['routes', TYPE_URLS.route],
 ];
 
+/** A resource encoded, or the reasons Envoy would refuse it. */
+type Checked = EncodedResource | readonly Violation[];
+
 /**
- * Interns encoded resources by content. Entries survive one generation unused, so a rebuild
- * that reproduces a resource reuses its bytes instead of encoding it again.
+ * Interns checked and encoded resources by content. Entries survive one generation unused, so a
+ * rebuild that reproduces a resource reuses its check and bytes instead of doing them again.
  */
 class EncodedInterner {
-  private current = new Map<string, EncodedResource>();
-  private previous = new Map<string, EncodedResource>();
+  private current = new Map<string, Checked>();
+  private previous = new Map<string, Checked>();
 
   nextGeneration(): void {
     this.previous = this.current;
     this.current = new Map();
   }
 
-  get(typeUrl: string, r: NamedResource): EncodedResource {
+  get(typeUrl: string, r: NamedResource): Checked {
     const key = `${typeUrl}\n${JSON.stringify(r.json)}`;
     let hit = this.current.get(key);
     if (hit) return hit;
     hit = this.previous.get(key);
     if (!hit) {
-      const any = encodeAny(typeUrl, r.json);
-      hit = { name: r.name, any, version: createHash('sha256').update(any).digest('base64url').slice(0, 16) };
+      const violations = validateResource(typeUrl, r.json, MAST_LIMITS);
+      if (violations.length > 0) hit = violations;
+      else {
+        const any = encodeAny(typeUrl, r.json);
+        hit = { name: r.name, any, version: createHash('sha256').update(any).digest('base64url').slice(0, 16) };
+      }
     }
     this.current.set(key, hit);
     return hit;
   }
+}
+
+interface CheckedPart {
+  json: Partial<ResourceSet>;
+  encoded: Map<TypeUrl, [string, EncodedResource][]>;
+  findings: Diagnostic[];
 }
 
 const NO_RESOURCES = new Map<string, EncodedResource>();
@@ -91,6 +114,16 @@ export class ViewCache {
   private lastGood = new Map<string, Piece>();
   private readonly interner = new EncodedInterner();
   readonly errors = new Map<string, ViewError>();
+
+  /**
+   * What was left out of the pieces proxies asked for in this generation because Envoy would
+   * reject it (MAST4001), each once.
+   */
+  findings(): Diagnostic[] {
+    const found = new Map<string, Diagnostic>();
+    for (const piece of this.pieces.values()) for (const d of piece.findings) found.set(formatDiagnostic(d), d);
+    return [...found.values()];
+  }
 
   constructor(private readonly partsOf: PartsOf, private readonly log: Logger) {}
 
@@ -148,19 +181,17 @@ export class ViewCache {
     if (last?.reads && !snapshot.changedSince(last.reads, last.generation)) return last;
     try {
       const reads = new SnapshotReads(snapshot);
-      const json = part.build(reads, proxy);
+      const { json, encoded, findings } = this.buildChecked(part, reads, proxy);
       const resources = new Map<TypeUrl, PartMap>();
       const before = last?.resources;
-      for (const [field, typeUrl] of SET_TYPES) {
-        const list = json[field];
-        if (!list?.length) continue;
-        const map = new PartMap(list.map((r) => [r.name, this.interner.get(typeUrl, r)]));
+      for (const [typeUrl, list] of encoded) {
+        const map = new PartMap(list);
         const previous = before?.get(typeUrl);
         if (previous) map.follow(previous);
         resources.set(typeUrl, map);
       }
       this.errors.delete(key);
-      return { resources, json, generation: snapshot.generation, reads: reads.kinds() };
+      return { resources, json, findings, generation: snapshot.generation, reads: reads.kinds() };
     } catch (err) {
       // A translation or encoding failure is a Mast bug, never a reason to stop serving: the
       // part keeps its last good piece and the failure is visible in the log and /debug.
@@ -168,6 +199,44 @@ export class ViewCache {
       this.errors.set(key, { part: key.replace('\0', ' '), generation: snapshot.generation, message });
       this.log.error({ part: part.name, generation: snapshot.generation, err: message }, 'translation failed; serving the last good config');
       return last ?? EMPTY_PIECE;
+    }
+  }
+
+  /**
+   * The part built and every resource checked. When Envoy would reject one, the objects to blame
+   * (rejections.ts) are left out and the part is built again, reporting each (MAST4001); what
+   * still fails with nobody left to blame, or after a few rounds, is left out itself.
+   */
+  private buildChecked(part: TranslationPart, reads: SnapshotReads, proxy: ProxyClass): CheckedPart {
+    const without = new Set<string>();
+    const findings: Diagnostic[] = [];
+    for (let round = 0; ; round++) {
+      const json = part.build(without.size ? new SnapshotWithout(reads, without) : reads, proxy);
+      const encoded = new Map<TypeUrl, [string, EncodedResource][]>();
+      const rejected: Rejection[] = [];
+      for (const [field, typeUrl] of SET_TYPES) {
+        for (const r of json[field] ?? []) {
+          const checked = this.interner.get(typeUrl, r);
+          if (Array.isArray(checked)) rejected.push({ typeUrl, resource: r, violations: checked as readonly Violation[] });
+          else {
+            const list = encoded.get(typeUrl);
+            if (list) list.push([r.name, checked as EncodedResource]);
+            else encoded.set(typeUrl, [[r.name, checked as EncodedResource]]);
+          }
+        }
+      }
+      if (rejected.length === 0) return { json, encoded, findings };
+      const blamed = rejected.map((r) => ({ r, keys: culprits(r.resource, r.violations[0] as Violation).filter((k) => !without.has(k)) }));
+      if (round >= MAX_EXCLUSION_ROUNDS || blamed.every((b) => b.keys.length === 0)) {
+        findings.push(...rejected.map((r) => rejectionFinding(r, undefined, reads)));
+        return { json: withoutRejected(json, rejected), encoded, findings };
+      }
+      for (const { r, keys } of blamed) {
+        for (const k of keys) {
+          without.add(k);
+          findings.push(rejectionFinding(r, k, reads));
+        }
+      }
     }
   }
 }

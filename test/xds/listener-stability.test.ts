@@ -23,7 +23,7 @@ function proxiesOf(snapshot: Snapshot): ProxyClass[] {
 }
 
 /** Each proxy's listener versions (and cluster versions), by proxy IP and resource name. */
-function versions(views: ViewCache, snapshot: Snapshot, type: string): Map<string, string> {
+function versions(views: ViewCache, snapshot: Snapshot, type: (typeof TYPE_URLS)[keyof typeof TYPE_URLS]): Map<string, string> {
   views.setSnapshot(snapshot);
   const out = new Map<string, string>();
   for (const proxy of proxiesOf(snapshot)) {

@@ -11,15 +11,17 @@ export interface VirtualHostSpec {
 }
 
 /**
- * Envoy rejects a whole RouteConfiguration when two virtual hosts share a domain, so a domain
- * claimed twice (overlapping VirtualService hosts, say) stays with the first virtual host and a
- * virtual host left with no domain is dropped: one bad object must not take down a port.
+ * Envoy rejects a whole RouteConfiguration when two virtual hosts share a domain, compared
+ * without regard to case (Envoy's RouteMatcher lower-cases them), so a domain claimed twice
+ * (overlapping VirtualService hosts, `Shop.example.com` and `shop.example.com`) stays with the
+ * first virtual host and a virtual host left with no domain is dropped: one bad object must not
+ * take down a port.
  */
 function withUniqueDomains(hosts: readonly VirtualHostSpec[]): VirtualHostSpec[] {
   const seen = new Set<string>();
   return hosts.flatMap((h) => {
-    const domains = h.domains.filter((d) => !seen.has(d));
-    domains.forEach((d) => seen.add(d));
+    const domains = h.domains.filter((d) => !seen.has(d.toLowerCase()));
+    domains.forEach((d) => seen.add(d.toLowerCase()));
     return domains.length > 0 ? [{ ...h, domains }] : [];
   });
 }
