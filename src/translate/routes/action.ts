@@ -5,7 +5,7 @@ import type { EnvoyJson } from '../types';
 import { protoDuration } from '../durations';
 import type { RouteContext } from './context';
 import { destinationCluster } from './destination';
-import { headerMutations } from './header-operations';
+import { authorityOf, headerMutations } from './header-operations';
 import type { HttpRouteDestination, HttpRule } from './istio-types';
 import { mirrorPolicies } from './mirror';
 import { retryPolicy } from './retry';
@@ -26,19 +26,35 @@ function liveDestinations(routes: HttpRouteDestination[]): HttpRouteDestination[
   return weighted.length > 0 ? weighted : routes.slice(0, 1);
 }
 
-/** One destination is `cluster`; several are `weighted_clusters`, each carrying its own headers. */
+/**
+ * One destination is `cluster`; several are `weighted_clusters`, each carrying its own headers
+ * and its own host rewrite when its headers set the authority.
+ */
 function clusterSpecifier(live: HttpRouteDestination[], vs: VirtualService, ctx: RouteContext): EnvoyJson {
   const [first] = live;
   if (live.length === 1 && first) return { cluster: destinationCluster(first.destination, vs, ctx) };
   return {
     weighted_clusters: {
-      clusters: live.map((r) => ({
-        name: destinationCluster(r.destination, vs, ctx),
-        weight: r.weight,
-        ...headerMutations(r.headers),
-      })),
+      clusters: live.map((r) => {
+        const authority = authorityOf(r.headers);
+        return {
+          name: destinationCluster(r.destination, vs, ctx),
+          weight: r.weight,
+          ...headerMutations(r.headers),
+          ...(authority !== undefined ? { host_rewrite_literal: authority } : {}),
+        };
+      }),
     },
   };
+}
+
+/**
+ * The host a rule rewrites to, by Istio's precedence (applyHTTPRouteDestination): `rewrite.authority`,
+ * else the authority the rule's headers set, else, for a lone destination, the one its headers set.
+ */
+function hostRewrite(rule: HttpRule, live: HttpRouteDestination[]): EnvoyJson {
+  const host = rule.rewrite?.authority ?? authorityOf(rule.headers) ?? (live.length === 1 ? authorityOf(live[0]?.headers) : undefined);
+  return host !== undefined ? { host_rewrite_literal: host } : {};
 }
 
 /** The header mutations of the Route itself: the rule's, then its destination's when it has just one. */
@@ -55,18 +71,19 @@ function rewrite(rule: HttpRule): EnvoyJson {
     ...(rw.uriRegexRewrite?.match !== undefined
       ? { regex_rewrite: { pattern: { regex: rw.uriRegexRewrite.match }, substitution: rw.uriRegexRewrite.rewrite ?? '' } }
       : {}),
-    ...(rw.authority !== undefined ? { host_rewrite_literal: rw.authority } : {}),
   };
 }
 
 function routeAction(rule: HttpRule, vs: VirtualService, ctx: RouteContext): EnvoyJson {
   const retry = retryPolicy(rule.retries);
   const mirrors = mirrorPolicies(rule, vs, ctx);
+  const live = liveDestinations(rule.route ?? []);
   return {
-    ...clusterSpecifier(liveDestinations(rule.route ?? []), vs, ctx),
+    ...clusterSpecifier(live, vs, ctx),
     timeout: (rule.timeout && protoDuration(rule.timeout)) || NO_TIMEOUT,
     ...(retry ? { retry_policy: retry } : {}),
     ...rewrite(rule),
+    ...hostRewrite(rule, live),
     ...(mirrors.length > 0 ? { request_mirror_policies: mirrors } : {}),
   };
 }

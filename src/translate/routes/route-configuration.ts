@@ -3,6 +3,9 @@ import type { ObjectRef } from '../../model/types';
 import type { EnvoyJson, NamedResource } from '../types';
 import { provenance, sourceKeys } from '../provenance';
 
+/** Istio's DefaultMaxDirectResponseBodySizeBytes (pilot/pkg/networking/core/route/route.go). */
+export const MAX_DIRECT_RESPONSE_BODY_BYTES = 1024 * 1024;
+
 export interface VirtualHostSpec {
   name: string;
   domains: string[];
@@ -40,6 +43,9 @@ export function routeConfiguration(name: string, hosts: readonly VirtualHostSpec
       // Routes may name clusters that arrive later (or never); Envoy must not reject the whole
       // table for that, it answers 503 for the one route instead.
       validate_clusters: false,
+      // Istio's limit (1 MiB, which its validation enforces on directResponse bodies) rather than
+      // Envoy's 4 KiB, which would reject the whole table over one larger body.
+      max_direct_response_body_size_bytes: MAX_DIRECT_RESPONSE_BODY_BYTES,
       ...extra,
     },
     sources: sourceKeys(unique.flatMap((h) => h.sources)),
