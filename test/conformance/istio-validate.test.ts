@@ -12,12 +12,14 @@ import { parseObject } from '../../src/model/parse/object';
 import { BAD_INPUTS, reviews } from '../model/fixtures';
 import { istioModuleDir, istioModuleObjects, projectObjects, type Found } from './corpus';
 import { DIFFERENCES, type Difference } from './differences';
-import { generatedObjects } from './generate';
+import { fuzzedObjects, generatedObjects, retypedObjects } from './generate';
 import { istioctlPath, istioKey, istioValidate, type IstioVerdict, type Raw } from './istioctl';
 import { parseAllDocuments } from 'yaml';
 
 const SEED = 20260827;
 const GENERATED = 3000;
+const FUZZED = 2000;
+const RETYPED = 1000;
 const DOC = path.resolve(__dirname, '..', '..', 'docs', 'istio-conformance.md');
 
 interface Case {
@@ -92,6 +94,8 @@ test('Mast accepts and refuses the Istio objects that istioctl validate accepts 
     ['project', projectCases()],
     ['istio', istioModuleObjects(istioModuleDir())],
     ['generated', generatedObjects(SEED, GENERATED).map((object, i) => ({ object, from: `generated #${i}` }))],
+    ['fuzzed', fuzzedObjects(SEED, FUZZED).map((object, i) => ({ object, from: `fuzzed #${i}` }))],
+    ['retyped', retypedObjects(SEED, RETYPED).map((object, i) => ({ object, from: `retyped #${i}` }))],
   ];
   const unlisted: Outcome[] = [];
   const used = new Set<string>();

@@ -10,7 +10,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -45,13 +44,15 @@ export function istioValidate(bin: string, objects: Raw[]): Map<string, IstioVer
   const dir = mkdtempSync(path.join(tmpdir(), 'mast-istioctl-'));
   try {
     const file = path.join(dir, 'batch.yaml');
-    // YAML 1.1, as Kubernetes reads YAML: strings such as `n` or `yes` are quoted and stay strings.
-    writeFileSync(file, objects.map((o) => stringify(o, { lineWidth: 0, version: '1.1' })).join('---\n'));
+    // Each document as JSON (which is YAML), so that no string reads as something else in
+    // Kubernetes' YAML 1.1 (`n` as false, a `<<` key as a merge).
+    writeFileSync(file, objects.map((o) => JSON.stringify(o)).join('\n---\n'));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir };
     const run = spawnSync(bin, ['validate', '-f', file], { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (run.error) throw run.error;
     const output = `${run.stdout}\n${run.stderr}`;
-    if (/failed to decode file/.test(output)) throw new Error(`istioctl could not read the batch: ${output.slice(0, 2000)}`);
+    const undecoded = /failed to decode file.*/.exec(output);
+    if (undecoded) throw new Error(`istioctl could not read the batch: ${undecoded[0]}`);
     let section: 'warnings' | 'errors' = 'warnings';
     let last: string[] | undefined;
     for (const line of output.split('\n')) {

@@ -37,12 +37,28 @@ export function toGateway(raw: Json, ctx: ConvertContext): Gateway {
 }
 
 export function toUntranslated<K extends UntranslatedKind>(kind: K): (raw: Json, ctx: ConvertContext) => UntranslatedObject<K> {
-  return (raw, { read, base }) => {
+  return (given, { read, base }) => {
+    const raw = withoutNullFields(given);
     checkSchema(kind, raw, base.apiVersion, read, []);
     read.report('MAST1011', undefined, `${kind} is not translated by Mast yet and has no effect on Envoy`);
     const spec = (isRecord(raw.spec) ? raw.spec : {}) as UntranslatedSpecs[K];
     return { kind, ...base, spec } as UntranslatedObject<K>;
   };
+}
+
+/**
+ * `raw` without the null-valued fields of its spec. The Kubernetes API server prunes null values of
+ * fields that Istio's CRD schemas do not mark nullable (none are) before it validates, and Istio's
+ * decoder reads a null as an absent field: `loadBalancer: null` is no load balancer. A null item
+ * of a list stays, and is refused.
+ */
+function withoutNullFields(raw: Json): Json {
+  const prune = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(prune);
+    if (!isRecord(value)) return value;
+    return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === null ? [] : [[k, prune(v)]])));
+  };
+  return 'spec' in raw ? { ...raw, spec: prune(raw.spec) } : raw;
 }
 
 /** Checks `raw` against Istio's schema, reporting each error at its field; answers the probes (does the schema know this field?). */
@@ -61,6 +77,7 @@ function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | Gateway
   { read, base }: ConvertContext,
   validate: (spec: Spec, read: FieldReader, meta: Meta) => void,
 ): Spec {
+  raw = withoutNullFields(raw);
   const ignored = ignoredFields(kind, raw);
   const known = checkSchema(kind, raw, base.apiVersion, read, ignored);
   ignored.forEach(({ field }, i) => {

@@ -5,8 +5,11 @@
 import type { FieldReader } from '../parse/read';
 import { childPath } from '../parse/read';
 
-/** RFC 7230 token characters. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~A-Za-z0-9]+$/;
+/**
+ * Istio's validHeaderNameRegex, meant as RFC 7230's token characters; as written, `+-.` in it is a
+ * range, so `,` passes too, and Mast lets through what Istio does.
+ */
+const HEADER_NAME = /^[!#$%&'*+-.^_`|~A-Za-z0-9]+$/;
 const PSEUDO_HEADERS = new Set([':method', ':scheme', ':authority', ':path', ':status']);
 /** protoc-gen-validate's header value rule: no control characters other than tab. */
 const HEADER_VALUE = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;

@@ -55,6 +55,12 @@ function toJavaScript(p: string): string {
       if (c === ']') inClass = false;
       out += c === '[' ? '\\[' : c;
       i++;
+    } else if (c === ']') {
+      out += '\\]'; // RE2 reads a `]` outside a class as a literal
+      i++;
+    } else if (c === '^' || c === '$') {
+      out += `(?:${c})`; // RE2 lets an assertion be repeated (`^+`); JavaScript only a group
+      i++;
     } else if (c === '[') {
       // RE2 reads a `]` right after `[` or `[^` as a literal.
       const open = /^\[\^?\]?/.exec(rest)?.[0] as string;
@@ -105,10 +111,11 @@ function escape(rest: string, inClass: boolean): [string, number] {
     if (!isUnicodeClass(name)) throw new Refused(`unknown Unicode class ${name}`);
     return ['\\w', prop[0].length];
   }
-  if (!inClass && (next === 'z' || next === 'A')) return [next === 'z' ? '$' : '^', 2];
+  if (!inClass && (next === 'z' || next === 'A')) return [next === 'z' ? '(?:$)' : '(?:^)', 2];
+  if (!inClass && (next === 'b' || next === 'B')) return [`(?:\\${next})`, 2];
   if (next === 'C') throw new Refused('\\C (any byte) is not supported by Go\'s regexp, which Istio validates with');
   if (next === 'a') return [literal('\x07'), 2];
-  if (/[!-/:-@[-`{-~]/.test(next)) return [literal(next), 2]; // RE2 lets any punctuation be escaped
+  if (/[\x00-\x2F\x3A-\x40\x5B-\x60\x7B-\x7F]/.test(next)) return [literal(next), 2]; // any ASCII but a letter or digit escapes to itself
   return [`\\${next}`, 2];
 }
 
