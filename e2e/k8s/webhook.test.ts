@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { injectCaBundle } from '../../src/admin/webhook-ca-bundle';
 import { createWebhookServer, type WebhookServer } from '../../src/admin/webhook';
 import { CertificateAuthority } from '../../src/ca';
-import { ConfigStore } from '../../src/model';
+import { ConfigStore, parseDocuments } from '../../src/model';
 import { cleanup } from '../harness/processes';
 import { startKube, type Kube } from './harness/apiserver';
 import { applyManifests, isCrd } from './harness/manifests';
@@ -21,6 +21,13 @@ let kube: Kube;
 let kc: KubeConfig;
 let objects: CustomObjectsApi;
 let webhook: WebhookServer;
+/** What the webhook checks against: a Service for the VirtualServices' host, as a cluster would have. */
+const store = new ConfigStore();
+const reviews = parseDocuments(`apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: ${NS}}
+spec: {selector: {app: reviews}, ports: [{name: http, port: 9080}]}`, 'reviews.yaml');
+store.replaceSource('reviews.yaml', reviews.objects, reviews.diagnostics);
 
 before(async () => {
   kube = await startKube();
@@ -33,7 +40,7 @@ before(async () => {
     ca: await CertificateAuthority.create(),
     dnsNames: ['localhost'],
     ips: ['127.0.0.1'],
-    snapshot: () => new ConfigStore().snapshot(),
+    world: () => ({ snapshot: store.snapshot(), preview: (o) => store.preview(o) }),
     log: pino({ level: 'warn' }),
   });
   const port = await webhook.listen('127.0.0.1', 0);
@@ -84,25 +91,33 @@ async function createRefusal(plural: string, body: object, version = 'v1'): Prom
 }
 
 test('an invalid VirtualService is refused with the field and the diagnostic', async () => {
-  const message = await createRefusal('virtualservices', vs('bad-weights', [50, 40]));
+  const message = await createRefusal('virtualservices', vs('bad-weights', [-50, 150]));
   assert.ok(message, 'the create must be refused');
   assert.match(message, /admission webhook "validation\.mast\.io" denied the request/);
-  assert.match(message, /spec\.http\[0\]\.route: MAST2001 route weights add up to 90, not 100/);
+  assert.match(message, /spec\.http\[0\]\.route\[0\]\.weight: MAST2001 weight -50 < 0/);
 });
 
-test('a valid VirtualService is accepted, and an update that breaks it is refused', async () => {
-  assert.equal(await createRefusal('virtualservices', vs('good-weights', [50, 50])), undefined);
+test('a valid VirtualService is accepted (weights are relative, as in Istio), and an update that breaks it is refused', async () => {
+  assert.equal(await createRefusal('virtualservices', vs('good-weights', [50, 40])), undefined);
   const current = (await objects.getNamespacedCustomObject({ group, version: 'v1', namespace: NS, plural: 'virtualservices', name: 'good-weights' })) as { spec: { http: { route: { weight: number }[] }[] } };
-  current.spec.http[0]!.route[1]!.weight = 10;
+  current.spec.http[0]!.route[1]!.weight = -10;
   await assert.rejects(
     objects.replaceNamespacedCustomObject({ group, version: 'v1', namespace: NS, plural: 'virtualservices', name: 'good-weights', body: current }),
-    (err: Error & { body?: unknown }) => /MAST2001 route weights add up to 60, not 100/.test(String(err.body ?? err.message)),
+    (err: Error & { body?: unknown }) => /MAST2001 weight -10 (<|\\u003c) 0/.test(String(err.body ?? err.message)),
   );
 });
 
 test('an older served version is validated the same way', async () => {
-  const old = { ...vs('old-version', [70, 20]), apiVersion: `${group}/v1alpha3` };
-  assert.match((await createRefusal('virtualservices', old, 'v1alpha3')) ?? '', /MAST2001 route weights add up to 90/);
+  const old = { ...vs('old-version', [70, -20]), apiVersion: `${group}/v1alpha3` };
+  assert.match((await createRefusal('virtualservices', old, 'v1alpha3')) ?? '', /MAST2001 weight -20 < 0/);
+});
+
+test('what Istio\'s rules let by but Envoy would reject is refused too, with the MAST4001 the log would show', async () => {
+  // An unknown %COMMAND% in a header value passes Istio's validation; Envoy refuses the route table.
+  const body = vs('unknown-format', [100]);
+  (body.spec.http[0] as { headers?: object }).headers = { request: { set: { 'x-who': '%NO_SUCH_COMMAND%' } } };
+  const message = await createRefusal('virtualservices', body);
+  assert.match(message ?? '', /MAST4001 Envoy would reject rds .*request_headers_to_add.*made from VirtualService\/e2e-webhook\/unknown-format/);
 });
 
 test('an invalid DestinationRule is refused; a valid one is accepted', async () => {

@@ -1,14 +1,23 @@
 // Admission decisions for Istio objects, made by the same parse + validate code the ConfigStore
-// runs (parseObject), so `kubectl apply` refuses exactly what the store would not admit.
+// runs (parseObject), so `kubectl apply` refuses exactly what the store would not admit; and by
+// the same check the view cache makes before anything is sent (MAST4001: what Envoy would reject,
+// src/xds/envoy-check.ts), run on the mesh as it would be with the object in it.
 //
 // Only a finding about the object alone denies it. Findings that need other objects (a subset no
 // DestinationRule defines yet) come back as admission warnings, which kubectl prints: one
 // `kubectl apply -f` of a file listing the VirtualService before its DestinationRule must work,
 // and such a route only fails (503) until the subset exists, as in Istio.
-import { formatFieldDiagnostic, type Snapshot } from '../model';
+import { formatFieldDiagnostic, type MeshObject, type Snapshot } from '../model';
 import { parseObject } from '../model/parse/object';
 import { isRecord } from '../model/parse/read';
 import { subsetReferenceErrors } from '../model/validate/references';
+import { envoyFindings, findingsAbout, proxiesShapedBy } from '../xds/envoy-check';
+
+/** The mesh an admission is decided against: as it is, and as it would be with one object changed. */
+export interface AdmissionWorld {
+  snapshot: Snapshot;
+  preview(object: MeshObject): Snapshot;
+}
 
 /** The part of an admission.k8s.io/v1 AdmissionRequest the decision needs. */
 export interface AdmissionRequest {
@@ -44,13 +53,19 @@ function completed(req: AdmissionRequest): { raw: unknown; name: string } {
   return { raw: { ...req.object, metadata: { ...metadata, name, namespace: req.namespace ?? metadata.namespace } }, name };
 }
 
-export function review(req: AdmissionRequest, snapshot: Snapshot): AdmissionResponse {
+export function review(req: AdmissionRequest, world: AdmissionWorld): AdmissionResponse {
+  const { snapshot } = world;
   const { raw, name } = completed(req);
   const parsed = parseObject(raw, { apiPath: apiPath(req, name) }, { domain: snapshot.domain });
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
   const warnings = parsed.diagnostics.filter((d) => d.severity !== 'error');
   if (parsed.object?.kind === 'VirtualService') {
     warnings.push(...subsetReferenceErrors(parsed.object, (host, ns) => snapshot.destinationRuleFor(host, ns), snapshot.domain));
+  }
+  if (parsed.object && errors.length === 0) {
+    const preview = world.preview(parsed.object);
+    const proxies = proxiesShapedBy(parsed.object, preview);
+    if (proxies.length > 0) errors.push(...findingsAbout(envoyFindings(preview, proxies), parsed.object));
   }
   const response: AdmissionResponse = { uid: req.uid, allowed: errors.length === 0 };
   if (errors.length) {

@@ -4,15 +4,15 @@
 // HTTP for probes and Prometheus.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { RenewingCert, type CertificateAuthority } from '../ca';
-import type { Snapshot } from '../model';
-import { review, type AdmissionRequest } from './webhook-review';
+import { review, type AdmissionRequest, type AdmissionWorld } from './webhook-review';
 
 export interface WebhookOptions {
   ca: CertificateAuthority;
   /** Names in the serving certificate: the webhook Service's DNS names, and IPs for local tests. */
   dnsNames: string[];
   ips?: string[];
-  snapshot(): Snapshot;
+  /** The mesh as it is, and as it would be with the object under review. */
+  world(): AdmissionWorld;
   log: FastifyBaseLogger;
 }
 
@@ -48,7 +48,7 @@ export async function createWebhookServer(o: WebhookOptions): Promise<WebhookSer
     if (req.body?.kind !== 'AdmissionReview' || !request?.uid) {
       return reply.code(400).send({ error: 'expected an admission.k8s.io/v1 AdmissionReview with a request' });
     }
-    const response = review(request, o.snapshot());
+    const response = review(request, o.world());
     if (!response.allowed) o.log.info({ uid: request.uid, kind: request.kind?.kind, name: request.name, namespace: request.namespace }, response.status?.message ?? 'denied');
     return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
   });

@@ -1,8 +1,11 @@
 // `mast analyze`: reads configuration the way `mast serve` would and reports what is wrong with
-// it, one line per finding, exiting 1 when any finding is an error (so CI can gate on it).
+// it, one line per finding, exiting 1 when any finding is an error (so CI can gate on it). Besides
+// the model's findings it translates the mesh for proxies standing for its workloads and reports
+// what Envoy would reject (MAST4001), as a running Mast would log it.
 import type { Command } from 'commander';
 import { ConfigStore, formatDiagnostic, type Diagnostic } from '../model';
 import { loadConfigDir } from '../sources/files';
+import { envoyFindings, meshProxies } from '../xds/envoy-check';
 
 interface Flags {
   json?: boolean;
@@ -19,7 +22,8 @@ export interface AnalyzeResult {
 export async function analyze(paths: string[], flags: Flags): Promise<AnalyzeResult> {
   const store = new ConfigStore({ domain: flags.domain });
   for (const p of paths) await loadConfigDir(p, store);
-  const diagnostics = store.diagnostics();
+  const snapshot = store.snapshot();
+  const diagnostics = [...store.diagnostics(), ...envoyFindings(snapshot, meshProxies(snapshot))];
   const output = flags.json ? `${JSON.stringify(diagnostics, null, 2)}\n` : diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join('');
   return { diagnostics, output, exitCode: diagnostics.some((d) => d.severity === 'error') ? 1 : 0 };
 }

@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
-import { refKey, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot } from './types';
+import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot } from './types';
 import { reservedPortFindings } from './proxy-ports';
 import { subsetReferenceErrors } from './validate/references';
 
@@ -105,6 +105,17 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   snapshot(): Snapshot {
     this.flush();
     return this.current;
+  }
+
+  /**
+   * The snapshot as it would be with `object` in it, replacing the object of the same kind,
+   * namespace and name: what admission checks a new version against before it exists.
+   */
+  preview(object: MeshObject): Snapshot {
+    this.flush();
+    const key = refKey(refOf(object));
+    const others = [...this.accepted].filter(([k]) => k !== key).map(([, o]) => o);
+    return new MeshSnapshot(this.current.generation, new MeshIndexes(groupByKind([...others, object]), this.domain));
   }
 
   /** What is wrong right now, ordered by file (or API path) and document. */

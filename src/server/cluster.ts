@@ -7,7 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createWebhookServer, type WebhookServer } from '../admin/webhook';
 import { RenewingCert } from '../ca';
 import { injectCaBundle } from '../admin/webhook-ca-bundle';
-import type { ConfigStore } from '../model';
+import type { ConfigStore, MeshObject } from '../model';
 import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
 import { sharedCa } from '../sources/kubernetes/ca-secret';
 import type { XdsServer } from '../xds/server';
@@ -104,7 +104,8 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
         log.info({ xdsTls: o.xdsTlsAddress, port, names: o.serviceDnsNames }, 'xDS over TLS serving');
       }
       if (!o.webhook) return;
-      webhook = await createWebhookServer({ ca, dnsNames: o.serviceDnsNames, snapshot: () => store.snapshot(), log: log.child({ component: 'webhook' }) });
+      const world = () => ({ snapshot: store.snapshot(), preview: (object: MeshObject) => store.preview(object) });
+      webhook = await createWebhookServer({ ca, dnsNames: o.serviceDnsNames, world, log: log.child({ component: 'webhook' }) });
       const { host, port } = splitHostPort(o.webhook.address);
       const bound = await webhook.listen(host, port);
       log.info({ webhook: `${host}:${bound}` }, 'admission webhook serving');

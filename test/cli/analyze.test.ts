@@ -59,3 +59,29 @@ describe('mast analyze', () => {
     assert.equal(exitCode, 1);
   });
 });
+
+describe('mast analyze and what Envoy would reject', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mast-analyze-envoy-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('reports MAST4001 for a VirtualService that passes Istio\'s rules but would be refused by Envoy, with file and object', async () => {
+    writeFileSync(path.join(dir, 'reviews.yaml'), `apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec: {selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - headers: {request: {set: {x-who: "%NO_SUCH_COMMAND%"}}}
+    route: [{destination: {host: reviews}}]
+`);
+    const result = await analyze([dir], { domain: 'cluster.local' });
+    assert.deepEqual(result.diagnostics.map((d) => d.code), ['MAST4001']);
+    assert.match(result.output, /reviews\.yaml#2 VirtualService\/shop\/reviews: MAST4001 Envoy would reject rds 9080 \(.*NO_SUCH_COMMAND/);
+    assert.equal(result.exitCode, 1);
+  });
+});
