@@ -43,6 +43,13 @@ export const DIFFERENCES: Difference[] = [
           return (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) || typeof value === 'number' || value === null;
         }),
   },
+  {
+    // Istio lets status 600 through; Envoy refuses it (its range is [200, 600)).
+    id: 'envoy-status-600',
+    refusedBy: 'mast',
+    applies: (_object, mast, istio) =>
+      istio.errors.length === 0 && mast.filter((d) => d.severity === 'error').every((d) => /HTTP status 600 is accepted by Istio but refused by Envoy/.test(d.message)),
+  },
 ];
 
 /** The value at a finding's field, `spec.http[0].match[0].headers["x-a"]`. */

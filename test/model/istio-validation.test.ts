@@ -127,7 +127,8 @@ describe('fault injection (validateHTTPFaultInjection)', () => {
   test('abort statuses: HTTP 200..600, gRPC names; none set is only a warning', () => {
     assert.deepEqual(vs({ fault: { abort: { httpStatus: 999 } } }), [['MAST2018', at('fault.abort.httpStatus')]]);
     assert.deepEqual(vs({ fault: { abort: { httpStatus: 199 } } }), [['MAST2018', at('fault.abort.httpStatus')]]);
-    assert.deepEqual(vs({ fault: { abort: { httpStatus: 600 } } }), []);
+    assert.deepEqual(vs({ fault: { abort: { httpStatus: 599 } } }), []);
+    assert.deepEqual(vs({ fault: { abort: { httpStatus: 600 } } }), [['MAST2018', at('fault.abort.httpStatus')]], 'Istio accepts 600, Envoy does not');
     assert.deepEqual(vs({ fault: { abort: { grpcStatus: 'BOGUS' } } }), [['MAST2018', at('fault.abort.grpcStatus')]]);
     assert.deepEqual(vs({ fault: { abort: { grpcStatus: 'UNAVAILABLE' } } }), []);
     assert.deepEqual(vs({ fault: { abort: { percentage: { value: 5 } } } }), [['MAST2041', at('fault.abort')]]);

@@ -16,8 +16,13 @@ export interface HttpFaultInjection {
   delay?: { percentage?: { value?: number }; fixedDelay?: string; exponentialDelay?: string };
 }
 
-/** validateHTTPStatus: Istio lets a status through from 200 to 600. */
+/**
+ * validateHTTPStatus lets a status through from 200 to 600, but Envoy's FaultAbort.http_status and
+ * DirectResponseAction.status take [200, 600) and refuse the whole route table otherwise, so Mast
+ * refuses 600 too (docs/istio-conformance.md#envoy-status-600).
+ */
 export function httpStatusProblem(status: number): string | undefined {
+  if (status === 600) return 'HTTP status 600 is accepted by Istio but refused by Envoy, which takes 200-599';
   return status < 200 || status > 600 ? `HTTP status ${status} is not in range 200-599` : undefined;
 }
 
