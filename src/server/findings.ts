@@ -18,13 +18,14 @@ export class MeshFindings extends EventEmitter<{ change: [findings: readonly Dia
     super();
     this.log = new FindingsLog(log);
     store.on('findings', () => this.refresh());
+    views.onFindings(() => this.refresh());
   }
 
   current(): Diagnostic[] {
     return [...this.store.diagnostics(), ...this.views.findings()];
   }
 
-  /** After the model or the views changed: logs translation's new findings, and tells listeners if anything changed. */
+  /** After the model or the views changed (or a push): logs translation's new findings, and tells listeners if anything changed. */
   refresh(): void {
     this.log.report(this.views.findings());
     const all = this.current();

@@ -115,6 +115,17 @@ export class ViewCache {
   private readonly interner = new EncodedInterner();
   readonly errors = new Map<string, ViewError>();
 
+  private findingsListener: (() => void) | undefined;
+  private findingsNotice = false;
+
+  /**
+   * Calls `listener` (once per tick) when a piece built with findings, or replacing one that had
+   * some, enters the cache: a proxy connecting at start-up can reveal them before any push.
+   */
+  onFindings(listener: () => void): void {
+    this.findingsListener = listener;
+  }
+
   /**
    * What was left out of the pieces proxies asked for in this generation because Envoy would
    * reject it (MAST4001), each once.
@@ -191,6 +202,7 @@ export class ViewCache {
         resources.set(typeUrl, map);
       }
       this.errors.delete(key);
+      if (findings.length > 0 || (last?.findings.length ?? 0) > 0) this.noticeFindings();
       return { resources, json, findings, generation: snapshot.generation, reads: reads.kinds() };
     } catch (err) {
       // A translation or encoding failure is a Mast bug, never a reason to stop serving: the
@@ -200,6 +212,15 @@ export class ViewCache {
       this.log.error({ part: part.name, generation: snapshot.generation, err: message }, 'translation failed; serving the last good config');
       return last ?? EMPTY_PIECE;
     }
+  }
+
+  private noticeFindings(): void {
+    if (this.findingsNotice || !this.findingsListener) return;
+    this.findingsNotice = true;
+    queueMicrotask(() => {
+      this.findingsNotice = false;
+      this.findingsListener?.();
+    });
   }
 
   /**
