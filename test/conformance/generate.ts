@@ -5,24 +5,17 @@
 // names and values, hosts, subsets, TLS settings). fast-check with a fixed seed, so every run
 // compares the same objects.
 import fc from 'fast-check';
+import { choices, pick } from './choices';
 import type { Raw } from './istioctl';
+import { policyArbitraries } from './generate-policy';
 
-const pick = <T>(...values: T[]): fc.Arbitrary<T> => fc.constantFrom(...values);
 /**
  * The arbitraries of one object, where `unusual` weighs the odd values against the usual ones
  * (0: none at all), so that a share of the objects are valid by construction.
  */
-export function objectArbitrary(unusual: number) {
-  /** A usual value, or now and then an odd one. */
-  const odd = <T>(usual: T[], unusualValues: T[]): fc.Arbitrary<T> =>
-    unusual === 0 ? fc.constantFrom(...usual) : fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...usual) }, { weight: unusual, arbitrary: fc.constantFrom(...unusualValues) });
-  /** One arbitrary usually, now and then the other. */
-  const either = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>): fc.Arbitrary<T> =>
-    unusual === 0 ? usual : fc.oneof({ weight: 40, arbitrary: usual }, { weight: unusual, arbitrary: other });
-  /** Now and then present. */
-  const rarely = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { freq: 4, nil: undefined });
-  /** A record whose keys are each present or absent. */
-  const some = <T extends Record<string, fc.Arbitrary<unknown>>>(model: T) => fc.record(model, { requiredKeys: [] });
+function objectArbitrary(unusual: number) {
+  const c = choices(unusual);
+  const { odd, either, rarely, some } = c;
 
   const host = odd(['reviews', 'reviews.default.svc.cluster.local', 'ratings.prod', '*.example.com', 'example.com.', '*-svc.ns', '10.0.0.1', 'UPPER.example.com'], ['*', '', 'Bad_Host', '*foo.com', 'foo.*.com', 'x.123', '-bad.com', `${'a'.repeat(64)}.com`]);
   const destinationHost = odd(['reviews', 'ratings.prod.svc.cluster.local', '*.example.com'], ['*', '', 'bad host', 'x.123']);
@@ -199,98 +192,7 @@ export function objectArbitrary(unusual: number) {
     return { ...spec, hosts, ...(tls ? { tls } : {}) };
   });
 
-  const trafficPolicy = some({
-    loadBalancer: fc.oneof(
-      pick('ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM').map((simple) => ({ simple })),
-      odd([7, 65537], [0, 65536, 5000011]).map((tableSize) => ({ consistentHash: { maglev: { tableSize } } })),
-      odd(['user'], ['']).map((name) => ({ consistentHash: { httpCookie: { name, ttl: '0s' } } })),
-      fc.record({
-        simple: pick('ROUND_ROBIN'),
-        localityLbSetting: odd<Raw>(
-          [{ distribute: [{ from: 'us-west/zone1/*', to: { 'us-west/zone1/*': 80, 'us-west/zone2/*': 20 } }] }, { failover: [{ from: 'us-east', to: 'us-west' }] }, { enabled: true }],
-          [{ distribute: [{ from: 'us-west', to: { 'us-west': 60 } }] }, { failover: [{ from: 'us-east', to: 'us-east' }] }, { distribute: [{ from: 'a/*/b', to: { a: 100 } }] }],
-        ),
-        warmup: rarely(some({ duration: duration, minimumPercent: odd([10], [150]), aggression: odd([1.5], [0]) })),
-      }),
-    ),
-    connectionPool: either(
-      fc.record({
-        tcp: some({ maxConnections: odd([100], [-1]), connectTimeout: duration, idleTimeout: duration, maxConnectionDuration: duration }),
-        http: some({ http1MaxPendingRequests: odd([10], [-1]), maxRetries: odd([3], [-1]), idleTimeout: duration, h2UpgradePolicy: pick('UPGRADE', 'DEFAULT'), useClientProtocol: odd([false], [true]) }),
-      }, { requiredKeys: ['tcp'] }),
-      fc.constant({}),
-    ),
-    outlierDetection: some({
-      consecutive5xxErrors: pick(5, 0),
-      consecutiveErrors: pick(5),
-      interval: duration,
-      baseEjectionTime: duration,
-      maxEjectionPercent: odd([10, 100], [101, -1]),
-      minHealthPercent: odd([0, 50], [150]),
-      consecutiveLocalOriginFailures: odd([0], [3]),
-      splitExternalLocalOriginErrors: fc.boolean(),
-    }),
-    tls: either(
-      fc.oneof(
-        fc.record({ mode: pick('DISABLE', 'ISTIO_MUTUAL') }),
-        fc.record({ mode: pick('SIMPLE', 'MUTUAL'), credentialName: odd(['cred', 'configmap://default/ca'], ['configmap://other/ca', 'configmap://x']) }),
-        fc.constant({ mode: 'MUTUAL', clientCertificate: '/c.pem', privateKey: '/k.pem' }),
-      ),
-      some({ mode: pick('SIMPLE', 'MUTUAL'), credentialName: pick('cred'), clientCertificate: pick('/c.pem'), privateKey: pick('/k.pem') }),
-    ),
-    portLevelSettings: fc.array(fc.record({ port: odd([{ number: 9080 }], [{}]), loadBalancer: fc.constant({ simple: 'RANDOM' }) }), { maxLength: 1 }),
-    tunnel: rarely(fc.record({ protocol: odd(['CONNECT', 'POST'], ['GET']), targetHost: odd(['proxy.example.com', '10.0.0.9'], ['', 'bad host']), targetPort: odd([8080], [0]) }, { requiredKeys: ['targetHost', 'targetPort'] })),
-  });
-
-  const destinationRule = some({
-    host,
-    subsets: either(
-      fc.uniqueArray(fc.record({ name: odd(['v1', 'v2', 'v3'], ['', 'V_1']), labels, trafficPolicy }, { requiredKeys: ['name'] }), { maxLength: 3, selector: (s) => s.name }),
-      fc.array(some({ name: pick('v1', ''), labels }), { minLength: 1, maxLength: 3 }),
-    ),
-    trafficPolicy,
-    exportTo: odd<string[]>([['.'], ['*']], [['~']]),
-    workloadSelector: rarely(odd<Raw>([{ matchLabels: { app: 'reviews' } }], [{ matchLabels: {} }, { matchLabels: { app: '*' } }])),
-  }).map((spec) => ({ host: 'reviews', ...spec, ...(spec.workloadSelector && (spec.exportTo as string[] | undefined)?.[0] === '*' ? { exportTo: ['.'] } : {}) }));
-
-  const tlsOptions = some({
-    httpsRedirect: fc.boolean(),
-    minProtocolVersion: odd(['TLSV1_2'], ['TLSV1_0']),
-    cipherSuites: fc.array(odd(['ECDHE-RSA-AES128-GCM-SHA256'], ['BOGUS', '-ALL']), { maxLength: 2 }),
-  });
-  /** TLS settings that fit a server's protocol: none or a redirect on HTTP, terminating or passing through on HTTPS and TLS. */
-  const serverTls = (protocol: string): fc.Arbitrary<Raw | undefined> => {
-    if (['HTTP', 'http2', 'GRPC'].includes(protocol)) return odd<Raw | undefined>([undefined, { httpsRedirect: true }], [{ mode: 'SIMPLE', credentialName: 'cert' }]);
-    if (protocol === 'TCP' || protocol === 'BOGUS') return odd<Raw | undefined>([undefined], [{ mode: 'SIMPLE' }]);
-    const modes = either(
-      fc.oneof(
-        fc.record({ mode: pick('SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL'), credentialName: pick('cert') }),
-        fc.constant({ mode: 'SIMPLE', serverCertificate: '/etc/cert.pem', privateKey: '/etc/key.pem' }),
-        fc.constant({ mode: 'MUTUAL', serverCertificate: '/etc/cert.pem', privateKey: '/etc/key.pem', caCertificates: '/etc/ca.pem' }),
-        fc.record({ mode: pick('PASSTHROUGH', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL') }),
-      ),
-      some({ mode: pick('SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL', 'PASSTHROUGH'), credentialName: pick('cert'), serverCertificate: pick('/etc/cert.pem'), caCertificates: pick('/etc/ca.pem') }),
-    );
-    return fc.tuple(modes, tlsOptions).map(([m, o]) => ({ ...o, ...m }));
-  };
-
-  const server = fc
-    .record({
-      number: odd([80, 443, 8080], [0, 70000]),
-      targetPort: rarely(odd([0], [8443])),
-      name: odd(['http', 'https', 'tcp'], ['']),
-      protocol: odd(['HTTP', 'HTTPS', 'TCP', 'TLS', 'GRPC', 'http2'], ['BOGUS']),
-      hosts: fc.array(odd(['*', '*.example.com', 'ns/*', './a.example.com', 'a.example.com', '10.0.0.1'], ['short', 'Bad/x.com', '*a.com', '~/x.com', 'ns/']), { minLength: 1, maxLength: 2 }),
-      bind: rarely(odd(['0.0.0.0'], ['unix:///var/run/gw.sock', 'x'])),
-    })
-    .chain(({ number, name, protocol, hosts, bind, targetPort }) =>
-      serverTls(protocol).map((tls) => ({ port: { number, name, protocol, ...(targetPort === undefined ? {} : { targetPort }) }, hosts, ...(tls ? { tls } : {}), ...(bind ? { bind } : {}) })),
-    );
-
-  const gateway = fc
-    .array(server, { minLength: 1, maxLength: 2 })
-    // Port names are unique unless one is left empty.
-    .map((servers) => ({ selector: { istio: 'ingressgateway' }, servers: servers.map((s, i) => (s.port.name ? { ...s, port: { ...s.port, name: `${s.port.name}-${i}` } } : s)) }));
+  const { destinationRule, gateway } = policyArbitraries(c, { host, duration, labels });
 
   const apiVersion = pick('networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3');
   const annotations = odd<Record<string, string> | undefined>(
@@ -337,94 +239,3 @@ export function generatedObjects(seed: number, count: number): Raw[] {
   });
 }
 
-/** Characters that mean something to regexes, durations, hosts and header syntax, and a few that do not. */
-const SYNTAX = [...'ab1079.()[]{}*+?|^$\\-,:=!<>_%"/ @~#PpiszZCQEdwxNkmhuµ'];
-const fuzzString = (maxLength: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...SYNTAX), maxLength });
-
-/**
- * `count` objects that each carry one short random string where Istio parses a syntax: a regex,
- * a duration, a host, a header name or value, a label, a retry condition, a subset name. These
- * find the corners where Mast's reading of a syntax and Istio's part.
- */
-export function fuzzedObjects(seed: number, count: number): Raw[] {
-  const vs = (rule: Raw, hosts = ['reviews']): Raw => ({ kind: 'VirtualService', spec: { hosts, http: [{ route: [{ destination: { host: 'reviews' } }], ...rule }] } });
-  const s = fuzzString(8);
-  const placed = fc.oneof(
-    { weight: 4, arbitrary: fuzzString(10).map((regex) => vs({ match: [{ uri: { regex } }] })) },
-    { weight: 1, arbitrary: s.map((regex) => vs({ rewrite: { uriRegexRewrite: { match: regex, rewrite: '/' } } })) },
-    { weight: 2, arbitrary: s.map((timeout) => vs({ timeout })) },
-    { weight: 2, arbitrary: s.map((host) => vs({}, [host])) },
-    { weight: 1, arbitrary: s.map((host) => ({ kind: 'DestinationRule', spec: { host } })) },
-    { weight: 1, arbitrary: s.map((name) => vs({ match: [{ headers: { [name]: { exact: 'a' } } }] })) },
-    { weight: 2, arbitrary: s.map((value) => vs({ headers: { request: { set: { 'x-a': value } } } })) },
-    { weight: 1, arbitrary: s.map((key) => ({ kind: 'DestinationRule', spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { [key]: 'a' } }] } })) },
-    { weight: 1, arbitrary: s.map((value) => ({ kind: 'DestinationRule', spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { app: value } }] } })) },
-    { weight: 1, arbitrary: s.map((name) => ({ kind: 'DestinationRule', spec: { host: 'reviews', subsets: [{ name }] } })) },
-    { weight: 1, arbitrary: s.map((retryOn) => vs({ retries: { attempts: 2, retryOn } })) },
-    { weight: 1, arbitrary: s.map((host) => ({ kind: 'Gateway', spec: { servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [host] }] } })) },
-  );
-  return fc.sample(placed, { seed, numRuns: count }).map((o, i) => ({ apiVersion: 'networking.istio.io/v1', ...o, metadata: { name: `fuzz-${i}`, namespace: 'default' } }));
-}
-
-const RETYPE_BASES: Raw[] = [
-  {
-    kind: 'VirtualService',
-    spec: {
-      hosts: ['reviews'],
-      gateways: ['mesh'],
-      http: [
-        {
-          name: 'r',
-          match: [{ uri: { prefix: '/a' }, headers: { a: { exact: 'b' } }, port: 80, ignoreUriCase: true }],
-          route: [
-            { destination: { host: 'reviews', subset: 'v1', port: { number: 9080 } }, weight: 50 },
-            { destination: { host: 'ratings' }, weight: 50 },
-          ],
-          timeout: '1s',
-          retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' },
-          fault: { abort: { httpStatus: 503, percentage: { value: 10 } } },
-          mirror: { host: 'ratings' },
-          mirrorPercentage: { value: 5 },
-          corsPolicy: { allowOrigins: [{ exact: 'a' }], allowCredentials: true, maxAge: '10s' },
-        },
-      ],
-    },
-  },
-  {
-    kind: 'DestinationRule',
-    spec: {
-      host: 'reviews',
-      subsets: [{ name: 'v1', labels: { version: 'v1' } }],
-      trafficPolicy: {
-        loadBalancer: { simple: 'ROUND_ROBIN' },
-        connectionPool: { tcp: { maxConnections: 10, connectTimeout: '1s' }, http: { http1MaxPendingRequests: 5, maxRetries: 2 } },
-        outlierDetection: { consecutive5xxErrors: 5, interval: '10s', maxEjectionPercent: 50 },
-      },
-    },
-  },
-  { kind: 'Gateway', spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } },
-];
-
-function valuePaths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
-  if (Array.isArray(v)) return [at, ...v.flatMap((x, i) => valuePaths(x, [...at, i]))];
-  if (typeof v === 'object' && v !== null) return [at, ...Object.entries(v).flatMap(([k, x]) => valuePaths(x, [...at, k]))];
-  return [at];
-}
-
-/**
- * `count` valid objects with one value anywhere in the spec replaced by a value of another JSON
- * type (a number as a string, a fraction, a boolean, null, a list, an object, a number out of
- * int32 or uint32 range): where Istio's decoder and Istio's schema read JSON types differently.
- */
-export function retypedObjects(seed: number, count: number): Raw[] {
-  const value = fc.constantFrom<unknown>('50', '1.5', 'true', 1.5, -1, 0, true, null, [], {}, 'x', 4294967296, '5s', 1e21, '-1', 2147483648);
-  return fc.sample(fc.tuple(fc.constantFrom(...RETYPE_BASES), fc.nat(), value), { seed, numRuns: count }).map(([base, n, v], i) => {
-    const object = structuredClone(base);
-    const paths = valuePaths(object.spec).filter((p) => p.length > 0);
-    const path = paths[n % paths.length] as (string | number)[];
-    let parent = object.spec as Record<string | number, unknown>;
-    for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
-    parent[path[path.length - 1] as string | number] = v;
-    return { apiVersion: 'networking.istio.io/v1', ...object, metadata: { name: `retyped-${i}`, namespace: 'default' } };
-  });
-}

@@ -12,7 +12,8 @@ import { parseObject } from '../../src/model/parse/object';
 import { BAD_INPUTS, reviews } from '../model/fixtures';
 import { istioModuleDir, istioModuleObjects, projectObjects, type Found } from './corpus';
 import { DIFFERENCES, type Difference } from './differences';
-import { fuzzedObjects, generatedObjects, retypedObjects } from './generate';
+import { fuzzedObjects, retypedObjects } from './fuzz';
+import { generatedObjects } from './generate';
 import { istioctlPath, istioKey, istioValidate, type IstioVerdict, type Raw } from './istioctl';
 import { parseAllDocuments } from 'yaml';
 

@@ -1,29 +1,12 @@
-// Mast's checks of VirtualService, DestinationRule and Gateway, one Istio validation function at a
-// time (istio.io/istio pkg/config/validation at the pinned revision). Each case states what Istio
-// decides: the findings Mast must report, or none where Istio accepts. The differential test
-// (test/conformance/istio-validate.test.ts) holds the same to istioctl itself.
+// Mast's checks of one VirtualService http rule, one Istio validation function at a time
+// (istio.io/istio pkg/config/validation at the pinned revision: validateHTTPRoute and what it
+// calls). Each case states what Istio decides: the findings Mast must report, or none where
+// Istio accepts. test/conformance/istio-validate.test.ts holds the same to istioctl itself.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseObject } from '../../src/model/parse/object';
 import { goDurationNanos } from '../../src/model/validate/values';
-import { gatewayServerHostProblems, labelProblems, wildcardDomainProblem } from '../../src/model/validate/names';
 import { headerValueProblem } from '../../src/model/validate/headers';
-
-type Raw = Record<string, unknown>;
-type Finding = [code: string, field: string | undefined];
-
-function findings(kind: string, spec: Raw, metadata: Raw = {}): Finding[] {
-  const raw = { apiVersion: 'networking.istio.io/v1', kind, metadata: { name: 'o', namespace: 'default', ...metadata }, spec };
-  return parseObject(raw, { file: 'test.yaml' }, { domain: 'cluster.local' }).diagnostics.map((d) => [d.code, d.field]);
-}
-
-const route = [{ destination: { host: 'reviews' } }];
-/** A VirtualService for `reviews` whose one http rule has `rule` besides its route. */
-const vs = (rule: Raw, extra: Raw = {}): Finding[] => findings('VirtualService', { hosts: ['reviews'], http: [{ route, ...rule }], ...extra });
-const dr = (spec: Raw): Finding[] => findings('DestinationRule', { host: 'reviews', ...spec });
-const server = (s: Raw): Raw => ({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], ...s });
-const gw = (servers: Raw[], metadata: Raw = {}): Finding[] => findings('Gateway', { selector: { istio: 'ingressgateway' }, servers }, metadata);
-const at = (field: string): string => `spec.http[0].${field}`;
+import { at, dr, findings, vs, type Finding, type Raw } from './validation-cases';
 
 describe('string matches (validateStringMatch, validateHTTPRouteMatchRequest)', () => {
   test('an empty prefix or regex is refused outside the path; Envoy would refuse the whole route table', () => {
@@ -205,131 +188,4 @@ describe('what a rule does (validateHTTPRouteConflict, redirect, rewrite, direct
     assert.deepEqual(vs({ corsPolicy: { maxAge: '1.5s' } }), [['MAST2025', at('corsPolicy.maxAge')]]);
     assert.deepEqual(vs({ corsPolicy: { allowOrigins: [{ regex: '.*\\.example\\.com' }], allowMethods: ['GET', '*'], allowHeaders: ['*'], maxAge: '24h' } }), []);
   });
-});
-
-describe('VirtualService as a whole (ValidateVirtualService)', () => {
-  const spec = (s: Raw): Finding[] => findings('VirtualService', s);
-  const http = [{ route }];
-
-  test('hosts: DNS names, wildcards and IPs; `*` only for gateways; none overlapping', () => {
-    assert.deepEqual(spec({ hosts: ['Bad_Host'], http }), [['MAST2015', 'spec.hosts[0]']]);
-    assert.deepEqual(spec({ hosts: ['*'], http }), [['MAST2015', 'spec.hosts[0]']]);
-    assert.deepEqual(spec({ hosts: ['*'], gateways: ['istio-system/gw'], http }), []);
-    assert.deepEqual(spec({ hosts: ['10.0.0.1', 'example.com.'], http }), []);
-    assert.deepEqual(spec({ hosts: ['*.example.com', 'a.example.com'], http }), [['MAST2030', 'spec.hosts[1]']]);
-  });
-
-  test('a VirtualService needs http, tcp or tls routes', () => {
-    assert.deepEqual(spec({ hosts: ['reviews'] }), [['MAST2029', 'spec']]);
-  });
-
-  test('delegates: no hosts means a delegate, which names no gateways; a delegating rule routes nowhere else', () => {
-    assert.deepEqual(spec({ http }), [['MAST2002', 'spec.hosts']]);
-    assert.deepEqual(spec({ gateways: ['gw'], http }), [['MAST2002', 'spec.hosts'], ['MAST2036', 'spec.gateways']]);
-    assert.deepEqual(spec({ hosts: ['reviews'], http: [{ delegate: { name: 'd', namespace: 'default' } }] }), [['MAST1008', 'spec.http[0].delegate']]);
-    assert.deepEqual(spec({ hosts: ['reviews'], http: [{ delegate: { name: 'd' }, route }] }), [['MAST1008', 'spec.http[0].delegate'], ['MAST2036', 'spec.http[0].route']]);
-  });
-
-  test('gateway references: namespace/name DNS labels; the legacy name.namespace form is a warning', () => {
-    assert.deepEqual(spec({ hosts: ['reviews'], gateways: ['bad_ns/gw'], http }), [['MAST2026', 'spec.gateways[0]']]);
-    assert.deepEqual(spec({ hosts: ['reviews'], gateways: ['gw.istio-system'], http }), [['MAST2040', 'spec.gateways[0]']]);
-  });
-
-  test('exportTo: `.`, `*` or namespaces, no duplicates, never `~`', () => {
-    assert.deepEqual(spec({ hosts: ['reviews'], http, exportTo: ['~'] }), [['MAST2028', 'spec.exportTo']]);
-    assert.deepEqual(spec({ hosts: ['reviews'], http, exportTo: ['.', 'default'] }), [['MAST2028', 'spec.exportTo']]);
-    assert.deepEqual(spec({ hosts: ['reviews'], http, exportTo: ['.', 'other'] }), []);
-  });
-
-  test('annotations only Istio may set are refused', () => {
-    assert.deepEqual(findings('VirtualService', { hosts: ['reviews'], http }, { annotations: { 'istio.io/dry-run': 'true' } }), [['MAST2035', 'metadata.annotations["istio.io/dry-run"]']]);
-  });
-
-  test('tcp and tls routes, though Mast does not serve them yet, are checked as Istio checks them', () => {
-    assert.deepEqual(spec({ hosts: ['db'], tcp: [{ match: [{ port: 3306 }] }] }), [['MAST1008', 'spec.tcp'], ['MAST2031', 'spec.tcp[0].route']]);
-    assert.deepEqual(spec({ hosts: ['a.example.com'], tls: [{ match: [{ sniHosts: ['b.example.com'] }], route }] }), [['MAST1008', 'spec.tls'], ['MAST2031', 'spec.tls[0].match[0].sniHosts[0]']]);
-    assert.deepEqual(spec({ hosts: ['*.example.com'], tls: [{ match: [{ sniHosts: ['a.example.com'] }], route }] }), [['MAST1008', 'spec.tls']]);
-  });
-
-  test('rules that can never match are warnings (IST0130, IST0131), not refusals', () => {
-    assert.deepEqual(spec({ hosts: ['reviews'], http: [{ route }, { route }] }), [['MAST2039', 'spec.http[1]']]);
-    const prefix = (p: string): Raw => ({ match: [{ uri: { prefix: p } }], route });
-    assert.deepEqual(spec({ hosts: ['reviews'], http: [prefix('/api'), prefix('/api/v1')] }), [['MAST2039', 'spec.http[1].match[0]']]);
-    assert.deepEqual(spec({ hosts: ['reviews'], http: [prefix('/api/v1'), prefix('/api')] }), []);
-  });
-});
-
-describe('DestinationRule (ValidateDestinationRule, validateTrafficPolicy)', () => {
-  test('host and subsets: a DNS name; subset names are DNS labels with valid labels, which may be none', () => {
-    assert.deepEqual(dr({ host: 'Bad_Host' }), [['MAST2015', 'spec.host']]);
-    assert.deepEqual(dr({ subsets: [{ name: 'V_1' }] }), [['MAST2026', 'spec.subsets[0].name']]);
-    assert.deepEqual(dr({ subsets: [{ name: 'v1', labels: { 'bad key!': 'x' } }] }), [['MAST2027', 'spec.subsets[0].labels']]);
-    assert.deepEqual(dr({ subsets: [{ name: 'all' }] }), []);
-  });
-
-  test('a traffic policy sets something, and what it sets is valid', () => {
-    assert.deepEqual(dr({ trafficPolicy: {} }), [['MAST2032', 'spec.trafficPolicy']]);
-    assert.deepEqual(dr({ trafficPolicy: { connectionPool: {} } }), [['MAST2032', 'spec.trafficPolicy.connectionPool']]);
-    assert.deepEqual(dr({ trafficPolicy: { connectionPool: { http: { maxRetries: -1 } } } }), [['MAST2032', 'spec.trafficPolicy.connectionPool.http.maxRetries']]);
-    assert.deepEqual(dr({ trafficPolicy: { loadBalancer: { consistentHash: { maglev: { tableSize: 65536 } } } } }), [['MAST1008', 'spec.trafficPolicy.loadBalancer.consistentHash'], ['MAST2032', 'spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize']]);
-    assert.deepEqual(dr({ trafficPolicy: { outlierDetection: { maxEjectionPercent: 101 } } }), [['MAST2019', 'spec.trafficPolicy.outlierDetection.maxEjectionPercent']]);
-    assert.deepEqual(dr({ trafficPolicy: { outlierDetection: { consecutiveErrors: 5 } } }), [['MAST2040', 'spec.trafficPolicy.outlierDetection.consecutiveErrors']]);
-    assert.deepEqual(dr({ trafficPolicy: { tls: { mode: 'MUTUAL' } } }), [
-      ['MAST1008', 'spec.trafficPolicy.tls'],
-      ['MAST2032', 'spec.trafficPolicy.tls.clientCertificate'],
-      ['MAST2032', 'spec.trafficPolicy.tls.privateKey'],
-    ]);
-    const distribute = (to: Raw): Finding[] => dr({ trafficPolicy: { loadBalancer: { localityLbSetting: { distribute: [{ from: 'us-west/*', to }] } } } });
-    assert.deepEqual(distribute({ 'us-west/*': 60 }), [['MAST1008', 'spec.trafficPolicy.loadBalancer.localityLbSetting'], ['MAST2032', 'spec.trafficPolicy.loadBalancer.localityLbSetting']]);
-    assert.deepEqual(distribute({ 'us-west/*': 60, 'us-east/*': 40 }), [['MAST1008', 'spec.trafficPolicy.loadBalancer.localityLbSetting']]);
-  });
-
-  test('a workload selector keeps the rule in its own namespace', () => {
-    assert.deepEqual(dr({ workloadSelector: { matchLabels: { app: 'a' } }, exportTo: ['*'] }), [['MAST1008', 'spec.workloadSelector'], ['MAST2028', 'spec.exportTo']]);
-  });
-});
-
-describe('Gateway (ValidateGateway, validateServer, validateTLSOptions)', () => {
-  test("the Gateway's name is a DNS label; servers have unique, named ports of known protocols", () => {
-    assert.deepEqual(gw([server({})], { name: 'Bad_Name' }), [['MAST2026', 'metadata.name']]);
-    assert.deepEqual(gw([]), [['MAST2033', 'spec.servers']]);
-    assert.deepEqual(gw([server({ port: { number: 80, name: '', protocol: 'HTTP' } })]), [['MAST2033', 'spec.servers[0].port.name']]);
-    assert.deepEqual(gw([server({ port: { number: 80, name: 'x', protocol: 'BOGUS' } })]), [['MAST2033', 'spec.servers[0].port.protocol']]);
-    assert.deepEqual(gw([server({}), server({ port: { number: 81, name: 'http', protocol: 'HTTP' } })]), [['MAST2033', 'spec.servers[1].port.name']]);
-    assert.deepEqual(gw([server({ bind: 'x' })]), [['MAST1008', 'spec.servers[0].bind'], ['MAST2033', 'spec.servers[0].bind']]);
-  });
-
-  test('server hosts: FQDNs or `*`, optionally namespace/, wildcards only as a whole first label', () => {
-    assert.deepEqual(gatewayServerHostProblems('ns/*', false), []);
-    assert.deepEqual(gatewayServerHostProblems('./a.example.com', false), []);
-    assert.deepEqual(gatewayServerHostProblems('10.0.0.1', false), []);
-    assert.equal(gatewayServerHostProblems('short', false).length, 1);
-    assert.equal(gatewayServerHostProblems('*a.com', false).length, 1);
-    assert.equal(gatewayServerHostProblems('~/a.com', false).length, 1);
-    assert.deepEqual(gatewayServerHostProblems('~/a.com', true), []);
-    assert.deepEqual(gw([server({ hosts: ['short'] })]), [['MAST2015', 'spec.servers[0].hosts[0]']]);
-  });
-
-  test('TLS settings fit the protocol and the mode', () => {
-    const https = (tls?: Raw): Raw => ({ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], ...(tls ? { tls } : {}) });
-    const tlsIgnored: Finding = ['MAST1008', 'spec.servers[0].tls'];
-    assert.deepEqual(gw([https()]), [['MAST2033', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert' })]), [tlsIgnored]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE' })]), [tlsIgnored, ['MAST2034', 'spec.servers[0].tls.serverCertificate'], ['MAST2034', 'spec.servers[0].tls.privateKey']]);
-    assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [tlsIgnored, ['MAST2034', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'] })]), [tlsIgnored, ['MAST2041', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([server({ tls: { httpsRedirect: true } })]), [tlsIgnored]);
-    assert.deepEqual(gw([server({ tls: { mode: 'SIMPLE', credentialName: 'cert' } })]), [tlsIgnored, ['MAST2033', 'spec.servers[0].tls']]);
-  });
-});
-
-test("names: Istio's DNS rules", () => {
-  for (const ok of ['reviews', 'reviews.default.svc.cluster.local', '*', '*.example.com', '*-svc.ns', '*foo.com', 'example.com.', 'UPPER.example.com']) {
-    assert.equal(wildcardDomainProblem(ok), undefined, ok);
-  }
-  for (const bad of ['', 'Bad_Host', 'foo.*.com', 'x.123', '-bad.com', `${'a'.repeat(64)}.com`, '10.0.0.1']) {
-    assert.notEqual(wildcardDomainProblem(bad), undefined, bad);
-  }
-  assert.deepEqual(labelProblems({ app: 'a', 'example.com/tier': 'a_b', empty: '' }), []);
-  assert.equal(labelProblems({ 'bad key!': 'x', ok: 'not valid!' }).length, 2);
 });
