@@ -11,6 +11,7 @@ import type { Diagnostic } from '../../src/model';
 import { parseObject } from '../../src/model/parse/object';
 import { BAD_INPUTS, reviews } from '../model/fixtures';
 import { istioModuleDir, istioModuleObjects, projectObjects, type Found } from './corpus';
+import { cornerObjects } from './corners';
 import { DIFFERENCES, type Difference } from './differences';
 import { fuzzedObjects, retypedObjects } from './fuzz';
 import { generatedObjects } from './generate';
@@ -94,6 +95,7 @@ test('Mast accepts and refuses the Istio objects that istioctl validate accepts 
   const sources: [string, Found[]][] = [
     ['project', projectCases()],
     ['istio', istioModuleObjects(istioModuleDir())],
+    ['corners', cornerObjects().map((object, i) => ({ object, from: `corners #${i}` }))],
     ['generated', generatedObjects(SEED, GENERATED).map((object, i) => ({ object, from: `generated #${i}` }))],
     ['fuzzed', fuzzedObjects(SEED, FUZZED).map((object, i) => ({ object, from: `fuzzed #${i}` }))],
     ['retyped', retypedObjects(SEED, RETYPED).map((object, i) => ({ object, from: `retyped #${i}` }))],
