@@ -1,7 +1,7 @@
 // Invalid objects the e2e tests feed Mast, each with one mistake a user makes, shared so every
 // source (config dir, API server) is tested with the same input.
 
-/** reviews split 50/40: weights must add up to 100 (MAST2001 on spec.http[0].route). */
+/** reviews split 0/0: several destinations that all weigh 0 (MAST2001 on spec.http[0].route). Istio's weights are relative, so 50/40 is valid. */
 export const BAD_WEIGHTS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: default}
@@ -9,8 +9,8 @@ spec:
   hosts: [reviews]
   http:
   - route:
-    - {destination: {host: reviews, subset: v1}, weight: 50}
-    - {destination: {host: reviews, subset: v2}, weight: 40}
+    - {destination: {host: reviews, subset: v1}, weight: 0}
+    - {destination: {host: reviews, subset: v2}, weight: 0}
 `;
 
 /** A uri regex that does not compile (MAST2004 on spec.http[0].match[0].uri.regex). */
