@@ -89,9 +89,9 @@ test('a document marker line keeps its own content; --- inside a block scalar en
   assert.deepEqual(objects.map((o) => [o.raw, o.origin.doc]), [[{ kind: 'A' }, 1], [{ kind: 'B', note: 'text\n' }, 2], [{ kind: 'C' }, 3]]);
 });
 
-test('YAML 1.2 core scalars, as Kubernetes reads them: yes/on and dates stay strings', () => {
-  const { objects } = parseDocuments('a: yes\nb: on\nc: 2024-01-01\nd: 012\ne: ~\n', 'c.yaml');
-  assert.deepEqual(objects[0]?.raw, { a: 'yes', b: 'on', c: '2024-01-01', d: 12, e: null });
+test('YAML 1.2 core scalars (yes/on and dates stay strings) and merge keys, which kubectl resolves too', () => {
+  const { objects } = parseDocuments('a: yes\nb: on\nc: 2024-01-01\nd: 012\ne: ~\nbase: &b {x: 1}\nf: {<<: *b, y: 2}\n', 'c.yaml');
+  assert.deepEqual(objects[0]?.raw, { a: 'yes', b: 'on', c: '2024-01-01', d: 12, e: null, base: { x: 1 }, f: { x: 1, y: 2 } });
 });
 
 test('UTF-16 with a byte-order mark is read, with a MAST1014 warning; without one it is MAST1012, not "expected a mapping"', () => {

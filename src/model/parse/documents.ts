@@ -5,7 +5,7 @@
 //
 // js-yaml rather than the `yaml` package: on a 6 MB list `yaml` took 26 s and 2.1 GB, js-yaml 2 s
 // and 0.5 GB, and js-yaml bounds nesting while it parses (4 MB of `[` made `yaml` run out of memory).
-import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
+import { CORE_SCHEMA, load, mergeTag, YAMLException } from 'js-yaml';
 import { diagnostic } from '../errors';
 import type { Diagnostic, Origin } from '../types';
 import { isRecord } from './read';
@@ -26,6 +26,12 @@ export interface ParsedDocuments {
  * levels; what aliases expand to is counted as the tree a reader of the YAML would write out.
  */
 export const DOCUMENT_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxDepth: 100, maxNodes: 1_000_000 } as const;
+
+/**
+ * YAML 1.2's core schema (`yes` and `on` stay strings, as in Istio's own YAML tooling) plus merge
+ * keys (`<<: *base`), which kubectl's reader resolves too.
+ */
+const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
 /** A line that starts (`---`) or ends (`...`) a YAML document: YAML forbids it inside any scalar. */
 const MARKER = /^(---|\.\.\.)(?=[ \t]|$)/;
@@ -84,7 +90,7 @@ export function parseDocuments(text: string, file: string): ParsedDocuments {
     if (!hasContent(chunk.text)) return; // an empty document, e.g. after a trailing `---`
     let raw: unknown;
     try {
-      raw = load(chunk.text, { schema: CORE_SCHEMA, filename: file, maxDepth: DOCUMENT_LIMITS.maxDepth });
+      raw = load(chunk.text, { schema: SCHEMA, filename: file, maxDepth: DOCUMENT_LIMITS.maxDepth });
     } catch (err) {
       diagnostics.push(malformed(err, origin, chunk.line));
       return;
