@@ -67,7 +67,7 @@ function rewrite(rule: HttpRule): EnvoyJson {
   const rw = rule.rewrite;
   if (!rw) return {};
   return {
-    ...(rw.uri !== undefined ? { prefix_rewrite: rw.uri } : {}),
+    ...(rw.uri ? { prefix_rewrite: rw.uri } : {}), // an empty uri is unset, as in Istio
     ...(rw.uriRegexRewrite?.match !== undefined
       ? { regex_rewrite: { pattern: { regex: rw.uriRegexRewrite.match }, substitution: rw.uriRegexRewrite.rewrite ?? '' } }
       : {}),
@@ -96,12 +96,18 @@ const REDIRECT_CODES: Record<number, string> = {
   308: 'PERMANENT_REDIRECT',
 };
 
+/**
+ * Istio's ApplyRedirect: empty strings are unset (proto3), and a port that is the scheme's default
+ * (80 for http, 443 for https) is left out of the Location, as browsers write it.
+ */
 function redirect(r: NonNullable<HttpRule['redirect']>): EnvoyJson {
+  const scheme = r.scheme || 'http';
+  const defaultPort = (r.port === 80 && scheme === 'http') || (r.port === 443 && scheme === 'https');
   return {
-    ...(r.scheme !== undefined ? { scheme_redirect: r.scheme } : {}),
-    ...(r.authority !== undefined ? { host_redirect: r.authority } : {}),
-    ...(r.port !== undefined ? { port_redirect: r.port } : {}),
-    ...(r.uri !== undefined ? { path_redirect: r.uri } : {}),
+    ...(r.scheme ? { scheme_redirect: r.scheme } : {}),
+    ...(r.authority ? { host_redirect: r.authority } : {}),
+    ...(r.port && !defaultPort ? { port_redirect: r.port } : {}),
+    ...(r.uri ? { path_redirect: r.uri } : {}),
     response_code: REDIRECT_CODES[r.redirectCode ?? 301] ?? 'MOVED_PERMANENTLY',
   };
 }

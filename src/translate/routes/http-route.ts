@@ -14,7 +14,8 @@ import { gatewayKey } from './virtual-services';
 
 /** Whether a match entry applies to routes built for `ctx` (its port, gateway and source proxy). */
 function matchApplies(match: HttpMatch, vs: VirtualService, ctx: RouteContext): boolean {
-  if (match.port !== undefined && match.port !== ctx.port) return false;
+  // Port 0 is proto3's unset: any port, as Istio reads it.
+  if (match.port && match.port !== ctx.port) return false;
   const gateways = match.gateways ?? [];
   if (gateways.length > 0 && !gateways.some((g) => ctx.gateways.has(gatewayKey(g, vs.meta.namespace)))) return false;
   if (match.sourceNamespace !== undefined && match.sourceNamespace !== ctx.sourceNamespace) return false;

@@ -25,10 +25,14 @@ function defaultPolicy(): EnvoyJson {
   };
 }
 
-/** Istio's parseRetryOn: numbers in `retryOn` are status codes, the rest Envoy retry conditions. */
+/**
+ * Istio's parseRetryOn: numbers in `retryOn` are status codes (read as Go's strconv.Atoi reads
+ * them, so `+503` and `0503` are 503; validation has refused numbers that are no status code),
+ * the rest Envoy retry conditions.
+ */
 function parseRetryOn(retryOn: string): { on: string; codes: number[] } {
   const parts = retryOn.split(',').map((p) => p.trim()).filter(Boolean);
-  const isCode = (p: string): boolean => /^\d{3}$/.test(p);
+  const isCode = (p: string): boolean => /^[+-]?\d+$/.test(p);
   const codes = parts.filter(isCode).map(Number);
   const conditions = parts.filter((p) => !isCode(p));
   if (codes.length > 0 && !conditions.includes('retriable-status-codes')) conditions.push('retriable-status-codes');
