@@ -13,10 +13,13 @@ spec:
     - {destination: {host: reviews, subset: v2}, weight: 0}
 `;
 
-/** A uri regex that does not compile (MAST2004 on spec.http[0].match[0].uri.regex). */
+/**
+ * A uri regex that does not compile (MAST2004 on spec.http[0].match[0].uri.regex), in an object of
+ * its own: a second copy of a live object would be reported as that (MAST1010) and ignored.
+ */
 export const BAD_REGEX = `apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: ratings, namespace: default}
+metadata: {name: ratings-regex, namespace: default}
 spec:
   hosts: [ratings]
   http:

@@ -76,7 +76,7 @@ test('killing the leader hands the Lease to the other replica, which keeps servi
   const api = mesh.backend.kube.kubeConfig().makeApiClient(CustomObjectsApi);
   let condition: StatusCondition | undefined;
   await waitFor(async () => {
-    const vs = (await api.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: 'default', plural: 'virtualservices', name: 'ratings' })) as { status?: { conditions?: StatusCondition[] } };
+    const vs = (await api.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: 'default', plural: 'virtualservices', name: 'ratings-regex' })) as { status?: { conditions?: StatusCondition[] } };
     condition = vs.status?.conditions?.find((c) => c.type === 'Accepted');
     return condition?.status === 'False';
   }, 5000, 'the new leader to write the status of the invalid VirtualService', 50);

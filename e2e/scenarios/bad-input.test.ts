@@ -17,7 +17,7 @@ const BAD_FILES: Record<string, string> = {
   'bad-regex.yaml': BAD_REGEX,
   'missing-subset.yaml': `apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: details, namespace: default}
+metadata: {name: details-canary, namespace: default}
 spec:
   hosts: [details]
   http:
@@ -49,8 +49,8 @@ describeMesh('bad input', (mesh) => {
     const expected: [string, RegExp][] = [
       ['MAST1001', /broken\.yaml.*MAST1001/],
       ['MAST1003', /unknown\.yaml.*MAST1003.*Frobnicator.*Frobnicator\/default\/f/],
-      ['MAST2004', /bad-regex\.yaml.*VirtualService\/default\/ratings spec\.http\[0\]\.match\[0\]\.uri\.regex.*MAST2004/],
-      ['MAST3001', /missing-subset\.yaml.*VirtualService\/default\/details spec\.http\[0\]\.route\[0\]\.destination\.subset.*MAST3001/],
+      ['MAST2004', /bad-regex\.yaml.*VirtualService\/default\/ratings-regex spec\.http\[0\]\.match\[0\]\.uri\.regex.*MAST2004/],
+      ['MAST3001', /missing-subset\.yaml.*VirtualService\/default\/details-canary spec\.http\[0\]\.route\[0\]\.destination\.subset.*MAST3001/],
       ['MAST2001', /VirtualService\/default\/reviews spec\.http\[0\]\.route.*MAST2001/],
     ];
     for (const [code, pattern] of expected) {
