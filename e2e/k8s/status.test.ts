@@ -105,3 +105,31 @@ test('Istio kinds Mast does not translate yet are watched, and their status and 
   await mesh().delete(UNTRANSLATED);
   await waitFor(async () => (await diagnosed()).length === 0, 5000, 'the deleted objects to leave /debug/diagnostics');
 });
+
+/**
+ * Passes Istio's validation, but Envoy refuses an unknown %COMMAND% in a header value. On the
+ * ingress gateway, on a host of its own (every bookinfo service's host has a VirtualService by now,
+ * which a second one would not displace).
+ */
+const ENVOY_REFUSES = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-format, namespace: default}
+spec:
+  hosts: [ratings.example.com]
+  gateways: [bookinfo-gateway]
+  http:
+  - headers: {request: {set: {x-who: "%NO_SUCH_COMMAND%"}}}
+    route: [{destination: {host: ratings}}]
+`;
+
+test('a VirtualService Envoy would reject is left out alone, and its status says MAST4001', async (t) => {
+  await mesh().apply(ENVOY_REFUSES);
+  const c = await statusSays(t, 'what Envoy would reject', virtualService('ratings-format'), 'False');
+  assert.match(c.message, /MAST4001 Envoy would reject rds http\.8080 \(.*NO_SUCH_COMMAND.*\) made from VirtualService\/default\/ratings-format/);
+  assert.match(c.message, /left out of what Envoy gets/);
+  // The rest of the gateway's port keeps working, and nothing was sent that Envoy would NACK.
+  assert.ok(await seesOnly(mesh(), ['v3'], 10), 'productpage through the gateway still answers');
+  const syncz = await mesh().mast.syncz<{ proxies: ConnectionStatus[] }>();
+  for (const p of syncz.proxies) for (const type of p.types) assert.equal(type.lastNack, undefined, `${p.proxyId} ${type.type} NACKed`);
+  await mesh().delete(ENVOY_REFUSES);
+});
