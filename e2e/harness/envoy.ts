@@ -1,8 +1,9 @@
 // A real Envoy under test: started from a bootstrap object, observed through its admin API.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { NackWatch } from './nacks';
 import { get, waitFor } from './net';
-import { spawnLogged, stop, waitReady, type Proc } from './processes';
+import { isRunning, spawnLogged, stop, waitReady, type Proc } from './processes';
 
 export function envoyBin(): string {
   const bin = process.env['ENVOY_BIN'] || path.join(__dirname, '..', '..', '.venv', 'bin', 'envoy');
@@ -74,7 +75,14 @@ export class Envoy {
     return waitFor(async () => (await this.names(kind)).includes(name), timeoutMs, `${kind} ${name} in envoy ${this.name}`);
   }
 
-  stop(): Promise<void> {
-    return stop(this.proc);
+  /**
+   * Stops Envoy, and then fails if it NACKed an update no check has reported or declared yet
+   * (nacks.ts), so no test's Envoy rejects config unnoticed. An admin API that no longer answers
+   * (Envoy died, or never got that far) leaves nothing to read; the test sees that another way.
+   */
+  async stop(): Promise<void> {
+    const nacks = isRunning(this.proc) ? await new NackWatch(() => [this]).risen().catch(() => []) : [];
+    await stop(this.proc);
+    if (nacks.length > 0) throw new Error(`Envoy rejected an update (NACK) that no test expected:\n  ${nacks.join('\n  ')}`);
   }
 }

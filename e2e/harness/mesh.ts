@@ -13,6 +13,7 @@ import { parseEchoArgs, startEcho } from '../../examples/app/echo';
 import { fileBackend, type BackendFactory, type ConfigBackend } from './backend';
 import { Envoy } from './envoy';
 import { Mast } from './mast';
+import { NackWatch } from './nacks';
 import { onCleanup, tempDir } from './processes';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -74,6 +75,9 @@ function planAddress(podIp: string, block: number): string {
 }
 
 export class Mesh {
+  /** NACKs from the mesh's Envoys since they were last checked (describeMesh checks after each test). */
+  readonly nacks = new NackWatch(() => this.workloads.map((w) => w.envoy));
+
   private constructor(
     readonly configDir: string,
     readonly logDir: string,
@@ -137,10 +141,13 @@ export class Mesh {
     return this.backend.delete(yaml);
   }
 
+  /** Stops everything even when an Envoy reports a NACK no test expected (envoy.ts), then fails with it. */
   async stop(): Promise<void> {
-    await Promise.all([...this.workloads.map((w) => w.envoy.stop()), this.mast.stop()]);
+    const stopped = await Promise.allSettled([...this.workloads.map((w) => w.envoy.stop()), this.mast.stop()]);
     await Promise.all(this.workloads.map((w) => w.app && closeServer(w.app)));
     await this.backend.stop();
+    const errors = stopped.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+    if (errors.length > 0) throw new Error(errors.join('\n'));
   }
 }
 

@@ -1,6 +1,6 @@
 // What scenario files share: one bookinfo mesh per file and transport, and the ways to look at it.
 import assert from 'node:assert/strict';
-import { after, before, describe, type TestContext } from 'node:test';
+import { after, afterEach, before, describe, type TestContext } from 'node:test';
 import type { EchoAnswer } from '../../examples/app/echo';
 import { kubeBackend } from '../k8s/harness/backend';
 import { fileBackend, type BackendFactory } from './backend';
@@ -36,7 +36,8 @@ export interface MeshSuiteOptions {
 
 /**
  * Runs `body` against each source under test, with Envoys on state-of-the-world ADS and on delta
- * ADS, each time with a mesh started once for the whole block.
+ * ADS, each time with a mesh started once for the whole block. A test during which any of the
+ * mesh's Envoys NACKs an update fails.
  */
 export function describeMesh(title: string, body: (mesh: () => Mesh) => void, options: MeshSuiteOptions = {}): void {
   after(cleanup);
@@ -47,6 +48,8 @@ export function describeMesh(title: string, body: (mesh: () => Mesh) => void, op
         before(async () => {
           mesh = await Mesh.start({ delta, octet: randomOctet(), backend: SOURCES[source].backend });
         });
+        // A NACK fails the test it happened in, whatever the test itself looked at (nacks.ts).
+        afterEach(() => mesh?.nacks.assertNone('during this test'));
         after(() => mesh?.stop());
         body(() => {
           assert.ok(mesh, 'the mesh did not start');

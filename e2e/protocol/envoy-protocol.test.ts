@@ -2,7 +2,7 @@
 // that each protocol rule can be provoked: a NACK from Envoy itself, cluster warming, both
 // transports. The model and translation are exercised by the scenario suites instead.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { createAdminServer } from '../../src/admin/server';
 import { buildBootstrap } from '../../src/bootstrap/bootstrap';
 import type { ResourceSet } from '../../src/translate/types';
@@ -10,6 +10,7 @@ import type { ConnectionStatus } from '../../src/xds/connection';
 import { startEcho } from '../../examples/app/echo';
 import { FakeWorld, cluster, endpoints, listener, quiet, route } from '../../test/xds/fake-world';
 import { Envoy } from '../harness/envoy';
+import { NackWatch, rejectedUpdates } from '../harness/nacks';
 import { freePort, get, getJson, waitFor } from '../harness/net';
 import { cleanup, onCleanup, tempDir } from '../harness/processes';
 
@@ -26,6 +27,9 @@ for (const transport of ['sotw', 'delta'] as const) {
     let appPort = 0;
     /** A listener on a port another process holds: only Envoy can find that out, by binding it. */
     let badListener = false;
+    // Only the NACKs a test declares (nacks.expect) are allowed, as in every other e2e suite.
+    const nacks = new NackWatch(() => Object.values(envoys));
+    afterEach(() => nacks.assertNone('in the protocol test'));
 
     const base = (appPort: number): ResourceSet => ({
       clusters: [cluster('app')],
@@ -91,6 +95,7 @@ for (const transport of ['sotw', 'delta'] as const) {
       badListener = true;
       world.update({});
       await waitFor(async () => (await proxyStatus('bad')).types.find((t) => t.type === 'lds')?.lastNack !== undefined, 10000, 'the NACK in /debug/syncz');
+      await nacks.expect([/^bad: listener_manager\.lds\.update_rejected \+\d+$/], 'for the listener on a taken port');
       const lds = (await proxyStatus('bad')).types.find((t) => t.type === 'lds')!;
       assert.match(lds.lastNack!.message, new RegExp(`cannot bind .*${appPort}`), `Envoy's own reason: ${lds.lastNack!.message}`);
       assert.doesNotMatch(lds.lastNack!.message, /filter_chains|socket_address \{/, 'not the re-printed listener');
@@ -103,6 +108,21 @@ for (const transport of ['sotw', 'delta'] as const) {
       assert.equal((await through('good')).status, 200);
       assert.equal((await through('bad')).status, 200, 'Envoy keeps serving its last good config');
 
+      badListener = false;
+      world.update({});
+      await waitFor(async () => {
+        const t = (await proxyStatus('bad')).types.find((x) => x.type === 'lds')!;
+        return t.ackedVersion !== undefined && t.ackedVersion === t.sentVersion;
+      }, 10000, 'the fixed listeners to be ACKed');
+    });
+
+    it('fails the check every e2e test ends with when a NACK was not declared', async () => {
+      const ldsRejected = async (): Promise<number> => (await rejectedUpdates(envoys['bad']!))['listener_manager.lds.update_rejected'] ?? 0;
+      const before = await ldsRejected();
+      badListener = true;
+      world.update({});
+      await waitFor(async () => (await ldsRejected()) > before, 10000, 'Envoy to count the NACK');
+      await assert.rejects(nacks.assertNone('in this test'), /NACK\) in this test:\n {2}bad: listener_manager\.lds\.update_rejected \+1$/);
       badListener = false;
       world.update({});
       await waitFor(async () => {
