@@ -32,6 +32,8 @@ function sourcesUnderTest(): SourceName[] {
 export interface MeshSuiteOptions {
   /** Sources the suite does not apply to, with the reason the run reports as a skip. */
   skip?: Partial<Record<SourceName, string>>;
+  /** Folder of YAML the mesh starts from; bookinfo by default. */
+  source?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export function describeMesh(title: string, body: (mesh: () => Mesh) => void, op
       describe(`${title} (${SOURCES[source].title}, ${delta ? 'delta' : 'SotW'} ADS)`, { skip: options.skip?.[source] ?? false }, () => {
         let mesh: Mesh | undefined;
         before(async () => {
-          mesh = await Mesh.start({ delta, octet: randomOctet(), backend: SOURCES[source].backend });
+          mesh = await Mesh.start({ source: options.source, delta, octet: randomOctet(), backend: SOURCES[source].backend });
         });
         // A NACK fails the test it happened in, whatever the test itself looked at (nacks.ts).
         afterEach(() => mesh?.nacks.assertNone('during this test'));
