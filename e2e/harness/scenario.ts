@@ -142,9 +142,9 @@ function failedHop(text: string): string {
 /**
  * Sends /productpage through the gateway over and over (`concurrency` at once) until stopped; a
  * non-2xx anywhere on the way (gateway, productpage's sidecar, reviews) or an error is a failure.
- * Bounded: it stops by itself after `maxMs`.
+ * Bounded: it stops by itself after `maxMs`. `result` is the tally so far, for checks on the way.
  */
-export function trafficLoop(mesh: Mesh, concurrency = 2, maxMs = 60000): { stop: () => Promise<LoopResult> } {
+export function trafficLoop(mesh: Mesh, concurrency = 2, maxMs = 60000): { result: Readonly<LoopResult>; stop: () => Promise<LoopResult> } {
   const result: LoopResult = { requests: 0, failures: [] };
   const start = Date.now();
   const deadline = start + maxMs;
@@ -158,6 +158,7 @@ export function trafficLoop(mesh: Mesh, concurrency = 2, maxMs = 60000): { stop:
   };
   const workers = Promise.all(Array.from({ length: concurrency }, worker));
   return {
+    result,
     stop: async () => {
       running = false;
       await workers;
