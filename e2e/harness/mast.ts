@@ -10,6 +10,9 @@ export interface StartOptions {
   args?: string[];
   /** The process's name in the harness and its log file's (`NAME.log`); `mast` by default. */
   name?: string;
+  /** Where to serve xDS (`HOST:PORT`) and the admin API (`http://HOST:PORT`): free ports by default, a restart reuses the old ones. */
+  xdsAddress?: string;
+  adminUrl?: string;
   until?: (mast: Mast) => Promise<boolean>;
 }
 
@@ -29,8 +32,8 @@ export class Mast {
    * what started means, by default /readyz answering 200.
    */
   static async start(sourceArgs: string[], logDir: string, o: StartOptions = {}): Promise<Mast> {
-    const xds = `127.0.0.1:${await freePort()}`;
-    const admin = `127.0.0.1:${await freePort()}`;
+    const xds = o.xdsAddress ?? `127.0.0.1:${await freePort()}`;
+    const admin = o.adminUrl?.replace(/^http:\/\//, '') ?? `127.0.0.1:${await freePort()}`;
     const tls = typeof o.xdsTls === 'string' ? o.xdsTls : o.xdsTls ? `127.0.0.1:${await freePort()}` : undefined;
     const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100', ...(o.args ?? [])];
     if (tls) args.push('--xds-tls-address', tls);

@@ -14,6 +14,7 @@ import { fileBackend, type BackendFactory, type ConfigBackend } from './backend'
 import { Envoy } from './envoy';
 import { Mast } from './mast';
 import { NackWatch } from './nacks';
+import { get } from './net';
 import { onCleanup, tempDir } from './processes';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -82,9 +83,13 @@ export class Mesh {
     readonly configDir: string,
     readonly logDir: string,
     readonly backend: ConfigBackend,
-    readonly mast: Mast,
+    private current: Mast,
     readonly workloads: Workload[],
   ) {}
+
+  get mast(): Mast {
+    return this.current;
+  }
 
   static async start(o: MeshOptions = {}): Promise<Mesh> {
     const say = o.progress ?? (() => {});
@@ -141,9 +146,31 @@ export class Mesh {
     return this.backend.delete(yaml);
   }
 
+  /**
+   * Stops Mast and starts it again on the same xDS and admin addresses, as a restarted pod behind
+   * its Service would be; the Envoys redial by themselves. Resolves with the time (Date.now()) the
+   * new Mast's /readyz first answered 200.
+   */
+  async restartMast(): Promise<number> {
+    const old = this.current;
+    await old.stop();
+    let readyAt = 0;
+    this.current = await Mast.start(this.backend.mastArgs, this.logDir, {
+      xdsTls: old.xdsTlsAddress ?? this.backend.xdsTls,
+      xdsAddress: old.xdsAddress,
+      adminUrl: old.adminUrl,
+      until: async (m) => {
+        const ready = (await get(`${m.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200;
+        if (ready) readyAt = Date.now();
+        return ready;
+      },
+    });
+    return readyAt;
+  }
+
   /** Stops everything even when an Envoy reports a NACK no test expected (envoy.ts), then fails with it. */
   async stop(): Promise<void> {
-    const stopped = await Promise.allSettled([...this.workloads.map((w) => w.envoy.stop()), this.mast.stop()]);
+    const stopped = await Promise.allSettled([...this.workloads.map((w) => w.envoy.stop()), this.current.stop()]);
     await Promise.all(this.workloads.map((w) => w.app && closeServer(w.app)));
     await this.backend.stop();
     const errors = stopped.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
