@@ -216,6 +216,7 @@ function duplicateOf(ref: ObjectRef, origin: Origin, first: ParsedObject): Diagn
   return diagnostic('MAST1010', `${refKey(ref)} is already defined at ${formatOrigin(first.origin)}; this definition is ignored`, {
     object: ref,
     origin,
+    field: 'metadata.name',
   });
 }
 

@@ -52,13 +52,14 @@ test('a VirtualService reusing one anchored retry policy in 120 routes loads, al
 });
 
 test('an alias bomb is refused as MAST1013 in bounded time, and the next document still loads', () => {
-  let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+  let bomb = 'kind: VirtualService\nmetadata: {name: laughs, namespace: ns}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
   for (let i = 1; i < 12; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
   const started = performance.now();
   const { objects, diagnostics } = parseDocuments(`${bomb}---\nkind: B\n`, 'bomb.yaml');
   assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
   assert.deepEqual(diagnostics.map((d) => [d.code, d.origin]), [['MAST1013', { file: 'bomb.yaml', doc: 1 }]]);
   assert.match(diagnostics[0]?.message ?? '', /expand to more than 1000000 nodes/);
+  assert.deepEqual(diagnostics[0]?.object, { kind: 'VirtualService', namespace: 'ns', name: 'laughs' }, 'the document says what it is: the finding names it');
   assert.deepEqual(objects.map((o) => o.raw), [{ kind: 'B' }]);
 });
 

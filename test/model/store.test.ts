@@ -107,8 +107,8 @@ test('the same object from two sources: a warning on the copy that came later; t
   assert.deepEqual(ports(), [2]);
   const warnings = store.diagnostics();
   assert.deepEqual(
-    warnings.map((d) => [d.code, d.severity, d.origin?.file]),
-    [['MAST1010', 'warning', 'a.yaml']],
+    warnings.map((d) => [d.code, d.severity, d.origin?.file, d.field]),
+    [['MAST1010', 'warning', 'a.yaml', 'metadata.name']],
   );
   assert.match(warnings[0]?.message ?? '', /already defined at b\.yaml#1/);
 

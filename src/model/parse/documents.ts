@@ -7,7 +7,7 @@
 // and 0.5 GB, and js-yaml bounds nesting while it parses (4 MB of `[` made `yaml` run out of memory).
 import { CORE_SCHEMA, load, mergeTag, YAMLException } from 'js-yaml';
 import { diagnostic } from '../errors';
-import type { Diagnostic, Origin } from '../types';
+import type { Diagnostic, Kind, ObjectRef, Origin } from '../types';
 import { isRecord } from './read';
 
 export interface RawObject {
@@ -97,7 +97,7 @@ export function parseDocuments(text: string, file: string): ParsedDocuments {
     }
     const problem = expansionProblem(raw);
     if (problem) {
-      diagnostics.push(diagnostic('MAST1013', problem, { origin }));
+      diagnostics.push(diagnostic('MAST1013', problem, { origin, ...claimedObject(raw) }));
       return;
     }
     if (raw === null || raw === undefined) return;
@@ -155,6 +155,13 @@ function expansionProblem(root: unknown): string | undefined {
   };
   const m = measure(root);
   return typeof m === 'string' ? m : undefined;
+}
+
+/** The object a refused document says it is, if it says (kind, metadata.name), so the finding can name it. */
+function claimedObject(raw: unknown): { object?: ObjectRef } {
+  if (!isRecord(raw) || typeof raw.kind !== 'string' || !isRecord(raw.metadata) || typeof raw.metadata.name !== 'string') return {};
+  const namespace = typeof raw.metadata.namespace === 'string' && raw.metadata.namespace ? raw.metadata.namespace : 'default';
+  return { object: { kind: raw.kind as Kind, namespace, name: raw.metadata.name } };
 }
 
 /** `kind: List` (what `kubectl get -o yaml` prints) stands for its items. */
