@@ -7,18 +7,15 @@
 // refuses are run one by one (capped). A second part measures RE2 program sizes, which Envoy
 // prints, against re2-size.ts's bound. Agreement is printed with t.diagnostic.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { REGEX_MAX_PROGRAM_SIZE, validateResource, type Violation } from '../../src/xds/validate';
 import { re2Problem } from '../../src/model/validate/regex';
 import { re2ProgramSize } from '../../src/xds/validate/re2-size';
+import { envoyRuns, envoyValidate, refusedByEnvoy, skipWithoutEnvoy as skip } from '../support/envoy-validate';
 
-const envoyBin = process.env.ENVOY_BIN ?? join(__dirname, '../../.venv/bin/envoy');
-const skip = existsSync(envoyBin) ? false : `no Envoy at ${envoyBin}; set ENVOY_BIN or run \`make envoy\``;
 const SEED = 20261130;
 const GENERATED = 300;
 const MAX_REFUSED_RUNS = 200;
@@ -221,129 +218,62 @@ function bootstrap(cands: readonly Candidate[], limit: number): Obj {
   };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'mast-validate-envoy-'));
-let runs = 0;
-
-/** `envoy --mode validate` on a bootstrap: whether it was accepted, and Envoy's words if not. */
-function envoy(config: Obj): Promise<{ ok: boolean; output: string }> {
-  const file = join(work, `b${runs++}.json`);
-  writeFileSync(file, JSON.stringify(config));
-  return new Promise((resolve, reject) => {
-    const child = spawn(envoyBin, ['--mode', 'validate', '-c', file, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0, output: output.slice(output.lastIndexOf('error initializing configuration') >= 0 ? output.lastIndexOf('error initializing configuration') : 0).slice(-600) });
-    });
-  });
-}
-
-/** Runs `jobs` two at a time (the machine has two cores). */
-async function pool<T, R>(items: readonly T[], job: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await job(items[i] as T);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return out;
-}
-
-/** The candidates Envoy refuses among `cands`, found by bisecting a refused batch. */
-async function refusedByEnvoy(cands: readonly Candidate[], limit: number): Promise<Map<Candidate, string>> {
-  const found = new Map<Candidate, string>();
-  const search = async (group: readonly Candidate[]): Promise<void> => {
-    if (group.length === 0) return;
-    const r = await envoy(bootstrap(group, limit));
-    if (r.ok) return;
-    if (group.length === 1) {
-      found.set(group[0] as Candidate, r.output);
-      return;
-    }
-    const half = Math.ceil(group.length / 2);
-    await Promise.all([search(group.slice(0, half)), search(group.slice(half))]);
-  };
-  await search(cands);
-  return found;
-}
-
 test('the validator agrees with envoy --mode validate', { skip, timeout: 240_000 }, async (t) => {
-  try {
-    const all = golden();
-    const base = {
-      route: (all.find((c) => c.kind === 'route' && (get(c.json, ['virtual_hosts', 0, 'routes', 0, 'route']) !== undefined)) as Candidate).json,
-      cluster: (all.find((c) => c.kind === 'cluster' && c.json.type === 'EDS') as Candidate).json,
-      cla: (all.find((c) => c.kind === 'cla' && get(c.json, ['endpoints', 0, 'lb_endpoints', 0]) !== undefined) as Candidate).json,
-      listener: (all.find((c) => c.kind === 'listener' && get(c.json, ['filter_chains', 0, 'filters', 0, 'typed_config', 'http_filters']) !== undefined) as Candidate).json,
-    } as Record<Kind, Obj>;
-    const candidates = [...all, ...handWritten(base, base.listener), ...generated(base)];
-    const limit = REGEX_MAX_PROGRAM_SIZE;
-    const verdicts = new Map<Candidate, Violation[]>(candidates.map((c) => [c, validateResource(TYPE_URLS[c.kind], c.json, { regexMaxProgramSize: limit })]));
-    const accepted = candidates.filter((c) => verdicts.get(c)?.length === 0);
-    const allRefused = candidates.filter((c) => (verdicts.get(c)?.length ?? 0) > 0);
-    const refused = allRefused.slice(0, MAX_REFUSED_RUNS);
+  const all = golden();
+  const base = {
+    route: (all.find((c) => c.kind === 'route' && (get(c.json, ['virtual_hosts', 0, 'routes', 0, 'route']) !== undefined)) as Candidate).json,
+    cluster: (all.find((c) => c.kind === 'cluster' && c.json.type === 'EDS') as Candidate).json,
+    cla: (all.find((c) => c.kind === 'cla' && get(c.json, ['endpoints', 0, 'lb_endpoints', 0]) !== undefined) as Candidate).json,
+    listener: (all.find((c) => c.kind === 'listener' && get(c.json, ['filter_chains', 0, 'filters', 0, 'typed_config', 'http_filters']) !== undefined) as Candidate).json,
+  } as Record<Kind, Obj>;
+  const candidates = [...all, ...handWritten(base, base.listener), ...generated(base)];
+  const limit = REGEX_MAX_PROGRAM_SIZE;
+  const verdicts = new Map<Candidate, Violation[]>(candidates.map((c) => [c, validateResource(TYPE_URLS[c.kind], c.json, { regexMaxProgramSize: limit })]));
+  const accepted = candidates.filter((c) => verdicts.get(c)?.length === 0);
+  const allRefused = candidates.filter((c) => (verdicts.get(c)?.length ?? 0) > 0);
+  const refused = allRefused.slice(0, MAX_REFUSED_RUNS);
 
-    const missed = await refusedByEnvoy(accepted, limit);
-    const envoyOnRefused = await pool(refused, (c) => envoy(bootstrap([c], limit)));
-    const stricter = refused.filter((_, i) => envoyOnRefused[i]?.ok);
+  const runsBefore = envoyRuns();
+  const missed = await refusedByEnvoy(accepted, (group) => bootstrap(group, limit));
+  const envoyOnRefused = await Promise.all(refused.map((c) => envoyValidate(bootstrap([c], limit))));
+  const runs = envoyRuns() - runsBefore;
+  const stricter = refused.filter((_, i) => envoyOnRefused[i]?.ok);
 
-    const checked = accepted.length + refused.length;
-    const agree = checked - missed.size - stricter.length;
-    t.diagnostic(`${checked} resources checked (${accepted.length} accepted, ${refused.length} of ${allRefused.length} refused by the validator; ${runs} Envoy runs): agreement ${agree}/${checked} = ${((100 * agree) / checked).toFixed(1)}%`);
-    // Envoy prints its first error; where it is one of ours, the wording matches.
-    const worded = refused.filter((c, i) => !envoyOnRefused[i]?.ok && (verdicts.get(c) ?? []).some((v) => envoyOnRefused[i]?.output.includes(v.message)));
-    t.diagnostic(`Envoy's message contains one of the validator's messages verbatim for ${worded.length} of ${refused.length - stricter.length} resources both refuse`);
-    for (const [c, output] of missed) t.diagnostic(`MISSED (Envoy refuses, validator accepts) ${c.label}: ${output.replace(/\s+/g, ' ').slice(-300)}`);
-    for (const c of stricter) t.diagnostic(`stricter than Envoy: ${c.label}: ${JSON.stringify(verdicts.get(c))}`);
+  const checked = accepted.length + refused.length;
+  const agree = checked - missed.size - stricter.length;
+  t.diagnostic(`${checked} resources checked (${accepted.length} accepted, ${refused.length} of ${allRefused.length} refused by the validator; ${runs} Envoy runs): agreement ${agree}/${checked} = ${((100 * agree) / checked).toFixed(1)}%`);
+  // Envoy prints its first error; where it is one of ours, the wording matches.
+  const worded = refused.filter((c, i) => !envoyOnRefused[i]?.ok && (verdicts.get(c) ?? []).some((v) => envoyOnRefused[i]?.output.includes(v.message)));
+  t.diagnostic(`Envoy's message contains one of the validator's messages verbatim for ${worded.length} of ${refused.length - stricter.length} resources both refuse`);
+  for (const [c, output] of missed) t.diagnostic(`MISSED (Envoy refuses, validator accepts) ${c.label}: ${output.replace(/\s+/g, ' ').slice(-300)}`);
+  for (const c of stricter) t.diagnostic(`stricter than Envoy: ${c.label}: ${JSON.stringify(verdicts.get(c))}`);
 
-    assert.deepEqual([...missed.keys()].map((c) => c.label), [], 'the validator let through resources Envoy refuses');
-    for (const c of stricter) {
-      const rules = (verdicts.get(c) ?? []).map((v) => v.rule);
-      assert.ok(rules.every((r) => CONSERVATIVE_RULES.has(r)), `${c.label}: refused by ${rules.join(', ')}, which should agree with Envoy`);
-    }
-    assert.ok(all.every((c) => verdicts.get(c)?.length === 0), 'golden outputs pass the validator');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  assert.deepEqual([...missed.keys()].map((c) => c.label), [], 'the validator let through resources Envoy refuses');
+  for (const c of stricter) {
+    const rules = (verdicts.get(c) ?? []).map((v) => v.rule);
+    assert.ok(rules.every((r) => CONSERVATIVE_RULES.has(r)), `${c.label}: refused by ${rules.join(', ')}, which should agree with Envoy`);
   }
+  assert.ok(all.every((c) => verdicts.get(c)?.length === 0), 'golden outputs pass the validator');
 });
 
 test('RE2 program sizes never exceed the bound of re2-size.ts', { skip, timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mast-re2-size-'));
-  try {
-    const patterns = [
-      ...['a', '.', '.*', '[^a]', '\\pL', '\\p{Greek}', '(?i)[a-z]+', '^/api/v[0-9]+/.*$', '(?:a*b*)*', '(a{100}){10}', '[\\p{L}\\d_-]{1,20}', '(?i)straße', 'x\\by', '(?s).{3,7}?'],
-      ...fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'é', 'ß', 'k', '(', ')', '*', '+', '?', '{2}', '{1,3}', '|', '.', '[a-z]', '[^/]', '\\d', '\\w', '\\pN', '^', '$', '(?:', '(?i)'), minLength: 1, maxLength: 12 }), { seed: SEED, numRuns: 500 }),
-    ].filter((p) => re2Problem(p) === undefined && 'size' in re2ProgramSize(p));
-    const results = await pool(patterns, async (regex) => {
-      const file = join(dir, `${patterns.indexOf(regex)}.json`);
-      const route = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { safe_regex: { regex } }, direct_response: { status: 200 } }] }] };
-      writeFileSync(file, JSON.stringify(bootstrap([{ label: regex, kind: 'route', json: route }], 0)));
-      const output = await new Promise<string>((resolve) => {
-        const child = spawn(envoyBin, ['--mode', 'validate', '-c', file, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('close', () => resolve(out));
-      });
-      const actual = /RE2 program size of (\d+)/.exec(output)?.[1];
-      return { regex, actual: actual === undefined ? undefined : Number(actual), bound: (re2ProgramSize(regex) as { size: number }).size, output };
-    });
-    const measured = results.filter((r) => r.actual !== undefined);
-    const ratios = measured.map((r) => r.bound / (r.actual as number));
-    for (const r of results.filter((x) => x.actual === undefined)) t.diagnostic(`no size for ${JSON.stringify(r.regex)}: ${r.output.slice(-200)}`);
-    t.diagnostic(`${measured.length} regexes measured (${results.length - measured.length} without a size); bound/actual ratio min ${Math.min(...ratios).toFixed(2)}, median ${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]?.toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}`);
-    const atDefault = measured.filter((r) => (r.actual as number) <= 100);
-    t.diagnostic(`at Envoy's default limit of 100: ${atDefault.filter((r) => r.bound > 100).length} of ${atDefault.length} regexes within it would be refused by the bound`);
-    assert.ok(measured.length > patterns.length / 2, 'most patterns measured');
-    for (const r of measured) assert.ok(r.bound >= (r.actual as number), `${r.regex}: bound ${r.bound} < RE2's ${r.actual}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const patterns = [
+    ...['a', '.', '.*', '[^a]', '\\pL', '\\p{Greek}', '(?i)[a-z]+', '^/api/v[0-9]+/.*$', '(?:a*b*)*', '(a{100}){10}', '[\\p{L}\\d_-]{1,20}', '(?i)straße', 'x\\by', '(?s).{3,7}?'],
+    ...fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'é', 'ß', 'k', '(', ')', '*', '+', '?', '{2}', '{1,3}', '|', '.', '[a-z]', '[^/]', '\\d', '\\w', '\\pN', '^', '$', '(?:', '(?i)'), minLength: 1, maxLength: 12 }), { seed: SEED, numRuns: 500 }),
+  ].filter((p) => re2Problem(p) === undefined && 'size' in re2ProgramSize(p));
+  const results = await Promise.all(patterns.map(async (regex) => {
+    const route = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { safe_regex: { regex } }, direct_response: { status: 200 } }] }] };
+    // With a limit of 0 Envoy refuses every regex, saying its program size.
+    const { output } = await envoyValidate(bootstrap([{ label: regex, kind: 'route', json: route }], 0));
+    const actual = /RE2 program size of (\d+)/.exec(output)?.[1];
+    return { regex, actual: actual === undefined ? undefined : Number(actual), bound: (re2ProgramSize(regex) as { size: number }).size, output };
+  }));
+  const measured = results.filter((r) => r.actual !== undefined);
+  const ratios = measured.map((r) => r.bound / (r.actual as number));
+  for (const r of results.filter((x) => x.actual === undefined)) t.diagnostic(`no size for ${JSON.stringify(r.regex)}: ${r.output.slice(-200)}`);
+  t.diagnostic(`${measured.length} regexes measured (${results.length - measured.length} without a size); bound/actual ratio min ${Math.min(...ratios).toFixed(2)}, median ${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]?.toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}`);
+  const atDefault = measured.filter((r) => (r.actual as number) <= 100);
+  t.diagnostic(`at Envoy's default limit of 100: ${atDefault.filter((r) => r.bound > 100).length} of ${atDefault.length} regexes within it would be refused by the bound`);
+  assert.ok(measured.length > patterns.length / 2, 'most patterns measured');
+  for (const r of measured) assert.ok(r.bound >= (r.actual as number), `${r.regex}: bound ${r.bound} < RE2's ${r.actual}`);
 });
