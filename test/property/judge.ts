@@ -38,7 +38,7 @@ export function load(raws: readonly Raw[]): Loaded {
   return { snapshot, admitted, refused };
 }
 
-export interface ProxyView {
+export interface SentView {
   name: string;
   proxy: ProxyClass;
   json: ResourceSet;
@@ -52,7 +52,7 @@ export interface ProxyView {
 const quiet = { error: (_o: object, _m: string) => undefined };
 
 /** What Mast would send each proxy of mesh.ts: a view cache of its own per proxy, so each knows what was left out of its view. */
-export function views(snapshot: Snapshot): ProxyView[] {
+export function views(snapshot: Snapshot): SentView[] {
   return PROXIES.map(({ name, proxy }) => {
     const cache = new ViewCache((p) => partsFor(p.role), quiet);
     cache.setSnapshot(snapshot);
@@ -89,10 +89,10 @@ function routesByVirtualService(set: ResourceSet): Map<string, Map<string, Envoy
  * view. Whatever was refused or left out took nothing else with it (no route table, virtual host,
  * cluster or listener of another object), and the fresh view needs nothing left out.
  */
-export function leftOutAlone(loaded: Loaded, view: ProxyView): string[] {
+export function leftOutAlone(loaded: Loaded, view: SentView): string[] {
   const gone = new Set(view.leftOut.flatMap((d) => (d.object ? [refKey(d.object)] : [])));
   const survivors = loaded.admitted.filter((raw) => !gone.has(refKey(refOfRaw(raw))));
-  const [fresh] = views(load(survivors).snapshot).filter((v) => v.name === view.name) as [ProxyView];
+  const [fresh] = views(load(survivors).snapshot).filter((v) => v.name === view.name) as [SentView];
   const problems: string[] = [];
   if (fresh.leftOut.length) problems.push(`without what was refused or left out, the net still leaves out: ${fresh.leftOut.map((d) => d.message).join('; ')}`);
   for (const field of ['routes', 'listeners', 'clusters', 'endpoints'] as const) {
@@ -111,7 +111,7 @@ export function leftOutAlone(loaded: Loaded, view: ProxyView): string[] {
  * is what it puts there when it is the only VirtualService (with the same DestinationRules,
  * Gateways and base mesh): no other VirtualService, admitted or refused, changes its routes.
  */
-export function routesIndependent(loaded: Loaded, all: readonly ProxyView[]): string[] {
+export function routesIndependent(loaded: Loaded, all: readonly SentView[]): string[] {
   const problems: string[] = [];
   const alone = new Map<string, Snapshot>();
   for (const view of all) {
