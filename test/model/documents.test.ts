@@ -58,7 +58,7 @@ test('an alias bomb is refused as MAST1013 in bounded time, and the next documen
   const { objects, diagnostics } = parseDocuments(`${bomb}---\nkind: B\n`, 'bomb.yaml');
   assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
   assert.deepEqual(diagnostics.map((d) => [d.code, d.origin]), [['MAST1013', { file: 'bomb.yaml', doc: 1 }]]);
-  assert.match(diagnostics[0]?.message ?? '', /expand to more than 1000000 nodes/);
+  assert.match(diagnostics[0]?.message ?? '', /expand \(aliases included\) to more than 1000000 nodes/);
   assert.deepEqual(diagnostics[0]?.object, { kind: 'VirtualService', namespace: 'ns', name: 'laughs' }, 'the document says what it is: the finding names it');
   assert.deepEqual(objects.map((o) => o.raw), [{ kind: 'B' }]);
 });
@@ -113,4 +113,30 @@ test('bytes that are not UTF-8 are MAST1012 with the offset of the first bad byt
   assert.deepEqual(bad.diagnostics.map((d) => d.code), ['MAST1012']);
   assert.match(bad.diagnostics[0]?.message ?? '', /invalid byte 0x28 at offset 4/);
   assert.equal(decodeConfigText(Buffer.from('\ufeffa: 1', 'utf8'), 'bom.yaml').text, 'a: 1');
+});
+
+test('a long alias chain is refused, not a crash: the walk keeps its own stack', () => {
+  // Anchors chained 20,000 deep and used first under the key `0`, which JavaScript visits first.
+  const lines = ['kind: VirtualService', 'metadata: {name: chain}', 'x:', '  k0: &a0 [1]'];
+  for (let i = 1; i < 20_000; i++) lines.push(`  k${i}: &a${i} [*a${i - 1}]`);
+  lines.push('  0: *a19999');
+  const { diagnostics } = parseDocuments(lines.join('\n'), 'chain.yaml');
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.object?.name]), [['MAST1013', 'chain']]);
+  assert.match(diagnostics[0]?.message ?? '', /more than 100 levels/);
+});
+
+test('documents share the file\'s expansion budget: many just under it do not add up', () => {
+  // Each document expands to 9^6 (~531k) nodes: one is read, the second is over the file's budget.
+  const doc = (n: number) => ['kind: VirtualService', `metadata: {name: b${n}}`, 'a: &a [x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e', 'f'].map((l, i) => `${l}: &${l} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`)].join('\n');
+  const started = performance.now();
+  const { objects, diagnostics } = parseDocuments([doc(1), doc(2), doc(3)].join('\n---\n'), 'bombs.yaml');
+  assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+  assert.equal(objects.length, 1);
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.object?.name]), [['MAST1013', 'b2'], ['MAST1013', 'b3']]);
+});
+
+test('a lone CR ends a line, as YAML reads it', () => {
+  const { objects, diagnostics } = parseDocuments('kind: A\r---\rkind: B\rx: 1\r', 'cr.yaml');
+  assert.deepEqual(diagnostics, []);
+  assert.deepEqual(objects.map((o) => o.raw), [{ kind: 'A' }, { kind: 'B', x: 1 }]);
 });

@@ -53,7 +53,7 @@ function splitDocuments(text: string): Chunk[] {
   let current: string[] = [];
   let start = 0;
   let explicit = false;
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/); // YAML reads a lone CR as a line break too
   const close = (): void => {
     const body = current.join('\n');
     if (explicit || hasContent(body)) chunks.push({ text: body, line: start });
@@ -78,6 +78,12 @@ function hasContent(text: string): boolean {
   return text.split('\n').some((l) => !/^\s*(#.*)?$/.test(l) && !l.startsWith('%'));
 }
 
+/**
+ * The documents of one file's text, each with its origin (`file`, 1-based `doc`), and a finding
+ * for each document that cannot be read (MAST1001 syntax, MAST1013 size, nesting or expansion).
+ * Never throws: whatever the parser or a limit check throws about a document is that document's
+ * finding.
+ */
 export function parseDocuments(text: string, file: string): ParsedDocuments {
   const objects: RawObject[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -85,17 +91,19 @@ export function parseDocuments(text: string, file: string): ParsedDocuments {
     diagnostics.push(tooLarge(file, Buffer.byteLength(text)));
     return { objects, diagnostics };
   }
+  const budget = { nodes: DOCUMENT_LIMITS.maxNodes };
   splitDocuments(text).forEach((chunk, i) => {
     const origin: Origin = { file, doc: i + 1 };
     if (!hasContent(chunk.text)) return; // an empty document, e.g. after a trailing `---`
     let raw: unknown;
+    let problem: string | undefined;
     try {
       raw = load(chunk.text, { schema: SCHEMA, filename: file, maxDepth: DOCUMENT_LIMITS.maxDepth });
+      problem = expansionProblem(raw, budget);
     } catch (err) {
       diagnostics.push(malformed(err, origin, chunk.line));
       return;
     }
-    const problem = expansionProblem(raw);
     if (problem) {
       diagnostics.push(diagnostic('MAST1013', problem, { origin, ...claimedObject(raw) }));
       return;
@@ -106,6 +114,7 @@ export function parseDocuments(text: string, file: string): ParsedDocuments {
   return { objects, diagnostics };
 }
 
+/** MAST1013 for a file of `bytes` bytes, over DOCUMENT_LIMITS.maxFileBytes. */
 export function tooLarge(file: string, bytes: number): Diagnostic {
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return diagnostic('MAST1013', `file is ${mib(bytes)}, more than the ${mib(DOCUMENT_LIMITS.maxFileBytes)} Mast reads; split it`, { origin: { file } });
@@ -127,34 +136,55 @@ function malformed(err: unknown, origin: Origin, firstLine: number): Diagnostic 
 /**
  * Why the document is refused, if it is: aliases make the parsed value a graph sharing nodes, and
  * everything downstream (schema checks, fingerprints, JSON) walks it as the tree it stands for.
- * Counted once per shared node, so the check is linear in the document, however it expands.
+ * Each shared node is measured once (its expanded size and height), so the check is linear in
+ * the document however it expands; it walks with a stack of its own, so no input can exhaust
+ * the call stack. `budget.nodes` is what the file has left: every document of a file draws on one
+ * budget, so twenty documents just under a per-document limit cannot add up.
  */
-function expansionProblem(root: unknown): string | undefined {
-  const sizes = new Map<object, { nodes: number; depth: number }>();
+function expansionProblem(root: unknown, budget: { nodes: number }): string | undefined {
+  interface Frame {
+    value: object;
+    children: unknown[];
+    next: number;
+    nodes: number;
+    height: number;
+  }
+  const measured = new Map<object, { nodes: number; height: number }>();
   const open = new Set<object>();
-  const measure = (value: unknown): { nodes: number; depth: number } | string => {
-    if (typeof value !== 'object' || value === null) return { nodes: 1, depth: 0 };
-    const known = sizes.get(value);
-    if (known) return known;
+  const stack: Frame[] = [];
+  const tooDeep = `aliases expand to more than ${DOCUMENT_LIMITS.maxDepth} levels of nesting`;
+  /** Measures `value` if it is known or a leaf; otherwise opens a frame for it. */
+  const visit = (value: unknown): { nodes: number; height: number } | string | undefined => {
+    if (typeof value !== 'object' || value === null) return { nodes: 1, height: 0 };
+    const known = measured.get(value);
+    if (known) return stack.length + known.height > DOCUMENT_LIMITS.maxDepth ? tooDeep : known;
     if (open.has(value)) return 'an alias refers to a node that contains it (a recursive structure)';
+    if (stack.length >= DOCUMENT_LIMITS.maxDepth) return tooDeep;
     open.add(value);
-    let nodes = 1;
-    let depth = 0;
-    for (const child of Object.values(value)) {
-      const m = measure(child);
-      if (typeof m === 'string') return m;
-      nodes += m.nodes;
-      depth = Math.max(depth, m.depth + 1);
-      if (nodes > DOCUMENT_LIMITS.maxNodes) return `aliases expand to more than ${DOCUMENT_LIMITS.maxNodes} nodes`;
-      if (depth > DOCUMENT_LIMITS.maxDepth) return `aliases expand to more than ${DOCUMENT_LIMITS.maxDepth} levels of nesting`;
-    }
-    open.delete(value);
-    const m = { nodes, depth };
-    sizes.set(value, m);
-    return m;
+    stack.push({ value, children: Object.values(value), next: 0, nodes: 1, height: 0 });
+    return undefined;
   };
-  const m = measure(root);
-  return typeof m === 'string' ? m : undefined;
+  let result = visit(root);
+  while (stack.length > 0) {
+    if (typeof result === 'string') return result;
+    const frame = stack[stack.length - 1] as Frame;
+    if (result) {
+      frame.nodes += result.nodes;
+      frame.height = Math.max(frame.height, result.height + 1);
+      if (frame.nodes > budget.nodes) return `the file's documents expand (aliases included) to more than ${DOCUMENT_LIMITS.maxNodes} nodes`;
+    }
+    if (frame.next < frame.children.length) {
+      result = visit(frame.children[frame.next++]);
+      continue;
+    }
+    stack.pop();
+    open.delete(frame.value);
+    result = { nodes: frame.nodes, height: frame.height };
+    measured.set(frame.value, result);
+  }
+  if (typeof result === 'string') return result;
+  budget.nodes -= result?.nodes ?? 0;
+  return undefined;
 }
 
 /** The object a refused document says it is, if it says (kind, metadata.name), so the finding can name it. */

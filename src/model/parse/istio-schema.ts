@@ -50,9 +50,16 @@ function errorsOf(Model, raw) {
   catch (e) { if (!Array.isArray(e.errors)) throw e; return e.errors; }
 }
 function knows(Model, raw, segments) {
-  const copy = structuredClone(raw);
+  // Only the path to the field is copied: a probe costs the field's depth, not the object's size
+  // (an object whose aliases expand to many nodes has many ignored fields to probe). Siblings left
+  // out draw errors elsewhere, never under the probed field.
+  const copy = { apiVersion: raw.apiVersion, kind: raw.kind, metadata: raw.metadata };
   let parent = copy;
-  for (const s of segments.slice(0, -1)) parent = parent[s];
+  let from = raw;
+  for (const s of segments.slice(0, -1)) {
+    from = from[s];
+    parent = parent[s] = Array.isArray(from) ? [] : {};
+  }
   parent[segments[segments.length - 1]] = [[]];
   const pointer = '/' + segments.map((s) => String(s).replace(/~/g, '~0').replace(/\\//g, '~1')).join('/');
   return errorsOf(Model, copy).some((e) => e.instancePath === pointer || e.instancePath.startsWith(pointer + '/'));
