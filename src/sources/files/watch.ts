@@ -47,7 +47,7 @@ export function watchConfigDir(dir: string, store: ConfigStore, log: Logger, opt
   const apply = (file: string, parsed: ConfigFile | undefined): void => {
     if (parsed) {
       loaded.add(file);
-      store.replaceSource(file, parsed.objects, parsed.diagnostics, parsed.modifiedMs);
+      store.replaceSource(file, parsed.objects, parsed.diagnostics, parsed.createdMs);
     } else if (loaded.delete(file)) {
       store.replaceSource(file, []);
       log.info({ file }, `config file ${file} removed`);
@@ -75,7 +75,8 @@ export function watchConfigDir(dir: string, store: ConfigStore, log: Logger, opt
       return;
     }
     const full = path.join(parent, name);
-    if (isConfigFile(name)) later(full, () => load(full));
+    // A directory may carry a config file's name (`sub.yaml/`): it is walked, not read.
+    if (isConfigFile(name)) later(full, async () => ((await isDirectory(full)) ? rescan() : load(full)));
     // `..data` is how Kubernetes swaps a mounted ConfigMap; other dot-names are editors' litter.
     else if (name.startsWith('..') || watchers.has(full)) later('rescan', rescan);
     else if (!name.startsWith('.')) later(full, async () => ((await isDirectory(full)) ? rescan() : undefined));
