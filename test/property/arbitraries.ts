@@ -196,7 +196,7 @@ function objectArbitrary(unusual: number): fc.Arbitrary<Generated> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('VirtualService' as const), namespace, spec: virtualService }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('DestinationRule' as const), namespace, spec: destinationRule }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('Gateway' as const), namespace, spec: gateway }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('Gateway' as const), namespace, spec: gateway }) },
     { weight: 2, arbitrary: fc.constantFrom(...CONFORMANCE_OBJECTS).map((object) => ({ kind: 'istio-conformance' as const, object })) },
   );
 }

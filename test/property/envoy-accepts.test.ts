@@ -90,7 +90,7 @@ interface Stats {
 const stats: Stats = { batches: 0, objects: 0, refused: 0, views: 0, acceptedByEnvoy: 0, routes: 0, isolationChecked: 0, leftOut: [] };
 
 /** The kinds of problem, checked in this order. */
-const KINDS = ['translation', 'net', 'envoy', 'isolation'] as const;
+const KINDS = ['translation', 'net', 'bind', 'envoy', 'isolation'] as const;
 type ProblemKind = (typeof KINDS)[number];
 
 const countRoutes = (v: SentView): number =>
@@ -125,6 +125,15 @@ async function problemsWith(batch: readonly Generated[], focus?: Found, tally?: 
           return gap ? [] : [`${v.name}: the net left out what model validation let through (MAST4001): ${d.message}`];
         }),
       ),
+    // Validate mode binds no socket, so a listener on the proxy's own admin port passes it; a real
+    // Envoy cannot bind it and refuses the listener update (issue 6: a Gateway server on 15000).
+    bind: () =>
+      all.flatMap((v) => {
+        const admin = (staticBootstrap(v.json, v.proxy).admin as { address: { socket_address: { port_value: number } } }).address.socket_address.port_value;
+        return v.json.listeners
+          .filter((l) => (l.json.address as { socket_address?: { port_value?: number } } | undefined)?.socket_address?.port_value === admin && l.json.bind_to_port !== false)
+          .map((l) => `${v.name}: listener ${l.name} binds the proxy's admin port ${admin}`);
+      }),
     envoy: async () => {
       // While shrinking, one proxy Envoy refused is enough.
       const judged = focus ? all.filter((v) => v.name === focus.refusedBy[0]) : all;

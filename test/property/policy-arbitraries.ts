@@ -9,8 +9,11 @@ import type { Raw } from '../model/fixtures';
 import { SERVICE_HOSTS } from './mesh';
 import { picker } from './pick';
 
-/** The ports an Istio proxy keeps for itself (src/model/proxy-ports.ts lists why). */
-const RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090];
+/**
+ * Ports an Istio proxy keeps for itself (src/model/proxy-ports.ts lists why; 15000 is the admin
+ * port of Mast's bootstrap), and neighbours of theirs that are free.
+ */
+const PROXY_PORTS = [15000, 15001, 15006, 15021, 15090, 15010, 15443];
 
 /** Values VirtualServices share with these objects, so that both choose them alike. */
 export interface SharedValues {
@@ -77,7 +80,7 @@ export function policyArbitraries(c: Choices, { duration, port, subset, exportTo
   const server = fc.record({
     port: fc.record({
       // A server on a port the proxy keeps is left out alone (MAST2102).
-      number: pick([80, 8080, 8000], [...RESERVED_PORTS, 15010, 15443, 1, 65535], [0, 70000]),
+      number: pick([80, 8080, 8000], [...PROXY_PORTS, 1, 65535], [0, 70000]),
       name: pick(['http', 'http-alt', 'web'], [], ['', 'a b']),
       // Mast serves HTTP, HTTP2 and GRPC servers; TCP ones it does not translate yet.
       protocol: pick(['HTTP', 'HTTP2', 'GRPC'], ['http', 'Http2', 'TCP'], ['HTTPS', 'TLS', 'BOGUS']),
