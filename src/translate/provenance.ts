@@ -9,7 +9,7 @@
 import { refKey, type ObjectRef } from '../model/types';
 
 export interface Provenance {
-  filter_metadata: { mast: { sources: string[] } };
+  filter_metadata: { mast: { sources: string[]; field?: string } };
 }
 
 /** `refs` as `Kind/namespace/name`, sorted and without repeats. */
@@ -17,7 +17,10 @@ export function sourceKeys(refs: readonly ObjectRef[]): string[] {
   return [...new Set(refs.map(refKey))].sort();
 }
 
-/** Envoy `Metadata` naming `refs`, for what is encoded with its provenance. */
-export function provenance(refs: readonly ObjectRef[]): Provenance {
-  return { filter_metadata: { mast: { sources: sourceKeys(refs) } } };
+/**
+ * Envoy `Metadata` naming `refs`, for what is encoded with its provenance; `field` is where in the
+ * (single) source object it came from, `spec.http[2].match[0]`, when that is one place.
+ */
+export function provenance(refs: readonly ObjectRef[], field?: string): Provenance {
+  return { filter_metadata: { mast: { sources: sourceKeys(refs), ...(field ? { field } : {}) } } };
 }

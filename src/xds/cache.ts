@@ -2,20 +2,19 @@
 // (src/translate/parts.ts); each part is built and encoded once per part key, shared by every
 // proxy with that key and kept until a kind of object its build read changes, and each distinct
 // resource is checked against what Envoy enforces (./validate) and encoded once. Nothing Envoy
-// would reject is sent: the objects it came from are left out of the part (rejections.ts).
+// would reject is sent: the objects it came from are served at their last good version, or left
+// out of the part (checked-build.ts).
 import { createHash } from 'node:crypto';
 import { formatDiagnostic } from '../model/errors';
 import { SnapshotReads } from '../model/snapshot-reads';
-import { SnapshotWithout } from '../model/snapshot-without';
-import type { Diagnostic, Kind, Snapshot } from '../model/types';
+import { refKey, type Diagnostic, type Kind, type Snapshot } from '../model/types';
 import type { TranslationPart } from '../translate/parts';
 import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types';
-import { TYPE_URLS } from '../translate/types';
 import { CompositeMap } from './composite-map';
 import { PartMap } from './part-diff';
 import { encodeAny } from './encode';
-import { culprits, rejectionFinding, withoutRejected, type Rejection } from './rejections';
-import { MAST_LIMITS, validateResource, type Violation } from './validate';
+import { buildChecked, LastServed, type Checked } from './checked-build';
+import { MAST_LIMITS, validateResource } from './validate';
 import { PUSH_ORDER, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
 
@@ -50,23 +49,10 @@ interface Piece {
 
 const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], generation: 0, reads: undefined };
 
-/** Rounds of leaving objects out before what still fails is dropped itself. */
-const MAX_EXCLUSION_ROUNDS = 3;
-
 export function classKey(p: ProxyClass): string {
   const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
   return [p.role, p.namespace, labels, p.ips.join(','), p.interceptionMode, p.localAddress, p.outboundAddress].join('|');
 }
-
-const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
-  ['clusters', TYPE_URLS.cluster],
-  ['endpoints', TYPE_URLS.endpoint],
-  ['listeners', TYPE_URLS.listener],
-  ['routes', TYPE_URLS.route],
-];
-
-/** A resource encoded, or the reasons Envoy would refuse it. */
-type Checked = EncodedResource | readonly Violation[];
 
 /**
  * Interns checked and encoded resources by content. Entries survive one generation unused, so a
@@ -99,11 +85,6 @@ class EncodedInterner {
   }
 }
 
-interface CheckedPart {
-  json: Partial<ResourceSet>;
-  encoded: Map<TypeUrl, [string, EncodedResource][]>;
-  findings: Diagnostic[];
-}
 
 const NO_RESOURCES = new Map<string, EncodedResource>();
 
@@ -113,6 +94,7 @@ export class ViewCache {
   private pieces = new Map<string, Piece>();
   private lastGood = new Map<string, Piece>();
   private readonly interner = new EncodedInterner();
+  private readonly lastServed = new LastServed();
   readonly errors = new Map<string, ViewError>();
 
   private findingsListener: (() => void) | undefined;
@@ -140,6 +122,7 @@ export class ViewCache {
 
   setSnapshot(snapshot: Snapshot): void {
     if (snapshot === this.snapshot) return;
+    if (this.snapshot) this.lastServed.advance(this.snapshot, new Set(this.findings().flatMap((d) => (d.object ? [refKey(d.object)] : []))));
     this.snapshot = snapshot;
     this.views = new Map();
     // Pieces no proxy asked for in the last generation are dropped with it.
@@ -192,7 +175,7 @@ export class ViewCache {
     if (last?.reads && !snapshot.changedSince(last.reads, last.generation)) return last;
     try {
       const reads = new SnapshotReads(snapshot);
-      const { json, encoded, findings } = this.buildChecked(part, reads, proxy);
+      const { json, encoded, findings } = buildChecked(part, reads, proxy, (typeUrl, r) => this.interner.get(typeUrl, r), this.lastServed);
       const resources = new Map<TypeUrl, PartMap>();
       const before = last?.resources;
       for (const [typeUrl, list] of encoded) {
@@ -221,43 +204,5 @@ export class ViewCache {
       this.findingsNotice = false;
       this.findingsListener?.();
     });
-  }
-
-  /**
-   * The part built and every resource checked. When Envoy would reject one, the objects to blame
-   * (rejections.ts) are left out and the part is built again, reporting each (MAST4001); what
-   * still fails with nobody left to blame, or after a few rounds, is left out itself.
-   */
-  private buildChecked(part: TranslationPart, reads: SnapshotReads, proxy: ProxyClass): CheckedPart {
-    const without = new Set<string>();
-    const findings: Diagnostic[] = [];
-    for (let round = 0; ; round++) {
-      const json = part.build(without.size ? new SnapshotWithout(reads, without) : reads, proxy);
-      const encoded = new Map<TypeUrl, [string, EncodedResource][]>();
-      const rejected: Rejection[] = [];
-      for (const [field, typeUrl] of SET_TYPES) {
-        for (const r of json[field] ?? []) {
-          const checked = this.interner.get(typeUrl, r);
-          if (Array.isArray(checked)) rejected.push({ typeUrl, resource: r, violations: checked as readonly Violation[] });
-          else {
-            const list = encoded.get(typeUrl);
-            if (list) list.push([r.name, checked as EncodedResource]);
-            else encoded.set(typeUrl, [[r.name, checked as EncodedResource]]);
-          }
-        }
-      }
-      if (rejected.length === 0) return { json, encoded, findings };
-      const blamed = rejected.map((r) => ({ r, keys: culprits(r.resource, r.violations[0] as Violation).filter((k) => !without.has(k)) }));
-      if (round >= MAX_EXCLUSION_ROUNDS || blamed.every((b) => b.keys.length === 0)) {
-        findings.push(...rejected.map((r) => rejectionFinding(r, undefined, reads)));
-        return { json: withoutRejected(json, rejected), encoded, findings };
-      }
-      for (const { r, keys } of blamed) {
-        for (const k of keys) {
-          without.add(k);
-          findings.push(rejectionFinding(r, k, reads));
-        }
-      }
-    }
   }
 }

@@ -1,6 +1,7 @@
 // Tracing a resource Envoy would reject back to the objects it came from. A rejected route table
-// takes down every host on its port, so the cache leaves out the objects to blame and builds the
-// part again without them (cache.ts); this file says whom to blame and how to tell the user.
+// takes down every host on its port, so the cache builds the part again with those objects at
+// their last good version, or without them (cache.ts); this file says whom to blame, where in
+// their YAML, and how to tell the user.
 import { diagnostic } from '../model/errors';
 import { refKey, type Diagnostic, type Kind, type ObjectRef, type Snapshot } from '../model/types';
 import type { NamedResource } from '../translate/types';
@@ -13,8 +14,18 @@ export interface Rejection {
   violations: readonly Violation[];
 }
 
-/** Kinds that describe the world rather than configure it: blamed only when nothing else is named. */
-const WORLD_KINDS: ReadonlySet<string> = new Set<Kind>(['Service', 'EndpointSlice', 'Pod']);
+/** The objects one rejected field is blamed on, and where in their YAML it came from when known. */
+export interface Blame {
+  keys: string[];
+  field?: string;
+}
+
+/**
+ * The order in which kinds take the blame: the configuration that asked for a field before the
+ * world it configures. An endpoint field is its EndpointSlice's, never the Pod's that only lends
+ * its labels; a virtual host's is its VirtualService's before its Service's.
+ */
+const BLAME_ORDER: readonly Kind[][] = [['VirtualService', 'DestinationRule', 'Gateway'], ['EndpointSlice'], ['Service'], ['Pod']];
 
 const STEP = /\.?([A-Za-z_]\w*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
 
@@ -31,50 +42,61 @@ function steps(path: string): (string | number)[] {
   return out;
 }
 
-function sourcesIn(value: unknown): readonly string[] | undefined {
-  const meta = (value as { metadata?: { filter_metadata?: { mast?: { sources?: unknown } } } } | undefined)?.metadata;
-  const sources = meta?.filter_metadata?.mast?.sources;
-  return Array.isArray(sources) && sources.length > 0 ? (sources as string[]) : undefined;
+interface Named {
+  sources: readonly string[];
+  field?: string;
 }
 
+function namedIn(value: unknown): Named | undefined {
+  const mast = (value as { metadata?: { filter_metadata?: { mast?: { sources?: unknown; field?: unknown } } } } | undefined)?.metadata?.filter_metadata?.mast;
+  if (!Array.isArray(mast?.sources) || mast.sources.length === 0) return undefined;
+  return { sources: mast.sources as string[], ...(typeof mast.field === 'string' ? { field: mast.field } : {}) };
+}
+
+const kindOf = (key: string): Kind => key.slice(0, key.indexOf('/')) as Kind;
+
 /**
- * The objects to leave out for one rejected field: the sources named innermost on the way to it
- * (a route's VirtualService, an endpoint's EndpointSlice), else the resource's own; of those, the
- * Istio objects if there are any, since a Service is the world they configure.
+ * Whom a rejected field is blamed on: the sources named innermost on the way to it (a route's
+ * VirtualService and rule, an endpoint's EndpointSlice), else the resource's own; of those, the
+ * kinds first in BLAME_ORDER.
  */
-export function culprits(resource: NamedResource, violation: Violation): string[] {
-  let named: readonly string[] | undefined = resource.sources;
+export function blame(resource: NamedResource, violation: Violation): Blame {
+  let named: Named | undefined = resource.sources?.length ? { sources: resource.sources } : undefined;
   let at: unknown = resource.json;
-  named = sourcesIn(at) ?? named;
+  named = namedIn(at) ?? named;
   for (const step of steps(violation.path)) {
     if (at === null || typeof at !== 'object') break;
     at = (at as Record<string | number, unknown>)[step];
-    named = sourcesIn(at) ?? named;
+    named = namedIn(at) ?? named;
   }
-  const all = named ?? [];
-  const config = all.filter((key) => !WORLD_KINDS.has(key.slice(0, key.indexOf('/'))));
-  return config.length > 0 ? [...config] : [...all];
+  if (!named) return { keys: [] };
+  for (const kinds of BLAME_ORDER) {
+    const keys = named.sources.filter((key) => kinds.includes(kindOf(key)));
+    if (keys.length > 0) return { keys, ...(named.field && keys.length === 1 ? { field: named.field } : {}) };
+  }
+  return { keys: [...named.sources] };
 }
 
-function refOfKey(key: string): ObjectRef {
+export function refOfKey(key: string): ObjectRef {
   const [kind, namespace, name] = key.split('/') as [Kind, string, string];
   return { kind, namespace, name };
 }
 
 /**
- * MAST4001 about `culprit` (or, with none to blame, about the resource alone, which is then left
- * out itself): the resource, the first field Envoy would refuse and Envoy's reason.
+ * MAST4001 about the object keyed `culprit`, at `field` (where in its YAML the rejected field came
+ * from, when known): the resource, Envoy's reason, and what Mast serves instead (`kept`: its last
+ * good version, else nothing of it). Without a culprit, about the resource alone, which is then
+ * not sent.
  */
-export function rejectionFinding(r: Rejection, culprit: string | undefined, snapshot: Snapshot): Diagnostic {
-  const [first] = r.violations;
+export function rejectionFinding(r: Rejection, violation: Violation | undefined, snapshot: Snapshot, culprit?: { key: string; field?: string; kept: boolean }): Diagnostic {
   const what = `${SHORT_TYPE[r.typeUrl] ?? r.typeUrl} ${r.resource.name}`;
-  const why = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'rejected';
-  const more = r.violations.length > 1 ? ` (and ${r.violations.length - 1} more)` : '';
-  if (!culprit) return diagnostic('MAST4001', `Envoy would reject ${what} (${why}${more}); it is not sent`);
-  const ref = refOfKey(culprit);
+  const why = violation ? `${violation.path ? `${violation.path}: ` : ''}${violation.message}` : 'rejected';
+  if (!culprit) return diagnostic('MAST4001', `Envoy would reject ${what} (${why}); it is not sent`);
+  const ref = refOfKey(culprit.key);
   const object = snapshot.object(ref);
-  const message = `Envoy would reject ${what} (${why}${more}) made from ${refKey(ref)}; what it contributes there is left out`;
-  return diagnostic('MAST4001', message, { object: ref, ...(object ? { origin: object.origin } : {}) });
+  const instead = culprit.kept ? 'its last good version keeps serving' : 'what it contributes there is left out';
+  const message = `Envoy would reject ${what} (${why}) made from ${refKey(ref)}; ${instead}`;
+  return diagnostic('MAST4001', message, { object: ref, ...(object ? { origin: object.origin } : {}), ...(culprit.field ? { field: culprit.field } : {}) });
 }
 
 /** The part's resources without those Envoy would reject. */

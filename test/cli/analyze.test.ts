@@ -81,7 +81,7 @@ spec:
 `);
     const result = await analyze([dir], { domain: 'cluster.local' });
     assert.deepEqual(result.diagnostics.map((d) => d.code), ['MAST4001']);
-    assert.match(result.output, /reviews\.yaml#2 VirtualService\/shop\/reviews: MAST4001 Envoy would reject rds 9080 \(.*NO_SUCH_COMMAND/);
+    assert.match(result.output, /reviews\.yaml#2 VirtualService\/shop\/reviews spec\.http\[0\]: MAST4001 Envoy would reject rds 9080 \(.*NO_SUCH_COMMAND/);
     assert.equal(result.exitCode, 1);
   });
 });

@@ -144,3 +144,14 @@ endpoints: [{addresses: [127.0.1.1]}, {addresses: ["${address}"]}]
   assert.deepEqual(served(slice('a.example.com', 'FQDN')), []);
   assert.deepEqual(store.diagnostics(), []);
 });
+
+test('an EndpointSlice port outside 1..65535 refuses the slice (MAST2011), as the API server would', () => {
+  const { diagnostics } = snapshotFromYaml(`apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: s, namespace: default, labels: {kubernetes.io/service-name: a}}
+addressType: IPv4
+ports: [{name: http, port: 70000}]
+endpoints: [{addresses: [127.0.1.6]}]
+`);
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.field]), [['MAST2011', 'ports[0].port']]);
+});

@@ -54,7 +54,8 @@ export function listener(name: string, port: number, routeName: string): NamedRe
  * that state lives outside it, every kind counts as changed and no piece is kept.
  */
 export function fakeSnapshot(generation: number): Snapshot {
-  return { generation, podByIp: () => undefined, changedSince: () => true } as unknown as Snapshot;
+  const none = () => [];
+  return { generation, podByIp: () => undefined, changedSince: () => true, virtualServices: none, destinationRules: none, gateways: none, object: () => undefined } as unknown as Snapshot;
 }
 
 export class FakeWorld {

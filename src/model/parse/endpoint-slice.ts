@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { EndpointSlice, EndpointSlicePort, SliceEndpoint } from '../types';
 import type { ConvertContext } from './object';
+import { checkPortNumber } from '../validate/port';
 import { readProtocol } from './protocol';
 import { childPath, type FieldReader, type Json } from './read';
 
@@ -52,6 +53,7 @@ function readAddressType(read: FieldReader, raw: Json): EndpointSlice['addressTy
 function readPort(read: FieldReader, item: Json, path: string): EndpointSlicePort | undefined {
   const port = read.int(item, 'port', path);
   if (port === undefined) return undefined;
+  checkPortNumber(read, port, childPath(path, 'port')); // as Kubernetes' ValidateEndpointSlice does
   const out: EndpointSlicePort = { port, protocol: readProtocol(read, item, path) };
   const name = read.string(item, 'name', path);
   const appProtocol = read.string(item, 'appProtocol', path);

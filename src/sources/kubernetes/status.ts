@@ -36,9 +36,10 @@ export function acceptedCondition(findings: readonly Diagnostic[], generation: n
   const told = accepted ? findings : errors;
   const message = accepted
     ? told.length ? `Accepted by Mast, with warnings: ${told.map(formatFieldDiagnostic).join('; ')}` : 'Accepted by Mast'
-    : `Not served: ${told.map(formatFieldDiagnostic).join('; ')}. ${
-        // MAST4001: it passed the model's checks, but Envoy would reject what it becomes.
-        told.some((d) => d.code === 'MAST4001') ? 'What it contributes is left out of what Envoy gets.' : 'The last accepted version, if any, is still served.'
+    : `Not served: ${told.map(formatFieldDiagnostic).join('; ')}.${
+        // MAST4001 passed the model's checks, but Envoy would reject what it becomes; its own
+        // message says what is served instead.
+        told.every((d) => d.code === 'MAST4001') ? '' : ' The last accepted version, if any, is still served.'
       }`;
   const status = accepted ? 'True' : 'False';
   return {

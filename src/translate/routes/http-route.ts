@@ -36,19 +36,25 @@ function perFilterConfig(rule: HttpRule, ctx: RouteContext): EnvoyJson {
   return entries.length > 0 ? { typed_per_filter_config: Object.fromEntries(entries) } : {};
 }
 
-/** The Routes for one rule; none when no match entry applies here or the rule has no action. */
-function ruleRoutes(vs: VirtualService, rule: HttpRule, ctx: RouteContext): EnvoyJson[] {
+/**
+ * The Routes for the rule at `spec.http[index]`; none when no match entry applies here or the rule
+ * has no action. Each names its VirtualService and the field it came from (`spec.http[2].match[0]`),
+ * so a field Envoy would refuse is reported where the user wrote it.
+ */
+function ruleRoutes(vs: VirtualService, rule: HttpRule, index: number, ctx: RouteContext): EnvoyJson[] {
   const action = actionFields(rule, vs, ctx);
   if (!action) return [];
   const declared = rule.match ?? [];
-  const matches: (HttpMatch | undefined)[] = declared.length === 0 ? [undefined] : declared.filter((m) => matchApplies(m, vs, ctx));
-  return matches.map((match) => {
+  const matches: [HttpMatch | undefined, string][] = declared.length === 0
+    ? [[undefined, `spec.http[${index}]`]]
+    : declared.flatMap((m, j) => (matchApplies(m, vs, ctx) ? [[m, `spec.http[${index}].match[${j}]`] as [HttpMatch, string]] : []));
+  return matches.map(([match, field]) => {
     const name = routeName(rule, match);
     return {
       ...(name ? { name } : {}),
       match: routeMatch(match),
       ...action,
-      metadata: provenance([refOf(vs)]),
+      metadata: provenance([refOf(vs)], field),
       ...routeHeaderMutations(rule),
       ...perFilterConfig(rule, ctx),
     };
@@ -57,7 +63,7 @@ function ruleRoutes(vs: VirtualService, rule: HttpRule, ctx: RouteContext): Envo
 
 /** The Routes of a VirtualService for `ctx`, rule by rule in order. */
 export function virtualServiceRoutes(vs: VirtualService, ctx: RouteContext): EnvoyJson[] {
-  return (vs.spec.http ?? []).flatMap((rule) => ruleRoutes(vs, rule, ctx));
+  return (vs.spec.http ?? []).flatMap((rule, i) => ruleRoutes(vs, rule, i, ctx));
 }
 
 /** A service's route when no VirtualService names it: everything to its cluster, Istio's defaults. */

@@ -1,0 +1,90 @@
+// A snapshot with some objects replaced by another version of themselves, or left out: how a
+// translation serves an object's last good version, or leaves its contribution out, when what it
+// translates to is something Envoy would reject (src/xds/cache.ts).
+import { refKey, refOf, type DestinationRule, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type Service, type ServicePort, type Snapshot, type VirtualService } from './types';
+
+/**
+ * `inner` with the objects keyed (`Kind/namespace/name`) in `overrides` replaced by the version
+ * given, or left out where it is null: absent from every list and lookup, endpoints that came from
+ * them gone, a DestinationRule left out no longer applying to its host. A replacement is found
+ * where the object is found (a replaced DestinationRule answers for the host the current one
+ * answers for). Reads go through `inner`, so a SnapshotReads underneath still notes them.
+ */
+export class SnapshotOverlay implements Snapshot {
+  constructor(
+    private readonly inner: Snapshot,
+    private readonly overrides: ReadonlyMap<string, MeshObject | null>,
+  ) {}
+
+  private swap<T extends MeshObject>(o: T | undefined): T | undefined {
+    if (!o) return undefined;
+    const key = refKey(refOf(o));
+    if (!this.overrides.has(key)) return o;
+    return (this.overrides.get(key) as T | null) ?? undefined;
+  }
+
+  private list<T extends MeshObject>(objects: readonly T[]): T[] {
+    return objects.flatMap((o) => this.swap(o) ?? []);
+  }
+
+  get generation(): number {
+    return this.inner.generation;
+  }
+
+  get domain(): string {
+    return this.inner.domain;
+  }
+
+  services(): readonly Service[] {
+    return this.list(this.inner.services());
+  }
+
+  serviceByHost(host: string): Service | undefined {
+    return this.swap(this.inner.serviceByHost(host));
+  }
+
+  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[] {
+    const gone = (s: ObjectRef) => this.overrides.get(refKey(s)) === null;
+    return this.inner.endpoints(service, port).filter((ep) => !ep.sources.some(gone));
+  }
+
+  pods(): readonly Pod[] {
+    return this.list(this.inner.pods());
+  }
+
+  podByIp(ip: string): Pod | undefined {
+    return this.swap(this.inner.podByIp(ip));
+  }
+
+  servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {
+    return this.list(this.inner.servicesSelecting(namespace, labels));
+  }
+
+  virtualServices(): readonly VirtualService[] {
+    return this.list(this.inner.virtualServices());
+  }
+
+  sourceLabelSelectors(): readonly Readonly<Record<string, string>>[] {
+    return this.inner.sourceLabelSelectors();
+  }
+
+  destinationRules(): readonly DestinationRule[] {
+    return this.list(this.inner.destinationRules());
+  }
+
+  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
+    return this.swap(this.inner.destinationRuleFor(host, namespace));
+  }
+
+  gateways(): readonly Gateway[] {
+    return this.list(this.inner.gateways());
+  }
+
+  object(ref: ObjectRef): MeshObject | undefined {
+    return this.swap(this.inner.object(ref));
+  }
+
+  changedSince(kinds: Iterable<Kind>, since: number): boolean {
+    return this.inner.changedSince(kinds, since);
+  }
+}

@@ -1,0 +1,107 @@
+// Building a translation part so that nothing Envoy would reject is in it. Each resource is checked
+// (and encoded) once per distinct content by the cache's interner; when one would be rejected, the
+// objects blamed for it (rejections.ts) are served at their last good version, or left out, and
+// the part is built again, until it builds clean.
+import { SnapshotOverlay } from '../model/snapshot-overlay';
+import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type Snapshot } from '../model/types';
+import type { TranslationPart } from '../translate/parts';
+import { TYPE_URLS, type NamedResource, type ProxyClass, type ResourceSet } from '../translate/types';
+import { blame, refOfKey, rejectionFinding, withoutRejected, type Rejection } from './rejections';
+import type { TypeUrl } from './types';
+import type { Violation } from './validate';
+import type { EncodedResource } from './wire';
+
+/** A resource encoded, or the reasons Envoy would refuse it. */
+export type Checked = EncodedResource | readonly Violation[];
+export type Check = (typeUrl: TypeUrl, r: NamedResource) => Checked;
+
+export interface CheckedPart {
+  json: Partial<ResourceSet>;
+  encoded: Map<TypeUrl, [string, EncodedResource][]>;
+  /** MAST4001 for each object blamed, and for each resource sent no more. */
+  findings: Diagnostic[];
+}
+
+const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
+  ['clusters', TYPE_URLS.cluster],
+  ['endpoints', TYPE_URLS.endpoint],
+  ['listeners', TYPE_URLS.listener],
+  ['routes', TYPE_URLS.route],
+];
+
+/** The kinds a user edits as configuration: these have a last good version worth serving. */
+const CONFIG_KINDS: readonly Kind[] = ['VirtualService', 'DestinationRule', 'Gateway'];
+
+/**
+ * The version of each configuration object last served in full, so that an edit Envoy would
+ * reject (and that the model's checks let by) falls back to it, as a model error does, instead of
+ * taking the object's routes away.
+ */
+export class LastServed {
+  private versions = new Map<string, MeshObject>();
+
+  /**
+   * After a generation: each configuration object of `previous` that no finding blamed was served
+   * as it was; one that was blamed keeps the version it had.
+   */
+  advance(previous: Snapshot, blamed: ReadonlySet<string>): void {
+    const next = new Map<string, MeshObject>();
+    for (const o of [...previous.virtualServices(), ...previous.destinationRules(), ...previous.gateways()]) {
+      const key = refKey(refOf(o));
+      const served = blamed.has(key) ? this.versions.get(key) : o;
+      if (served) next.set(key, served);
+    }
+    this.versions = next;
+  }
+
+  /** The last good version of the object keyed `key`, when it is not the version `snapshot` has. */
+  for(key: string, snapshot: Snapshot): MeshObject | undefined {
+    const ref = refOfKey(key);
+    if (!CONFIG_KINDS.includes(ref.kind)) return undefined;
+    const served = this.versions.get(key);
+    return served && served !== snapshot.object(ref) ? served : undefined;
+  }
+}
+
+/**
+ * Builds `part` for `proxy` on `snapshot`, checking every resource. Each round blames the objects
+ * behind every rejected field: one not blamed before is served at its last good version if it
+ * has one, else left out; one blamed again is left out. Each round moves at least one object, so
+ * it ends; what still fails with nobody left to blame is not sent.
+ */
+export function buildChecked(part: TranslationPart, snapshot: Snapshot, proxy: ProxyClass, check: Check, lastServed: LastServed): CheckedPart {
+  const overrides = new Map<string, MeshObject | null>();
+  const blamed = new Map<string, { r: Rejection; v: Violation; field?: string }>();
+  for (;;) {
+    const json = part.build(overrides.size ? new SnapshotOverlay(snapshot, overrides) : snapshot, proxy);
+    const encoded = new Map<TypeUrl, [string, EncodedResource][]>();
+    const rejected: Rejection[] = [];
+    for (const [field, typeUrl] of SET_TYPES) {
+      for (const r of json[field] ?? []) {
+        const checked = check(typeUrl, r);
+        if (Array.isArray(checked)) rejected.push({ typeUrl, resource: r, violations: checked as readonly Violation[] });
+        else {
+          const list = encoded.get(typeUrl);
+          if (list) list.push([r.name, checked as EncodedResource]);
+          else encoded.set(typeUrl, [[r.name, checked as EncodedResource]]);
+        }
+      }
+    }
+    let moved = false;
+    for (const r of rejected) {
+      for (const v of r.violations) {
+        const { keys, field } = blame(r.resource, v);
+        for (const key of keys) {
+          if (overrides.get(key) === null) continue;
+          overrides.set(key, overrides.has(key) ? null : (lastServed.for(key, snapshot) ?? null));
+          blamed.set(key, { r, v, ...(field ? { field } : {}) });
+          moved = true;
+        }
+      }
+    }
+    if (moved) continue;
+    const findings = [...blamed].map(([key, { r, v, field }]) => rejectionFinding(r, v, snapshot, { key, ...(field ? { field } : {}), kept: overrides.get(key) !== null }));
+    findings.push(...rejected.map((r) => rejectionFinding(r, r.violations[0], snapshot)));
+    return { json: rejected.length ? withoutRejected(json, rejected) : json, encoded, findings };
+  }
+}
