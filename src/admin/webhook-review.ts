@@ -10,6 +10,7 @@
 import { formatFieldDiagnostic, type MeshObject, type Snapshot } from '../model';
 import { parseObject } from '../model/parse/object';
 import { isRecord } from '../model/parse/read';
+import { reservedPortFindings } from '../model/proxy-ports';
 import { subsetReferenceErrors } from '../model/validate/references';
 import { envoyFindings, findingsAbout, proxiesShapedBy } from '../xds/envoy-check';
 
@@ -53,6 +54,12 @@ function completed(req: AdmissionRequest): { raw: unknown; name: string } {
   return { raw: { ...req.object, metadata: { ...metadata, name, namespace: req.namespace ?? metadata.namespace } }, name };
 }
 
+/**
+ * The admission decision for one AdmissionRequest (admission.k8s.io/v1): denied (422, every error
+ * finding as `field: CODE message`) when the object has an error finding of its own, or when Envoy
+ * would reject what it becomes in the mesh (MAST4001); allowed with warnings for findings that
+ * depend on other objects or only warn (a missing subset, a Gateway port the proxy keeps).
+ */
 export function review(req: AdmissionRequest, world: AdmissionWorld): AdmissionResponse {
   const { snapshot } = world;
   const { raw, name } = completed(req);
@@ -62,6 +69,7 @@ export function review(req: AdmissionRequest, world: AdmissionWorld): AdmissionR
   if (parsed.object?.kind === 'VirtualService') {
     warnings.push(...subsetReferenceErrors(parsed.object, (host, ns) => snapshot.destinationRuleFor(host, ns), snapshot.domain));
   }
+  if (parsed.object?.kind === 'Gateway') warnings.push(...reservedPortFindings(parsed.object));
   if (parsed.object && errors.length === 0) {
     const preview = world.preview(parsed.object);
     const proxies = proxiesShapedBy(parsed.object, preview);

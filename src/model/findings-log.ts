@@ -8,6 +8,10 @@ import { refKey, type Diagnostic } from './types';
 /** New findings of one code about one file (or API path) logged one by one before they are summed up. */
 export const LOGGED_PER_GROUP = 3;
 
+/**
+ * A logger of findings for one producer (the model's, or translation's): each finding once, when
+ * it first appears, as its formatted line with code, object, field and origin as fields.
+ */
 export class FindingsLog {
   private logged = new Set<string>();
 

@@ -6,6 +6,10 @@ import { formatDiagnostic, type ConfigStore, type Diagnostic, type Logger } from
 import { FindingsLog } from '../model/findings-log';
 import type { ViewCache } from '../xds/cache';
 
+/**
+ * The model's findings and translation's (MAST4001) as one list; `change` carries the whole list
+ * whenever it differs from the one before (compared as formatted lines).
+ */
 export class MeshFindings extends EventEmitter<{ change: [findings: readonly Diagnostic[]] }> {
   private readonly log: FindingsLog;
   private lines = '';
@@ -27,8 +31,9 @@ export class MeshFindings extends EventEmitter<{ change: [findings: readonly Dia
 
   /** After the model or the views changed (or a push): logs translation's new findings, and tells listeners if anything changed. */
   refresh(): void {
-    this.log.report(this.views.findings());
-    const all = this.current();
+    const translated = this.views.findings();
+    this.log.report(translated);
+    const all = [...this.store.diagnostics(), ...translated];
     const lines = all.map(formatDiagnostic).sort().join('\n');
     if (lines === this.lines) return;
     this.lines = lines;

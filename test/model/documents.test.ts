@@ -140,3 +140,9 @@ test('a lone CR ends a line, as YAML reads it', () => {
   assert.deepEqual(diagnostics, []);
   assert.deepEqual(objects.map((o) => o.raw), [{ kind: 'A' }, { kind: 'B', x: 1 }]);
 });
+
+test('UTF-32 is named as such, not read as UTF-16', () => {
+  const le = decodeConfigText(Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]), 'w.yaml');
+  assert.equal(le.text, undefined);
+  assert.match(le.diagnostics[0]?.message ?? '', /UTF-32LE/);
+});

@@ -33,3 +33,13 @@ test('a huge reason is capped; the metric label is its first line, short', () =>
   assert.equal(reasonLabel(`${'y'.repeat(300)}\nsecond`).length, 120);
   assert.equal(reasonLabel('one\ntwo'), 'one');
 });
+
+test('only the dump after a constraint failure is dropped; reasons that look like `name: text` stay', () => {
+  const detail = [
+    `Proto constraint validation failed (x): ${DUMP[0]}`,
+    ...DUMP.slice(1),
+    "virtualInbound: cannot bind '10.0.0.1:15006': Address already in use",
+    'route: duplicate domain',
+  ].join('\n');
+  assert.deepEqual(nackReason(detail).split('\n'), ['Proto constraint validation failed (x)', "virtualInbound: cannot bind '10.0.0.1:15006': Address already in use", 'route: duplicate domain']);
+});

@@ -208,6 +208,8 @@ function expandList(raw: unknown, origin: Origin): RawObject[] {
  */
 export function decodeConfigText(bytes: Uint8Array, file: string): { text?: string; diagnostics: Diagnostic[] } {
   const origin = { file };
+  const utf32 = bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0 ? 'UTF-32LE' : bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff ? 'UTF-32BE' : undefined;
+  if (utf32) return { diagnostics: [diagnostic('MAST1012', `file is ${utf32}, which Mast does not read; save it as UTF-8`, { origin })] };
   const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
   if (utf16) {
     const text = new TextDecoder(utf16).decode(bytes.subarray(2));
