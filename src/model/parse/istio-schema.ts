@@ -64,7 +64,7 @@ function knows(Model, raw, segments) {
   const pointer = '/' + segments.map((s) => String(s).replace(/~/g, '~0').replace(/\\//g, '~1')).join('/');
   return errorsOf(Model, copy).some((e) => e.instancePath === pointer || e.instancePath.startsWith(pointer + '/'));
 }
-port.on('message', async ({ kind, apiVersion, raw, probes }) => {
+port.on('message', async ({ id, kind, apiVersion, raw, probes }) => {
   let answer;
   try {
     const Model = await model(apiVersion, kind);
@@ -73,7 +73,7 @@ port.on('message', async ({ kind, apiVersion, raw, probes }) => {
   } catch (e) {
     answer = { failure: String((e && e.stack) || e) };
   }
-  port.postMessage(answer);
+  port.postMessage({ id, ...answer });
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 });
@@ -94,14 +94,30 @@ function start(): { port: MessagePort; flag: Int32Array } {
   return { port: port1, flag };
 }
 
+let nextId = 0;
+
+/**
+ * Istio's schema verdict on one object, waited for synchronously. Each request carries an id the
+ * answer echoes: the worker's notify for one answer can arrive while the next request is being
+ * waited for (a wake-up with no answer yet), and an answer to a request that timed out can arrive
+ * late; neither may be read as the answer to this request.
+ */
 export function checkIstioSchema(request: SchemaRequest): SchemaAnswer {
   channel ??= start();
+  const id = ++nextId;
   Atomics.store(channel.flag, 0, 0);
-  channel.port.postMessage(request);
-  if (Atomics.wait(channel.flag, 0, 0, ANSWER_TIMEOUT_MS) === 'timed-out') {
-    throw new Error(`Istio schema worker did not answer within ${ANSWER_TIMEOUT_MS} ms`);
+  channel.port.postMessage({ id, ...request });
+  const deadline = performance.now() + ANSWER_TIMEOUT_MS;
+  for (;;) {
+    const message = receiveMessageOnPort(channel.port)?.message as (SchemaAnswer & { id: number; failure?: string }) | undefined;
+    if (message?.id === id) {
+      if (message.failure) throw new Error(`Istio schema check failed: ${message.failure}`);
+      return message;
+    }
+    if (message) continue; // a late answer to an earlier request
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`Istio schema worker did not answer within ${ANSWER_TIMEOUT_MS} ms`);
+    Atomics.wait(channel.flag, 0, 0, left);
+    Atomics.store(channel.flag, 0, 0);
   }
-  const answer = receiveMessageOnPort(channel.port)?.message as (SchemaAnswer & { failure?: string }) | undefined;
-  if (!answer || answer.failure) throw new Error(`Istio schema check failed: ${answer?.failure ?? 'no answer'}`);
-  return answer;
 }
