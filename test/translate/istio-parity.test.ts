@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mesh, routeTargets, service, sidecar, translate, virtualHost, virtualService } from './helpers';
 import type { EnvoyJson } from '../../src/translate/types';
+import { snapshotFromYaml } from '../../src/model';
 
 function routes(spec: string): EnvoyJson[] {
   const set = translate(mesh(service('reviews'), virtualService('reviews', 'default', spec)), sidecar());
@@ -34,6 +35,21 @@ http:
   assert.deepEqual(a?.redirect, { host_redirect: 'example.com', response_code: 'MOVED_PERMANENTLY' });
   assert.deepEqual(b?.redirect, { scheme_redirect: 'https', path_redirect: '/new', response_code: 'MOVED_PERMANENTLY' });
   assert.deepEqual(c?.redirect, { scheme_redirect: 'https', host_redirect: 'example.com', port_redirect: 8443, response_code: 'MOVED_PERMANENTLY' });
+});
+
+test('a redirect code Envoy cannot send leaves its rule out, as Istio drops its action; the next rule answers', () => {
+  const spec = `hosts: [reviews]
+http:
+- match: [{uri: {prefix: /old}}]
+  redirect: {uri: /new, redirectCode: 305}
+- match: [{uri: {prefix: /moved}}]
+  redirect: {uri: /new, redirectCode: 307}
+- route: [{destination: {host: reviews}}]`;
+  const { snapshot, diagnostics } = snapshotFromYaml([service('reviews'), virtualService('reviews', 'default', spec)].join('\n---\n'));
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.field]), [['MAST2041', 'spec.http[0].redirect.redirectCode']]);
+  const vh = virtualHost(translate(snapshot, sidecar()), '9080', 'reviews.default.svc.cluster.local:9080');
+  assert.deepEqual(routeTargets(vh), ['redirect', 'outbound|9080||reviews.default.svc.cluster.local']);
+  assert.equal(((vh.routes as EnvoyJson[])[0]?.redirect as EnvoyJson).response_code, 'TEMPORARY_REDIRECT');
 });
 
 test('rewrite.uri "" rewrites nothing', () => {

@@ -4,7 +4,8 @@
 import type { FieldReader } from '../parse/read';
 import { corsHeaderNameProblem } from './headers';
 import type { StringMatch } from './http-match';
-import { checkIstioDuration, checkRegex, goDurationNanos } from './values';
+import { goDurationNanos } from '../duration';
+import { checkIstioDuration, checkRegex } from './values';
 
 /** The methods Go's net/http names, and `*` (supportedCORSMethods); exact case. */
 const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', '*']);

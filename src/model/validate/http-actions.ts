@@ -18,10 +18,23 @@ export interface HttpRedirect {
   redirectCode?: number;
 }
 
-/** validateHTTPRedirect, which stops at its first finding (MAST2022). */
+/** The codes Envoy's RedirectAction can send, as Istio's ApplyRedirect maps them (unset is 301). */
+const ENVOY_REDIRECT_CODES: readonly number[] = [301, 302, 303, 307, 308];
+
+/**
+ * validateHTTPRedirect, which stops at its first finding (MAST2022). Istio's validation takes any
+ * 3xx code, but its ApplyRedirect (pilot/pkg/networking/core/route/route.go) has no Envoy code
+ * for 300, 304, 305 or 306..399 beyond those above: it drops the route's action and logs "Redirect
+ * Code N is not yet supported". Mast admits the object as Istio does, leaves that rule out of
+ * what it serves, and says so (MAST2041).
+ */
 export function checkRedirect(read: FieldReader, redirect: HttpRedirect | undefined, matches: (HttpMatchRequest | null)[] | undefined, field: string): void {
   const problem = redirect && redirectProblem(redirect, matches ?? []);
   if (problem) read.report('MAST2022', field, problem);
+  else if (redirect?.redirectCode && !ENVOY_REDIRECT_CODES.includes(redirect.redirectCode)) {
+    const message = `redirect code ${redirect.redirectCode} is not one Envoy can send (${ENVOY_REDIRECT_CODES.join(', ')}); this rule is not served and requests go on to the next rule (an Istio translation warning: ApplyRedirect, "Redirect Code ${redirect.redirectCode} is not yet supported")`;
+    read.report('MAST2041', `${field}.redirectCode`, message);
+  }
 }
 
 function redirectProblem(r: HttpRedirect, matches: (HttpMatchRequest | null)[]): string | undefined {

@@ -1,48 +1,19 @@
 // Checks of values whose type the schema accepts (a string, a number) but whose content it does
 // not read: durations, regular expressions, percentages.
 import type { FieldReader } from '../parse/read';
+import { durationProblem, goDurationNanos, readGoDuration } from '../duration';
 import { re2Problem } from './regex';
 import { fieldsAt } from './select';
 
-const UNIT_NANOS: Record<string, bigint> = { ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
-const MAX_NANOS = 1n << 63n;
 const MILLI = 1_000_000n;
 
-/**
- * Nanoseconds, as Go's time.ParseDuration reads `text` (`1.5s`, `-300ms`, `+2m`, `1h30m`, `0`), or
- * undefined where it fails. Istio decodes every protobuf Duration this way (golang/protobuf's jsonpb).
- * Fractions are truncated to whole nanoseconds, as Go does.
- */
-export function goDurationNanos(text: string): bigint | undefined {
-  let s = text;
-  const negative = s.startsWith('-');
-  if (s.startsWith('-') || s.startsWith('+')) s = s.slice(1);
-  if (s === '0') return 0n;
-  if (s === '') return undefined;
-  let total = 0n;
-  while (s !== '') {
-    const part = /^(\d*)(?:\.(\d*))?([^\d.]*)/.exec(s) as RegExpExecArray;
-    const [whole, int = '', frac, unit = ''] = part;
-    if (int === '' && !frac) return undefined; // neither digits before nor after the dot
-    const scale = UNIT_NANOS[unit];
-    if (scale === undefined) return undefined; // missing or unknown unit
-    let nanos = BigInt(int || '0') * scale;
-    if (frac) nanos += (BigInt(frac) * scale) / 10n ** BigInt(frac.length);
-    total += nanos;
-    if (total > MAX_NANOS) return undefined;
-    s = s.slice(whole.length);
-  }
-  if (!negative && total === MAX_NANOS) return undefined;
-  return negative ? -total : total;
-}
-
-/** Reports MAST2006 for each value at `patterns` that does not decode as a Duration at all. */
+/** Reports MAST2006 for each value at `patterns` that does not decode as a Duration at all (bad syntax, or out of Go's range). */
 export function checkDurations(root: unknown, patterns: readonly string[], read: FieldReader): void {
   for (const pattern of patterns) {
     for (const { value, field } of fieldsAt(root, pattern)) {
-      if (typeof value === 'string' && goDurationNanos(value) === undefined) {
-        read.report('MAST2006', field, `${JSON.stringify(value)} is not a duration (write e.g. 1.5s, 300ms, 2m, 1h)`);
-      }
+      if (typeof value !== 'string') continue;
+      const d = readGoDuration(value);
+      if ('problem' in d) read.report('MAST2006', field, durationProblem(value, d.problem));
     }
   }
 }
@@ -53,10 +24,10 @@ export function checkDurations(root: unknown, patterns: readonly string[], read:
  */
 export function checkIstioDuration(read: FieldReader, value: unknown, field: string): void {
   if (typeof value !== 'string') return;
-  const nanos = goDurationNanos(value);
-  if (nanos === undefined) read.report('MAST2006', field, `${JSON.stringify(value)} is not a duration (write e.g. 1.5s, 300ms, 2m, 1h)`);
-  else if (nanos < MILLI) read.report('MAST2006', field, `${value}: duration must be at least 1ms (Istio's ValidateDuration)`);
-  else if (nanos % MILLI !== 0n) read.report('MAST2006', field, `${value}: only durations to ms precision are supported (Istio's ValidateDuration)`);
+  const d = readGoDuration(value);
+  if ('problem' in d) read.report('MAST2006', field, durationProblem(value, d.problem));
+  else if (d.nanos < MILLI) read.report('MAST2006', field, `${value}: duration must be at least 1ms (Istio's ValidateDuration)`);
+  else if (d.nanos % MILLI !== 0n) read.report('MAST2006', field, `${value}: only durations to ms precision are supported (Istio's ValidateDuration)`);
 }
 
 /** Whole milliseconds of a duration, truncated toward zero as Go's Duration.Milliseconds() does. */

@@ -98,17 +98,21 @@ const REDIRECT_CODES: Record<number, string> = {
 
 /**
  * Istio's ApplyRedirect: empty strings are unset (proto3), and a port that is the scheme's default
- * (80 for http, 443 for https) is left out of the Location, as browsers write it.
+ * (80 for http, 443 for https) is left out of the Location, as browsers write it. A code Envoy has
+ * no RedirectAction for (305, say; validation takes any 3xx) gives no action at all, as in Istio,
+ * which drops the action with a warning (the model warns too, MAST2041): undefined.
  */
-function redirect(r: NonNullable<HttpRule['redirect']>): EnvoyJson {
+function redirect(r: NonNullable<HttpRule['redirect']>): EnvoyJson | undefined {
   const scheme = r.scheme || 'http';
   const defaultPort = (r.port === 80 && scheme === 'http') || (r.port === 443 && scheme === 'https');
+  const code = REDIRECT_CODES[r.redirectCode || 301];
+  if (!code) return undefined;
   return {
     ...(r.scheme ? { scheme_redirect: r.scheme } : {}),
     ...(r.authority ? { host_redirect: r.authority } : {}),
     ...(r.port && !defaultPort ? { port_redirect: r.port } : {}),
     ...(r.uri ? { path_redirect: r.uri } : {}),
-    response_code: REDIRECT_CODES[r.redirectCode ?? 301] ?? 'MOVED_PERMANENTLY',
+    response_code: code,
   };
 }
 
@@ -119,10 +123,14 @@ function directResponse(d: NonNullable<HttpRule['directResponse']>): EnvoyJson {
 
 /**
  * The action field of the Route for `rule`: `route`, `redirect` or `direct_response`, in Istio's
- * order of precedence; undefined for a rule with none (a delegate, which Mast does not support).
+ * order of precedence; undefined for a rule with none (a delegate, which Mast does not support)
+ * or with a redirect code Envoy cannot send.
  */
 export function actionFields(rule: HttpRule, vs: VirtualService, ctx: RouteContext): EnvoyJson | undefined {
-  if (rule.redirect) return { redirect: redirect(rule.redirect) };
+  if (rule.redirect) {
+    const action = redirect(rule.redirect);
+    return action && { redirect: action };
+  }
   if (rule.directResponse) return { direct_response: directResponse(rule.directResponse) };
   if (rule.route && rule.route.length > 0) return { route: routeAction(rule, vs, ctx) };
   return undefined;
