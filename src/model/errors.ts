@@ -69,14 +69,19 @@ export const DIAGNOSTIC_CODES = {
   MAST2038: { severity: 'error', title: 'workload selector is not valid' },
   MAST2039: { severity: 'warning', title: 'VirtualService rule or match can never be reached' },
   MAST2040: { severity: 'warning', title: 'field is deprecated by Istio' },
-  MAST2041: { severity: 'warning', title: 'setting is ignored or unusual (an Istio validation warning)' },
+  MAST2041: { severity: 'warning', title: 'setting is ignored or unusual (an Istio validation or translation warning)' },
 
   // Kubernetes objects' meaning, as the API server validates it (file mode has no API server).
   MAST2101: { severity: 'error', title: 'EndpointSlice address is not an IP address of its addressType' },
   // What a proxy needs for itself.
   MAST2102: { severity: 'warning', title: 'Gateway server is on a port the gateway proxy keeps for itself; it is not served' },
+  // The API server's checks of names and Service addresses (apimachinery's validation, pkg/apis/core/validation).
+  MAST2103: { severity: 'error', title: 'name or namespace is not one Kubernetes accepts (a DNS-1035 label for Services, a DNS-1123 label for namespaces, a DNS-1123 subdomain otherwise)' },
+  MAST2104: { severity: 'error', title: 'Service clusterIP is not an IP address, None or empty' },
+  MAST2105: { severity: 'warning', title: 'Service clusterIP is already an older Service\'s (the API server allocates each once); this Service is served without it' },
 
   MAST3001: { severity: 'warning', title: 'route names a subset no DestinationRule for its host defines; that route answers 503' },
+  MAST3002: { severity: 'warning', title: 'VirtualService host is also an older VirtualService\'s on sidecars; the older one routes it there (Istio: IST0109)' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },

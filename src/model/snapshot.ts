@@ -1,5 +1,6 @@
 // The immutable view translators read. Indexes are built on first use and kept for the life of
 // the snapshot, so an answer costs a map lookup and objects nobody asks about cost nothing.
+import { creationOrder, type Admissions } from './creation-order';
 import { DestinationRuleIndex } from './destination-rules';
 import { hostNamespace } from './hosts';
 import { labelsMatch } from './labels';
@@ -22,7 +23,14 @@ import {
 
 export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject, { kind: K }>[] };
 
-export function groupByKind(objects: Iterable<MeshObject>): ObjectsByKind {
+/** Kinds whose lists come in creation order: they claim hosts and addresses, and the oldest keeps what two claim. */
+const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService']);
+
+/**
+ * `objects` by kind, Services and VirtualServices in creation order (src/model/creation-order.ts,
+ * with `admissions` for objects without a creation timestamp), the others by namespace and name.
+ */
+export function groupByKind(objects: Iterable<MeshObject>, admissions: Admissions = new Map()): ObjectsByKind {
   const groups: { [K in Kind]: MeshObject[] } = {
     Service: [],
     EndpointSlice: [],
@@ -39,8 +47,9 @@ export function groupByKind(objects: Iterable<MeshObject>): ObjectsByKind {
   };
   for (const o of objects) groups[o.kind].push(o);
   // Translation output must not depend on the order files were read or events arrived.
-  for (const list of Object.values(groups)) {
-    list.sort((a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name));
+  const byCreation = creationOrder(admissions);
+  for (const [kind, list] of Object.entries(groups) as [Kind, MeshObject[]][]) {
+    list.sort(IN_CREATION_ORDER.has(kind) ? byCreation : (a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name));
     Object.freeze(list);
   }
   return groups as unknown as ObjectsByKind;

@@ -8,8 +8,11 @@ import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
-import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Snapshot } from './types';
+import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Service, type Snapshot } from './types';
+import { creationOrder, type Admissions } from './creation-order';
 import { reservedPortFindings } from './proxy-ports';
+import { clusterIPConflicts } from './validate/cluster-ips';
+import { meshHostConflicts } from './validate/mesh-hosts';
 import { subsetReferenceErrors } from './validate/references';
 
 export interface ConfigStoreOptions {
@@ -46,6 +49,11 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   private dirty = false;
   /** Key -> the source whose definition of the object is served: it keeps serving it while it has one. */
   private readonly owners = new Map<string, string>();
+  /**
+   * Key -> the generation in which the object first entered a snapshot, kept while it stays: its
+   * place in creation order when it has no creationTimestamp (src/model/creation-order.ts).
+   */
+  private readonly admissions = new Map<string, number>();
 
   constructor(options: ConfigStoreOptions = {}) {
     super();
@@ -115,7 +123,9 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     this.flush();
     const key = refKey(refOf(object));
     const others = [...this.accepted].filter(([k]) => k !== key).map(([, o]) => o);
-    return new MeshSnapshot(this.current.generation, new MeshIndexes(groupByKind([...others, object]), this.domain));
+    // A new object has no admission yet, so it comes after every other: it is the newest.
+    const objects = this.served([...others, object], this.admissions);
+    return new MeshSnapshot(this.current.generation, new MeshIndexes(groupByKind(objects.values(), this.admissions), this.domain));
   }
 
   /** What is wrong right now, ordered by file (or API path) and document. */
@@ -140,10 +150,17 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   private rebuild(): void {
     const findings: Diagnostic[] = [];
     const winners = this.winners(findings);
-    const objects = this.admit(winners, findings);
+    const accepted = this.admit(winners);
     for (const key of this.accepted.keys()) if (!winners.has(key)) this.accepted.delete(key);
-    for (const [key, object] of objects) this.accepted.set(key, object);
+    for (const [key, object] of accepted) this.accepted.set(key, object);
+    // An object entering the snapshot now enters the generation this rebuild makes (a new object
+    // always changes the snapshot); objects entering together share it and fall back on names.
+    for (const key of this.admissions.keys()) if (!accepted.has(key)) this.admissions.delete(key);
+    for (const key of accepted.keys()) if (!this.admissions.has(key)) this.admissions.set(key, this.current.generation + 1);
 
+    const objects = this.served(accepted.values(), this.admissions, findings);
+    const indexes = new MeshIndexes(groupByKind(objects.values(), this.admissions), this.domain);
+    findings.push(...crossObjectFindings(indexes, this.domain));
     const fingerprints = new Map([...objects].map(([key, object]) => [key, fingerprint(object)]));
     const kinds = changedKinds(this.fingerprints, fingerprints);
     const changed = kinds.size > 0;
@@ -151,7 +168,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
       const generation = this.current.generation + 1;
       for (const kind of kinds) this.kindChangedAt.set(kind, generation);
       this.fingerprints = fingerprints;
-      this.current = new MeshSnapshot(generation, new MeshIndexes(groupByKind(objects.values()), this.domain), new Map(this.kindChangedAt));
+      this.current = new MeshSnapshot(generation, indexes, new Map(this.kindChangedAt));
     }
     this.report(findings.sort(byOrigin));
     if (changed) this.emit('change', this.current.generation);
@@ -186,30 +203,65 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     return winners;
   }
 
-  /**
-   * The version of each object that goes into the snapshot: its latest valid version, else the
-   * one in the current snapshot. A VirtualService naming a subset no DestinationRule defines is
-   * served all the same, with a MAST3001 warning: as in Istio, only the route to that subset
-   * fails (Envoy answers 503 for a cluster it does not have), not the VirtualService. Likewise a
-   * Gateway server on a port the proxy keeps for itself is left out alone (MAST2102).
-   */
-  private admit(winners: Map<string, ParsedObject>, findings: Diagnostic[]): Map<string, MeshObject> {
+  /** The version of each object that goes into the snapshot: its latest valid version, else the one in the current snapshot. */
+  private admit(winners: Map<string, ParsedObject>): Map<string, MeshObject> {
     const objects = new Map<string, MeshObject>();
     for (const [key, parsed] of winners) {
       const version = parsed.object ?? this.accepted.get(key);
       if (version) objects.set(key, version);
     }
-    const indexes = new MeshIndexes(groupByKind(objects.values()), this.domain);
-    const ruleFor = indexes.destinationRuleFor.bind(indexes);
-    for (const vs of indexes.objects.VirtualService) findings.push(...subsetReferenceErrors(vs, ruleFor, this.domain));
-    for (const gateway of indexes.objects.Gateway) findings.push(...reservedPortFindings(gateway));
     return objects;
+  }
+
+  /**
+   * What the snapshot serves of `objects`, by key: each as accepted, but a Service whose clusterIP
+   * an older Service has is served without it (MAST2105 into `findings`), as the API server would
+   * never have allocated it the address; it cannot then take the older one's domain.
+   */
+  private served(objects: Iterable<MeshObject>, admissions: Admissions, findings: Diagnostic[] = []): Map<string, MeshObject> {
+    const list = [...objects];
+    const services = list.filter((o): o is Service => o.kind === 'Service').sort(creationOrder(admissions));
+    const conflicts = clusterIPConflicts(services);
+    findings.push(...conflicts.findings);
+    return new Map(list.map((o) => [refKey(refOf(o)), o.kind === 'Service' && conflicts.losers.has(o) ? withoutClusterIP(o) : o]));
   }
 
   private report(findings: Diagnostic[]): void {
     this.findings = findings;
     if (this.findingsLog.report(findings)) this.emit('findings', findings);
   }
+}
+
+/**
+ * Findings that need more than one object, on the mesh as served. A VirtualService naming a subset
+ * no DestinationRule defines is served all the same, with a MAST3001 warning: as in Istio, only the
+ * route to that subset fails (Envoy answers 503 for a cluster it does not have), not the
+ * VirtualService. A VirtualService naming a host an older one names for sidecars is served too,
+ * but sidecars use the older one for that host (MAST3002, Istio's IST0109). A Gateway server on a
+ * port the proxy keeps for itself is left out alone (MAST2102).
+ */
+function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
+  const ruleFor = indexes.destinationRuleFor.bind(indexes);
+  const virtualServices = indexes.objects.VirtualService;
+  return [
+    ...virtualServices.flatMap((vs) => subsetReferenceErrors(vs, ruleFor, domain)),
+    ...meshHostConflicts(virtualServices, domain),
+    ...indexes.objects.Gateway.flatMap(reservedPortFindings),
+  ];
+}
+
+const unaddressed = new WeakMap<Service, Service>();
+
+/** `service` without its clusterIP, the same object each time, so that snapshots share it. */
+function withoutClusterIP(service: Service): Service {
+  let copy = unaddressed.get(service);
+  if (!copy) {
+    const fresh: Service = { ...service };
+    delete fresh.clusterIP;
+    copy = Object.freeze(fresh);
+    unaddressed.set(service, copy);
+  }
+  return copy;
 }
 
 function duplicateOf(ref: ObjectRef, origin: Origin, first: ParsedObject): Diagnostic {

@@ -51,6 +51,11 @@ export interface Meta {
   annotations: Record<string, string>;
   generation?: number;
   resourceVersion?: string;
+  /**
+   * When the API server created the object (RFC 3339, `2024-05-01T12:00:00Z`); file-mode objects
+   * seldom have one. Orders objects that claim the same thing (src/model/creation-order.ts).
+   */
+  creationTimestamp?: string;
 }
 
 interface Base<K extends Kind> {
@@ -145,6 +150,7 @@ export interface Snapshot {
   readonly generation: number;
   /** The cluster DNS suffix, `cluster.local` by default. */
   readonly domain: string;
+  /** In creation order (src/model/creation-order.ts): of two Services claiming one thing, the first keeps it. */
   services(): readonly Service[];
   serviceByHost(host: string): Service | undefined;
   endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[];
@@ -152,6 +158,10 @@ export interface Snapshot {
   podByIp(ip: string): Pod | undefined;
   /** Services of `namespace` whose (non-empty) selector matches `labels`: a workload's own Services. */
   servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[];
+  /**
+   * In creation order (src/model/creation-order.ts), the order in which Istio lets VirtualServices
+   * claim a host on sidecars (the oldest wins) and merges their routes on gateways.
+   */
   virtualServices(): readonly VirtualService[];
   /**
    * The distinct non-empty `sourceLabels` of every VirtualService HTTP match: the only way a

@@ -9,7 +9,7 @@ test('a Service gets its hostname from name, namespace (default `default`) and d
   assert.deepEqual(diagnostics, []);
   assert.deepEqual(
     snapshot.services().map((s) => s.hostname),
-    ['web.default.svc.mesh.test', 'api.shop.svc.mesh.test'], // sorted by namespace, then name
+    ['api.shop.svc.mesh.test', 'web.default.svc.mesh.test'], // in creation order: read together, so by name, then namespace
   );
   assert.deepEqual(snapshot.serviceByHost('web.default.svc.mesh.test')?.ports, [{ port: 80, targetPort: 'http', protocol: 'TCP' }]);
   assert.equal(snapshot.domain, 'mesh.test');

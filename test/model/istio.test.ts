@@ -94,6 +94,7 @@ test('VirtualService meaning: a hostless one is a delegate, a route per rule, re
     ['MAST2005', 'spec.http[0].route[0].destination.host'],
     ['MAST2006', 'spec.http[0].timeout'],
     ['MAST2001', 'spec.http[0].route'],
+    ['MAST3002', 'spec.hosts[0]'], // h names reviews, which g, older by name, routes on sidecars
     ['MAST2001', 'spec.http[0].route[0].weight'],
   ]);
   const { snapshot } = snapshotFromYaml(yamlOf(subsets, delegate, partial, relative));

@@ -91,7 +91,8 @@ describe('DestinationRule (ValidateDestinationRule, validateTrafficPolicy)', () 
 
 describe('Gateway (ValidateGateway, validateServer, validateTLSOptions)', () => {
   test("the Gateway's name is a DNS label; servers have unique, named ports of known protocols", () => {
-    assert.deepEqual(gw([server({})], { name: 'Bad_Name' }), [['MAST2026', 'metadata.name']]);
+    // Istio's rule (a DNS-1123 label) and the API server's (a DNS-1123 subdomain, lower case) both refuse it.
+    assert.deepEqual(gw([server({})], { name: 'Bad_Name' }), [['MAST2026', 'metadata.name'], ['MAST2103', 'metadata.name']]);
     assert.deepEqual(gw([]), [['MAST2033', 'spec.servers']]);
     assert.deepEqual(gw([server({ port: { number: 80, name: '', protocol: 'HTTP' } })]), [['MAST2033', 'spec.servers[0].port.name']]);
     assert.deepEqual(gw([server({ port: { number: 80, name: 'x', protocol: 'BOGUS' } })]), [['MAST2033', 'spec.servers[0].port.protocol']]);

@@ -6,6 +6,8 @@ import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
 import { toService } from './service';
+import { timestampMillis } from '../creation-order';
+import { checkObjectName } from '../validate/kubernetes-names';
 
 export interface ParseOptions {
   /** The cluster DNS suffix services' hostnames end in. */
@@ -75,6 +77,8 @@ export function parseObject(raw: unknown, origin: Origin, opts: ParseOptions): P
   const read = new FieldReader(origin, ref);
   const meta = readMeta(raw, name, namespace, read);
   const object = deepFreeze(parser.convert(raw, { read, domain: opts.domain, base: { apiVersion, meta, origin } }));
+  // After the kind's own checks: Istio's run only while nothing is wrong yet, and still say what they find.
+  checkObjectName(read, kind, name, namespace);
   const parsed: ParsedObject = { id, origin, ref, diagnostics: read.diagnostics };
   if (!read.hasErrors()) parsed.object = object;
   return parsed;
@@ -98,8 +102,14 @@ function readMeta(raw: Json, name: string, namespace: string, read: FieldReader)
   };
   const generation = read.int(metadata, 'generation', 'metadata');
   const resourceVersion = read.string(metadata, 'resourceVersion', 'metadata');
+  const creationTimestamp = read.string(metadata, 'creationTimestamp', 'metadata');
   if (generation !== undefined) meta.generation = generation;
   if (resourceVersion !== undefined) meta.resourceVersion = resourceVersion;
+  if (creationTimestamp !== undefined) {
+    // The API server refuses what Go's time.Parse(time.RFC3339, ...) cannot read (metav1.Time).
+    if (timestampMillis(creationTimestamp) === undefined) read.report('MAST1006', 'metadata.creationTimestamp', `${JSON.stringify(creationTimestamp)} is not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z)`);
+    else meta.creationTimestamp = creationTimestamp;
+  }
   return meta;
 }
 

@@ -1,4 +1,5 @@
 import type { Service, ServicePort } from '../types';
+import { clusterIPProblem } from '../validate/cluster-ips';
 import { checkPortNumber } from '../validate/port';
 import type { ConvertContext } from './object';
 import { readProtocol } from './protocol';
@@ -15,7 +16,9 @@ export function toService(raw: Json, { read, base, domain }: ConvertContext): Se
     ports: ports.map((p) => p.port),
   };
   const clusterIP = read.string(spec, 'clusterIP', 'spec');
-  if (clusterIP !== undefined) service.clusterIP = clusterIP;
+  const ipProblem = clusterIP !== undefined ? clusterIPProblem(clusterIP) : undefined;
+  if (ipProblem) read.report('MAST2104', 'spec.clusterIP', ipProblem);
+  else if (clusterIP !== undefined) service.clusterIP = clusterIP;
   if (spec.selector !== undefined) service.selector = read.stringMap(spec, 'selector', 'spec');
   return service;
 }

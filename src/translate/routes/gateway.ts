@@ -33,7 +33,11 @@ interface HostBinding {
   gateways: Set<Gateway>;
 }
 
-/** Host -> the VirtualServices that serve it on this port (in order, each once) and through which Gateways. */
+/**
+ * Host -> the VirtualServices that serve it on this port (each once; server by server, oldest
+ * first, the order in which Istio's buildGatewayHTTPRouteConfig merges their routes) and through
+ * which Gateways.
+ */
 function bindingsByHost(snapshot: Snapshot, gp: GatewayPort, namespace: string): Map<string, HostBinding> {
   const byHost = new Map<string, HostBinding>();
   for (const bound of gp.servers) {
@@ -63,6 +67,7 @@ export function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: G
     sourceLabels: proxy.labels,
     filters: httpFilters('gateway'),
   };
+  const created = new Map(snapshot.virtualServices().map((vs, i) => [vs, i]));
   const hosts: VirtualHostSpec[] = [...bindingsByHost(snapshot, gp, proxy.namespace)]
     .sort(byKey(([host]) => host))
     .map(([host, { services, gateways }]) => ({
@@ -70,6 +75,7 @@ export function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: G
       domains: [host],
       routes: services.flatMap((vs) => virtualServiceRoutes(vs, ctx)),
       sources: [...gateways, ...services].map(refOf),
+      created: Math.min(...services.map((vs) => created.get(vs) ?? Infinity)),
     }))
     .filter((h) => h.routes.length > 0);
   // Clients put the port in Host when it is not the scheme's default; gateways match names only.

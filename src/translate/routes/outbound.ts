@@ -17,19 +17,26 @@ import { MESH_GATEWAY, virtualServiceHosts, virtualServicesFor } from './virtual
 export type OutboundRouteFacets = Pick<ProxyClass, 'namespace' | 'labels' | 'interceptionMode'>;
 
 /**
- * The VirtualService that routes `service`: one naming its host exactly wins over one covering it
- * with a wildcard; among equals, the first in order. Istio, too, lets one VirtualService own a
- * host on sidecars rather than merging them.
+ * The VirtualService that routes `service` on sidecars, as Istio picks it (one owns a host; they
+ * are not merged): one naming its host exactly, else the one whose wildcard covering it is the
+ * most specific (the longest: computeWildcardHostVirtualServiceIndex, MostSpecificHostMatch);
+ * among equals the oldest, `candidates` being in creation order. The others lose the host, which
+ * the model reports (MAST3002, Istio's IST0109).
  */
 function virtualServiceOf(service: Service, candidates: readonly VirtualService[], domain: string): VirtualService | undefined {
   const hostsOf = (vs: VirtualService): string[] => virtualServiceHosts(vs, domain);
-  return (
-    candidates.find((vs) => hostsOf(vs).includes(service.hostname)) ??
-    candidates.find((vs) => hostsOf(vs).some((h) => hostMatches(h, service.hostname)))
-  );
+  const exact = candidates.find((vs) => hostsOf(vs).includes(service.hostname));
+  if (exact) return exact;
+  let best: { vs: VirtualService; length: number } | undefined;
+  for (const vs of candidates) {
+    for (const h of hostsOf(vs)) {
+      if (h.startsWith('*') && hostMatches(h, service.hostname) && h.length > (best?.length ?? 0)) best = { vs, length: h.length };
+    }
+  }
+  return best?.vs;
 }
 
-function serviceVirtualHost(ref: ServicePortRef, vs: VirtualService | undefined, ctx: RouteContext): VirtualHostSpec {
+function serviceVirtualHost(ref: ServicePortRef, vs: VirtualService | undefined, ctx: RouteContext, created: number): VirtualHostSpec {
   const { service, port } = ref;
   // A VirtualService whose rules all match other ports leaves this port to the default route.
   const routes = vs ? virtualServiceRoutes(vs, ctx) : [];
@@ -39,6 +46,7 @@ function serviceVirtualHost(ref: ServicePortRef, vs: VirtualService | undefined,
     domains: serviceDomains(service, port.port, ctx.sourceNamespace),
     routes: routed ? routes : [defaultRoute(service, outboundClusterName(port.port, service.hostname))],
     sources: routed ? [refOf(service), refOf(vs)] : [refOf(service)],
+    created,
   };
 }
 
@@ -55,6 +63,7 @@ function catchAllVirtualHost(mode: ProxyClass['interceptionMode']): VirtualHostS
 
 export function outboundRouteConfigs(snapshot: Snapshot, proxy: OutboundRouteFacets): NamedResource[] {
   const meshServices = virtualServicesFor(snapshot, MESH_GATEWAY, proxy.namespace);
+  const created = new Map(snapshot.services().map((service, i) => [service, i]));
   const httpPorts = servicePorts(snapshot).filter((ref) => isHttp(ref.protocol));
   const portNumbers = [...new Set(httpPorts.map((ref) => ref.port.port))].sort((a, b) => a - b);
   return portNumbers.map((port) => {
@@ -68,7 +77,7 @@ export function outboundRouteConfigs(snapshot: Snapshot, proxy: OutboundRouteFac
     };
     const hosts = httpPorts
       .filter((ref) => ref.port.port === port)
-      .map((ref) => serviceVirtualHost(ref, virtualServiceOf(ref.service, meshServices, snapshot.domain), ctx));
+      .map((ref) => serviceVirtualHost(ref, virtualServiceOf(ref.service, meshServices, snapshot.domain), ctx, created.get(ref.service) ?? Infinity));
     return routeConfiguration(outboundRouteName(port), [...hosts, catchAllVirtualHost(proxy.interceptionMode)]);
   });
 }

@@ -11,20 +11,38 @@ export interface VirtualHostSpec {
   domains: string[];
   routes: EnvoyJson[];
   sources: readonly ObjectRef[];
+  /**
+   * Where what the virtual host serves stands in creation order (its Service's index in
+   * Snapshot.services(), its oldest VirtualService's in Snapshot.virtualServices()): of two virtual
+   * hosts claiming one domain, the older keeps it. Unset (a catch-all): after every other.
+   */
+  created?: number;
 }
 
 /**
  * Envoy rejects a whole RouteConfiguration when two virtual hosts share a domain, compared
- * without regard to case (Envoy's RouteMatcher lower-cases them), so a domain claimed twice
- * (overlapping VirtualService hosts, `Shop.example.com` and `shop.example.com`) stays with the
- * first virtual host and a virtual host left with no domain is dropped: one bad object must not
- * take down a port.
+ * without regard to case (Envoy's RouteMatcher lower-cases them). Sidecar tables get no such
+ * claim from a model that passed its checks (Kubernetes names and cluster IPs as the API server
+ * checks them, MAST2103 to MAST2105; one VirtualService per sidecar host, MAST3002); a gateway's
+ * may, from VirtualService hosts differing only in case, which Istio accepts. So this is a net: a
+ * domain claimed twice stays with the virtual host created first, in the creation order Istio
+ * gives conflicts to, never with whichever sorts first, so that an object added later cannot take
+ * a domain from a live one. A virtual host left with no domain is dropped; the order of the
+ * virtual hosts is kept.
  */
 function withUniqueDomains(hosts: readonly VirtualHostSpec[]): VirtualHostSpec[] {
-  const seen = new Set<string>();
+  const owners = new Map<string, VirtualHostSpec>();
+  const created = (h: VirtualHostSpec): number => h.created ?? Infinity;
+  const byCreation = [...hosts].sort((a, b) => (created(a) === created(b) ? 0 : created(a) < created(b) ? -1 : 1));
+  for (const h of byCreation) for (const d of h.domains) if (!owners.has(d.toLowerCase())) owners.set(d.toLowerCase(), h);
   return hosts.flatMap((h) => {
-    const domains = h.domains.filter((d) => !seen.has(d.toLowerCase()));
-    domains.forEach((d) => seen.add(d.toLowerCase()));
+    const kept = new Set<string>();
+    const domains = h.domains.filter((d) => {
+      const key = d.toLowerCase();
+      if (owners.get(key) !== h || kept.has(key)) return false;
+      kept.add(key);
+      return true;
+    });
     return domains.length > 0 ? [{ ...h, domains }] : [];
   });
 }

@@ -2,7 +2,6 @@
 // to, and the hosts they name.
 import type { Snapshot, VirtualService } from '../../model/types';
 import { resolveHost } from '../../model/hosts';
-import { byKey } from '../order';
 
 /** The reserved gateway name for every sidecar in the mesh. */
 export const MESH_GATEWAY = 'mesh';
@@ -27,14 +26,12 @@ function exportedTo(vs: VirtualService, namespace: string): boolean {
 }
 
 /**
- * The VirtualServices bound to `gateway` that a proxy in `namespace` may see. Istio orders them by
- * creation time; the model has none, so Mast orders by namespace and name, which is stable.
+ * The VirtualServices bound to `gateway` that a proxy in `namespace` may see, oldest first: in the
+ * snapshot's creation order, as Istio orders them (sortMergedVirtualServicesByCreationTime), so
+ * the oldest claims a host on sidecars and gateways merge routes oldest first.
  */
 export function virtualServicesFor(snapshot: Snapshot, gateway: string, namespace: string): VirtualService[] {
-  return snapshot
-    .virtualServices()
-    .filter((vs) => exportedTo(vs, namespace) && boundGateways(vs).includes(gateway))
-    .sort(byKey((vs) => `${vs.meta.namespace}/${vs.meta.name}`));
+  return snapshot.virtualServices().filter((vs) => exportedTo(vs, namespace) && boundGateways(vs).includes(gateway));
 }
 
 /** The VirtualService's hosts with short names resolved in its namespace. */
