@@ -3,10 +3,12 @@
 /**
  * A short name means a service in the namespace of the object that names it: `reviews` in
  * namespace `bookinfo` is `reviews.bookinfo.svc.cluster.local`. Anything with a dot, and the
- * wildcard `*`, stands as written.
+ * wildcard `*`, stands as written. Lower-cased: DNS names do not tell case apart, and Istio
+ * matches `Details` to the `details` service.
  */
 export function resolveHost(host: string, namespace: string, domain: string): string {
-  return host.includes('.') || host.startsWith('*') ? host : `${host}.${namespace}.svc.${domain}`;
+  const lower = host.toLowerCase();
+  return lower.includes('.') || lower.startsWith('*') ? lower : `${lower}.${namespace}.svc.${domain}`;
 }
 
 /** The namespace a `name.namespace.svc.<domain>` host lives in, if it has that shape. */

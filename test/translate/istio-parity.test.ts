@@ -58,3 +58,9 @@ test('rewrite.uri "" rewrites nothing', () => {
   assert.equal(action.prefix_rewrite, undefined);
   assert.equal(action.host_rewrite_literal, 'other');
 });
+
+test('hosts are read without regard to case, as DNS and Istio read them', () => {
+  const [route] = routes('hosts: [Reviews]\nhttp:\n- timeout: 7s\n  route: [{destination: {host: REVIEWS.default.svc.cluster.local}}]');
+  assert.equal((route?.route as EnvoyJson).timeout, '7s', 'the VirtualService routes the reviews host');
+  assert.deepEqual(routeTargets({ routes: [route as EnvoyJson] }), ['outbound|9080||reviews.default.svc.cluster.local']);
+});
