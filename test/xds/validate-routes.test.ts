@@ -38,7 +38,12 @@ describe('semantic checks of a RouteConfiguration (source/common/router/config_i
   it('parses added header values as substitution formats', () => {
     const value = (v: string) => semantic(RC, withRoute({ route: { cluster: 'c' }, request_headers_to_add: [{ header: { key: 'x', value: v } }] }));
     assert.deepEqual(value('50%').map((v) => v.message), ["Incorrect configuration: 50%. Couldn't find valid command at position 2"]);
-    assert.deepEqual(value('%FOO%').map((v) => v.message), ['Not supported field in StreamInfo: FOO']);
+    assert.deepEqual(value('%FOO%').map((v) => v.message), ["unknown command %FOO% (Envoy 1.36's header formatters do not have it)"]);
+    assert.deepEqual(value('%DYNAMIC_METADATA(a):3%').map((v) => v.message), ['DYNAMIC_METADATA does not allow length to be specified.']);
+    assert.deepEqual(value('%PER_REQUEST_STATE(a:b)%').map((v) => v.message), ['Invalid filter state serialize type, only support PLAIN/TYPED/FIELD.']);
+    assert.deepEqual(value('é %REQ(x):99999999999999999999%').map((v) => v.message), ["Incorrect configuration: é %REQ(x):99999999999999999999%. Couldn't find valid command at position 3"]);
+    assert.match(value('%CEL(a.map(x, x))%')[0]?.message ?? '', /Mast cannot confirm Envoy 1.36 accepts this CEL expression \(Envoy disables comprehensions/);
+    assert.deepEqual(value('%UNIQUE_ID% %QUERY_PARAM(q):5% %PATH(NQ:ORIG)% %METADATA(ROUTE:a:b)% %CEL(request.path)% %UPSTREAM_METADATA(["a", "b"])%'), []);
     assert.deepEqual(value('%a%').map((v) => v.rule), ['route.header_format']);
     assert.deepEqual(value('a%%b %DOWNSTREAM_REMOTE_ADDRESS% %REQ(x-id)% %START_TIME(%s)%'), []);
     assert.equal(value('%REQ%').length, 1);

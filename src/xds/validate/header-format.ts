@@ -1,47 +1,85 @@
 // Header values in headers_to_add are substitution format strings: Envoy parses them when it loads
-// the route (source/common/router/header_parser.cc, parseHttpHeaderFormatter ->
-// Formatter::FormatterImpl::create -> SubstitutionFormatParser::parse in
-// source/common/formatter/substitution_formatter.h). A `%` must be `%%` or open a command
-// `%NAME%`, `%NAME(args)%` or `%NAME(args):N%`; anything else is refused ("Couldn't find valid
-// command at position N"), and so is a command no parser knows ("Not supported field in
-// StreamInfo: NAME"). Which names exist is Envoy's command parsers' business; this list holds the
-// commands of Envoy's access-log format documentation that header values commonly use, and a
-// name outside it is refused: refusing a valid but unlisted command costs one header, accepting a
-// wrong one costs a NACK of the whole route table.
+// the route, and one it cannot parse makes it refuse the whole route table. What Envoy 1.36.4 does
+// (tag v1.36.4, commit bad8280de85c25b147a90c1d9b8a8c67a13e7134):
+// 1. source/common/router/header_parser.cc (parseHttpHeaderFormatter): unless the runtime flag
+//    envoy.reloadable_features.remove_legacy_route_formatter is set (it is false by default in 1.36,
+//    and Mast's bootstrap does not set it), the value is first rewritten by
+//    source/common/router/header_parser_utils.cc: `%UPSTREAM_METADATA(["a", "b"])%` and
+//    `%DYNAMIC_METADATA([...])%` become `%..._METADATA(a:b)%` (translateMetadataFormat; if any such
+//    JSON is not a non-empty array of strings, the whole value is left as it was), and
+//    `%PER_REQUEST_STATE(key)%` becomes `%FILTER_STATE(key:PLAIN)%` (translatePerRequestState).
+//    Both rewrite `%%`-escaped text too, as Envoy does.
+// 2. source/common/formatter/substitution_formatter.cc (SubstitutionFormatParser::parse): `%%` is a
+//    literal `%`; any other `%` must start `%NAME(ARG):LENGTH%` as the RE2 pattern
+//    `^%((?:[A-Z]|[0-9]|_)+)(?:\((.*?)\))?(?::([0-9]+))?%` matches it (ARG is the shortest text up to
+//    a `)` that the rest can follow, so it may hold `%` and `)`; LENGTH must fit a size_t), else
+//    "Couldn't find valid command at position N" (N in bytes). NAME goes to the built-in command
+//    parsers (format-commands.ts, cel-commands.ts); none knowing it is "Not supported field in
+//    StreamInfo: NAME".
+import { celProblem } from './cel-commands';
+import { commandProblem, FORMAT_COMMANDS } from './format-commands';
 
-/** Commands that take no arguments (or only optional ones). */
-const PLAIN_COMMANDS = new Set([
-  'START_TIME', 'START_TIME_LOCAL', 'EMIT_TIME', 'EMIT_TIME_LOCAL', 'REQUEST_HEADERS_BYTES', 'REQUEST_TX_DURATION', 'BYTES_RECEIVED', 'BYTES_SENT',
-  'PROTOCOL', 'UPSTREAM_PROTOCOL', 'RESPONSE_CODE', 'RESPONSE_CODE_DETAILS', 'CONNECTION_TERMINATION_DETAILS', 'RESPONSE_FLAGS', 'RESPONSE_FLAGS_LONG',
-  'UPSTREAM_HOST', 'UPSTREAM_HOST_NAME', 'UPSTREAM_CLUSTER', 'UPSTREAM_LOCAL_ADDRESS', 'UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT', 'UPSTREAM_LOCAL_PORT',
-  'UPSTREAM_REMOTE_ADDRESS', 'UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT', 'UPSTREAM_REMOTE_PORT', 'UPSTREAM_TRANSPORT_FAILURE_REASON', 'UPSTREAM_REQUEST_ATTEMPT_COUNT',
-  'DOWNSTREAM_REMOTE_ADDRESS', 'DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT', 'DOWNSTREAM_REMOTE_PORT', 'DOWNSTREAM_DIRECT_REMOTE_ADDRESS',
-  'DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT', 'DOWNSTREAM_DIRECT_REMOTE_PORT', 'DOWNSTREAM_LOCAL_ADDRESS', 'DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT',
-  'DOWNSTREAM_LOCAL_PORT', 'DOWNSTREAM_LOCAL_URI_SAN', 'DOWNSTREAM_PEER_URI_SAN', 'DOWNSTREAM_LOCAL_SUBJECT', 'DOWNSTREAM_PEER_SUBJECT',
-  'DOWNSTREAM_PEER_ISSUER', 'DOWNSTREAM_TLS_SESSION_ID', 'DOWNSTREAM_TLS_CIPHER', 'DOWNSTREAM_TLS_VERSION', 'DOWNSTREAM_PEER_FINGERPRINT_256',
-  'DOWNSTREAM_PEER_FINGERPRINT_1', 'DOWNSTREAM_PEER_SERIAL', 'DOWNSTREAM_PEER_CERT', 'DOWNSTREAM_PEER_CERT_V_START', 'DOWNSTREAM_PEER_CERT_V_END',
-  'REQUESTED_SERVER_NAME', 'ROUTE_NAME', 'VIRTUAL_CLUSTER_NAME', 'HOSTNAME', 'DURATION', 'REQUEST_DURATION', 'RESPONSE_DURATION', 'RESPONSE_TX_DURATION',
-  'CONNECTION_ID', 'STREAM_ID', 'UPSTREAM_CONNECTION_ID', 'TRACE_ID',
-]);
+/** RE2's `.` is any character but `\n`; `\s` is `[\t\n\f\r ]`. */
+const COMMAND = /^%([A-Z0-9_]+)(?:\(([^\n]*?)\))?(?::([0-9]+))?%/u;
+const LEGACY_METADATA = /%(UPSTREAM|DYNAMIC)_METADATA\([\t\n\f\r ]*(\[[^]+?\][\t\n\f\r ]*)\)%/u;
+const PER_REQUEST_STATE = /%PER_REQUEST_STATE\(([^\n]+?)\)%/u;
+const SIZE_T_MAX = 2n ** 64n - 1n;
 
-/** Commands that need `(args)`. */
-const ARG_COMMANDS = new Set(['REQ', 'RESP', 'TRAILER', 'DYNAMIC_METADATA', 'CLUSTER_METADATA', 'UPSTREAM_METADATA', 'FILTER_STATE', 'UPSTREAM_FILTER_STATE', 'ENVIRONMENT']);
+/** translateMetadataFormat: the JSON-array metadata arguments as colon paths. */
+function translateMetadataFormat(value: string): string {
+  let out = value;
+  for (let m = LEGACY_METADATA.exec(out); m; m = LEGACY_METADATA.exec(out)) {
+    let path: unknown;
+    try {
+      path = JSON.parse(m[2] as string);
+    } catch {
+      return value;
+    }
+    if (!Array.isArray(path) || path.length === 0 || !path.every((p) => typeof p === 'string')) return value;
+    const replacement = `%${m[1]}_METADATA(${path.join(':')})%`;
+    out = out.replaceAll(m[0], () => replacement);
+  }
+  return out;
+}
 
-const COMMAND = /^%([A-Z]|[A-Z][A-Z0-9_]*[A-Z0-9])(\([^)]*\))?(:[0-9]+)?%/;
+/** translatePerRequestState: PER_REQUEST_STATE(key) as FILTER_STATE(key:PLAIN). */
+function translatePerRequestState(value: string): string {
+  let out = value;
+  for (let m = PER_REQUEST_STATE.exec(out); m; m = PER_REQUEST_STATE.exec(out)) {
+    const replacement = `%FILTER_STATE(${m[1]}:PLAIN)%`;
+    out = out.replaceAll(m[0], () => replacement);
+  }
+  return out;
+}
 
-/** Why Envoy would refuse `value` as a header value format, or undefined. */
+/** Why Envoy refuses the command `name(arg)` (`length` when `:N` was given), or undefined. */
+function problemOf(name: string, arg: string, length: boolean): string | undefined {
+  if (name === 'CEL' || name === 'TYPED_CEL') return celProblem(name, arg);
+  const rule = FORMAT_COMMANDS.get(name);
+  if (!rule) return `unknown command %${name}% (Envoy 1.36's header formatters do not have it)`;
+  return commandProblem(name, rule, arg, length);
+}
+
+/**
+ * Why Envoy 1.36 would refuse `value` as the value of a header to add, or undefined: Envoy's own
+ * words where Mast checks what Envoy checks, else a message saying why Mast cannot confirm it
+ * (an unknown command, or a CEL expression outside what Mast confirms; see cel-commands.ts).
+ */
 export function headerFormatProblem(value: string): string | undefined {
+  if (!value.includes('%')) return undefined;
+  const format = translatePerRequestState(translateMetadataFormat(value));
   let i = 0;
-  while ((i = value.indexOf('%', i)) >= 0) {
-    if (value[i + 1] === '%') {
+  while ((i = format.indexOf('%', i)) >= 0) {
+    if (format[i + 1] === '%') {
       i += 2;
       continue;
     }
-    const m = COMMAND.exec(value.slice(i));
-    if (!m) return `Incorrect configuration: ${value}. Couldn't find valid command at position ${i}`;
-    const name = m[1] as string;
-    const known = m[2] ? ARG_COMMANDS.has(name) || PLAIN_COMMANDS.has(name) : PLAIN_COMMANDS.has(name);
-    if (!known) return `Not supported field in StreamInfo: ${name}`;
+    const m = COMMAND.exec(format.slice(i));
+    if (!m || (m[3] !== undefined && BigInt(m[3]) > SIZE_T_MAX)) {
+      return `Incorrect configuration: ${format}. Couldn't find valid command at position ${Buffer.byteLength(format.slice(0, i))}`;
+    }
+    const problem = problemOf(m[1] as string, m[2] ?? '', m[3] !== undefined);
+    if (problem) return problem;
     i += m[0].length;
   }
   return undefined;
