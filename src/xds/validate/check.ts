@@ -34,10 +34,17 @@ export function sequence(kind: string, tests: Test[]): Check | undefined {
   };
 }
 
-export function asList(x: unknown): unknown[] {
+/** A rule's repeated option as a list: protobufjs gives one value bare, none as undefined. */
+function asList(x: unknown): unknown[] {
   return Array.isArray(x) ? x : x === undefined ? [] : [x];
 }
 
+/**
+ * The `in` / `not_in` tests of a rule set `r` (PGV templates/cc/in.go): each listed option goes
+ * through `conv` to the value's own form and is compared by `key` of it (Buffers by hex, say);
+ * `show` words the list in the message, as "<subject> must be in list [a b]". With both set only
+ * `in` counts, as the templates' if / else-if has it. Empty when neither is set.
+ */
 export function inTests<T>(r: Obj, conv: (x: unknown) => T, show: (items: unknown[]) => string, key = (x: T): unknown => x, subject = 'value'): Test[] {
   const inList = asList(r.in);
   const notIn = asList(r.not_in);

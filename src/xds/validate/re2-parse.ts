@@ -92,6 +92,13 @@ function unicodeClass(name: string): Range[] {
   return ranges;
 }
 
+/**
+ * A recursive-descent parser of one RE2 pattern (re2/parse.cc's grammar: alternation, concatenation,
+ * repetition `* + ? {n,m}` with `?` for non-greedy, groups with flags `(?i)` `(?s)` `(?:...)`,
+ * named captures, classes with Perl, POSIX and Unicode names, escapes) into a Node tree.
+ * `new Parser(pattern).parse()` gives the tree or throws Unparsable; the pattern must already be
+ * valid RE2 (src/model/validate/regex.ts), so this only has to be right on valid input.
+ */
 export class Parser {
   private i = 0;
 
@@ -308,6 +315,10 @@ function applyFlags(flags: Flags, spec: string): Flags {
   return out;
 }
 
+/**
+ * Code point ranges (inclusive [lo, hi] pairs) sorted and merged where they overlap or touch, as
+ * RE2's CharClassBuilder keeps a class: [[5,9],[1,3],[4,4]] gives [[1,9]].
+ */
 export function mergeRanges(ranges: Range[]): Range[] {
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];

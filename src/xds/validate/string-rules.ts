@@ -64,6 +64,13 @@ function isHostname(s: string): boolean {
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/**
+ * The check of a string field from its `(validate.rules).string` options `r` (PGV
+ * templates/cc/string.go), tests in the templates' order: const, in / not_in, lengths in code
+ * points then bytes, prefix, suffix, contains, not_contains, pattern and well-known regexes, then
+ * the formats (ip, ipv4, ipv6, address, hostname, uuid). Undefined when `r` sets nothing checkable;
+ * non-strings are left to the JSON parser, and `ignore_empty` lets '' through.
+ */
 export function stringCheck(r: Obj): Check | undefined {
   const tests: Test[] = [];
   if (r.const !== undefined) tests.push((s: string, fail) => (s === r.const ? undefined : fail('const', `value must equal ${goQuote(String(r.const))}`)));
@@ -105,6 +112,12 @@ export function stringCheck(r: Obj): Check | undefined {
 
 // ---------------------------------------------------------------- bytes (templates/cc/bytes.go)
 
+/**
+ * The check of a bytes field (proto3 JSON: base64) from its `(validate.rules).bytes` options `r`
+ * (PGV templates/cc/bytes.go): const, in / not_in, lengths in bytes, prefix, suffix, contains,
+ * with the options (base64 too, as protobufjs keeps them) decoded before comparing. Undefined when
+ * `r` sets nothing checkable.
+ */
 export function bytesCheck(r: Obj): Check | undefined {
   const b64 = (x: unknown) => Buffer.from(String(x), 'base64');
   const tests: Test[] = [];
