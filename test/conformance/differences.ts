@@ -2,6 +2,7 @@
 // with its reason in docs/istio-conformance.md under the same id. A rule names a kind of input,
 // never one generated object: it holds when the findings on both sides show that kind.
 import type { Diagnostic } from '../../src/model';
+import { checkIstioSchema, type IstioKind } from '../../src/model/parse/istio-schema';
 import type { IstioVerdict, Raw } from './istioctl';
 
 export interface Difference {
@@ -30,7 +31,8 @@ export const DIFFERENCES: Difference[] = [
   },
   {
     // Istio accepts; each Mast error is its schema's type check at a value that Istio's decoder
-    // coerces: a number written as a string, an enum given by its number, a null list item.
+    // coerces: a number written as a string where the schema wants a number, an enum given by its
+    // number, a null list item. A number anywhere else is not excused.
     id: 'json-types',
     refusedBy: 'mast',
     applies: (object, mast, istio) =>
@@ -39,8 +41,11 @@ export const DIFFERENCES: Difference[] = [
         .filter((d) => d.severity === 'error')
         .every((d) => {
           if (d.code !== 'MAST1006' || !d.field) return false;
-          const value = valueAt(object, d.field);
-          return (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) || typeof value === 'number' || value === null;
+          const path = segments(d.field);
+          const value = valueAt(object, path);
+          if (typeof value === 'string') return /^must be (integer|number)$/.test(d.message) && value.trim() !== '' && Number.isFinite(Number(value));
+          if (typeof value === 'number') return d.message === 'must be string' && isEnumField(object, path);
+          return value === null && typeof path[path.length - 1] === 'number';
         }),
   },
   {
@@ -59,12 +64,28 @@ export const DIFFERENCES: Difference[] = [
   },
 ];
 
-/** The value at a finding's field, `spec.http[0].match[0].headers["x-a"]`. */
-function valueAt(object: Raw, field: string): unknown {
-  let value: unknown = object;
-  for (const [, name, index, quoted] of field.matchAll(/\.?([A-Za-z_][\w-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
-    const key = name ?? (index !== undefined ? Number(index) : (JSON.parse(quoted as string) as string));
-    value = typeof value === 'object' && value !== null ? (value as Record<string | number, unknown>)[key] : undefined;
-  }
-  return value;
+/** A finding's field as keys and list indexes: `spec.http[0].match[0].headers["x-a"]`. */
+function segments(field: string): (string | number)[] {
+  return [...field.matchAll(/\.?([A-Za-z_][\w-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)].map(([, name, index, quoted]) =>
+    name ?? (index !== undefined ? Number(index) : (JSON.parse(quoted as string) as string)),
+  );
+}
+
+/** The value at `path` in `object`. */
+function valueAt(object: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string | number, unknown>)[key] : undefined), object);
+}
+
+/**
+ * Whether Istio's schema lists the names the field at `path` may take (an enum, which Istio's
+ * decoder also takes by number): with a string no enum holds put there, the schema says `enum` there.
+ */
+function isEnumField(object: Raw, path: readonly (string | number)[]): boolean {
+  const probe = structuredClone(object) as Record<string | number, unknown>;
+  const parent = valueAt(probe, path.slice(0, -1));
+  if (typeof parent !== 'object' || parent === null) return false;
+  (parent as Record<string | number, unknown>)[path[path.length - 1] as string | number] = '\u0000 not a name';
+  const pointer = `/${path.map((k) => String(k).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+  const { errors } = checkIstioSchema({ kind: object.kind as IstioKind, apiVersion: String(object.apiVersion), raw: probe, probes: [] });
+  return errors.some((e) => e.keyword === 'enum' && e.pointer === pointer);
 }
