@@ -43,3 +43,10 @@ test('what RE2 refuses is refused, JavaScript-only constructs included', () => {
   ];
   for (const [pattern, why] of invalid) assert.match(re2Problem(pattern) ?? 'accepted', why, pattern);
 });
+
+test('nested counted repetitions whose product passes 1000 are refused, as Go (Istio) and RE2 refuse them', () => {
+  assert.match(re2Problem('(a{100}){11}') ?? '', /invalid repetition size: \{11\}/);
+  assert.match(re2Problem('^/x(?:(?:b{10}){10}){11}$') ?? '', /invalid repetition size/);
+  assert.equal(re2Problem('(a{100}){10}'), undefined);
+  assert.equal(re2Problem('(a*){1000}'), undefined, 'a star is no counted repetition');
+});

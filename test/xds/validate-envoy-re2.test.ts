@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { re2Problem } from '../../src/model/validate/regex';
-import { re2ProgramSize } from '../../src/xds/validate/re2-size';
+import { re2ProgramSize } from '../../src/model/validate/re2-size';
 import { envoyValidate, skipWithoutEnvoy as skip } from '../support/envoy-validate';
 import { bootstrap } from '../support/validate-envoy-fixtures';
 

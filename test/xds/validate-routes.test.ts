@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAST_LIMITS } from '../../src/xds/validate';
-import { re2ProgramSize } from '../../src/xds/validate/re2-size';
+import { re2ProgramSize } from '../../src/model/validate/re2-size';
 import { RC, routeTable, semantic, vh, withRoute } from '../support/validate-fixtures';
 
 describe('semantic checks of a RouteConfiguration (source/common/router/config_impl.cc)', () => {

@@ -5,6 +5,8 @@
 // (`(?P<name>`, `(?i)`, `\z`, `\Q..\E`, `[[:alpha:]]`, escaped punctuation, a literal `{`) is
 // rewritten to an equivalent JavaScript accepts, so valid RE2 is not refused.
 
+import { re2RepetitionProblem } from './re2-size';
+
 const RE2_MAX_REPEAT = 1000;
 const POSIX_CLASSES = new Set(['alnum', 'alpha', 'ascii', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'word', 'xdigit']);
 
@@ -19,10 +21,10 @@ export function re2Problem(pattern: string): string | undefined {
   }
   try {
     new RegExp(rewritten, 'u');
-    return undefined;
   } catch (e) {
     return (e as Error).message.replace(/^Invalid regular expression: \/.*\/u?: /s, '');
   }
+  return re2RepetitionProblem(pattern);
 }
 
 class Refused extends Error {}

@@ -8,7 +8,7 @@ import { checkCluster, checkClusterLoadAssignment } from './cluster-checks';
 import { durationNanos, goDuration } from './format';
 import { checkListener } from './listener-checks';
 import { envoyProtoRules, type Visitors } from './pgv';
-import { re2ProgramSize } from './re2-size';
+import { re2ProgramSize } from '../../model/validate/re2-size';
 import { checkRouteConfiguration } from './route-checks';
 import type { Violation } from './violation';
 import { obj, type Obj } from './json';

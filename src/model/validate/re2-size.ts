@@ -7,14 +7,17 @@
 //   most one Nop per epsilon edge (2 per Alt) of the compiled program; so the bound is
 //   non-epsilon instructions + 2 x Alts;
 // - a literal is one ByteRange per UTF-8 byte; a class is its UTF-8 byte sequences without any of
-//   RE2's prefix/suffix sharing, joined by Alts; (?i) adds each character's other cases;
+//   RE2's prefix/suffix sharing, joined by Alts; (?i) adds each character's other cases; but a
+//   class holding all of U+0080-U+10FFFF (`.`, `[^a-z]`) gets the six ByteRanges and three
+//   suffixes of RE2's Add_80_10ffff, which RE2 uses for that range instead (re2/compile.cc);
 // - `x?` and `x+` add one Alt, `x*` two when x can match empty (RE2 compiles it as (x+)?), else
 //   one; `x{n,m}` expands as RE2's simplifier does (n copies, then m-n nested `x?`); a capture is
 //   two instructions; alternation adds an Alt per extra branch;
 // - 5 more for Fail, Match and the unanchored `.*?` prefix (a ByteRange and an Alt).
 // Measured against Envoy 1.36 (which prints the real size) on 156 regexes: the estimate is never
-// below it, 1 to 7 times it, median 2.8 (test/xds/validate-envoy.test.ts prints the figures). It also applies RE2's limit on nested
-// counted repetitions (re2/parse.cc, RepetitionWalker: their product may not exceed 1000).
+// below it, 1 to 7 times it, median 2.8 (test/xds/validate-envoy-re2.test.ts prints the figures).
+// It also applies RE2's limit on nested counted repetitions (re2/parse.cc, RepetitionWalker: their
+// product may not exceed 1000), which Go's regexp, and so Istio's validation, applies too.
 
 import { MAX_RUNE, Parser, Unparsable, mergeRanges, type Node, type Range } from './re2-parse';
 
@@ -25,6 +28,21 @@ const RE2_MAX_REPEAT = 1000;
  * counted repetitions over 1000). Patterns whose syntax this parser does not follow yield
  * `{ error }`: callers check syntax first (src/model/validate/regex.ts).
  */
+/**
+ * Why RE2 (and Go's regexp) would refuse `pattern`'s nested counted repetitions (`(a{100}){11}`:
+ * their product is over 1000), or undefined; undefined too for syntax this parser does not follow
+ * (src/model/validate/regex.ts judges syntax).
+ */
+export function re2RepetitionProblem(pattern: string): string | undefined {
+  try {
+    const tooDeep = repetitionProblem(new Parser(pattern).parse());
+    return tooDeep ? `invalid repetition size: ${tooDeep}` : undefined; // RE2's own words
+  } catch (e) {
+    if (e instanceof Unparsable) return undefined;
+    throw e;
+  }
+}
+
 export function re2ProgramSize(pattern: string): { size: number } | { error: string } {
   let node: Node;
   try {
@@ -98,7 +116,14 @@ function utf8Length(cp: number): number {
 function classCost(ranges: Range[]): number {
   let bytes = 0;
   let sequences = 0;
-  for (const [lo, hi] of mergeRanges(ranges)) {
+  let merged = mergeRanges(ranges);
+  if (merged.some(([lo, hi]) => lo <= 0x80 && hi >= MAX_RUNE)) {
+    // Add_80_10ffff: 80-BF, C2-DF, E0-EF, 80-BF, F0-F4, 80-BF, as three shared suffixes.
+    bytes += 6;
+    sequences += 3;
+    merged = merged.flatMap(([lo, hi]): Range[] => (lo >= 0x80 ? [] : [[lo, Math.min(hi, 0x7f)]]));
+  }
+  for (const [lo, hi] of merged) {
     for (const [a, b, n] of byLength(lo, hi)) {
       const count = splitCount(a, b, n);
       sequences += count;
