@@ -1,5 +1,5 @@
 // RE2 program sizes, which Envoy prints when a regex passes re2.max_program_size.error_level,
-// measured against the upper bound of src/xds/validate/re2-size.ts.
+// measured against the upper bound of src/model/validate/re2-size.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
