@@ -168,9 +168,17 @@ export class Mesh {
     return readyAt;
   }
 
-  /** Stops everything even when an Envoy reports a NACK no test expected (envoy.ts), then fails with it. */
+  /**
+   * Stops everything even when an Envoy reports a NACK no test expected (envoy.ts), or Mast
+   * counted one (pilot_total_xds_rejects_total: also a NACK about a route table or cluster that
+   * was removed before any Envoy's counters were read), then fails with it.
+   */
   async stop(): Promise<void> {
+    const counted = await get(`${this.current.adminUrl}/metrics`, { timeoutMs: 3000 })
+      .then((r) => r.text.split('\n').filter((l) => /^pilot_total_xds_rejects_total\{/.test(l) && !/ 0$/.test(l)))
+      .catch(() => [] as string[]);
     const stopped = await Promise.allSettled([...this.workloads.map((w) => w.envoy.stop()), this.current.stop()]);
+    if (counted.length > 0) stopped.push({ status: 'rejected', reason: new Error(`Mast counted NACKs nobody expected:\n  ${counted.join('\n  ')}`) });
     await Promise.all(this.workloads.map((w) => w.app && closeServer(w.app)));
     await this.backend.stop();
     const errors = stopped.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
