@@ -72,7 +72,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
    * withdraws it. `findings` are about the source itself: errors among them (a malformed YAML
    * document, an unreadable file) mean part of it could not be read, and whatever it had before
    * and lacks now is kept, since it may be in that part. `rank` orders sources that define the
-   * same object when neither is serving it yet (file mode passes the file's modification time, so
+   * same object when neither is serving it yet (file mode passes the file's creation time, so
    * the older file wins, as the older object wins a conflict in Istio); ties go by sourceId.
    */
   replaceSource(sourceId: string, raws: readonly RawObject[], findings: readonly Diagnostic[] = [], rank = 0): void {
