@@ -78,13 +78,11 @@ spec:
   resolution: DNS
   location: MESH_EXTERNAL
 ---
-apiVersion: security.istio.io/v1beta1
-kind: AuthorizationPolicy
-metadata: {name: allow-reviews, namespace: default}
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
 spec:
-  selector: {matchLabels: {app: reviews}}
-  action: ALLOW
-  rules: [{from: [{source: {namespaces: [default]}}]}]
+  egress: [{hosts: ["./*"]}]
 `;
 
 test('Istio kinds Mast does not translate yet are watched, and their status and /debug say so', async (t) => {
@@ -95,12 +93,12 @@ test('Istio kinds Mast does not translate yet are watched, and their status and 
   await mesh().apply(UNTRANSLATED);
   for (const target of [
     { group: 'networking.istio.io', plural: 'serviceentries', name: 'httpbin' },
-    { group: 'security.istio.io', plural: 'authorizationpolicies', name: 'allow-reviews' },
+    { group: 'networking.istio.io', plural: 'sidecars', name: 'default' },
   ]) {
     const c = await statusSays(t, target.plural, target, 'True');
     assert.match(c.message, /MAST1011 \w+ is not translated by Mast yet and has no effect on Envoy/);
   }
-  assert.deepEqual(await diagnosed(), ['AuthorizationPolicy', 'ServiceEntry']);
+  assert.deepEqual(await diagnosed(), ['ServiceEntry', 'Sidecar']);
 
   await mesh().delete(UNTRANSLATED);
   await waitFor(async () => (await diagnosed()).length === 0, 5000, 'the deleted objects to leave /debug/diagnostics');

@@ -1,7 +1,7 @@
 // A snapshot with some objects replaced by another version of themselves, or left out: how a
 // translation serves an object's last good version, or leaves its contribution out, when what it
 // translates to is something Envoy would reject (src/xds/cache.ts).
-import { refKey, refOf, type DestinationRule, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type Service, type ServicePort, type Snapshot, type VirtualService } from './types';
+import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type Service, type ServicePort, type Snapshot, type VirtualService } from './types';
 
 /**
  * `inner` with the objects keyed (`Kind/namespace/name`) in `overrides` replaced by the version
@@ -78,6 +78,18 @@ export class SnapshotOverlay implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.list(this.inner.gateways());
+  }
+
+  peerAuthentications(): readonly PeerAuthentication[] {
+    return this.list(this.inner.peerAuthentications());
+  }
+
+  authorizationPolicies(): readonly AuthorizationPolicy[] {
+    return this.list(this.inner.authorizationPolicies());
+  }
+
+  requestAuthentications(): readonly RequestAuthentication[] {
+    return this.list(this.inner.requestAuthentications());
   }
 
   object(ref: ObjectRef): MeshObject | undefined {

@@ -1,7 +1,22 @@
 // A Snapshot that notes the kinds of object a reader looks at, so what the reader built from it
 // can be kept until an object of one of those kinds changes. It implements every method itself:
 // a new Snapshot method does not compile until it says what it reads.
-import type { DestinationRule, Gateway, Kind, MeshObject, ObjectRef, Pod, ResolvedEndpoint, Service, ServicePort, Snapshot, VirtualService } from './types';
+import type {
+  AuthorizationPolicy,
+  DestinationRule,
+  Gateway,
+  Kind,
+  MeshObject,
+  ObjectRef,
+  PeerAuthentication,
+  Pod,
+  RequestAuthentication,
+  ResolvedEndpoint,
+  Service,
+  ServicePort,
+  Snapshot,
+  VirtualService,
+} from './types';
 
 export class SnapshotReads implements Snapshot {
   private readonly seen = new Set<Kind>();
@@ -71,6 +86,18 @@ export class SnapshotReads implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.reads(this.inner.gateways(), 'Gateway');
+  }
+
+  peerAuthentications(): readonly PeerAuthentication[] {
+    return this.reads(this.inner.peerAuthentications(), 'PeerAuthentication');
+  }
+
+  authorizationPolicies(): readonly AuthorizationPolicy[] {
+    return this.reads(this.inner.authorizationPolicies(), 'AuthorizationPolicy');
+  }
+
+  requestAuthentications(): readonly RequestAuthentication[] {
+    return this.reads(this.inner.requestAuthentications(), 'RequestAuthentication');
   }
 
   object(ref: ObjectRef): MeshObject | undefined {

@@ -13,6 +13,9 @@ import {
   type Kind,
   type MeshObject,
   type ObjectRef,
+  type AuthorizationPolicy,
+  type PeerAuthentication,
+  type RequestAuthentication,
   type Pod,
   type ResolvedEndpoint,
   type Service,
@@ -203,6 +206,18 @@ export class MeshSnapshot implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.indexes.objects.Gateway;
+  }
+
+  peerAuthentications(): readonly PeerAuthentication[] {
+    return this.indexes.objects.PeerAuthentication;
+  }
+
+  authorizationPolicies(): readonly AuthorizationPolicy[] {
+    return this.indexes.objects.AuthorizationPolicy;
+  }
+
+  requestAuthentications(): readonly RequestAuthentication[] {
+    return this.indexes.objects.RequestAuthentication;
   }
 
   object(ref: ObjectRef): MeshObject | undefined {

@@ -19,13 +19,13 @@ export interface UntranslatedSpecs {
   ServiceEntry: NonNullable<IServiceEntry['spec']>;
   Sidecar: NonNullable<ISidecar['spec']>;
   WorkloadEntry: NonNullable<IWorkloadEntry['spec']>;
-  PeerAuthentication: NonNullable<IPeerAuthentication['spec']>;
-  AuthorizationPolicy: NonNullable<IAuthorizationPolicy['spec']>;
-  RequestAuthentication: NonNullable<IRequestAuthentication['spec']>;
 }
 export type UntranslatedKind = keyof UntranslatedSpecs;
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | UntranslatedKind;
+/** The security.istio.io kinds, translated by src/policy/. */
+export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
+
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | SecurityKind | UntranslatedKind;
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -126,11 +126,35 @@ export interface Gateway extends Base<'Gateway'> {
   spec: GatewaySpec;
 }
 
+export type PeerAuthenticationSpec = NonNullable<IPeerAuthentication['spec']>;
+export type AuthorizationPolicySpec = NonNullable<IAuthorizationPolicy['spec']>;
+export type RequestAuthenticationSpec = NonNullable<IRequestAuthentication['spec']>;
+
+export interface PeerAuthentication extends Base<'PeerAuthentication'> {
+  spec: PeerAuthenticationSpec;
+}
+export interface AuthorizationPolicy extends Base<'AuthorizationPolicy'> {
+  spec: AuthorizationPolicySpec;
+}
+export interface RequestAuthentication extends Base<'RequestAuthentication'> {
+  spec: RequestAuthenticationSpec;
+}
+
 export interface UntranslatedObject<K extends UntranslatedKind> extends Base<K> {
   spec: UntranslatedSpecs[K];
 }
 
-export type MeshObject = Service | EndpointSlice | Pod | VirtualService | DestinationRule | Gateway | { [K in UntranslatedKind]: UntranslatedObject<K> }[UntranslatedKind];
+export type MeshObject =
+  | Service
+  | EndpointSlice
+  | Pod
+  | VirtualService
+  | DestinationRule
+  | Gateway
+  | PeerAuthentication
+  | AuthorizationPolicy
+  | RequestAuthentication
+  | { [K in UntranslatedKind]: UntranslatedObject<K> }[UntranslatedKind];
 
 /** An endpoint of one service port, with the labels of the Pod behind it. */
 export interface ResolvedEndpoint {
@@ -172,6 +196,9 @@ export interface Snapshot {
   /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
   destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;
   gateways(): readonly Gateway[];
+  peerAuthentications(): readonly PeerAuthentication[];
+  authorizationPolicies(): readonly AuthorizationPolicy[];
+  requestAuthentications(): readonly RequestAuthentication[];
   /** Any object in the snapshot, by kind, namespace and name. */
   object(ref: ObjectRef): MeshObject | undefined;
   /**

@@ -10,10 +10,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { UntranslatedKind } from '../types';
+import type { SecurityKind, UntranslatedKind } from '../types';
 
 /** The Istio kinds whose fields Mast translates (and so says, field by field, which it ignores). */
-export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway';
+export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway' | SecurityKind;
 export type IstioKind = TranslatedIstioKind | UntranslatedKind;
 export type Segment = string | number;
 

@@ -2,6 +2,12 @@
 // Mast ignores, then (only for a well-typed object) what the fields mean. The kinds Mast does not
 // translate yet: Istio's schema, and one MAST1011 saying the object has no effect on Envoy.
 import type {
+  AuthorizationPolicy,
+  AuthorizationPolicySpec,
+  PeerAuthentication,
+  PeerAuthenticationSpec,
+  RequestAuthentication,
+  RequestAuthenticationSpec,
   DestinationRule,
   DestinationRuleSpec,
   Gateway,
@@ -16,6 +22,7 @@ import type {
 import { validateDestinationRule } from '../validate/destination-rule';
 import { validateGateway } from '../validate/gateway';
 import { validateVirtualService } from '../validate/virtual-service';
+import { validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication } from '../validate/security';
 import { ignoredFields, type IgnoredField } from './field-support';
 import { checkIstioSchema, type IstioKind, type TranslatedIstioKind } from './istio-schema';
 import type { ConvertContext } from './object';
@@ -34,6 +41,21 @@ export function toDestinationRule(raw: Json, ctx: ConvertContext): DestinationRu
 export function toGateway(raw: Json, ctx: ConvertContext): Gateway {
   const spec = checked('Gateway', raw, ctx, validateGateway);
   return { kind: 'Gateway', ...ctx.base, spec };
+}
+
+export function toPeerAuthentication(raw: Json, ctx: ConvertContext): PeerAuthentication {
+  const spec = checked('PeerAuthentication', raw, ctx, validatePeerAuthentication);
+  return { kind: 'PeerAuthentication', ...ctx.base, spec };
+}
+
+export function toAuthorizationPolicy(raw: Json, ctx: ConvertContext): AuthorizationPolicy {
+  const spec = checked('AuthorizationPolicy', raw, ctx, validateAuthorizationPolicy);
+  return { kind: 'AuthorizationPolicy', ...ctx.base, spec };
+}
+
+export function toRequestAuthentication(raw: Json, ctx: ConvertContext): RequestAuthentication {
+  const spec = checked('RequestAuthentication', raw, ctx, validateRequestAuthentication);
+  return { kind: 'RequestAuthentication', ...ctx.base, spec };
 }
 
 export function toUntranslated<K extends UntranslatedKind>(kind: K): (raw: Json, ctx: ConvertContext) => UntranslatedObject<K> {
@@ -71,7 +93,7 @@ function checkSchema(kind: IstioKind, raw: Json, apiVersion: string, read: Field
   return answer.known;
 }
 
-function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec>(
+function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
   kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,

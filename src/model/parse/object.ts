@@ -1,7 +1,7 @@
 // One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
 import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
-import { toDestinationRule, toGateway, toUntranslated, toVirtualService } from './istio';
+import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toUntranslated, toVirtualService } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
@@ -38,9 +38,9 @@ const KINDS: Record<Kind, KindParser> = {
   ServiceEntry: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('ServiceEntry') },
   Sidecar: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('Sidecar') },
   WorkloadEntry: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('WorkloadEntry') },
-  PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toUntranslated('PeerAuthentication') },
-  AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toUntranslated('AuthorizationPolicy') },
-  RequestAuthentication: { apiVersions: ISTIO_SECURITY, convert: toUntranslated('RequestAuthentication') },
+  PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toPeerAuthentication },
+  AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toAuthorizationPolicy },
+  RequestAuthentication: { apiVersions: ISTIO_SECURITY, convert: toRequestAuthentication },
 };
 
 export interface ParsedObject {
