@@ -22,3 +22,19 @@ export function typed(typeName: string, body: EnvoyJson = {}): EnvoyJson {
 export function fractionalPercent(percent: number): EnvoyJson {
   return { numerator: Math.round(percent * 10_000), denominator: 'MILLION' };
 }
+
+/** The secret holding a proxy's own certificate chain and key (Istio's name, served by SDS). */
+export const WORKLOAD_CERT_SECRET = 'default';
+/** The secret holding the trust bundle: every current root (Istio's name, served by SDS). */
+export const ROOT_CA_SECRET = 'ROOTCA';
+
+/**
+ * An `SdsSecretConfig` naming a secret Envoy fetches over its ADS stream (`default`, `ROOTCA`, or
+ * a gateway's `kubernetes://NAME`). `initial_fetch_timeout: 0s`, as Istio sets it
+ * (pkg/model/authentication.go defaultSDSConfig) and as Mast's bootstrap does for CDS and LDS: a
+ * listener or cluster waits for its secret instead of starting without one after 15 s, when every
+ * TLS handshake would fail.
+ */
+export function sdsSecretConfig(name: string): EnvoyJson {
+  return { name, sds_config: { ...adsConfigSource(), initial_fetch_timeout: '0s' } };
+}
