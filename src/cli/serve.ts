@@ -21,6 +21,7 @@ interface ServeFlags {
   service: string;
   xdsTlsAddress?: string;
   webhookConfig: string;
+  rootNamespace: string;
   logLevel: string;
 }
 
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--xds-tls-address <host:port>', "Kubernetes mode: also serve xDS over TLS here, with a certificate from Mast's CA (Istio's 15012)")
     .option('--service <dns>', "Kubernetes mode: the DNS name of Mast's Service, the name in its webhook and xDS TLS certificates", 'mast.mast-system.svc')
     .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
+    .option('--root-namespace <ns>', "Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide", 'istio-system')
     .action(async (flags: ServeFlags) => {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
@@ -58,6 +60,7 @@ export function register(program: Command): void {
         adminAddress: flags.adminAddress,
         debounceMs: Number(flags.debounceMs),
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
+        rootNamespace: flags.rootNamespace,
         log,
       });
       const stop = (signal: string): void => {

@@ -1,8 +1,8 @@
 // Which DestinationRule applies to a host, seen from a namespace, the way Istio decides it.
 import { resolveHost } from './hosts';
-import type { DestinationRule } from './types';
+import type { DestinationRule, MeshSettings } from './types';
 
-/** Istio's root namespace: rules here are the mesh-wide fallback. */
+/** Istio's root namespace by default: rules (and PeerAuthentications) here are the mesh-wide fallback. */
 export const ROOT_NAMESPACE = 'istio-system';
 
 interface RulesOfNamespace {
@@ -14,15 +14,18 @@ interface RulesOfNamespace {
 export class DestinationRuleIndex {
   private readonly byNamespace = new Map<string, RulesOfNamespace>();
 
+  private readonly rootNamespace: string;
+
   /**
    * `rules` in a stable order: of two rules for the same host in one namespace, the first wins
    * (Istio would merge them; Mast does not). `serviceNamespace` tells where a host's service lives.
    */
   constructor(
     rules: readonly DestinationRule[],
-    domain: string,
+    { domain, rootNamespace }: Pick<MeshSettings, 'domain' | 'rootNamespace'>,
     private readonly serviceNamespace: (host: string) => string | undefined,
   ) {
+    this.rootNamespace = rootNamespace;
     for (const rule of rules) {
       const ns = rule.meta.namespace;
       let entry = this.byNamespace.get(ns);
@@ -36,7 +39,7 @@ export class DestinationRuleIndex {
 
   /** The client's namespace first, then the service's, then the root namespace. */
   lookup(host: string, clientNamespace: string): DestinationRule | undefined {
-    const order = new Set([clientNamespace, this.serviceNamespace(host), ROOT_NAMESPACE]);
+    const order = new Set([clientNamespace, this.serviceNamespace(host), this.rootNamespace]);
     for (const ns of order) {
       const rule = ns === undefined ? undefined : this.inNamespace(ns, host);
       if (rule && isExportedTo(rule, clientNamespace)) return rule;

@@ -35,6 +35,14 @@ export class SnapshotOverlay implements Snapshot {
     return this.inner.domain;
   }
 
+  get trustDomain(): string {
+    return this.inner.trustDomain;
+  }
+
+  get rootNamespace(): string {
+    return this.inner.rootNamespace;
+  }
+
   services(): readonly Service[] {
     return this.list(this.inner.services());
   }

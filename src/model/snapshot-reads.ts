@@ -43,6 +43,14 @@ export class SnapshotReads implements Snapshot {
     return this.inner.domain;
   }
 
+  get trustDomain(): string {
+    return this.inner.trustDomain;
+  }
+
+  get rootNamespace(): string {
+    return this.inner.rootNamespace;
+  }
+
   services(): readonly Service[] {
     return this.reads(this.inner.services(), 'Service');
   }

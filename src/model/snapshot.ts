@@ -12,6 +12,7 @@ import {
   type Gateway,
   type Kind,
   type MeshObject,
+  type MeshSettings,
   type ObjectRef,
   type AuthorizationPolicy,
   type PeerAuthentication,
@@ -83,8 +84,12 @@ export class MeshIndexes {
 
   constructor(
     readonly objects: ObjectsByKind,
-    readonly domain: string,
+    readonly mesh: MeshSettings,
   ) {}
+
+  get domain(): string {
+    return this.mesh.domain;
+  }
 
   serviceByHost(host: string): Service | undefined {
     this.byHost ??= indexBy(this.objects.Service, (s) => s.hostname);
@@ -129,7 +134,7 @@ export class MeshIndexes {
   destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
     this.rules ??= new DestinationRuleIndex(
       this.objects.DestinationRule,
-      this.domain,
+      this.mesh,
       (h) => this.serviceByHost(h)?.meta.namespace ?? hostNamespace(h, this.domain),
     );
     return this.rules.lookup(host, namespace);
@@ -153,7 +158,15 @@ export class MeshSnapshot implements Snapshot {
   }
 
   get domain(): string {
-    return this.indexes.domain;
+    return this.indexes.mesh.domain;
+  }
+
+  get trustDomain(): string {
+    return this.indexes.mesh.trustDomain;
+  }
+
+  get rootNamespace(): string {
+    return this.indexes.mesh.rootNamespace;
   }
 
   services(): readonly Service[] {

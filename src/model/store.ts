@@ -8,7 +8,8 @@ import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
-import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type ObjectRef, type Origin, type Service, type Snapshot } from './types';
+import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type MeshSettings, type ObjectRef, type Origin, type Service, type Snapshot } from './types';
+import { ROOT_NAMESPACE } from './destination-rules';
 import { creationOrder, type Admissions } from './creation-order';
 import { reservedPortFindings } from './proxy-ports';
 import { clusterIPConflicts } from './validate/cluster-ips';
@@ -19,6 +20,10 @@ export interface ConfigStoreOptions {
   log?: Logger;
   /** The cluster DNS suffix, `cluster.local` by default. */
   domain?: string;
+  /** The SPIFFE trust domain of workload identities, `cluster.local` by default. */
+  trustDomain?: string;
+  /** Istio's root namespace (mesh-wide policies), `istio-system` by default. */
+  rootNamespace?: string;
 }
 
 interface Source {
@@ -36,6 +41,7 @@ interface Source {
  */
 export class ConfigStore extends EventEmitter<{ change: [generation: number]; findings: [findings: readonly Diagnostic[]] }> {
   readonly domain: string;
+  private readonly mesh: MeshSettings;
   private readonly sources = new Map<string, Source>();
   /** The version of each object in the current snapshot, kept while the object exists anywhere. */
   private readonly accepted = new Map<string, MeshObject>();
@@ -58,8 +64,9 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
   constructor(options: ConfigStoreOptions = {}) {
     super();
     this.domain = options.domain ?? 'cluster.local';
+    this.mesh = { domain: this.domain, trustDomain: options.trustDomain ?? 'cluster.local', rootNamespace: options.rootNamespace ?? ROOT_NAMESPACE };
     this.findingsLog = new FindingsLog(options.log ?? silentLogger);
-    this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.domain));
+    this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.mesh));
   }
 
   get generation(): number {
@@ -125,7 +132,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     const others = [...this.accepted].filter(([k]) => k !== key).map(([, o]) => o);
     // A new object has no admission yet, so it comes after every other: it is the newest.
     const objects = this.served([...others, object], this.admissions);
-    return new MeshSnapshot(this.current.generation, new MeshIndexes(groupByKind(objects.values(), this.admissions), this.domain));
+    return new MeshSnapshot(this.current.generation, new MeshIndexes(groupByKind(objects.values(), this.admissions), this.mesh));
   }
 
   /** What is wrong right now, ordered by file (or API path) and document. */
@@ -159,7 +166,7 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     for (const key of accepted.keys()) if (!this.admissions.has(key)) this.admissions.set(key, this.current.generation + 1);
 
     const objects = this.served(accepted.values(), this.admissions, findings);
-    const indexes = new MeshIndexes(groupByKind(objects.values(), this.admissions), this.domain);
+    const indexes = new MeshIndexes(groupByKind(objects.values(), this.admissions), this.mesh);
     findings.push(...crossObjectFindings(indexes, this.domain));
     const fingerprints = new Map([...objects].map(([key, object]) => [key, fingerprint(object)]));
     const kinds = changedKinds(this.fingerprints, fingerprints);

@@ -166,14 +166,22 @@ export interface ResolvedEndpoint {
   sources: ObjectRef[];
 }
 
+/** Mesh-wide settings that come from Mast's flags rather than from objects. */
+export interface MeshSettings {
+  /** The cluster DNS suffix, `cluster.local` by default. */
+  domain: string;
+  /** The SPIFFE trust domain of workload identities (`spiffe://TD/ns/NS/sa/SA`), `cluster.local` by default. */
+  trustDomain: string;
+  /** Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide (`istio-system`). */
+  rootNamespace: string;
+}
+
 /**
  * An immutable, validated view of the whole mesh at one generation. Only valid objects are in
  * it: an object that fails validation is represented by its last valid version, or is absent.
  */
-export interface Snapshot {
+export interface Snapshot extends Readonly<MeshSettings> {
   readonly generation: number;
-  /** The cluster DNS suffix, `cluster.local` by default. */
-  readonly domain: string;
   /** In creation order (src/model/creation-order.ts): of two Services claiming one thing, the first keeps it. */
   services(): readonly Service[];
   serviceByHost(host: string): Service | undefined;

@@ -24,6 +24,10 @@ export interface MastOptions {
   debounceMs: number;
   /** Kubernetes mode only: leader election, status, CA and webhook (src/server/cluster.ts). */
   cluster?: ClusterOptions;
+  /** The SPIFFE trust domain of workload identities (`cluster.local` by default). */
+  trustDomain?: string;
+  /** Istio's root namespace, whose policies apply mesh-wide (`istio-system` by default). */
+  rootNamespace?: string;
   log: PinoLogger;
 }
 
@@ -62,7 +66,7 @@ function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindin
 export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const { log } = opts;
   const telemetry = createTelemetry();
-  const store = new ConfigStore({ log: log.child({ component: 'model' }) });
+  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });
   const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });

@@ -109,6 +109,16 @@ test('destinationRuleFor: the client namespace first, then the service namespace
   assert.equal(ruleFrom('frontend', svc, destinationRule('short', 'reviews', ['a'], {}, 'frontend')), undefined);
 });
 
+test('the root namespace is a setting: a rule in mesh-root applies mesh-wide when the store says so, not by default', () => {
+  const host = 'reviews.default.svc.cluster.local';
+  const text = yamlOf(service('reviews'), destinationRule('root', host, ['c'], {}, 'mesh-root'));
+  assert.equal(snapshotFromYaml(text).snapshot.destinationRuleFor(host, 'frontend'), undefined);
+  const custom = snapshotFromYaml(text, 'input.yaml', { rootNamespace: 'mesh-root', trustDomain: 'example.org' }).snapshot;
+  assert.equal(custom.destinationRuleFor(host, 'frontend')?.meta.name, 'root');
+  assert.deepEqual([custom.rootNamespace, custom.trustDomain], ['mesh-root', 'example.org']);
+  assert.deepEqual([snapshotFromYaml(text).snapshot.rootNamespace, snapshotFromYaml(text).snapshot.trustDomain], ['istio-system', 'cluster.local']);
+});
+
 test('destinationRuleFor honours exportTo and matches wildcard hosts, most specific first', () => {
   const host = 'reviews.default.svc.cluster.local';
   const privateRule = destinationRule('private', 'reviews', ['b'], { exportTo: ['.'] });
