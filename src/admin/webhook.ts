@@ -3,11 +3,11 @@
 // It is a server of its own, not a route on the admin server, because the admin port is plain
 // HTTP for probes and Prometheus.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { RenewingCert, type CertificateAuthority } from '../ca';
+import { RenewingCert, type ServingCertIssuer } from '../ca';
 import { review, type AdmissionRequest, type AdmissionWorld } from './webhook-review';
 
 export interface WebhookOptions {
-  ca: CertificateAuthority;
+  ca: ServingCertIssuer;
   /** Names in the serving certificate: the webhook Service's DNS names, and IPs for local tests. */
   dnsNames: string[];
   ips?: string[];

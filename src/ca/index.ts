@@ -1,2 +1,10 @@
-export { CertificateAuthority, type CaOptions, type CaPem, type ServingCert } from './ca';
-export { RenewingCert, type RenewingCertOptions } from './renewing-cert';
+export { CertificateAuthority, certsOf, fingerprint, pemOf, type CaOptions, type CaPem, type ServingCert, type WorkloadCert } from './ca';
+export { startFileCa, type FileCa, type FileCaOptions } from './file-source';
+export { PrivateKeyPem } from './keys';
+export { MeshCa, type CaChange, type MeshCaOptions } from './mesh-ca';
+export { hasPlugIn, pluggedInCa, PLUG_IN_FILES, readPlugInDir, type PlugInFiles } from './plug-in';
+export { RenewingCert, type RenewingCertOptions, type ServingCertIssuer } from './renewing-cert';
+export { CA_STATE_KEYS, newCaState, pluggedInMaterial, rotateCaState, selfSignedMaterial, type CaMaterial, type CaPhase, type CaState, type RotateOptions } from './root-rotation';
+export { identityKey, spiffeId, trustDomainProblem, type WorkloadIdentity } from './spiffe';
+export { createCaStateFile, defaultStateDir, readCaState, replaceCaStateFile, stateFile } from './state-file';
+export { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS, WorkloadCerts, type WorkloadCertOptions } from './workload-certs';

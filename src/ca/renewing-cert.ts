@@ -1,9 +1,14 @@
 // A serving certificate that stays valid: issued from Mast's CA and renewed at two thirds of its
 // lifetime. The webhook and xDS over TLS each hold one and swap it in for new connections.
-import type { CertificateAuthority, ServingCert } from './ca';
+import type { ServingCert } from './ca';
+
+/** What issues serving certificates: a CertificateAuthority, or the MeshCa that follows rotations. */
+export interface ServingCertIssuer {
+  issueServingCert(dnsNames: readonly string[], ips?: readonly string[]): Promise<ServingCert>;
+}
 
 export interface RenewingCertOptions {
-  ca: CertificateAuthority;
+  ca: ServingCertIssuer;
   dnsNames: readonly string[];
   ips?: readonly string[];
   /** Told when a renewal fails (it is retried a minute later). */
