@@ -5,8 +5,10 @@
 // (validateOneOfSelectorType). The checks particular to each kind live beside its translation's
 // needs (src/policy/) and are added here as they are translated.
 import type { FieldReader } from '../parse/read';
-import type { AuthorizationPolicySpec, PeerAuthenticationSpec, RequestAuthenticationSpec } from '../types';
+import type { AuthorizationPolicySpec, Meta, PeerAuthenticationSpec, RequestAuthenticationSpec } from '../types';
 import { checkWorkloadSelector } from './metadata';
+import { checkAuthorizationPolicy } from './authorization-policy';
+import { checkRequestAuthentication } from './request-authentication';
 
 type PolicySpec = { selector?: { matchLabels?: Record<string, string> }; targetRef?: unknown; targetRefs?: unknown[] };
 
@@ -21,10 +23,12 @@ export function validatePeerAuthentication(spec: PeerAuthenticationSpec, read: F
   checkPolicySelection(spec as PolicySpec, read);
 }
 
-export function validateAuthorizationPolicy(spec: AuthorizationPolicySpec, read: FieldReader): void {
+export function validateAuthorizationPolicy(spec: AuthorizationPolicySpec, read: FieldReader, meta: Meta): void {
   checkPolicySelection(spec as PolicySpec, read);
+  checkAuthorizationPolicy(spec, read, meta);
 }
 
-export function validateRequestAuthentication(spec: RequestAuthenticationSpec, read: FieldReader): void {
+export function validateRequestAuthentication(spec: RequestAuthenticationSpec, read: FieldReader, meta: Meta): void {
   checkPolicySelection(spec as PolicySpec, read);
+  checkRequestAuthentication(spec, read, meta);
 }
