@@ -2,11 +2,12 @@
 // services, all on the same connection logic. Responses are written as pre-built bytes (the
 // service definitions' serializers are replaced by the identity), see wire.ts.
 import * as grpc from '@grpc/grpc-js';
-import type { Snapshot } from '../model/types';
+import type { Pod, Snapshot } from '../model/types';
 import type { Proxy, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
+import { bearerToken, isRefusal, mismatch, type ProvenIdentity, type Refusal, type XdsAuthenticator } from './authn';
 import type { ProxyView, ViewCache } from './cache';
 import type { Connection, ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
@@ -28,6 +29,21 @@ export interface XdsServerOptions {
    * laptop's Envoys often have no Pod object, serves what they claim.
    */
   requirePod?: boolean;
+  /**
+   * Authenticated xDS (authn.ts): a stream on a listener bound without `open` must carry a token
+   * this accepts, and is served only while the proxy it claims is the identity it proved.
+   */
+  authenticator?: XdsAuthenticator;
+}
+
+interface Entry {
+  conn: Connection;
+  claimed: Proxy;
+  podless?: boolean;
+  /** What the stream proved; undefined on an open (unauthenticated) listener. */
+  identity?: ProvenIdentity;
+  /** Ends the stream with PERMISSION_DENIED when the proxy stops being that identity. */
+  revoke(reason: string): void;
 }
 
 /** What a proxy without a Pod is served: nothing, at the current generation. */
@@ -49,50 +65,72 @@ function preEncoded(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
   return Object.fromEntries(Object.entries(service).map(([name, m]) => [name, { ...m, responseSerialize: (b: Buffer) => b }]));
 }
 
+const GRPC_OPTIONS = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 << 20 };
+
 export class XdsServer {
-  private readonly server = new grpc.Server({ 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 << 20 });
-  private readonly connections = new Map<string, { conn: Connection; claimed: Proxy; podless?: boolean }>();
+  /** One gRPC server for authenticated listeners, one for open ones: a call cannot tell which port it came in on. */
+  private readonly servers: { authenticated?: grpc.Server; open?: grpc.Server } = {};
+  private readonly connections = new Map<string, Entry>();
   private seq = 0;
 
   constructor(private readonly opts: XdsServerOptions) {
-    const defs = serviceDefinitions();
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
     resourceTypes();
+  }
+
+  /** The server for listeners that authenticate (`open` false) or not, made on first use. */
+  private serverFor(open: boolean): grpc.Server {
+    const authenticate = !open && this.opts.authenticator !== undefined;
+    const key = authenticate ? 'authenticated' : 'open';
+    const existing = this.servers[key];
+    if (existing) return existing;
+    const server = new grpc.Server(GRPC_OPTIONS);
+    this.servers[key] = server;
+    const defs = serviceDefinitions();
     const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition);
-    this.server.addService(ads, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, 'sotw'),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, 'delta'),
+    server.addService(ads, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'sotw'),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'delta'),
     });
     for (const [service, suffix, typeUrl] of STANDALONE) {
-      this.server.addService(preEncoded(defs[service] as grpc.ServiceDefinition), {
-        [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, 'sotw', typeUrl),
-        [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, 'delta', typeUrl),
-        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) => this.fetch(call.request, typeUrl, cb),
+      server.addService(preEncoded(defs[service] as grpc.ServiceDefinition), {
+        [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'sotw', typeUrl),
+        [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'delta', typeUrl),
+        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.fetch(call, authenticate, typeUrl, cb),
       });
     }
+    return server;
   }
 
-  /** Binds one more address (plaintext unless `credentials` say TLS); resolves with its port. */
-  listen(address: string, credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+  /**
+   * Binds one more address (plaintext unless `credentials` say TLS); resolves with its port. With
+   * an authenticator, streams there must authenticate unless `open` is set (`--insecure-xds`).
+   */
+  listen(address: string, credentials = grpc.ServerCredentials.createInsecure(), o: { open?: boolean } = {}): Promise<number> {
+    const server = this.serverFor(o.open ?? false);
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+      server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.server.forceShutdown(), 2000);
-      this.server.tryShutdown(() => {
+  async close(): Promise<void> {
+    const shutdown = (server: grpc.Server): Promise<void> => new Promise((resolve) => {
+      const timer = setTimeout(() => server.forceShutdown(), 2000);
+      server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();
       });
     });
+    await Promise.all(Object.values(this.servers).map(shutdown));
   }
 
   /** Pushes the current snapshot to every connected proxy whose view changed. */
   push(changedAt?: number): void {
     this.opts.views.setSnapshot(this.opts.snapshot());
-    for (const entry of this.connections.values()) entry.conn.push({ view: this.viewOf(entry), changedAt });
+    for (const entry of this.connections.values()) {
+      const view = this.viewOf(entry);
+      if (view) entry.conn.push({ view, changedAt });
+    }
   }
 
   status(): ConnectionStatus[] {
@@ -108,16 +146,24 @@ export class XdsServer {
   /** What Mast sends (or would send) a connected proxy, by proxy id. */
   configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined {
     for (const entry of this.connections.values()) {
-      if (entry.conn.proxy.id === proxyId) return { proxy: entry.conn.proxy, config: this.viewOf(entry).json() };
+      const view = entry.conn.proxy.id === proxyId ? this.viewOf(entry) : undefined;
+      if (view) return { proxy: entry.conn.proxy, config: view.json() };
     }
     return undefined;
   }
 
-  private viewOf(entry: { conn: Connection; claimed: Proxy; podless?: boolean }): ProxyView {
+  /** The proxy's view now; undefined once it is no longer the identity it proved (the stream is ended). */
+  private viewOf(entry: Entry): ProxyView | undefined {
     const snapshot = this.opts.snapshot();
     this.opts.views.setSnapshot(snapshot);
-    const { proxy, pod } = resolveIdentity(entry.claimed, snapshot);
+    const resolved = resolveIdentity(entry.claimed, snapshot);
+    const { proxy, pod } = resolved;
     entry.conn.proxy = proxy;
+    const wrong = entry.identity && this.wrongIdentity(entry.identity, resolved);
+    if (wrong) {
+      entry.revoke(wrong);
+      return undefined;
+    }
     const podless = !pod && this.opts.requirePod === true;
     if (podless !== (entry.podless ?? false)) {
       const fields = { proxy: proxy.id, ips: proxy.ips };
@@ -128,45 +174,92 @@ export class XdsServer {
     return podless ? emptyView(snapshot.generation) : this.opts.views.viewFor(proxy);
   }
 
-  private stream(call: grpc.ServerDuplexStream<AnyRequest, Buffer>, transport: 'sotw' | 'delta', onlyType?: TypeUrl): void {
+  /** The identity a stream's or fetch's token proves, or why it is refused. */
+  private async admit(metadata: grpc.Metadata): Promise<ProvenIdentity | Refusal> {
+    const { authenticator } = this.opts;
+    if (!authenticator) throw new Error('no authenticator');
+    return authenticator.authenticate(bearerToken(metadata)).catch((err: unknown) => ({
+      refused: `the token could not be checked: ${err instanceof Error ? err.message : String(err)}`,
+      code: 'unavailable' as const,
+    }));
+  }
+
+  /** Why `identity` may not be served as this proxy now; undefined while its Pod is still unknown in Kubernetes mode. */
+  private wrongIdentity(identity: ProvenIdentity, { proxy, pod }: { proxy: Proxy; pod: Pod | undefined }): string | undefined {
+    return pod || !this.opts.requirePod ? mismatch(identity, proxy, pod) : undefined;
+  }
+
+  private refusalLog(proxyId: string | undefined, streamId: string, reason: string): void {
+    this.opts.log.warn({ proxy: proxyId, stream: streamId, reason }, `refused xDS stream${proxyId ? ` of proxy ${proxyId}` : ''}: ${reason}`);
+  }
+
+  private stream(call: grpc.ServerDuplexStream<AnyRequest, Buffer>, authenticate: boolean, transport: 'sotw' | 'delta', onlyType?: TypeUrl): void {
     const { log } = this.opts;
     const streamId = `${++this.seq}`;
-    let entry: { conn: Connection; claimed: Proxy; podless?: boolean } | undefined;
+    // Checked from the start, while the first request (which names the proxy) is on its way.
+    const admission = authenticate ? this.admit(call.metadata) : undefined;
+    let entry: Entry | undefined;
+    let ended = false;
     const close = (): void => {
+      ended = true;
       if (!entry) return;
       this.connections.delete(streamId);
       entry.conn.close();
       log.info({ proxy: entry.claimed.id, stream: streamId, transport }, 'proxy disconnected');
       entry = undefined;
     };
-    call.on('data', (req: AnyRequest) => {
+    const fail = (code: grpc.status, details: string): void => {
+      close();
+      call.emit('error', { code, details });
+    };
+    const refuse = (proxyId: string | undefined, r: Refusal): void => {
+      if (ended) return;
+      this.refusalLog(proxyId, streamId, r.refused);
+      fail(r.code === 'denied' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAVAILABLE, r.refused);
+    };
+    const open = async (req: AnyRequest): Promise<Entry | undefined> => {
+      const proxy = req.node ? proxyOf(req.node) : { error: 'the first request on a stream must carry the node' };
+      if ('error' in proxy) {
+        log.warn({ stream: streamId, err: proxy.error }, 'refused xDS stream');
+        fail(grpc.status.INVALID_ARGUMENT, proxy.error);
+        return undefined;
+      }
+      const proof = await admission;
+      if (ended) return undefined;
+      if (proof && isRefusal(proof)) return void refuse(proxy.id, proof);
+      const wrong = proof && this.wrongIdentity(proof, resolveIdentity(proxy, this.opts.snapshot()));
+      if (wrong) return void refuse(proxy.id, { refused: wrong, code: 'denied' });
+      const conn = transport === 'sotw'
+        ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log)
+        : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log);
+      const opened: Entry = { conn, claimed: proxy, identity: proof, revoke: (reason) => refuse(proxy.id, { refused: reason, code: 'denied' }) };
+      this.connections.set(streamId, opened);
+      log.info({ proxy: proxy.id, stream: streamId, transport, ...(proof && { identity: `${proof.namespace}/${proof.serviceAccount}`, by: proof.by }) }, 'proxy connected');
+      return opened;
+    };
+    const handle = async (req: AnyRequest): Promise<void> => {
       try {
-        if (!entry) {
-          const proxy = req.node ? proxyOf(req.node) : { error: 'the first request on a stream must carry the node' };
-          if ('error' in proxy) {
-            log.warn({ stream: streamId, err: proxy.error }, 'refused xDS stream');
-            call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: proxy.error });
-            return;
-          }
-          const conn = transport === 'sotw'
-            ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log)
-            : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log);
-          entry = { conn, claimed: proxy };
-          this.connections.set(streamId, entry);
-          log.info({ proxy: proxy.id, stream: streamId, transport }, 'proxy connected');
-        }
+        if (ended) return;
+        entry ??= await open(req);
+        if (!entry || ended) return;
         const typeUrl = req.type_url || onlyType || '';
         if (!isKnownType(typeUrl) || (onlyType && typeUrl !== onlyType)) {
           log.debug({ proxy: entry.claimed.id, type: typeUrl }, 'ignoring request for a type Mast does not serve');
           return;
         }
         const view = this.viewOf(entry);
+        if (!view) return;
         const typed = { ...req, type_url: typeUrl };
         if (entry.conn instanceof SotwConnection) entry.conn.onRequest(typed as DiscoveryRequest__Output, view);
         else (entry.conn as DeltaConnection).onRequest(typed as DeltaDiscoveryRequest__Output, view);
       } catch (err) {
         log.error({ stream: streamId, err: err instanceof Error ? err.stack : String(err) }, 'xDS request failed');
       }
+    };
+    // In order: requests after the first wait for it, and it for the stream's admission.
+    let queue = Promise.resolve();
+    call.on('data', (req: AnyRequest) => {
+      queue = queue.then(() => handle(req));
     });
     call.on('end', () => {
       close();
@@ -176,11 +269,21 @@ export class XdsServer {
     call.on('cancelled', close);
   }
 
-  private fetch(req: DiscoveryRequest__Output, typeUrl: TypeUrl, cb: grpc.sendUnaryData<Buffer>): void {
+  private async fetch(call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, authenticate: boolean, typeUrl: TypeUrl, cb: grpc.sendUnaryData<Buffer>): Promise<void> {
+    const req = call.request;
     const proxy = req.node ? proxyOf(req.node) : { error: 'a fetch must carry the node' };
     if ('error' in proxy) {
       cb({ code: grpc.status.INVALID_ARGUMENT, details: proxy.error });
       return;
+    }
+    if (authenticate) {
+      const proof = await this.admit(call.metadata);
+      const refusal = isRefusal(proof) ? proof : { refused: this.wrongIdentity(proof, resolveIdentity(proxy, this.opts.snapshot())) ?? '', code: 'denied' as const };
+      if (refusal.refused) {
+        this.refusalLog(proxy.id, `fetch-${++this.seq}`, refusal.refused);
+        cb({ code: refusal.code === 'denied' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAVAILABLE, details: refusal.refused });
+        return;
+      }
     }
     const snapshot = this.opts.snapshot();
     this.opts.views.setSnapshot(snapshot);

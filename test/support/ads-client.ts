@@ -20,6 +20,12 @@ export function toStruct(obj: { [k: string]: Json }): object {
   return { fields: Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toValue(v)])) };
 }
 
+/** How to reach Mast: TLS credentials (plaintext by default), and metadata for the call, such as a bearer token. */
+export interface Connect {
+  credentials?: grpc.ChannelCredentials;
+  metadata?: grpc.Metadata;
+}
+
 export interface NodeInfo {
   id: string;
   metadata?: { [k: string]: Json };
@@ -47,13 +53,13 @@ export class AdsClient<R extends Response | Buffer> {
 
   /** `options` are grpc-js channel options; a load test passes `grpc.use_local_subchannel_pool` so
    * each client has a connection of its own, as each Envoy does. */
-  static sotw(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}): AdsClient<DiscoveryResponse__Output> {
-    const { client, call } = open(address, 'StreamAggregatedResources', options);
+  static sotw(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}, connect: Connect = {}): AdsClient<DiscoveryResponse__Output> {
+    const { client, call } = open(address, 'StreamAggregatedResources', options, false, connect);
     return new AdsClient<DiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DiscoveryResponse__Output>, node, client);
   }
 
-  static delta(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}): AdsClient<DeltaDiscoveryResponse__Output> {
-    const { client, call } = open(address, 'DeltaAggregatedResources', options);
+  static delta(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}, connect: Connect = {}): AdsClient<DeltaDiscoveryResponse__Output> {
+    const { client, call } = open(address, 'DeltaAggregatedResources', options, false, connect);
     return new AdsClient<DeltaDiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DeltaDiscoveryResponse__Output>, node, client);
   }
 
@@ -105,13 +111,13 @@ export class AdsClient<R extends Response | Buffer> {
   }
 }
 
-function open(address: string, method: string, options: grpc.ChannelOptions, raw = false): { client: grpc.Client; call: grpc.ClientDuplexStream<object, Response | Buffer> } {
+function open(address: string, method: string, options: grpc.ChannelOptions, raw = false, connect: Connect = {}): { client: grpc.Client; call: grpc.ClientDuplexStream<object, Response | Buffer> } {
   const ads = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
   const def = raw ? { ...ads, [method]: { ...ads[method]!, responseDeserialize: (b: Buffer) => b } } : ads;
   const Ctor = grpc.makeClientConstructor(def, 'AggregatedDiscoveryService');
-  const client = new Ctor(address, grpc.credentials.createInsecure(), options);
-  const fn = (client as unknown as Record<string, () => grpc.ClientDuplexStream<object, Response | Buffer>>)[method]!;
-  return { client, call: fn.call(client) };
+  const client = new Ctor(address, connect.credentials ?? grpc.credentials.createInsecure(), options);
+  const fn = (client as unknown as Record<string, (m?: grpc.Metadata) => grpc.ClientDuplexStream<object, Response | Buffer>>)[method]!;
+  return { client, call: fn.call(client, connect.metadata) };
 }
 
 /** Decodes an Any from a response into a plain object with snake_case fields. */

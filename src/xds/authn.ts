@@ -1,0 +1,87 @@
+// Authenticated xDS: who a stream may speak for. A proxy proves an identity with a bearer token in
+// its stream's gRPC metadata (`authorization: Bearer ...`, what Envoy sends from the bootstrap's
+// `initial_metadata` or a token file), an authenticator turns the token into that identity, and
+// the stream is served only while the proxy it claims to be is that identity. Istio checks the
+// same at the start of each stream (pilot/pkg/xds/authentication.go): a Kubernetes token's
+// namespace and service account must be the proxy's.
+import type * as grpc from '@grpc/grpc-js';
+import type { Pod } from '../model/types';
+import { parseNodeId } from '../proxy/node';
+import type { Proxy } from '../translate/types';
+
+/** What a credential proves: a workload identity, and where it is narrower, one Pod or address. */
+export interface ProvenIdentity {
+  namespace: string;
+  serviceAccount: string;
+  /** The Pod the credential is bound to (a projected token's `pod-name`, a Mast token's pod). */
+  pod?: string;
+  /** Every address the proxy may claim, when the credential names them (Mast tokens may). */
+  ips?: string[];
+  /** What proved it, for log lines: `TokenReview`, `Mast token`. */
+  by: string;
+}
+
+/**
+ * Why a stream was not admitted: `denied` (PERMISSION_DENIED: no token, or one that proves
+ * nothing or the wrong thing) or `unavailable` (UNAVAILABLE: the check itself could not be made,
+ * say the API server did not answer; Envoy retries).
+ */
+export interface Refusal {
+  refused: string;
+  code: 'denied' | 'unavailable';
+}
+
+/** Turns a stream's bearer token (undefined: none was sent) into the identity it proves. */
+export interface XdsAuthenticator {
+  authenticate(token: string | undefined): Promise<ProvenIdentity | Refusal>;
+}
+
+export function isRefusal(r: ProvenIdentity | Refusal): r is Refusal {
+  return 'refused' in r;
+}
+
+/** The token of an `authorization: Bearer TOKEN` value (scheme case-insensitive, RFC 6750), if any. */
+export function bearerOf(authorization: string | undefined): string | undefined {
+  return /^bearer[ \t]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
+/** The bearer token in a call's gRPC metadata, if any. */
+export function bearerToken(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? bearerOf(value) : undefined;
+}
+
+/** The name of the Pod a node id names: `reviews-v1-abc.default` -> `reviews-v1-abc`. */
+function podNameOf(workloadName: string, namespace: string): string {
+  const suffix = `.${namespace}`;
+  return workloadName.endsWith(suffix) ? workloadName.slice(0, -suffix.length) : workloadName;
+}
+
+/**
+ * Why a proxy that proved `identity` may not be served as `proxy` (already resolved against the
+ * model: `pod` is the Pod its IPs found, if any), or undefined when it may. Checked are the node
+ * id itself (what /debug/syncz and the NACK metric file the stream under: its namespace, pod and
+ * IP) as well as the namespace, service account and Pod Mast serves config and certificates for,
+ * so a stream can neither be served nor be listed as anyone else.
+ */
+export function mismatch(identity: ProvenIdentity, proxy: Proxy, pod: Pod | undefined): string | undefined {
+  const node = parseNodeId(proxy.id);
+  if ('error' in node) return node.error;
+  const who = `${identity.namespace}/${identity.serviceAccount}`;
+  for (const [what, ns] of [['node id', node.namespace], ['proxy', proxy.namespace]] as const) {
+    if (ns !== identity.namespace) return `its token is for ${who}, the ${what} is in namespace ${ns}`;
+  }
+  if (proxy.serviceAccount !== identity.serviceAccount) return `its token is for ${who}, the proxy runs as service account ${proxy.serviceAccount}`;
+  if (identity.pod !== undefined) {
+    const claimed = podNameOf(node.workloadName, node.namespace);
+    if (claimed !== identity.pod) return `its token is bound to Pod ${identity.namespace}/${identity.pod}, the node id names ${claimed}`;
+    if (pod && (pod.meta.name !== identity.pod || pod.meta.namespace !== identity.namespace)) {
+      return `its token is bound to Pod ${identity.namespace}/${identity.pod}, its IP belongs to Pod ${pod.meta.namespace}/${pod.meta.name}`;
+    }
+  }
+  if (!proxy.ips.includes(node.ip)) return `its node id names IP ${node.ip}, not one of its addresses (${proxy.ips.join(', ')})`;
+  const allowed = identity.ips;
+  const stray = allowed && proxy.ips.find((ip) => !allowed.includes(ip));
+  if (stray !== undefined && allowed) return `its token allows ${allowed.join(', ')}, the proxy claims ${stray}`;
+  return undefined;
+}
