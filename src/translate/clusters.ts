@@ -90,3 +90,18 @@ export function inboundCluster(targetPort: number, protocol: Protocol, localAddr
     },
   }, sources);
 }
+
+/**
+ * A JWKS server outside the mesh (src/policy/request-authentication/jwks-clusters.ts), at `host`
+ * and `port`: STATIC for an IP address, STRICT_DNS for a name; `transportSocket` for https.
+ */
+export function jwksCluster(name: string, host: string, port: number, type: 'STATIC' | 'STRICT_DNS', transportSocket: EnvoyJson | undefined, sources: readonly ObjectRef[]): NamedResource {
+  return resource({
+    name,
+    type,
+    connect_timeout: CONNECT_TIMEOUT,
+    ...(type === 'STRICT_DNS' ? { dns_lookup_family: 'V4_PREFERRED' } : {}),
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(host, port) } }] }] },
+    ...(transportSocket ? { transport_socket: transportSocket } : {}),
+  }, sources);
+}

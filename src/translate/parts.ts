@@ -13,6 +13,8 @@ import { virtualInbound } from './listeners/inbound';
 import { outboundListeners } from './listeners/outbound';
 import { gatewayRouteConfig } from './routes/gateway';
 import { outboundRouteConfigs } from './routes/outbound';
+import type { FilterContext } from './filters/http-filter';
+import { requestAuthenticationClusters } from '../policy/request-authentication';
 
 export interface TranslationPart {
   name: string;
@@ -23,6 +25,14 @@ export interface TranslationPart {
 
 function facets(...names: (keyof ProxyClass)[]): (proxy: ProxyClass) => string {
   return (proxy) => JSON.stringify(names.map((n) => (n === 'labels' ? Object.entries(proxy.labels).sort() : proxy[n])));
+}
+
+/**
+ * What the security filters of a proxy's inbound side or gateway read (src/policy/): the mesh and
+ * the proxy's workload, by namespace and labels, which the inbound and gateway keys hold.
+ */
+function securityContext(snapshot: Snapshot, proxy: ProxyClass): FilterContext {
+  return { snapshot, workload: { namespace: proxy.namespace, labels: proxy.labels }, role: proxy.role };
 }
 
 const services: TranslationPart = {
@@ -60,9 +70,10 @@ const SIDECAR: TranslationPart[] = [
     key: facets('namespace', 'labels', 'ips', 'interceptionMode', 'localAddress'),
     build: (snapshot, proxy) => {
       const ports = inboundPorts(snapshot, proxy);
+      const context = securityContext(snapshot, proxy);
       return {
-        clusters: ports.map((p) => inboundCluster(p.targetPort, p.protocol, proxy.localAddress, p.sources)),
-        listeners: [virtualInbound(ports, proxy)],
+        clusters: [...ports.map((p) => inboundCluster(p.targetPort, p.protocol, proxy.localAddress, p.sources)), ...requestAuthenticationClusters(context)],
+        listeners: [virtualInbound(ports, proxy, context)],
       };
     },
   },
@@ -75,8 +86,10 @@ const GATEWAY: TranslationPart[] = [
     key: facets('namespace', 'labels', 'ips', 'interceptionMode'),
     build: (snapshot, proxy) => {
       const ports = gatewayPorts(snapshot, proxy.labels);
+      const context = securityContext(snapshot, proxy);
       return {
-        listeners: ports.map((gp) => gatewayListener(gp, proxy)),
+        clusters: requestAuthenticationClusters(context),
+        listeners: ports.map((gp) => gatewayListener(gp, proxy, context)),
         routes: ports.map((gp) => gatewayRouteConfig(snapshot, gp, proxy)),
       };
     },

@@ -1,7 +1,7 @@
 // The one builder of the HTTP connection manager network filter.
 import type { EnvoyJson } from '../types';
 import { adsConfigSource, typed } from '../core';
-import { httpFilterJson } from '../filters/http-filter';
+import { httpFilterEntries, type FilterContext } from '../filters/http-filter';
 import { httpFilters, type ChainKind } from '../filters/chain';
 
 export interface HcmOptions {
@@ -9,6 +9,8 @@ export interface HcmOptions {
   /** The route table: by name over RDS, or inline. */
   routes: { rds: string } | { inline: EnvoyJson };
   chain: ChainKind;
+  /** The mesh and workload of an inbound or gateway chain, which its computed filters (RBAC, jwt_authn) read. */
+  context?: FilterContext;
 }
 
 export function httpConnectionManager(opts: HcmOptions): EnvoyJson {
@@ -20,7 +22,7 @@ export function httpConnectionManager(opts: HcmOptions): EnvoyJson {
     typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
       stat_prefix: opts.statPrefix,
       ...routes,
-      http_filters: httpFilters(opts.chain).map(httpFilterJson),
+      http_filters: httpFilterEntries(httpFilters(opts.chain), opts.context),
       // A gateway is the edge: the peer is the real client, and x-forwarded-for should say so.
       // Sidecars keep what the caller sent, as Istio's do.
       ...(opts.chain === 'gateway' ? { use_remote_address: true } : {}),

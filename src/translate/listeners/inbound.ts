@@ -15,6 +15,9 @@ import { isHttp } from '../protocol';
 import { inboundRouteConfig } from '../routes/inbound';
 import { httpConnectionManager } from './http-connection-manager';
 import { tcpProxy } from './tcp-proxy';
+import type { FilterContext } from '../filters/http-filter';
+import { networkRbac } from '../../policy/authorization/network-filter';
+import { policySources } from '../../policy/workload-policies';
 
 const ORIGINAL_DST_FILTER = {
   name: 'envoy.filters.listener.original_dst',
@@ -23,19 +26,21 @@ const ORIGINAL_DST_FILTER = {
 
 export type InboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>;
 
-function portChain(port: InboundPort): EnvoyJson {
+/** `rbac`: the workload's network RBAC filters, in front of tcp_proxy; an HTTP port's chain computes its own filters from `context`. */
+function portChain(port: InboundPort, context: FilterContext, rbac: readonly EnvoyJson[]): EnvoyJson {
   const cluster = inboundClusterName(port.targetPort);
   const filter = isHttp(port.protocol)
     ? httpConnectionManager({
         statPrefix: `inbound_${listenerName('0.0.0.0', port.targetPort)}`,
         routes: { inline: inboundRouteConfig(port.targetPort) },
         chain: 'inbound',
+        context,
       })
     : tcpProxy(cluster);
   return {
     name: cluster,
     filter_chain_match: { destination_port: port.targetPort },
-    filters: [filter],
+    filters: isHttp(port.protocol) ? [filter] : [...rbac, filter],
   };
 }
 
@@ -51,7 +56,12 @@ function selfChain(): EnvoyJson {
   };
 }
 
-export function virtualInbound(ports: readonly InboundPort[], proxy: InboundListenerFacets): NamedResource {
+/**
+ * The inbound listener of a sidecar whose app serves `ports`, with the AuthorizationPolicy and
+ * RequestAuthentication filters of its workload (`context`, src/policy/).
+ */
+export function virtualInbound(ports: readonly InboundPort[], proxy: InboundListenerFacets, context: FilterContext): NamedResource {
+  const rbac = networkRbac(context);
   const capture = proxy.interceptionMode === 'REDIRECT';
   // Without capture each sidecar binds its own pod IP, so sidecars sharing a host do not collide.
   const address = capture ? '0.0.0.0' : (proxy.ips[0] ?? '0.0.0.0');
@@ -67,9 +77,10 @@ export function virtualInbound(ports: readonly InboundPort[], proxy: InboundList
       // Without capture the local address already is the destination.
       ...(capture ? { listener_filters: [ORIGINAL_DST_FILTER] } : {}),
       traffic_direction: 'INBOUND',
-      filter_chains: [...ports.map(portChain), selfChain()],
-      default_filter_chain: { name: 'virtualInbound-passthrough', filters: [tcpProxy(INBOUND_PASSTHROUGH_CLUSTER)] },
+      filter_chains: [...ports.map((p) => portChain(p, context, rbac)), selfChain()],
+      // The workload's policies hold on ports no Service declares too (TCP rules only, as in Istio).
+      default_filter_chain: { name: 'virtualInbound-passthrough', filters: [...rbac, tcpProxy(INBOUND_PASSTHROUGH_CLUSTER)] },
     },
-    sources: sourceKeys(ports.flatMap((p) => p.sources)),
+    sources: sourceKeys([...ports.flatMap((p) => p.sources), ...policySources(context)]),
   };
 }
