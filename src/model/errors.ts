@@ -84,6 +84,7 @@ export const DIAGNOSTIC_CODES = {
 
   MAST3001: { severity: 'warning', title: 'route names a subset no DestinationRule for its host defines; that route answers 503' },
   MAST3002: { severity: 'warning', title: 'VirtualService host is also an older VirtualService\'s on sidecars; the older one routes it there (Istio: IST0109)' },
+  MAST3003: { severity: 'warning', title: 'AuthorizationPolicy ALLOW rule tests HTTP attributes and is left out on the TCP ports of the workloads it selects, where it allows nothing' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },

@@ -12,6 +12,7 @@ import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type MeshSe
 import { ROOT_NAMESPACE } from './destination-rules';
 import { creationOrder, type Admissions } from './creation-order';
 import { reservedPortFindings } from './proxy-ports';
+import { allowRulesLostOnTcp } from './validate/authorization-tcp';
 import { clusterIPConflicts } from './validate/cluster-ips';
 import { meshHostConflicts } from './validate/mesh-hosts';
 import { subsetReferenceErrors } from './validate/references';
@@ -245,7 +246,8 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
  * route to that subset fails (Envoy answers 503 for a cluster it does not have), not the
  * VirtualService. A VirtualService naming a host an older one names for sidecars is served too,
  * but sidecars use the older one for that host (MAST3002, Istio's IST0109). A Gateway server on a
- * port the proxy keeps for itself is left out alone (MAST2102).
+ * port the proxy keeps for itself is left out alone (MAST2102). An AuthorizationPolicy ALLOW rule
+ * testing HTTP attributes is named where it meets TCP ports, which it cannot allow (MAST3003).
  */
 function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
   const ruleFor = indexes.destinationRuleFor.bind(indexes);
@@ -254,6 +256,11 @@ function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[]
     ...virtualServices.flatMap((vs) => subsetReferenceErrors(vs, ruleFor, domain)),
     ...meshHostConflicts(virtualServices, domain),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
+    ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {
+      pods: indexes.objects.Pod,
+      servicesSelecting: (namespace, labels) => indexes.servicesSelecting(namespace, labels),
+      rootNamespace: indexes.mesh.rootNamespace,
+    }),
   ];
 }
 

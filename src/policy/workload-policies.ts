@@ -3,7 +3,7 @@
 import { refOf, type AuthorizationPolicy, type ObjectRef, type RequestAuthentication } from '../model/types';
 import type { FilterContext } from '../translate/filters/http-filter';
 import { authorizationPoliciesFor, trustDomainBundle, type PoliciesByAction, type TrustDomainBundle } from './authorization';
-import { policiesFor } from './workload-selection';
+import { policiesFor } from '../model/workload-selection';
 
 export interface WorkloadPolicies {
   /** AuthorizationPolicies selecting the workload, by action (root namespace's first). */

@@ -1,7 +1,7 @@
 // AuthorizationPolicy -> Envoy RBAC filters for one workload (a sidecar's inbound side or a
 // gateway), as Istio's pilot/pkg/networking/plugin/authz and security/authz/builder do it.
 import type { AuthorizationPolicy } from '../../model/types';
-import { policiesFor, type Workload } from '../workload-selection';
+import { policiesFor, type Workload } from '../../model/workload-selection';
 import type { PoliciesByAction } from './builder';
 
 export { httpCustomRbacConfigs, httpRbacConfigs, httpRbacFilters, networkRbacFilters, type PoliciesByAction } from './builder';
