@@ -102,10 +102,11 @@ export class CertificateAuthority {
   static async create(o: CaOptions = {}): Promise<CertificateAuthority> {
     const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const now = Date.now();
+    const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: serialNumber(),
-      // Dated, so two roots of one mesh (a rotation's overlap) are told apart by name too.
-      name: `O=mast, CN=mast-root-ca ${new Date(now).toISOString().slice(0, 19)}Z`,
+      // Dated and keyed, so two roots of one mesh (a rotation's overlap) are told apart by name too.
+      name: `O=mast, CN=mast-root-ca ${new Date(now).toISOString().slice(0, 19)}Z ${ski.keyId.slice(0, 8)}`,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(now + (o.rootTtlMs ?? DEFAULT_ROOT_TTL_MS)),
       signingAlgorithm: SIGN,
@@ -113,7 +114,7 @@ export class CertificateAuthority {
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        ski,
       ],
     });
     const keyPem = await exportKeyPem(keys.privateKey);

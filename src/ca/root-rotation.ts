@@ -32,7 +32,7 @@ export type CaState = Record<string, string>;
 /** What a CA is at one moment: who signs, which roots every proxy trusts, when that changes next. */
 export interface CaPhase {
   signer: CertificateAuthority;
-  /** Every root a proxy must trust now, the signer's first. */
+  /** Every root a proxy must trust now, the newest first. */
   bundle: readonly x509.X509Certificate[];
   /** Epoch ms of the next phase change, if one is planned. */
   nextChangeAt?: number;
@@ -113,8 +113,9 @@ export async function selfSignedMaterial(state: CaState, source: string, o: CaOp
     pluggedIn: false,
     at(now) {
       if (!previous || trustedUntil === undefined || now >= trustedUntil) return { signer: current, bundle: [current.root] };
+      // One order in both phases: only the signer changes when the new root activates.
       const bundle = [current.root, previous.root];
-      if (now < signsUntil) return { signer: previous, bundle: [previous.root, current.root], nextChangeAt: signsUntil };
+      if (now < signsUntil) return { signer: previous, bundle, nextChangeAt: signsUntil };
       return { signer: current, bundle, nextChangeAt: trustedUntil };
     },
   };

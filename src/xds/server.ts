@@ -13,6 +13,7 @@ import type { Connection, ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
 import { proxyOf, resolveIdentity } from './identity';
 import type { XdsMetrics } from './metrics';
+import type { SdsSecrets } from './secrets';
 import { resourceTypes, serviceDefinitions } from './protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
@@ -34,6 +35,8 @@ export interface XdsServerOptions {
    * this accepts, and is served only while the proxy it claims is the identity it proved.
    */
   authenticator?: XdsAuthenticator;
+  /** SDS (secrets.ts): a stream that asks for secrets is sent its identity's `default` and `ROOTCA`. */
+  secrets?: SdsSecrets;
 }
 
 interface Entry {
@@ -44,6 +47,8 @@ interface Entry {
   identity?: ProvenIdentity;
   /** Ends the stream with PERMISSION_DENIED when the proxy stops being that identity. */
   revoke(reason: string): void;
+  /** The stream has asked for secrets: its view then holds its identity's. */
+  sds?: boolean;
 }
 
 /** What a proxy without a Pod is served: nothing, at the current generation. */
@@ -76,6 +81,16 @@ export class XdsServer {
   constructor(private readonly opts: XdsServerOptions) {
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
     resourceTypes();
+    opts.secrets?.onChange((key) => this.pushSecrets(key));
+  }
+
+  /** Pushes to the streams of one identity (its certificate was issued), or of all (the bundle changed). */
+  private pushSecrets(identity: string | undefined): void {
+    for (const entry of this.connections.values()) {
+      if (!entry.sds || (identity !== undefined && this.opts.secrets?.identityOf(entry.conn.id) !== identity)) continue;
+      const view = this.viewOf(entry);
+      if (view) entry.conn.push({ view });
+    }
   }
 
   /** The server for listeners that authenticate (`open` false) or not, made on first use. */
@@ -171,7 +186,9 @@ export class XdsServer {
       else if (entry.podless) this.opts.log.info(fields, `the Pod of proxy ${proxy.id} appeared; serving it`);
       entry.podless = podless;
     }
-    return podless ? emptyView(snapshot.generation) : this.opts.views.viewFor(proxy);
+    if (podless) return emptyView(snapshot.generation);
+    const view = this.opts.views.viewFor(proxy);
+    return entry.sds && this.opts.secrets ? this.opts.secrets.viewFor(entry.conn.id, proxy, view) : view;
   }
 
   /** The identity a stream's or fetch's token proves, or why it is refused. */
@@ -204,6 +221,7 @@ export class XdsServer {
       ended = true;
       if (!entry) return;
       this.connections.delete(streamId);
+      this.opts.secrets?.release(streamId);
       entry.conn.close();
       log.info({ proxy: entry.claimed.id, stream: streamId, transport }, 'proxy disconnected');
       entry = undefined;
@@ -247,6 +265,7 @@ export class XdsServer {
           log.debug({ proxy: entry.claimed.id, type: typeUrl }, 'ignoring request for a type Mast does not serve');
           return;
         }
+        if (typeUrl === TYPE_URLS.secret) entry.sds = true;
         const view = this.viewOf(entry);
         if (!view) return;
         const typed = { ...req, type_url: typeUrl };

@@ -1,8 +1,10 @@
 import { TYPE_URLS } from '../translate/types';
 
-/** The resource types Mast serves, in the order a push sends them: clusters before the endpoints
- * that warm them, listeners before the routes they name, so no request meets a missing cluster. */
-export const PUSH_ORDER = [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.secret] as const;
+/** The resource types Mast serves, in the order a push sends them: secrets before the clusters
+ * and listeners whose TLS names them (they warm until their secrets arrive), clusters before the
+ * endpoints that warm them, listeners before the routes they name, so no request meets a missing
+ * cluster. Secrets depend on nothing, so no hold on listeners ever delays a renewal. */
+export const PUSH_ORDER = [TYPE_URLS.secret, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route] as const;
 
 export type TypeUrl = (typeof PUSH_ORDER)[number];
 

@@ -74,7 +74,7 @@ describe('workload certificates per identity', () => {
     wc.acquire(RATINGS);
     await sleep(600);
     assert.equal(seen.length, 2, 'issued, then re-issued when the new root began to sign');
-    const [oldRoot, newRoot] = ca.bundle.slice().reverse().map(fingerprint);
+    const [newRoot, oldRoot] = ca.bundle.map(fingerprint);
     assert.deepEqual(seen.map((s) => s.cert.root), [oldRoot, newRoot]);
     for (const s of seen) await verifyChain(s.cert.chainPem, ca.bundlePem);
     wc.close();

@@ -4,6 +4,7 @@ import type { Snapshot } from '../../src/model/types';
 import { ViewCache, classKey } from '../../src/xds/cache';
 import type { Logger } from '../../src/xds/connection';
 import { XdsMetrics } from '../../src/xds/metrics';
+import type { SdsSecrets } from '../../src/xds/secrets';
 import { XdsServer } from '../../src/xds/server';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import type { EnvoyJson, NamedResource, ProxyClass, ResourceSet } from '../../src/translate/types';
@@ -70,7 +71,8 @@ export class FakeWorld {
   /** Set to give proxies a second translation part of their own, so their views are composites. */
   own: ((proxy: ProxyClass) => Partial<ResourceSet>) | undefined;
 
-  constructor(log: Logger = quiet) {
+  /** `secrets`: SDS for proxies that ask for `default` and `ROOTCA` (test/support/sds.ts makes one). */
+  constructor(log: Logger = quiet, secrets?: SdsSecrets) {
     // A part holding everything (one per proxy class while perProxy is set, else shared by all),
     // and a part of each proxy's own, empty unless `own` is set.
     this.views = new ViewCache((proxy) => [
@@ -82,7 +84,7 @@ export class FakeWorld {
       { name: 'own', key: () => classKey(proxy), build: () => this.own?.(proxy) ?? {} },
     ], log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
-    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot });
+    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot, secrets });
   }
 
   /** One object per generation, as the ConfigStore hands out: a new object is a new snapshot. */
