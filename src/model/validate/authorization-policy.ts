@@ -1,7 +1,8 @@
 // AuthorizationPolicy as Istio's validation checks it (pkg/config/validation/validation.go:
-// ValidateAuthorizationPolicy, checkDryRunAnnotation; pkg/config/security/security.go, in security-values.ts, for the
-// values), errors as MAST2043. Beside Istio's checks, what Mast does not translate is reported
-// here: a CUSTOM action (no ext_authz) and `experimental.envoy.filters.*` keys (MAST1008).
+// ValidateAuthorizationPolicy, checkDryRunAnnotation; the values as pkg/config/security/security.go
+// checks them, in security-values.ts), errors as MAST2043. Beside Istio's checks, what Mast does
+// not translate is reported here: a CUSTOM action (no ext_authz) and `experimental.envoy.filters.*`
+// keys (MAST1008).
 import { childPath, type FieldReader } from '../parse/read';
 import type { AuthorizationPolicySpec, Meta } from '../types';
 import { checkAnnotations } from './metadata';
