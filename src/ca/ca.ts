@@ -6,6 +6,7 @@ import 'reflect-metadata'; // @peculiar/x509 2.x needs a Reflect polyfill loaded
 import * as x509 from '@peculiar/x509';
 import { createHash, webcrypto } from 'node:crypto';
 import { importSigningKey, PrivateKeyPem, type SigningKey } from './keys';
+import { issueSvid, subjectDerOf, type SvidSigner } from './svid';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -43,6 +44,7 @@ export interface WorkloadCert {
   serialNumber: string;
   /** When it was made; renewal is counted from here (notBefore is backdated). */
   issuedAt: Date;
+  /** The end of its lifetime, to the ms; the certificate holds it rounded down to the second. */
   notAfter: Date;
   /** The chain's root, by SHA-256 fingerprint (hex): which root the certificate moves with. */
   root: string;
@@ -78,13 +80,18 @@ export function fingerprint(cert: x509.X509Certificate): string {
   return createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex');
 }
 
-async function authorityKeyId(signer: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
-  // The signer's own SKI, as it wrote it: computing one from its key may give another value.
-  const ski = signer.getExtension(x509.SubjectKeyIdentifierExtension);
-  return ski ? new x509.AuthorityKeyIdentifierExtension(ski.keyId) : x509.AuthorityKeyIdentifierExtension.create(signer.publicKey);
+/** The signer's key id: its own SKI as it wrote it (computing one from its key may give another), else RFC 5280's SHA-1 of the key. */
+async function keyIdOf(signer: x509.X509Certificate): Promise<string> {
+  return (signer.getExtension(x509.SubjectKeyIdentifierExtension) ?? (await x509.SubjectKeyIdentifierExtension.create(signer.publicKey))).keyId;
 }
 
 export class CertificateAuthority {
+  /** What svid.ts signs workload certificates with. */
+  private readonly svidSigner: SvidSigner;
+  /** The chain after the leaf, PEM, and its root's fingerprint: the same for every certificate. */
+  private readonly chainPem: string;
+  private readonly rootFingerprint: string;
+
   private constructor(
     private readonly signing: SigningKey,
     /** The certificate Mast signs as: a root it made, or a plugged-in intermediate (or root). */
@@ -96,7 +103,12 @@ export class CertificateAuthority {
     private readonly leafTtlMs: number,
     /** Kept only for a root Mast made, which it persists (toPem). */
     private readonly keyPem: PrivateKeyPem | undefined,
-  ) {}
+    private readonly keyId: string,
+  ) {
+    this.svidSigner = { key: signing.keyObject, subjectDer: subjectDerOf(new Uint8Array(cert.rawData)), keyId: Buffer.from(keyId, 'hex') };
+    this.chainPem = pemOf(chain);
+    this.rootFingerprint = fingerprint(chain[chain.length - 1]!);
+  }
 
   /** A new self-signed ECDSA P-256 root, valid from now. */
   static async create(o: CaOptions = {}): Promise<CertificateAuthority> {
@@ -126,7 +138,7 @@ export class CertificateAuthority {
     const cert = new x509.X509Certificate(pem.certPem);
     const signing = await importSigningKey(pem.keyPem);
     matchKey(cert, signing, 'the CA certificate');
-    return new CertificateAuthority(signing, cert, [cert], [cert], o.leafTtlMs ?? 24 * HOUR, new PrivateKeyPem(pem.keyPem));
+    return new CertificateAuthority(signing, cert, [cert], [cert], o.leafTtlMs ?? 24 * HOUR, new PrivateKeyPem(pem.keyPem), await keyIdOf(cert));
   }
 
   /**
@@ -136,7 +148,7 @@ export class CertificateAuthority {
   static async signingAs(cert: x509.X509Certificate, keyPem: string, chain: readonly x509.X509Certificate[], roots: readonly x509.X509Certificate[], o: CaOptions = {}): Promise<CertificateAuthority> {
     const signing = await importSigningKey(keyPem);
     matchKey(cert, signing, 'ca-cert.pem');
-    return new CertificateAuthority(signing, cert, chain, roots, o.leafTtlMs ?? 24 * HOUR, undefined);
+    return new CertificateAuthority(signing, cert, chain, roots, o.leafTtlMs ?? 24 * HOUR, undefined, await keyIdOf(cert));
   }
 
   /** The root at the end of this CA's chain. */
@@ -175,38 +187,39 @@ export class CertificateAuthority {
   }
 
   /**
-   * A workload certificate (X.509 SVID) for `spiffeId`, valid `ttlMs` from now or until the chain
-   * expires if sooner (Istio's minTTL): a fresh ECDSA P-256 key, an empty subject and the SPIFFE
-   * ID as the one URI SAN, marked critical as RFC 5280 asks when the subject is empty, client and
-   * server auth (Istio's GenCertFromCSR; SPIFFE X509-SVID spec). Throws if the chain has expired.
+   * A workload certificate (X.509 SVID) for `spiffeId` (svid.ts), valid `ttlMs` from now or until
+   * the chain expires if sooner (Istio's minTTL). Synchronous underneath: a P-256 key and one
+   * signature, about 0.1 ms each. Throws if the chain has expired.
    */
   async issueWorkloadCert(spiffeId: string, ttlMs: number): Promise<WorkloadCert> {
-    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const { cert, notAfter, issuedAt } = await this.sign(keys.publicKey, ttlMs, undefined, [
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true),
-    ]);
+    const { notBefore, notAfter, issuedAt } = this.validity(ttlMs);
+    const svid = issueSvid(this.svidSigner, spiffeId, notBefore, notAfter);
     return {
       spiffeId,
-      chainPem: `${cert.toString('pem')}\n${pemOf(this.chain)}`,
-      key: new PrivateKeyPem(await exportKeyPem(keys.privateKey)),
-      serialNumber: cert.serialNumber,
+      chainPem: `${x509.PemConverter.encode(svid.der, 'CERTIFICATE')}\n${this.chainPem}`,
+      key: new PrivateKeyPem(svid.keyPem),
+      serialNumber: svid.serialNumber,
       issuedAt,
       notAfter,
-      root: fingerprint(this.root),
+      root: this.rootFingerprint,
     };
   }
 
-  private async sign(publicKey: webcrypto.CryptoKey, ttlMs: number, subject: string | undefined, extensions: x509.Extension[]): Promise<{ cert: x509.X509Certificate; notAfter: Date; issuedAt: Date }> {
+  /** From five minutes ago (clock skew) to `ttlMs` from now, or the chain's end if sooner. */
+  private validity(ttlMs: number): { notBefore: Date; notAfter: Date; issuedAt: Date } {
     const now = Date.now();
     const limit = this.chainNotAfter.getTime();
     if (limit <= now) throw new Error(`the CA certificate chain expired on ${this.chainNotAfter.toISOString()}`);
-    const notAfter = new Date(Math.min(now + ttlMs, limit));
+    return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(Math.min(now + ttlMs, limit)), issuedAt: new Date(now) };
+  }
+
+  private async sign(publicKey: webcrypto.CryptoKey, ttlMs: number, subject: string, extensions: x509.Extension[]): Promise<{ cert: x509.X509Certificate; notAfter: Date }> {
+    const { notBefore, notAfter } = this.validity(ttlMs);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serialNumber(),
-      ...(subject !== undefined ? { subject } : {}),
+      subject,
       issuer: this.cert.subjectName,
-      notBefore: new Date(now - BACKDATE_MS),
+      notBefore,
       notAfter,
       signingAlgorithm: this.signing.algorithm,
       publicKey,
@@ -215,10 +228,10 @@ export class CertificateAuthority {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
         ...extensions,
-        await authorityKeyId(this.cert),
+        new x509.AuthorityKeyIdentifierExtension(this.keyId),
       ],
     });
-    return { cert, notAfter, issuedAt: new Date(now) };
+    return { cert, notAfter };
   }
 }
 

@@ -8,6 +8,8 @@ import { inspect } from 'node:util';
 /** A WebCrypto signing key and the algorithm certificates signed with it name. */
 export interface SigningKey {
   key: webcrypto.CryptoKey;
+  /** The same key for node:crypto's synchronous sign (workload certificates, svid.ts). */
+  keyObject: KeyObject;
   /** For @peculiar/x509's `signingAlgorithm`: ECDSA with the curve's hash, or RSASSA-PKCS1-v1_5 with SHA-256. */
   algorithm: webcrypto.EcdsaParams | webcrypto.Algorithm;
   /** The public key, SubjectPublicKeyInfo DER: what a certificate must carry to go with the key. */
@@ -40,11 +42,11 @@ export async function importSigningKey(pem: string): Promise<SigningKey> {
     const curve = CURVES[ko.asymmetricKeyDetails?.namedCurve ?? ''];
     if (!curve) throw new Error(`EC key on curve ${ko.asymmetricKeyDetails?.namedCurve ?? '?'}: only P-256 and P-384 are supported`);
     const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: curve.namedCurve }, false, ['sign']);
-    return { key, algorithm: { name: 'ECDSA', hash: curve.hash }, spki };
+    return { key, keyObject: ko, algorithm: { name: 'ECDSA', hash: curve.hash }, spki };
   }
   if (ko.asymmetricKeyType === 'rsa') {
     const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-    return { key, algorithm: { name: 'RSASSA-PKCS1-v1_5' }, spki };
+    return { key, keyObject: ko, algorithm: { name: 'RSASSA-PKCS1-v1_5' }, spki };
   }
   throw new Error(`a ${ko.asymmetricKeyType ?? 'unknown'} key: only ECDSA and RSA keys are supported`);
 }

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import assert from 'node:assert/strict';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate as OpenSslCertificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
 import { CertificateAuthority, pluggedInCa, spiffeId, trustDomainProblem } from '../../src/ca';
@@ -51,6 +51,29 @@ describe('workload certificates', () => {
     const ca = await CertificateAuthority.create({ rootTtlMs: 30_000 });
     const w = await ca.issueWorkloadCert(ID, 24 * 3600_000);
     assert.equal(w.notAfter.getTime(), ca.chainNotAfter.getTime());
+  });
+});
+
+describe('workload certificates as OpenSSL reads them', () => {
+  it('parse and verify with node:crypto (OpenSSL) under ECDSA P-256, P-384 and RSA signers', async () => {
+    const signers = [
+      ['Mast root (P-256)', await CertificateAuthority.create()],
+      ['P-384 intermediate', await pluggedInCa((await makeUserCa({ intermediateKind: 'ec384' })).files, 'test')],
+      ['RSA intermediate', await pluggedInCa((await makeUserCa({ intermediateKind: 'rsa' })).files, 'test')],
+    ] as const;
+    for (const [what, ca] of signers) {
+      const w = await ca.issueWorkloadCert(ID, 3_600_000);
+      const [leafPem, issuerPem] = w.chainPem.split(/(?<=-----END CERTIFICATE-----\n)/);
+      const leaf = new OpenSslCertificate(leafPem!);
+      const issuer = new OpenSslCertificate(issuerPem!);
+      assert.ok(leaf.verify(issuer.publicKey), `${what}: the signature verifies`);
+      assert.ok(leaf.checkIssued(issuer), `${what}: issuer name and key id match the signer`);
+      assert.equal(leaf.subjectAltName, `URI:${ID}`, what);
+      assert.equal(leaf.ca, false);
+      assert.equal(leaf.serialNumber.toLowerCase(), w.serialNumber, 'the serial @peculiar/x509 and OpenSSL read is the one reported');
+      assert.equal(new Date(leaf.validTo).getTime(), Math.floor(w.notAfter.getTime() / 1000) * 1000);
+      assert.ok(leaf.checkPrivateKey(createPrivateKey(w.key.reveal())), 'the key is the certificate\'s');
+    }
   });
 });
 

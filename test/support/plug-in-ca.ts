@@ -13,6 +13,8 @@ x509.cryptoProvider.set(webcrypto);
 const DAY = 24 * 3600 * 1000;
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const EC384 = { name: 'ECDSA', namedCurve: 'P-384' } as const;
+const INTERMEDIATE_KEYS = { ec: EC, ec384: EC384, rsa: RSA } as const;
 
 export interface UserCa {
   root: x509.X509Certificate;
@@ -26,8 +28,8 @@ async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
 
 const pem = (c: x509.X509Certificate): string => `${c.toString('pem')}\n`;
 
-/** A root of `rootKind` keys and an ECDSA P-256 intermediate under it, valid `days` days. */
-export async function makeUserCa(o: { rootKind?: 'rsa' | 'ec'; name?: string; days?: number } = {}): Promise<UserCa> {
+/** A root of `rootKind` keys and an intermediate of `intermediateKind` keys (P-256 by default) under it, valid `days` days. */
+export async function makeUserCa(o: { rootKind?: 'rsa' | 'ec'; intermediateKind?: keyof typeof INTERMEDIATE_KEYS; name?: string; days?: number } = {}): Promise<UserCa> {
   const name = o.name ?? 'Example Corp';
   const rootAlg = o.rootKind === 'ec' ? EC : RSA;
   const rootSign = o.rootKind === 'ec' ? { name: 'ECDSA', hash: 'SHA-256' } : RSA;
@@ -46,7 +48,7 @@ export async function makeUserCa(o: { rootKind?: 'rsa' | 'ec'; name?: string; da
       await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
     ],
   });
-  const interKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const interKeys = (await webcrypto.subtle.generateKey(INTERMEDIATE_KEYS[o.intermediateKind ?? 'ec'], true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const intermediate = await x509.X509CertificateGenerator.create({
     subject: `O=${name}, CN=${name} Intermediate CA`,
     issuer: root.subjectName,
