@@ -44,7 +44,9 @@ export function objectsOf(yaml: string): { kind: string; name: string; namespace
 export const fileBackend: BackendFactory = async (configDir) => {
   const fileOf = (o: { kind: string; namespace: string; name: string }): string => path.join(configDir, `${o.kind.toLowerCase()}.${o.namespace}.${o.name}.yaml`);
   return {
-    mastArgs: ['--config-dir', configDir],
+    // Mast's root CA beside the config dir (config/ and state/ of one work dir), never in the
+    // home directory every test run would share.
+    mastArgs: ['--config-dir', configDir, '--state-dir', path.join(path.dirname(configDir), 'state')],
     addressPrefix: (octet) => `127.${octet}`,
     async load(files) {
       for (const { file, text } of files) writeFileSync(path.join(configDir, file), text);

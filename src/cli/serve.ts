@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { hostname } from 'node:os';
+import { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS } from '../ca';
 import type { ClusterOptions } from '../server/cluster';
 import { startMast, type ConfigSource } from '../server/mast';
+import { durationMs, fraction } from './duration-flag';
 
 interface ServeFlags {
   configDir?: string;
@@ -22,6 +24,11 @@ interface ServeFlags {
   xdsTlsAddress?: string;
   webhookConfig: string;
   rootNamespace: string;
+  trustDomain: string;
+  caDir?: string;
+  stateDir?: string;
+  workloadCertTtl: number;
+  workloadCertGrace: number;
   logLevel: string;
 }
 
@@ -47,6 +54,11 @@ export function register(program: Command): void {
     .option('--service <dns>', "Kubernetes mode: the DNS name of Mast's Service, the name in its webhook and xDS TLS certificates", 'mast.mast-system.svc')
     .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
     .option('--root-namespace <ns>', "Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide", 'istio-system')
+    .option('--trust-domain <domain>', 'the SPIFFE trust domain of workload identities (spiffe://DOMAIN/ns/NS/sa/SA)', 'cluster.local')
+    .option('--ca-dir <dir>', "plug in a CA: Istio's cacerts files (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem); Mast signs as ca-cert and ships the chain")
+    .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
+    .option('--workload-cert-ttl <duration>', 'lifetime of workload certificates (at least 1m)', durationMs(60_000), DEFAULT_WORKLOAD_CERT_TTL_MS)
+    .option('--workload-cert-grace <fraction>', "re-issue a workload certificate when this fraction of its lifetime is left (Istio's SECRET_GRACE_PERIOD_RATIO)", fraction, DEFAULT_WORKLOAD_CERT_GRACE)
     .action(async (flags: ServeFlags) => {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
@@ -61,6 +73,8 @@ export function register(program: Command): void {
         debounceMs: Number(flags.debounceMs),
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         rootNamespace: flags.rootNamespace,
+        trustDomain: flags.trustDomain,
+        ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace },
         log,
       });
       const stop = (signal: string): void => {
@@ -82,6 +96,7 @@ function clusterOf(flags: ServeFlags): ClusterOptions {
     serviceDnsNames: [flags.service, `${flags.service}.cluster.local`],
     webhook: flags.webhookAddress === undefined ? undefined : { address: flags.webhookAddress, configName: flags.webhookConfig },
     xdsTlsAddress: flags.xdsTlsAddress,
+    caFromSecrets: flags.caDir === undefined,
   };
 }
 

@@ -5,11 +5,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger as PinoLogger } from 'pino';
 import { createWebhookServer, type WebhookServer } from '../admin/webhook';
-import { RenewingCert } from '../ca';
+import { RenewingCert, type MeshCa } from '../ca';
 import { injectCaBundle } from '../admin/webhook-ca-bundle';
 import type { ConfigStore, MeshObject } from '../model';
 import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
-import { sharedCa } from '../sources/kubernetes/ca-secret';
+import { watchKubeCa } from '../sources/kubernetes/ca-secret';
 import type { XdsServer } from '../xds/server';
 import type { MeshFindings } from './findings';
 import { tlsCredentials } from '../xds/tls';
@@ -33,16 +33,20 @@ export interface ClusterOptions {
   };
   /** HOST:PORT for xDS over TLS (Istio's 15012). */
   xdsTlsAddress?: string;
+  /** Read the CA from the cacerts and mast-ca Secrets (false when `--ca-dir` gives it). */
+  caFromSecrets: boolean;
 }
 
 export const LEASE_NAME = 'mast-leader';
-export const CA_SECRET = 'mast-ca';
 
 export interface ClusterDuties {
   /** Hand to the Kubernetes source: the status writer follows every object. */
   observer: KindSink;
-  /** Starts the election, the webhook and xDS over TLS (on `xds`) once the source has listed everything. */
-  start(xds: XdsServer): Promise<void>;
+  /**
+   * Starts the election, keeps `ca` on the CA in the Secrets, and starts the webhook and xDS over
+   * TLS (on `xds`) once the CA is there; call once the source has listed everything.
+   */
+  start(xds: XdsServer, ca: MeshCa): Promise<void>;
   readonly isLeader: boolean;
   close(): Promise<void>;
 }
@@ -61,6 +65,9 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
   const isLeader = (): boolean => !elector || elector.isLeader;
   let webhook: WebhookServer | undefined;
   let xdsCert: RenewingCert | undefined;
+  let caWatch: { close(): void } | undefined;
+  /** Wakes a start() still waiting for the CA when the replica shuts down. */
+  const closing: (() => void)[] = [];
   let closed = false;
 
   const keepCaBundle = async (): Promise<void> => {
@@ -85,15 +92,14 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
     get isLeader() {
       return isLeader();
     },
-    async start(xds) {
+    async start(xds, ca) {
       if (elector) elector.start();
       else lead();
+      // Every replica follows the CA: each issues workload certificates for its own proxies.
+      if (o.caFromSecrets) caWatch = watchKubeCa(kc, ca, { namespace: o.namespace, isLeader, log: log.child({ component: 'ca' }) });
       if (!o.webhook && !o.xdsTlsAddress) return;
-      const ca = await sharedCa(kc, o.namespace, CA_SECRET, isLeader, () => closed, log.child({ component: 'ca' })).catch((err: unknown) => {
-        if (closed) return undefined;
-        throw err;
-      });
-      if (!ca || closed) return;
+      await Promise.race([ca.ready, new Promise<void>((resolve) => closing.push(resolve))]);
+      if (closed) return;
       if (o.xdsTlsAddress) {
         xdsCert = await RenewingCert.issue({
           ca,
@@ -113,6 +119,8 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
     },
     async close() {
       closed = true;
+      caWatch?.close();
+      for (const wake of closing) wake();
       status.stop();
       await status.idle();
       await elector?.stop();

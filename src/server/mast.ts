@@ -2,6 +2,7 @@
 // source -> ConfigStore -> (debounce) -> ViewCache(translate) -> XdsServer; admin reads them all.
 import type { Logger as PinoLogger } from 'pino';
 import { createAdminServer } from '../admin/server';
+import { defaultStateDir, MeshCa, startFileCa, WorkloadCerts, type FileCa } from '../ca';
 import { ConfigStore } from '../model';
 import { watchConfigDir } from '../sources/files';
 import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
@@ -10,6 +11,7 @@ import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer } from '../xds/debounce';
 import { XdsMetrics } from '../xds/metrics';
+import { SdsSecrets } from '../xds/secrets';
 import { XdsServer } from '../xds/server';
 import { clusterDuties, type ClusterDuties, type ClusterOptions } from './cluster';
 import { MeshFindings } from './findings';
@@ -28,7 +30,20 @@ export interface MastOptions {
   trustDomain?: string;
   /** Istio's root namespace, whose policies apply mesh-wide (`istio-system` by default). */
   rootNamespace?: string;
+  /** The CA and the workload certificates it issues (src/ca/). */
+  ca?: CaSettings;
   log: PinoLogger;
+}
+
+export interface CaSettings {
+  /** A plugged-in CA in Istio's cacerts layout (`--ca-dir`); in Kubernetes mode it wins over the Secrets. */
+  caDir?: string;
+  /** File mode: where Mast keeps its own root (`--state-dir`, default $XDG_STATE_HOME/mast). */
+  stateDir?: string;
+  /** Workload certificate lifetime in ms (default 24 h). */
+  workloadCertTtlMs?: number;
+  /** Re-issued once this fraction of the lifetime is left (default 0.5). */
+  workloadCertGrace?: number;
 }
 
 export interface RunningMast {
@@ -36,6 +51,8 @@ export interface RunningMast {
   adminPort: number;
   store: ConfigStore;
   xds: XdsServer;
+  /** The mesh's CA: its signer, trust bundle and changes (rotation). */
+  ca: MeshCa;
   close(): Promise<void>;
 }
 
@@ -71,7 +88,15 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
   const fileMode = typeof opts.source === 'object' && 'configDir' in opts.source;
-  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode });
+  const caLog = log.child({ component: 'ca' });
+  const ca = new MeshCa({ trustDomain: opts.trustDomain ?? 'cluster.local', log: caLog, meter: telemetry.meter });
+  const workloadCerts = new WorkloadCerts(ca, { ttlMs: opts.ca?.workloadCertTtlMs, grace: opts.ca?.workloadCertGrace, log: caLog, meter: telemetry.meter });
+  const secrets = new SdsSecrets(ca, workloadCerts, log.child({ component: 'sds' }));
+  // A CA from files is there before anything is served; one from Secrets follows the election.
+  const fileCa: FileCa | undefined = fileMode || opts.ca?.caDir !== undefined
+    ? await startFileCa(ca, { caDir: opts.ca?.caDir, stateDir: opts.ca?.stateDir ?? defaultStateDir(), log: caLog })
+    : undefined;
+  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets });
   const server = xds;
   const findings = new MeshFindings(store, views, log.child({ component: 'translate' }));
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.
@@ -105,7 +130,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   log.info({ xds: `${xdsAddr.host}:${xdsPort}`, admin: `${adminAddr.host}:${adminPort}`, generation: store.snapshot().generation }, 'mast serving');
   // Not awaited: the webhook and xDS over TLS wait for the CA Secret, which only a leader
   // creates, and plaintext xDS must not wait for an election.
-  const duties = watcher.cluster?.start(server).catch((err: unknown) => {
+  const duties = watcher.cluster?.start(server, ca).catch((err: unknown) => {
     broken = `the webhook or xDS over TLS could not start: ${err instanceof Error ? err.message : String(err)}`;
     log.error({ err }, broken);
   });
@@ -115,11 +140,15 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
     adminPort,
     store,
     xds: server,
+    ca,
     async close() {
       ready = false;
       debouncer.cancel();
       watcher.close();
+      fileCa?.close();
       await Promise.all([server.close(), admin.close(), watcher.cluster?.close()]);
+      workloadCerts.close();
+      ca.close();
       await duties;
       await telemetry.shutdown();
     },
