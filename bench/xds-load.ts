@@ -10,8 +10,7 @@
 // for one endpoint change to reach every sidecar (`--changes` times), and the server's CPU
 // seconds (utime+stime, from readiness to the end) and peak RSS (VmHWM). Prints a markdown table
 // and writes everything to bench/results/xds-load-DATE.json.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +23,7 @@ import type { Proxy, ResourceSet } from '../src/translate/types';
 import { checkMesh, endpointIps, NAMESPACE, PORT, readMesh, serviceHost, writeMesh } from './mesh-gen';
 import { cpuSeconds, peakRssMib, rssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
+import { machine } from './lib/machine';
 import { percentile, table, type Outcome, type RunResult } from './lib/stats';
 import { startMast, startPeer, translateMesh, type Target, type TargetName } from './lib/targets';
 import type { NodeInfo } from '../test/support/ads-client';
@@ -180,27 +180,6 @@ function checkOneClass(clients: number, o: Options): void {
   const { snapshot } = snapshotFromYaml(readMesh(dir), dir);
   const [first, last] = [benchNode(0, o.sharedIp), benchNode(clients - 1, o.sharedIp)].map((n) => translate(snapshot, proxyOf(n)));
   if (!sameResources(first!, last!)) throw new Error('sidecars of the bench deployment get different configs; the peer cannot serve them one snapshot');
-}
-
-function machine(): Record<string, string | number> {
-  const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
-  const run = (cmd: string, args: string[]): string => {
-    try {
-      return execFileSync(cmd, args, { encoding: 'utf8', cwd: __dirname }).trim();
-    } catch {
-      return 'unknown';
-    }
-  };
-  return {
-    date: new Date().toISOString(),
-    cpus: os.availableParallelism(),
-    cpu,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    go: run('go', ['env', 'GOVERSION']),
-    // Mast runs from the work tree: a dirty tree means uncommitted code was measured.
-    mast: run('git', ['describe', '--always', '--dirty']),
-  };
 }
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);

@@ -2,12 +2,17 @@
 // (wildcard), then EDS for the clusters CDS named, then LDS (wildcard) once clusters have warmed,
 // then RDS for the route configs the listeners named; every response is ACKed. It reads only the
 // names it subscribes with, plus, during a change step, the one ClusterLoadAssignment it watches.
+// With `sds`, it also asks for the secrets `default` and `ROOTCA` once its first clusters arrive,
+// as Envoy does when their TLS names them, and notes when its own certificate came.
 import { TYPE_URLS } from '../../src/translate/types';
 import { resourceTypes, serviceDefinitions } from '../../src/xds/protos';
 import { AdsClient, type NodeInfo } from '../../test/support/ads-client';
 import { clusterNames, hasAddress, isNamed, readResponse, resourceName, routeConfigNames, type RawResponse, type Span } from './wire';
 
 export type Transport = 'sotw' | 'delta';
+
+/** The SDS secrets a sidecar asks for: its own certificate and the trust bundle (Istio's names). */
+const SECRETS = ['default', 'ROOTCA'];
 
 /** Every sidecar gets its own connection, as separate Envoys would (grpc-js otherwise shares one). */
 const CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': -1 };
@@ -58,6 +63,8 @@ class TypeState {
 export class Sidecar {
   readonly startedAt = performance.now();
   syncedAt: number | undefined;
+  /** With `sds`: when the response carrying its certificate (`default`) arrived. */
+  certAt: number | undefined;
   holdings: Holdings | undefined;
   failure: Error | undefined;
   readonly synced: Promise<number>;
@@ -67,7 +74,7 @@ export class Sidecar {
   private watch: Watch | undefined;
   private stopped = false;
 
-  constructor(address: string, node: NodeInfo, readonly transport: Transport) {
+  constructor(address: string, node: NodeInfo, readonly transport: Transport, private readonly sds = false) {
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
     this.client = AdsClient.raw(address, node, transport, CHANNEL_OPTIONS);
     this.subscribe(TYPE_URLS.cluster, []);
@@ -126,10 +133,20 @@ export class Sidecar {
         this.arrived(st, bytes, r);
         if (this.watch) this.check(bytes, r, this.watch, now);
         break;
+      case TYPE_URLS.secret:
+        if (this.certAt === undefined && r.resources.some((span) => resourceName(bytes, span) === 'default')) this.certAt = now;
+        this.arrived(st, bytes, r);
+        break;
       default:
         this.arrived(st, bytes, r);
     }
     this.ack(r, st);
+    if (this.sds && r.typeUrl === TYPE_URLS.cluster && !this.states.has(TYPE_URLS.secret)) {
+      const secrets = this.state(TYPE_URLS.secret);
+      secrets.subscribed = new Set(SECRETS);
+      for (const n of SECRETS) secrets.pending.add(n);
+      this.subscribe(TYPE_URLS.secret, SECRETS);
+    }
     // Envoy asks for listeners only once its clusters have warmed.
     if (r.typeUrl === TYPE_URLS.endpoint && st.pending.size === 0 && !this.states.has(TYPE_URLS.listener)) this.subscribe(TYPE_URLS.listener, []);
     if (this.syncedAt === undefined && this.isSynced()) this.finishSync(now);
@@ -189,7 +206,7 @@ export class Sidecar {
   }
 
   private isSynced(): boolean {
-    return [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route].every((t) => {
+    return [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route, ...(this.sds ? [TYPE_URLS.secret] : [])].every((t) => {
       const st = this.states.get(t);
       return st?.answered && st.pending.size === 0;
     });
