@@ -65,6 +65,7 @@ test("an Envoy started from mast bootstrap's output carries the node id and meta
   const bootstrap = buildBootstrap({
     nodeId,
     xdsAddress: `127.0.0.1:${unusedXds}`,
+    insecureXds: true,
     adminPort,
     labels: { app: 'reviews', version: 'v1' },
     interceptionMode: 'NONE',

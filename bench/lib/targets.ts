@@ -46,7 +46,9 @@ export async function startMast(configDir: string, logDir: string): Promise<Targ
   const { xds, admin } = await addresses();
   // BENCH_MAST_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server (NODE_OPTIONS refuses --cpu-prof).
   const nodeArgs = (process.env['BENCH_MAST_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--config-dir', configDir, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn'];
+  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--config-dir', configDir, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
+    // Plaintext and unauthenticated, as the peer it is compared with; TLS on a port of its own.
+    '--insecure-xds', '--xds-tls-address', `127.0.0.1:${await freePort()}`];
   const proc = spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log'));
   return started('mast', proc, xds, admin, (i, ips) => {
     const at = performance.now();

@@ -4,12 +4,33 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { BootstrapOptions } from '../../src/bootstrap/bootstrap';
+import { XdsTokenKey } from '../../src/ca/xds-token';
+
+/** The Pod an Envoy is the sidecar or gateway of: who it proves to be. */
+export interface ProxyPod {
+  name: string;
+  namespace: string;
+  ip: string;
+  serviceAccount: string;
+}
+
+/** What an Envoy's bootstrap needs to reach Mast over TLS and prove its Pod's identity. */
+export type ProxyAuth = Required<Pick<BootstrapOptions, 'xdsCa' | 'xdsServerName'>> & Pick<BootstrapOptions, 'token' | 'tokenFile'>;
+
+/** The DNS name in Mast's xDS certificate: `mast serve --service`'s default, in both modes. */
+export const MAST_SERVICE_NAME = 'mast.mast-system.svc';
 
 export interface ConfigBackend {
   /** The `mast serve` flags that choose this source. */
   readonly mastArgs: string[];
-  /** Mast also serves xDS over TLS, as in a cluster (its certificate comes from the CA Secret). */
-  readonly xdsTls?: boolean;
+  /**
+   * Credentials for `pod`'s Envoy (files go in `dir`): Mast's root and a token, one Mast signed
+   * (file mode) or the Pod's projected service-account token from the API server (Kubernetes).
+   */
+  proxyAuth(pod: ProxyPod, dir: string): Promise<ProxyAuth>;
+  /** The bearer token /debug/* needs (Kubernetes mode), if any. */
+  readonly debugToken?: string;
   /**
    * First two octets of every mesh address for a mesh octet: loopback (127.X) for files; pod IPs
    * in EndpointSlices may not be loopback, so Kubernetes mode uses 10.X (made local by
@@ -43,10 +64,17 @@ export function objectsOf(yaml: string): { kind: string; name: string; namespace
  */
 export const fileBackend: BackendFactory = async (configDir) => {
   const fileOf = (o: { kind: string; namespace: string; name: string }): string => path.join(configDir, `${o.kind.toLowerCase()}.${o.namespace}.${o.name}.yaml`);
+  const stateDir = path.join(path.dirname(configDir), 'state');
   return {
     // Mast's root CA beside the config dir (config/ and state/ of one work dir), never in the
     // home directory every test run would share.
-    mastArgs: ['--config-dir', configDir, '--state-dir', path.join(path.dirname(configDir), 'state')],
+    mastArgs: ['--config-dir', configDir, '--state-dir', stateDir],
+    // What `mast bootstrap --bootstrap-token --state-dir STATE --xds-ca STATE/root-cert.pem` embeds.
+    async proxyAuth(pod) {
+      const key = await XdsTokenKey.open(stateDir);
+      const token = await key.sign({ namespace: pod.namespace, serviceAccount: pod.serviceAccount, pod: pod.name, ips: [pod.ip] }, 24 * 3600_000);
+      return { xdsCa: path.join(stateDir, 'root-cert.pem'), xdsServerName: MAST_SERVICE_NAME, token };
+    },
     addressPrefix: (octet) => `127.${octet}`,
     async load(files) {
       for (const { file, text } of files) writeFileSync(path.join(configDir, file), text);

@@ -6,55 +6,67 @@ import { spawnLogged, stop, waitReady, type Proc } from './processes';
 const ROOT = path.join(__dirname, '..', '..');
 
 export interface StartOptions {
-  xdsTls?: boolean | string;
+  /** Where to serve xDS over TLS (`HOST:PORT`): a free port by default, a restart reuses the old one. */
+  xdsTls?: string;
+  /** Also serve plaintext xDS without authentication (`--insecure-xds`), at `xdsAddress`. */
+  insecureXds?: boolean;
   args?: string[];
   /** The process's name in the harness and its log file's (`NAME.log`); `mast` by default. */
   name?: string;
-  /** Where to serve xDS (`HOST:PORT`) and the admin API (`http://HOST:PORT`): free ports by default, a restart reuses the old ones. */
+  /** Where to serve plaintext xDS with `insecureXds` (`HOST:PORT`) and the admin API (`http://HOST:PORT`): free ports by default, a restart reuses the old ones. */
   xdsAddress?: string;
   adminUrl?: string;
+  /** The bearer token /debug/* needs (Kubernetes mode). */
+  debugToken?: string;
   until?: (mast: Mast) => Promise<boolean>;
 }
 
 export class Mast {
   private constructor(
-    readonly xdsAddress: string,
+    /** Where xDS over TLS is served: where the mesh's Envoys connect. */
+    readonly xdsTlsAddress: string,
     readonly adminUrl: string,
     readonly proc: Proc,
-    /** Where xDS over TLS is served, when asked for. */
-    readonly xdsTlsAddress?: string,
+    /** Where plaintext xDS is served, with `insecureXds`. */
+    readonly xdsAddress: string | undefined,
+    private readonly debugToken: string | undefined,
   ) {}
 
   /**
    * `sourceArgs`: the flags that choose the source (`--config-dir DIR`, `--kubeconfig FILE`).
-   * `xdsTls`: also serve xDS over TLS (Kubernetes mode only), as the manifests' Deployment does:
-   * true picks a free port, a string is the address. `args`: more `mast serve` flags. `until`:
-   * what started means, by default /readyz answering 200.
+   * Mast serves xDS over TLS (authenticated), and plaintext as well with `insecureXds`. `args`:
+   * more `mast serve` flags. `until`: what started means, by default /readyz answering 200.
    */
   static async start(sourceArgs: string[], logDir: string, o: StartOptions = {}): Promise<Mast> {
-    const xds = o.xdsAddress ?? `127.0.0.1:${await freePort()}`;
+    const tls = o.xdsTls ?? `127.0.0.1:${await freePort()}`;
+    const xds = o.insecureXds ? o.xdsAddress ?? `127.0.0.1:${await freePort()}` : undefined;
     const admin = o.adminUrl?.replace(/^http:\/\//, '') ?? `127.0.0.1:${await freePort()}`;
-    const tls = typeof o.xdsTls === 'string' ? o.xdsTls : o.xdsTls ? `127.0.0.1:${await freePort()}` : undefined;
-    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-address', xds, '--admin-address', admin, '--debounce-ms', '100', ...(o.args ?? [])];
-    if (tls) args.push('--xds-tls-address', tls);
-    const mast = new Mast(xds, `http://${admin}`, spawnLogged(o.name ?? 'mast', process.execPath, args, path.join(logDir, `${o.name ?? 'mast'}.log`)), tls);
+    const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--xds-tls-address', tls, '--admin-address', admin, '--debounce-ms', '100', ...(o.args ?? [])];
+    if (xds) args.push('--insecure-xds', '--xds-address', xds);
+    const proc = spawnLogged(o.name ?? 'mast', process.execPath, args, path.join(logDir, `${o.name ?? 'mast'}.log`));
+    const mast = new Mast(tls, `http://${admin}`, proc, xds, o.debugToken);
     const until = o.until ?? (async (m: Mast) => (await get(`${m.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200);
     await waitReady(mast.proc, () => until(mast), 30000);
     return mast;
   }
 
+  /** A GET of `/debug/...` with the credential it needs. */
+  private debug<T>(pathAndQuery: string): Promise<T> {
+    return getJson<T>(`${this.adminUrl}${pathAndQuery}`, this.debugToken ? { headers: { authorization: `Bearer ${this.debugToken}` } } : {});
+  }
+
   /** What Mast would send one proxy (`/debug/config_dump?proxy=ID`). */
   configDump<T = unknown>(proxyId: string): Promise<T> {
-    return getJson<T>(`${this.adminUrl}/debug/config_dump?proxy=${encodeURIComponent(proxyId)}`);
+    return this.debug<T>(`/debug/config_dump?proxy=${encodeURIComponent(proxyId)}`);
   }
 
   syncz<T = unknown>(): Promise<T> {
-    return getJson<T>(`${this.adminUrl}/debug/syncz`);
+    return this.debug<T>('/debug/syncz');
   }
 
   /** Every current finding about the config (`/debug/diagnostics`). */
   diagnostics<T = unknown>(): Promise<T> {
-    return getJson<T>(`${this.adminUrl}/debug/diagnostics`);
+    return this.debug<T>('/debug/diagnostics');
   }
 
   stop(): Promise<void> {

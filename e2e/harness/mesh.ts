@@ -103,9 +103,9 @@ export class Mesh {
     await backend.load(files);
 
     say(`starting Mast (${backend.mastArgs.join(' ')})`);
-    const mast = await Mast.start(backend.mastArgs, logDir, { xdsTls: backend.xdsTls });
+    const mast = await Mast.start(backend.mastArgs, logDir, { debugToken: backend.debugToken });
     // allSettled: a failed start must not leave other workloads still starting during cleanup.
-    const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast.xdsAddress, logDir, o.delta ?? false)));
+    const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast, backend, logDir, o.delta ?? false)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const workloads = started.map((r) => (r as PromiseFulfilledResult<Workload>).value);
@@ -156,9 +156,9 @@ export class Mesh {
     await old.stop();
     let readyAt = 0;
     this.current = await Mast.start(this.backend.mastArgs, this.logDir, {
-      xdsTls: old.xdsTlsAddress ?? this.backend.xdsTls,
-      xdsAddress: old.xdsAddress,
+      xdsTls: old.xdsTlsAddress,
       adminUrl: old.adminUrl,
+      debugToken: this.backend.debugToken,
       until: async (m) => {
         const ready = (await get(`${m.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200;
         if (ready) readyAt = Date.now();
@@ -199,8 +199,11 @@ export function task(file: string): string {
   return readFileSync(path.join(istioTasksDir(), file), 'utf8');
 }
 
-/** The pod's app (unless it is a gateway) and its Envoy, addressed by the loopback plan. */
-async function startWorkload(p: PodSpec, xdsAddress: string, logDir: string, delta: boolean): Promise<Workload> {
+/**
+ * The pod's app (unless it is a gateway) and its Envoy, addressed by the loopback plan; the Envoy
+ * reaches Mast over TLS and proves its Pod's identity with the backend's credentials.
+ */
+async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, logDir: string, delta: boolean): Promise<Workload> {
   const labels = p.metadata.labels ?? {};
   const namespace = p.metadata.namespace ?? 'default';
   const role = labels[GATEWAY_LABEL[0]] === GATEWAY_LABEL[1] ? 'router' : 'sidecar';
@@ -219,9 +222,11 @@ async function startWorkload(p: PodSpec, xdsAddress: string, logDir: string, del
   });
   if (app) onCleanup(() => closeServer(app));
   const id = nodeId(role, ip, `${p.metadata.name}.${namespace}`, namespace);
+  const auth = await backend.proxyAuth({ name: p.metadata.name, namespace, ip, serviceAccount: p.spec.serviceAccountName ?? 'default' }, logDir);
   const bootstrap = buildBootstrap({
     nodeId: id,
-    xdsAddress,
+    xdsAddress: mast.xdsTlsAddress,
+    ...auth,
     delta,
     adminAddress: localAddress,
     adminPort: ENVOY_ADMIN_PORT,

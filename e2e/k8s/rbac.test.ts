@@ -2,7 +2,7 @@
 // server-side dry run: nothing here would run it), and the ServiceAccount's RBAC is enough for
 // what Mast does and no more. Requests are made with a token the TokenRequest API mints for the
 // manifests' ServiceAccount, so they are authorized exactly as Mast's in a cluster.
-import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WATCHED_KINDS, collectionPath } from '../../src/sources/kubernetes/kinds';
@@ -85,6 +85,17 @@ test('the ServiceAccount can write the status of an Istio object, and its Lease'
   const lease = asMast.makeApiClient(CoordinationV1Api);
   await lease.createNamespacedLease({ namespace: SYSTEM, body: { metadata: { name: 'mast-rbac-check' }, spec: { holderIdentity: 'x' } } });
   assert.equal(await status(() => lease.readNamespacedLease({ namespace: SYSTEM, name: 'mast-rbac-check' })), 200);
+});
+
+test('the ServiceAccount can ask whose a token is and what its user may do (authenticated xDS, /debug)', async () => {
+  const review = await asMast.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token: 'not-a-token' } } });
+  assert.equal(review.status?.authenticated ?? false, false, 'a TokenReview is answered');
+  const access = await asMast.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+    body: { spec: { user: 'someone', nonResourceAttributes: { path: '/debug/syncz', verb: 'get' } } },
+  });
+  assert.equal(access.status?.allowed, false, 'a SubjectAccessReview is answered, and nobody is granted /debug by default');
+  const self = await asMast.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { nonResourceAttributes: { path: '/debug/config_dump', verb: 'get' } } } });
+  assert.equal(self.status?.allowed, false, 'Mast itself may not read /debug: the mast-debug ClusterRole is for people, bound by them');
 });
 
 test('the ServiceAccount is refused anything broader', async () => {

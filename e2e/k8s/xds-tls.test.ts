@@ -1,9 +1,9 @@
 // xDS over TLS (the manifests' 15012) against a real API server: Mast serves it with a certificate
-// from the CA in the mast-ca Secret, naming its Service. An Envoy that trusts that CA and name gets
-// its config; one that trusts another CA is refused at the handshake and gets nothing.
-import { CoreV1Api } from '@kubernetes/client-node';
+// from the CA in the mast-ca Secret, naming its Service. An Envoy that trusts that CA and name (and
+// proves its Pod with its token) gets its config; one that trusts another CA is refused at the
+// handshake and gets nothing.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildBootstrap } from '../../src/bootstrap/bootstrap';
@@ -14,18 +14,20 @@ import { Envoy } from '../harness/envoy';
 import { Mast } from '../harness/mast';
 import { get, getJson, waitFor } from '../harness/net';
 import { stop } from '../harness/processes';
-import { isKubeBackend } from './harness/backend';
+import { isKubeBackend, mastRoot } from './harness/backend';
 import { kubeMeshPerFile } from './harness/mesh';
-import { MAST_NAMESPACE } from './harness/service-account';
 
 const mesh = kubeMeshPerFile();
 const SERVICE_NAME = 'mast.mast-system.svc';
 const REVIEWS = 'outbound|9080||reviews.default.svc.cluster.local';
 
-/** A ratings Pod at host N of the mesh's pod block, and an Envoy for it that reaches Mast over TLS trusting `caFile`. */
-async function tlsProxy(n: number, caFile: string): Promise<{ id: string; envoy: Envoy }> {
+/**
+ * A ratings Pod at host N of the mesh's pod block, and an Envoy for it that reaches Mast over TLS
+ * trusting `caFile`, with its Pod's token read from a file (Envoy's Google gRPC client) or
+ * embedded (Envoy's own gRPC client, whose TLS statistics show a failed verification).
+ */
+async function tlsProxy(n: number, caFile: string, token: 'file' | 'embedded'): Promise<{ id: string; envoy: Envoy }> {
   const xdsAddress = mesh().mast.xdsTlsAddress;
-  assert.ok(xdsAddress, 'the Kubernetes backend asks Mast for xDS over TLS');
   const [a, b] = mesh().gateway.ip.split('.');
   const ip = `${a}.${b}.1.${n}`;
   const pod = `tls-${n}`;
@@ -38,11 +40,14 @@ spec:
 status: {podIP: ${ip}}
 `);
   const id = nodeId('sidecar', ip, `${pod}.default`, 'default');
+  const { tokenFile } = await mesh().backend.proxyAuth({ name: pod, namespace: 'default', ip, serviceAccount: 'bookinfo-ratings' }, mesh().logDir);
+  assert.ok(tokenFile);
   const bootstrap = buildBootstrap({
     nodeId: id,
     xdsAddress,
     xdsCa: caFile,
     xdsServerName: SERVICE_NAME,
+    ...(token === 'file' ? { tokenFile } : { token: readFileSync(tokenFile, 'utf8') }),
     adminAddress: `${a}.${b}.2.${n}`,
     interceptionMode: 'NONE',
     localAddress: `${a}.${b}.2.${n}`,
@@ -59,25 +64,18 @@ async function proxyStatus(id: string): Promise<ConnectionStatus | undefined> {
 test("an Envoy trusting Mast's CA gets its config over TLS; one trusting another CA gets nothing", async (t) => {
   const backend = mesh().backend;
   assert.ok(isKubeBackend(backend));
-  const core = backend.kube.kubeConfig().makeApiClient(CoreV1Api);
-  // Mast is ready (plaintext xDS) before the leader has made its CA; TLS follows the CA.
-  let root: string | undefined;
-  await waitFor(async () => {
-    root = (await core.readNamespacedSecret({ namespace: MAST_NAMESPACE, name: 'mast-ca' }).catch(() => undefined))?.data?.['ca.crt'];
-    return root !== undefined;
-  }, 10_000, 'the leader to create the mast-ca Secret');
   const mastCa = path.join(mesh().logDir, 'mast-ca.crt');
-  writeFileSync(mastCa, Buffer.from(root!, 'base64'));
+  writeFileSync(mastCa, await mastRoot(backend.kube.kubeConfig()));
   const otherCa = path.join(mesh().logDir, 'other-ca.crt');
   writeFileSync(otherCa, (await CertificateAuthority.create()).rootPem);
 
-  const trusted = await tlsProxy(201, mastCa);
+  const trusted = await tlsProxy(201, mastCa, 'file');
   const ms = await trusted.envoy.waitForResource('cluster', REVIEWS, 15_000);
   t.diagnostic(`config over TLS in ${Math.round(ms)} ms`);
   const cds = (await proxyStatus(trusted.id))?.types.find((x) => x.type === 'cds');
   assert.ok(cds?.ackedVersion !== undefined && cds.ackedVersion === cds.sentVersion, `CDS ACKed over TLS: ${JSON.stringify(cds)}`);
 
-  const stranger = await tlsProxy(202, otherCa);
+  const stranger = await tlsProxy(202, otherCa, 'embedded');
   const stats = async (): Promise<string> => (await get(`${stranger.envoy.adminUrl}/stats?filter=xds-grpc.ssl`)).text;
   await waitFor(async () => /ssl\.fail_verify_error: [1-9]/.test(await stats()), 15_000, "the untrusting Envoy's handshake to fail verification");
   assert.deepEqual(await stranger.envoy.names('cluster'), [], 'no clusters reach an Envoy that cannot verify Mast');

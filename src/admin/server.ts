@@ -16,6 +16,12 @@ export interface AdminSources {
   translationErrors(): ViewError[];
   generation(): number;
   exporter: PrometheusExporter;
+  /**
+   * Guards `/debug/*` (Kubernetes mode: src/server/debug-access.ts): given the request's
+   * `authorization` header and the route's path, why it is refused, or undefined to serve it.
+   * Without it /debug is open, as on a loopback-bound file-mode admin address.
+   */
+  debugAccess?(authorization: string | undefined, path: string): Promise<{ status: number; reason: string } | undefined>;
 }
 
 export function createAdminServer(src: AdminSources, logger: FastifyBaseLogger): FastifyInstance {
@@ -40,6 +46,20 @@ export function createAdminServer(src: AdminSources, logger: FastifyBaseLogger):
     reply.hijack();
     src.exporter.getMetricsRequestHandler(req.raw, reply.raw);
   });
+
+  // On the matched route, not the raw URL, so no spelling of a /debug path gets past it.
+  const { debugAccess } = src;
+  if (debugAccess) {
+    app.addHook('onRequest', async (req, reply) => {
+      const route = req.routeOptions.url;
+      if (!route?.startsWith('/debug/')) return;
+      const refused = await debugAccess(req.headers.authorization, route);
+      if (refused) {
+        if (refused.status === 401) void reply.header('www-authenticate', 'Bearer');
+        await reply.code(refused.status).send({ error: refused.reason });
+      }
+    });
+  }
 
   app.get('/debug/syncz', async () => ({ generation: src.generation(), proxies: src.syncz() }));
 

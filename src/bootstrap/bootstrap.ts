@@ -23,10 +23,25 @@ export interface BootstrapOptions {
   outboundAddress?: string;
   /** Envoy's service cluster; defaults to `APP.NAMESPACE` as Istio derives it. */
   cluster?: string;
-  /** A CA file to trust: connect to Mast over TLS (its 15012), verifying its certificate. */
+  /**
+   * A CA file to trust: connect to Mast over TLS (its 15012), verifying its certificate. Required
+   * unless `insecureXds`: proxies reach Mast over TLS by default.
+   */
   xdsCa?: string;
   /** With xdsCa: the DNS name Mast's certificate must carry (SNI too); defaults to the xDS host. */
   xdsServerName?: string;
+  /** Plaintext xDS without a token (Mast's `--insecure-xds` listener, local development only). */
+  insecureXds?: boolean;
+  /**
+   * A bearer token for authenticated xDS, embedded in the bootstrap (`initial_metadata`): a token
+   * Mast signed (`mast bootstrap --bootstrap-token`), or any token that outlives the proxy.
+   */
+  token?: string;
+  /**
+   * A file holding the bearer token (a projected service-account token), read again for every
+   * new xDS stream, so a token kubelet rotates keeps working (see tokenFileGrpc).
+   */
+  tokenFile?: string;
 }
 
 export const XDS_CLUSTER = 'xds-grpc';
@@ -59,6 +74,10 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   const xds = parseHostPort(o.xdsAddress);
   if ('error' in xds) return { error: `--xds-address: ${xds.error}` };
   if (o.xdsServerName && !o.xdsCa) return { error: '--xds-server-name needs --xds-ca' };
+  if (o.insecureXds && o.xdsCa) return { error: '--insecure-xds and --xds-ca: choose plaintext or TLS' };
+  if (!o.insecureXds && !o.xdsCa) return { error: "proxies reach Mast over TLS: give --xds-ca FILE (Mast's root certificate), or --insecure-xds for plaintext" };
+  if (o.token !== undefined && o.tokenFile !== undefined) return { error: 'give a token or a token file, not both' };
+  if (o.insecureXds && (o.token !== undefined || o.tokenFile !== undefined)) return { error: 'a token is sent over TLS only: drop --insecure-xds' };
   const serverName = o.xdsServerName ?? xds.host;
   if (o.xdsCa && isIP(serverName)) return { error: `--xds-ca: Mast's certificate names its Service, not ${serverName}; give --xds-server-name` };
 
@@ -78,6 +97,10 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   if (o.outboundAddress) metadata[META.outboundAddress] = o.outboundAddress;
 
   const ads = { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: '0s' };
+  const tls = o.xdsCa ? { caFile: o.xdsCa, serverName } : undefined;
+  const grpcService = tls && o.tokenFile !== undefined
+    ? tokenFileGrpc(xds, tls, o.tokenFile)
+    : { envoy_grpc: { cluster_name: XDS_CLUSTER, retry_policy: XDS_RECONNECT }, ...(o.token !== undefined ? { initial_metadata: [{ key: 'authorization', value: `Bearer ${o.token}` }] } : {}) };
   return {
     node: {
       id: o.nodeId,
@@ -88,7 +111,7 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
       ads_config: {
         api_type: o.delta ? 'DELTA_GRPC' : 'GRPC',
         transport_api_version: 'V3',
-        grpc_services: [{ envoy_grpc: { cluster_name: XDS_CLUSTER, retry_policy: XDS_RECONNECT } }],
+        grpc_services: [grpcService],
         set_node_on_first_message_only: true,
       },
       // initial_fetch_timeout 0s, as Istio sets it: the proxy stays un-ready until Mast has
@@ -96,7 +119,7 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
       cds_config: ads,
       lds_config: ads,
     },
-    static_resources: { clusters: [{ ...xdsCluster(xds), ...(o.xdsCa ? { transport_socket: xdsTls(o.xdsCa, serverName) } : {}) }] },
+    static_resources: { clusters: 'google_grpc' in grpcService ? [] : [{ ...xdsCluster(xds), ...(tls ? { transport_socket: xdsTls(tls.caFile, tls.serverName) } : {}) }] },
     admin: { address: socketAddress(o.adminAddress ?? '127.0.0.1', o.adminPort ?? 15000) },
     // An admin layer makes `/runtime_modify` work, for flipping runtime flags while debugging.
     // Regexes may compile to Istio's RE2 program size, the limit Mast's validator checks.
@@ -117,6 +140,45 @@ function xdsTls(caFile: string, serverName: string): EnvoyJson {
         validation_context: {
           trusted_ca: { filename: caFile },
           match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: serverName } }],
+        },
+      },
+    },
+  };
+}
+
+const FILE_BASED_METADATA = 'envoy.grpc_credentials.file_based_metadata';
+
+/**
+ * xDS through Envoy's Google gRPC client, which alone can take call credentials from a file:
+ * the file_based_metadata plugin reads `tokenFile` for every new stream
+ * (source/extensions/grpc_credentials/file_based_metadata/config.cc, GetMetadata), where
+ * `initial_metadata` is fixed at start-up and a projected token expires within the hour. The
+ * costs: Envoy's default redial backoff (0.5 s doubling to 30 s; retry_policy is Envoy gRPC's
+ * only) and gRPC's own TLS, verifying Mast's certificate for `serverName`.
+ */
+function tokenFileGrpc({ host, port }: HostPort, tls: { caFile: string; serverName: string }, tokenFile: string): EnvoyJson {
+  return {
+    google_grpc: {
+      target_uri: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+      stat_prefix: XDS_CLUSTER,
+      channel_credentials: { ssl_credentials: { root_certs: { filename: tls.caFile } } },
+      call_credentials: [{
+        from_plugin: {
+          name: FILE_BASED_METADATA,
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.config.grpc_credential.v3.FileBasedMetadataConfig',
+            secret_data: { filename: tokenFile },
+            header_prefix: 'Bearer ',
+          },
+        },
+      }],
+      credentials_factory_name: FILE_BASED_METADATA,
+      channel_args: {
+        args: {
+          'grpc.ssl_target_name_override': { string_value: tls.serverName },
+          // As the Envoy gRPC cluster's HTTP/2 pings: notice a control plane that vanished.
+          'grpc.keepalive_time_ms': { int_value: 30000 },
+          'grpc.keepalive_timeout_ms': { int_value: 10000 },
         },
       },
     },

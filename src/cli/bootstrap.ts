@@ -1,6 +1,10 @@
 // `mast bootstrap`: prints the Envoy bootstrap for one sidecar or gateway.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { buildBootstrap } from '../bootstrap/bootstrap';
+import { buildBootstrap, type BootstrapOptions } from '../bootstrap/bootstrap';
+import { defaultStateDir } from '../ca/state-file';
+import { XdsTokenKey } from '../ca/xds-token';
+import { parseDuration } from '../model/duration';
+import { parseNodeId } from '../proxy/node';
 import type { InterceptionMode } from '../translate/types';
 
 interface Flags {
@@ -19,12 +23,37 @@ interface Flags {
   cluster?: string;
   xdsCa?: string;
   xdsServerName?: string;
+  insecureXds?: boolean;
+  tokenFile?: string;
+  bootstrapToken?: boolean;
+  stateDir: string;
+  tokenTtl: number;
 }
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('not a port number (1-65535)');
   return n;
+}
+
+function lifetime(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) throw new InvalidArgumentError('not a positive duration (e.g. 24h, 30m)');
+  return seconds * 1000;
+}
+
+/**
+ * A token signed with the key in `stateDir` for the workload `o` describes: its namespace and
+ * service account, the Pod its node id names, and its addresses.
+ */
+async function signedToken(o: BootstrapOptions, flags: Flags): Promise<string> {
+  const node = parseNodeId(o.nodeId);
+  if ('error' in node) throw new Error(node.error);
+  const namespace = o.namespace ?? node.namespace;
+  const suffix = `.${node.namespace}`;
+  const pod = node.workloadName.endsWith(suffix) ? node.workloadName.slice(0, -suffix.length) : node.workloadName;
+  const key = await XdsTokenKey.open(flags.stateDir);
+  return key.sign({ namespace, serviceAccount: o.serviceAccount ?? 'default', pod, ips: [o.ip ?? node.ip] }, flags.tokenTtl);
 }
 
 function label(value: string, previous: Record<string, string>): Record<string, string> {
@@ -42,6 +71,11 @@ export function register(program: Command): void {
     .option('--delta', 'use delta (incremental) ADS instead of state of the world')
     .option('--xds-ca <file>', "connect over TLS, trusting this CA file (Mast's root: ca.crt of the mast-ca Secret)")
     .option('--xds-server-name <dns>', 'with --xds-ca: the name Mast\'s certificate must carry (default: the --xds-address host)')
+    .option('--insecure-xds', "plaintext xDS without a token, to a Mast serving --insecure-xds (local development only)")
+    .addOption(new Option('--token-file <path>', 'authenticate with the bearer token in this file, read again on every reconnect (Kubernetes: a projected service-account token, audience istio-ca)').conflicts('bootstrapToken'))
+    .option('--bootstrap-token', "embed a token for this proxy's identity (namespace, service account, Pod, IP), signed with Mast's key in --state-dir (file mode)")
+    .option('--state-dir <dir>', "with --bootstrap-token: Mast's state directory, as given to mast serve", defaultStateDir())
+    .option('--token-ttl <duration>', 'with --bootstrap-token: how long the token is valid', lifetime, 24 * 3600_000)
     .option('--admin-port <n>', 'Envoy admin port (default 15000)', port)
     .option('--admin-address <a>', 'Envoy admin address (default 127.0.0.1)')
     .option('--namespace <ns>', 'workload namespace (default: from the node id)')
@@ -53,8 +87,15 @@ export function register(program: Command): void {
     .option('--outbound-address <a>', 'where outbound listeners bind in NONE mode')
     .option('--cluster <name>', "Envoy's service cluster (default APP.NAMESPACE)")
     .action((flags: Flags, cmd: Command) => {
-      const result = buildBootstrap({ ...flags, labels: flags.label });
-      if ('error' in result) cmd.error(`mast bootstrap: ${result.error}`);
-      cmd.configureOutput().writeOut?.(`${JSON.stringify(result, null, 2)}\n`);
+      const { label: labels, bootstrapToken, stateDir: _stateDir, tokenTtl: _tokenTtl, ...rest } = flags;
+      const o: BootstrapOptions = { ...rest, labels };
+      const print = (token?: string): void => {
+        const result = buildBootstrap({ ...o, token });
+        if ('error' in result) cmd.error(`mast bootstrap: ${result.error}`);
+        cmd.configureOutput().writeOut?.(`${JSON.stringify(result, null, 2)}\n`);
+      };
+      // Synchronous unless a token is signed (reading the key is asynchronous).
+      if (!bootstrapToken) return print();
+      return signedToken(o, flags).then(print, (err: unknown) => cmd.error(`mast bootstrap: ${err instanceof Error ? err.message : String(err)}`));
     });
 }

@@ -21,7 +21,9 @@ interface ServeFlags {
   leaseRenew: string;
   webhookAddress?: string;
   service: string;
-  xdsTlsAddress?: string;
+  xdsTlsAddress: string;
+  insecureXds?: boolean;
+  xdsTokenAudience: string;
   webhookConfig: string;
   rootNamespace: string;
   trustDomain: string;
@@ -39,7 +41,10 @@ export function register(program: Command): void {
     .addOption(new Option('--config-dir <dir>', 'directory of YAML to watch (file mode)').conflicts(['kubeconfig', 'inCluster']))
     .addOption(new Option('--kubeconfig <path>', "watch the cluster this kubeconfig's current context names (Kubernetes mode)").conflicts('inCluster'))
     .option('--in-cluster', "watch the cluster Mast runs in, with its Pod's service account (Kubernetes mode)")
-    .option('--xds-address <host:port>', 'gRPC xDS listen address (plaintext)', '127.0.0.1:15010')
+    .option('--xds-tls-address <host:port>', "xDS over TLS, with a certificate from Mast's CA; every stream must prove its proxy's identity with a token (Istio's 15012)", '127.0.0.1:15012')
+    .option('--insecure-xds', 'also serve plaintext xDS at --xds-address, without authentication: any local process can claim any proxy (local development only)')
+    .option('--xds-address <host:port>', 'with --insecure-xds: the plaintext xDS address (Istio\'s 15010)', '127.0.0.1:15010')
+    .option('--xds-token-audience <aud>', "Kubernetes mode: the audience a proxy's service-account token must be for (Istio's)", 'istio-ca')
     .option('--admin-address <host:port>', 'admin, metrics and debug HTTP address', '127.0.0.1:15014')
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
@@ -50,25 +55,25 @@ export function register(program: Command): void {
     .option('--lease-duration <seconds>', 'how long a Lease holder is trusted without renewing', '15')
     .option('--lease-renew <seconds>', 'how often the holder renews', '5')
     .option('--webhook-address <host:port>', 'Kubernetes mode: serve the validating admission webhook (HTTPS) here')
-    .option('--xds-tls-address <host:port>', "Kubernetes mode: also serve xDS over TLS here, with a certificate from Mast's CA (Istio's 15012)")
-    .option('--service <dns>', "Kubernetes mode: the DNS name of Mast's Service, the name in its webhook and xDS TLS certificates", 'mast.mast-system.svc')
+    .option('--service <dns>', "the DNS name in Mast's xDS (and, in Kubernetes mode, webhook) certificates: its Service's", 'mast.mast-system.svc')
     .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
     .option('--root-namespace <ns>', "Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide", 'istio-system')
     .option('--trust-domain <domain>', 'the SPIFFE trust domain of workload identities (spiffe://DOMAIN/ns/NS/sa/SA)', 'cluster.local')
     .option('--ca-dir <dir>', "plug in a CA: Istio's cacerts files (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem); Mast signs as ca-cert and ships the chain")
-    .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
+    .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only; the trust bundle for proxies in root-cert.pem) and the key its xDS bootstrap tokens are signed with (xds-token-key.pem, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
     .option('--workload-cert-ttl <duration>', 'lifetime of workload certificates (at least 1m)', durationMs(60_000), DEFAULT_WORKLOAD_CERT_TTL_MS)
     .option('--workload-cert-grace <fraction>', "re-issue a workload certificate when this fraction of its lifetime is left (Istio's SECRET_GRACE_PERIOD_RATIO)", fraction, DEFAULT_WORKLOAD_CERT_GRACE)
     .action(async (flags: ServeFlags) => {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
-      if (flags.xdsTlsAddress !== undefined && flags.configDir !== undefined) {
-        program.error("mast serve: --xds-tls-address needs Kubernetes mode: its certificate comes from the CA Mast keeps in a Secret");
-      }
       const log = pino({ level: flags.logLevel, base: { app: 'mast' } });
       const mast = await startMast({
         source,
         xdsAddress: flags.xdsAddress,
+        insecureXds: flags.insecureXds,
+        xdsTlsAddress: flags.xdsTlsAddress,
+        serviceDnsNames: serviceNames(flags),
+        xdsTokenAudience: flags.xdsTokenAudience,
         adminAddress: flags.adminAddress,
         debounceMs: Number(flags.debounceMs),
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
@@ -93,11 +98,15 @@ function clusterOf(flags: ServeFlags): ClusterOptions {
     leaderElect: flags.leaderElect ?? true,
     leaseDurationMs: Number(flags.leaseDuration) * 1000,
     renewMs: Number(flags.leaseRenew) * 1000,
-    serviceDnsNames: [flags.service, `${flags.service}.cluster.local`],
+    serviceDnsNames: serviceNames(flags),
     webhook: flags.webhookAddress === undefined ? undefined : { address: flags.webhookAddress, configName: flags.webhookConfig },
     xdsTlsAddress: flags.xdsTlsAddress,
     caFromSecrets: flags.caDir === undefined,
   };
+}
+
+function serviceNames(flags: ServeFlags): string[] {
+  return [flags.service, `${flags.service}.cluster.local`];
 }
 
 function sourceOf(flags: ServeFlags): ConfigSource | undefined {

@@ -5,14 +5,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger as PinoLogger } from 'pino';
 import { createWebhookServer, type WebhookServer } from '../admin/webhook';
-import { RenewingCert, type MeshCa } from '../ca';
+import type { MeshCa, RenewingCert } from '../ca';
 import { injectCaBundle } from '../admin/webhook-ca-bundle';
 import type { ConfigStore, MeshObject } from '../model';
 import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
 import { watchKubeCa } from '../sources/kubernetes/ca-secret';
 import type { XdsServer } from '../xds/server';
 import type { MeshFindings } from './findings';
-import { tlsCredentials } from '../xds/tls';
+import { serveXdsTls } from './access';
 
 export interface ClusterOptions {
   /** Mast's own namespace: its Lease and CA Secret live there. */
@@ -100,15 +100,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
       if (!o.webhook && !o.xdsTlsAddress) return;
       await Promise.race([ca.ready, new Promise<void>((resolve) => closing.push(resolve))]);
       if (closed) return;
-      if (o.xdsTlsAddress) {
-        xdsCert = await RenewingCert.issue({
-          ca,
-          dnsNames: o.serviceDnsNames,
-          onError: (err) => log.error({ err }, 'renewing the xDS certificate failed; retrying in a minute'),
-        });
-        const port = await xds.listen(o.xdsTlsAddress, tlsCredentials(xdsCert));
-        log.info({ xdsTls: o.xdsTlsAddress, port, names: o.serviceDnsNames }, 'xDS over TLS serving');
-      }
+      if (o.xdsTlsAddress) xdsCert = await serveXdsTls(xds, ca, o.xdsTlsAddress, o.serviceDnsNames, log);
       if (!o.webhook) return;
       const world = () => ({ snapshot: store.snapshot(), preview: (object: MeshObject) => store.preview(object) });
       webhook = await createWebhookServer({ ca, dnsNames: o.serviceDnsNames, world, log: log.child({ component: 'webhook' }) });

@@ -1,8 +1,10 @@
 // Assembles a running Mast from its parts, in the one direction data flows:
 // source -> ConfigStore -> (debounce) -> ViewCache(translate) -> XdsServer; admin reads them all.
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger as PinoLogger } from 'pino';
 import { createAdminServer } from '../admin/server';
-import { defaultStateDir, MeshCa, startFileCa, WorkloadCerts, type FileCa } from '../ca';
+import { defaultStateDir, MeshCa, startFileCa, WorkloadCerts, type FileCa, type RenewingCert } from '../ca';
+import { keepBundleFile } from '../ca/bundle-file';
 import { ConfigStore } from '../model';
 import { watchConfigDir } from '../sources/files';
 import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
@@ -13,6 +15,7 @@ import { Debouncer } from '../xds/debounce';
 import { XdsMetrics } from '../xds/metrics';
 import { SdsSecrets } from '../xds/secrets';
 import { XdsServer } from '../xds/server';
+import { accessFor, isLoopback, serveXdsTls } from './access';
 import { clusterDuties, type ClusterDuties, type ClusterOptions } from './cluster';
 import { MeshFindings } from './findings';
 
@@ -21,7 +24,22 @@ export type ConfigSource = { configDir: string } | { kubeconfig: string } | 'in-
 
 export interface MastOptions {
   source: ConfigSource;
+  /** Plaintext xDS, served only with `insecureXds`. */
   xdsAddress: string;
+  /**
+   * `--insecure-xds`: also serve plaintext xDS at `xdsAddress`, without authentication (a stream
+   * there is served as whoever it claims to be), for local development.
+   */
+  insecureXds?: boolean;
+  /**
+   * xDS over TLS, authenticated (Istio's 15012), in file mode; Kubernetes mode serves it from
+   * `cluster.xdsTlsAddress` once the CA Secret is there.
+   */
+  xdsTlsAddress?: string;
+  /** DNS names in the file-mode xDS certificate (Kubernetes mode: `cluster.serviceDnsNames`). */
+  serviceDnsNames?: string[];
+  /** Kubernetes mode: the audience a proxy's service-account token must be for (default `istio-ca`). */
+  xdsTokenAudience?: string;
   adminAddress: string;
   debounceMs: number;
   /** Kubernetes mode only: leader election, status, CA and webhook (src/server/cluster.ts). */
@@ -47,7 +65,8 @@ export interface CaSettings {
 }
 
 export interface RunningMast {
-  xdsPort: number;
+  /** The plaintext xDS port, with `insecureXds`. */
+  xdsPort?: number;
   adminPort: number;
   store: ConfigStore;
   xds: XdsServer;
@@ -69,12 +88,12 @@ interface StartedSource {
 }
 
 /** The chosen source, writing into `store`: `ready` once it has been read in full. */
-function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindings): StartedSource {
+function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindings, kc: KubeConfig | undefined): StartedSource {
   const { source, log } = opts;
   if (typeof source === 'object' && 'configDir' in source) {
     return watchConfigDir(source.configDir, store, log.child({ component: 'files' }), { debounceMs: 50 });
   }
-  const kc = loadKubeConfig(source);
+  if (!kc) throw new Error('Kubernetes mode needs a kubeconfig');
   const cluster = opts.cluster && clusterDuties(kc, store, findings, opts.cluster, log);
   const watch = watchKubernetes(kc, store, log.child({ component: 'kubernetes' }), { observer: cluster?.observer });
   return { ...watch, cluster };
@@ -88,15 +107,20 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
   const fileMode = typeof opts.source === 'object' && 'configDir' in opts.source;
+  const kc = typeof opts.source === 'object' && 'configDir' in opts.source ? undefined : loadKubeConfig(opts.source);
+  const stateDir = opts.ca?.stateDir ?? defaultStateDir();
   const caLog = log.child({ component: 'ca' });
   const ca = new MeshCa({ trustDomain: opts.trustDomain ?? 'cluster.local', log: caLog, meter: telemetry.meter });
   const workloadCerts = new WorkloadCerts(ca, { ttlMs: opts.ca?.workloadCertTtlMs, grace: opts.ca?.workloadCertGrace, log: caLog, meter: telemetry.meter });
   const secrets = new SdsSecrets(ca, workloadCerts, log.child({ component: 'sds' }));
   // A CA from files is there before anything is served; one from Secrets follows the election.
   const fileCa: FileCa | undefined = fileMode || opts.ca?.caDir !== undefined
-    ? await startFileCa(ca, { caDir: opts.ca?.caDir, stateDir: opts.ca?.stateDir ?? defaultStateDir(), log: caLog })
+    ? await startFileCa(ca, { caDir: opts.ca?.caDir, stateDir, log: caLog })
     : undefined;
-  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets });
+  // File mode: the trust bundle where a proxy's bootstrap finds it (--xds-ca STATE_DIR/root-cert.pem).
+  const stopBundleFile = fileMode ? keepBundleFile(ca, stateDir, caLog) : undefined;
+  const access = await accessFor(kc, { stateDir, audience: opts.xdsTokenAudience });
+  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator });
   const server = xds;
   const findings = new MeshFindings(store, views, log.child({ component: 'translate' }));
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.
@@ -106,7 +130,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   });
   store.on('change', () => debouncer.trigger());
 
-  const watcher = startSource(opts, store, findings);
+  const watcher = startSource(opts, store, findings, kc);
   await watcher.ready;
   let ready = false;
   let broken: string | undefined;
@@ -119,18 +143,34 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
     translationErrors: () => [...views.errors.values()],
     generation: () => store.snapshot().generation,
     exporter: telemetry.exporter,
+    debugAccess: access.debugAccess,
   }, log.child({ component: 'admin' }));
 
+  let xdsPort: number | undefined;
   const xdsAddr = splitAddress(opts.xdsAddress);
-  const xdsPort = await server.listen(`${xdsAddr.host.includes(':') ? `[${xdsAddr.host}]` : xdsAddr.host}:${xdsAddr.port}`);
+  if (opts.insecureXds) {
+    xdsPort = await server.listen(`${xdsAddr.host.includes(':') ? `[${xdsAddr.host}]` : xdsAddr.host}:${xdsAddr.port}`, undefined, { open: true });
+    log.warn({ xds: `${xdsAddr.host}:${xdsPort}` }, `--insecure-xds: serving xDS in plaintext without authentication on ${xdsAddr.host}:${xdsPort}; anything that reaches it can claim to be any proxy and read its config: for local development only`);
+  }
+  const xdsLog = log.child({ component: 'xds' });
+  const xdsCert: RenewingCert | undefined = fileMode && opts.xdsTlsAddress
+    ? await serveXdsTls(server, ca, opts.xdsTlsAddress, opts.serviceDnsNames ?? [], xdsLog)
+    : undefined;
   const adminAddr = splitAddress(opts.adminAddress);
   await admin.listen({ host: adminAddr.host, port: adminAddr.port });
   const adminPort = (admin.server.address() as { port: number }).port;
-  ready = true;
-  log.info({ xds: `${xdsAddr.host}:${xdsPort}`, admin: `${adminAddr.host}:${adminPort}`, generation: store.snapshot().generation }, 'mast serving');
+  if (!access.debugAccess && !isLoopback(adminAddr.host)) {
+    log.warn({ admin: `${adminAddr.host}:${adminPort}` }, `/debug/* (every proxy's config) is open to anything that reaches ${adminAddr.host}:${adminPort}: file mode has no API server to check a credential with; keep the admin address on loopback (the default)`);
+  }
+  // Kubernetes mode serves proxies over TLS only once the CA Secret is there (a leader makes it):
+  // ready then, unless plaintext xDS serves them already.
+  ready = !watcher.cluster || opts.insecureXds === true;
+  log.info({ ...(xdsPort !== undefined && { xds: `${xdsAddr.host}:${xdsPort}` }), xdsTls: opts.cluster?.xdsTlsAddress ?? opts.xdsTlsAddress, admin: `${adminAddr.host}:${adminPort}`, generation: store.snapshot().generation }, 'mast serving');
   // Not awaited: the webhook and xDS over TLS wait for the CA Secret, which only a leader
   // creates, and plaintext xDS must not wait for an election.
-  const duties = watcher.cluster?.start(server, ca).catch((err: unknown) => {
+  const duties = watcher.cluster?.start(server, ca).then(() => {
+    ready = true;
+  }, (err: unknown) => {
     broken = `the webhook or xDS over TLS could not start: ${err instanceof Error ? err.message : String(err)}`;
     log.error({ err }, broken);
   });
@@ -146,6 +186,8 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
       debouncer.cancel();
       watcher.close();
       fileCa?.close();
+      stopBundleFile?.();
+      xdsCert?.stop();
       await Promise.all([server.close(), admin.close(), watcher.cluster?.close()]);
       workloadCerts.close();
       ca.close();

@@ -4,7 +4,7 @@
 // the stream is served only while the proxy it claims to be is that identity. Istio checks the
 // same at the start of each stream (pilot/pkg/xds/authentication.go): a Kubernetes token's
 // namespace and service account must be the proxy's.
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Pod } from '../model/types';
 import { parseNodeId } from '../proxy/node';
 import type { Proxy } from '../translate/types';
@@ -51,6 +51,22 @@ export function bearerToken(metadata: grpc.Metadata): string | undefined {
   return typeof value === 'string' ? bearerOf(value) : undefined;
 }
 
+/**
+ * The identity a call's token proves, or why it is refused; an authenticator that fails (the API
+ * server did not answer, say) refuses as `unavailable`, so the proxy retries.
+ */
+export async function admit(authenticator: XdsAuthenticator, metadata: grpc.Metadata): Promise<ProvenIdentity | Refusal> {
+  return authenticator.authenticate(bearerToken(metadata)).catch((err: unknown) => ({
+    refused: `the token could not be checked: ${err instanceof Error ? err.message : String(err)}`,
+    code: 'unavailable' as const,
+  }));
+}
+
+/** The gRPC status a refused call ends with. */
+export function refusalStatus(r: Refusal): grpc.status {
+  return r.code === 'denied' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAVAILABLE;
+}
+
 /** The name of the Pod a node id names: `reviews-v1-abc.default` -> `reviews-v1-abc`. */
 function podNameOf(workloadName: string, namespace: string): string {
   const suffix = `.${namespace}`;
@@ -62,9 +78,11 @@ function podNameOf(workloadName: string, namespace: string): string {
  * model: `pod` is the Pod its IPs found, if any), or undefined when it may. Checked are the node
  * id itself (what /debug/syncz and the NACK metric file the stream under: its namespace, pod and
  * IP) as well as the namespace, service account and Pod Mast serves config and certificates for,
- * so a stream can neither be served nor be listed as anyone else.
+ * so a stream can neither be served nor be listed as anyone else. With `requirePod` (Kubernetes
+ * mode) nothing is decided until a Pod has the proxy's IP: it is served nothing meanwhile.
  */
-export function mismatch(identity: ProvenIdentity, proxy: Proxy, pod: Pod | undefined): string | undefined {
+export function mismatch(identity: ProvenIdentity, { proxy, pod }: { proxy: Proxy; pod: Pod | undefined }, requirePod = false): string | undefined {
+  if (!pod && requirePod) return undefined;
   const node = parseNodeId(proxy.id);
   if ('error' in node) return node.error;
   const who = `${identity.namespace}/${identity.serviceAccount}`;

@@ -2,12 +2,12 @@
 // services, all on the same connection logic. Responses are written as pre-built bytes (the
 // service definitions' serializers are replaced by the identity), see wire.ts.
 import * as grpc from '@grpc/grpc-js';
-import type { Pod, Snapshot } from '../model/types';
+import type { Snapshot } from '../model/types';
 import type { Proxy, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
-import { bearerToken, isRefusal, mismatch, type ProvenIdentity, type Refusal, type XdsAuthenticator } from './authn';
+import { admit, isRefusal, mismatch, refusalStatus, type ProvenIdentity, type Refusal, type XdsAuthenticator } from './authn';
 import type { ProxyView, ViewCache } from './cache';
 import type { Connection, ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
@@ -95,8 +95,8 @@ export class XdsServer {
 
   /** The server for listeners that authenticate (`open` false) or not, made on first use. */
   private serverFor(open: boolean): grpc.Server {
-    const authenticate = !open && this.opts.authenticator !== undefined;
-    const key = authenticate ? 'authenticated' : 'open';
+    const authenticator = open ? undefined : this.opts.authenticator;
+    const key = authenticator ? 'authenticated' : 'open';
     const existing = this.servers[key];
     if (existing) return existing;
     const server = new grpc.Server(GRPC_OPTIONS);
@@ -104,14 +104,14 @@ export class XdsServer {
     const defs = serviceDefinitions();
     const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition);
     server.addService(ads, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'sotw'),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'delta'),
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw'),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta'),
     });
     for (const [service, suffix, typeUrl] of STANDALONE) {
       server.addService(preEncoded(defs[service] as grpc.ServiceDefinition), {
-        [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'sotw', typeUrl),
-        [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticate, 'delta', typeUrl),
-        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.fetch(call, authenticate, typeUrl, cb),
+        [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw', typeUrl),
+        [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta', typeUrl),
+        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.fetch(call, authenticator, typeUrl, cb),
       });
     }
     return server;
@@ -174,7 +174,7 @@ export class XdsServer {
     const resolved = resolveIdentity(entry.claimed, snapshot);
     const { proxy, pod } = resolved;
     entry.conn.proxy = proxy;
-    const wrong = entry.identity && this.wrongIdentity(entry.identity, resolved);
+    const wrong = entry.identity && mismatch(entry.identity, resolved, this.opts.requirePod);
     if (wrong) {
       entry.revoke(wrong);
       return undefined;
@@ -191,30 +191,15 @@ export class XdsServer {
     return entry.sds && this.opts.secrets ? this.opts.secrets.viewFor(entry.conn.id, proxy, view) : view;
   }
 
-  /** The identity a stream's or fetch's token proves, or why it is refused. */
-  private async admit(metadata: grpc.Metadata): Promise<ProvenIdentity | Refusal> {
-    const { authenticator } = this.opts;
-    if (!authenticator) throw new Error('no authenticator');
-    return authenticator.authenticate(bearerToken(metadata)).catch((err: unknown) => ({
-      refused: `the token could not be checked: ${err instanceof Error ? err.message : String(err)}`,
-      code: 'unavailable' as const,
-    }));
-  }
-
-  /** Why `identity` may not be served as this proxy now; undefined while its Pod is still unknown in Kubernetes mode. */
-  private wrongIdentity(identity: ProvenIdentity, { proxy, pod }: { proxy: Proxy; pod: Pod | undefined }): string | undefined {
-    return pod || !this.opts.requirePod ? mismatch(identity, proxy, pod) : undefined;
-  }
-
   private refusalLog(proxyId: string | undefined, streamId: string, reason: string): void {
     this.opts.log.warn({ proxy: proxyId, stream: streamId, reason }, `refused xDS stream${proxyId ? ` of proxy ${proxyId}` : ''}: ${reason}`);
   }
 
-  private stream(call: grpc.ServerDuplexStream<AnyRequest, Buffer>, authenticate: boolean, transport: 'sotw' | 'delta', onlyType?: TypeUrl): void {
+  private stream(call: grpc.ServerDuplexStream<AnyRequest, Buffer>, authenticator: XdsAuthenticator | undefined, transport: 'sotw' | 'delta', onlyType?: TypeUrl): void {
     const { log } = this.opts;
     const streamId = `${++this.seq}`;
     // Checked from the start, while the first request (which names the proxy) is on its way.
-    const admission = authenticate ? this.admit(call.metadata) : undefined;
+    const admission = authenticator && admit(authenticator, call.metadata);
     let entry: Entry | undefined;
     let ended = false;
     const close = (): void => {
@@ -233,7 +218,7 @@ export class XdsServer {
     const refuse = (proxyId: string | undefined, r: Refusal): void => {
       if (ended) return;
       this.refusalLog(proxyId, streamId, r.refused);
-      fail(r.code === 'denied' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAVAILABLE, r.refused);
+      fail(refusalStatus(r), r.refused);
     };
     const open = async (req: AnyRequest): Promise<Entry | undefined> => {
       const proxy = req.node ? proxyOf(req.node) : { error: 'the first request on a stream must carry the node' };
@@ -245,7 +230,7 @@ export class XdsServer {
       const proof = await admission;
       if (ended) return undefined;
       if (proof && isRefusal(proof)) return void refuse(proxy.id, proof);
-      const wrong = proof && this.wrongIdentity(proof, resolveIdentity(proxy, this.opts.snapshot()));
+      const wrong = proof && mismatch(proof, resolveIdentity(proxy, this.opts.snapshot()), this.opts.requirePod);
       if (wrong) return void refuse(proxy.id, { refused: wrong, code: 'denied' });
       const conn = transport === 'sotw'
         ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log)
@@ -288,19 +273,19 @@ export class XdsServer {
     call.on('cancelled', close);
   }
 
-  private async fetch(call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, authenticate: boolean, typeUrl: TypeUrl, cb: grpc.sendUnaryData<Buffer>): Promise<void> {
+  private async fetch(call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, authenticator: XdsAuthenticator | undefined, typeUrl: TypeUrl, cb: grpc.sendUnaryData<Buffer>): Promise<void> {
     const req = call.request;
     const proxy = req.node ? proxyOf(req.node) : { error: 'a fetch must carry the node' };
     if ('error' in proxy) {
       cb({ code: grpc.status.INVALID_ARGUMENT, details: proxy.error });
       return;
     }
-    if (authenticate) {
-      const proof = await this.admit(call.metadata);
-      const refusal = isRefusal(proof) ? proof : { refused: this.wrongIdentity(proof, resolveIdentity(proxy, this.opts.snapshot())) ?? '', code: 'denied' as const };
+    if (authenticator) {
+      const proof = await admit(authenticator, call.metadata);
+      const refusal = isRefusal(proof) ? proof : { refused: mismatch(proof, resolveIdentity(proxy, this.opts.snapshot()), this.opts.requirePod) ?? '', code: 'denied' as const };
       if (refusal.refused) {
         this.refusalLog(proxy.id, `fetch-${++this.seq}`, refusal.refused);
-        cb({ code: refusal.code === 'denied' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAVAILABLE, details: refusal.refused });
+        cb({ code: refusalStatus(refusal), details: refusal.refused });
         return;
       }
     }

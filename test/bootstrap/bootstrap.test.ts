@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
+import { parse } from 'yaml';
 import { buildBootstrap, parseHostPort, type BootstrapOptions } from '../../src/bootstrap/bootstrap';
 import { register } from '../../src/cli/bootstrap';
+import { CertificateAuthority } from '../../src/ca';
+import { XdsTokenKey } from '../../src/ca/xds-token';
 import { proxyFromNode } from '../../src/proxy/node';
 import { envoyBin } from '../../e2e/harness/envoy';
 import { REGEX_MAX_PROGRAM_SIZE, REGEX_MAX_PROGRAM_SIZE_KEY } from '../../src/xds/validate/limits';
@@ -17,7 +20,7 @@ const ROUTER = 'router~127.0.4.1~istio-ingressgateway-1.istio-system~istio-syste
 type Json = Record<string, any>;
 
 function build(o: Partial<BootstrapOptions> = {}): Json {
-  const b = buildBootstrap({ nodeId: SIDECAR, xdsAddress: '127.0.0.1:15010', ...o });
+  const b = buildBootstrap({ nodeId: SIDECAR, xdsAddress: '127.0.0.1:15010', insecureXds: o.xdsCa === undefined, ...o });
   if ('error' in b) assert.fail(String(b.error));
   return b;
 }
@@ -78,7 +81,7 @@ function runCli(args: string[]): string {
 }
 
 test('mast bootstrap prints what buildBootstrap builds', () => {
-  const out = runCli(['--node-id', SIDECAR, '--xds-address', '127.0.0.1:15010', '--delta', '--label', 'app=reviews', '--label', 'version=v1', '--interception-mode', 'NONE', '--admin-port', '15001']);
+  const out = runCli(['--node-id', SIDECAR, '--xds-address', '127.0.0.1:15010', '--insecure-xds', '--delta', '--label', 'app=reviews', '--label', 'version=v1', '--interception-mode', 'NONE', '--admin-port', '15001']);
   assert.deepEqual(JSON.parse(out), build({ delta: true, labels: { app: 'reviews', version: 'v1' }, interceptionMode: 'NONE', adminPort: 15001 }));
 });
 
@@ -88,10 +91,84 @@ test('mast bootstrap rejects bad flags', () => {
   assert.throws(() => runCli(['--node-id', 'x', '--xds-address', '127.0.0.1:1']), /not of the form/);
 });
 
-test('Envoy accepts the bootstrap (envoy --mode validate)', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mast-bootstrap-'));
+test('TLS is the default: plaintext only when asked for, and a token only over TLS', () => {
+  const error = (o: Partial<BootstrapOptions>): string => String((buildBootstrap({ nodeId: SIDECAR, xdsAddress: '127.0.0.1:15012', ...o }) as Json)['error']);
+  assert.match(error({}), /give --xds-ca FILE .*or --insecure-xds/);
+  assert.match(error({ insecureXds: true, token: 't' }), /a token is sent over TLS only/);
+  assert.match(error({ insecureXds: true, xdsCa: 'ca.pem' }), /choose plaintext or TLS/);
+  assert.match(error({ xdsCa: 'ca.pem', xdsServerName: 'mast', token: 't', tokenFile: 'f' }), /not both/);
+});
+
+const TLS = { xdsAddress: '127.0.0.1:15012', xdsCa: '/etc/mast/root-cert.pem', xdsServerName: 'mast.mast-system.svc' };
+
+test('an embedded token goes in initial_metadata of the Envoy gRPC service, to a TLS cluster', () => {
+  const b = build({ ...TLS, token: 'abc.def.ghi' });
+  const [service] = b['dynamic_resources'].ads_config.grpc_services;
+  assert.deepEqual(service.initial_metadata, [{ key: 'authorization', value: 'Bearer abc.def.ghi' }]);
+  assert.equal(service.envoy_grpc.cluster_name, 'xds-grpc');
+  const tls = b['static_resources'].clusters[0].transport_socket.typed_config;
+  assert.equal(tls.sni, 'mast.mast-system.svc');
+  assert.equal(tls.common_tls_context.validation_context.trusted_ca.filename, '/etc/mast/root-cert.pem');
+});
+
+test('a token file is read by the Google gRPC client for every stream (file_based_metadata), over TLS to the server name', () => {
+  const b = build({ ...TLS, tokenFile: '/var/run/secrets/tokens/istio-token' });
+  const [service] = b['dynamic_resources'].ads_config.grpc_services;
+  const g = service.google_grpc;
+  assert.equal(g.target_uri, '127.0.0.1:15012');
+  assert.equal(g.channel_credentials.ssl_credentials.root_certs.filename, '/etc/mast/root-cert.pem');
+  assert.deepEqual(g.call_credentials[0].from_plugin.typed_config.secret_data, { filename: '/var/run/secrets/tokens/istio-token' });
+  assert.equal(g.call_credentials[0].from_plugin.typed_config.header_prefix, 'Bearer ');
+  assert.equal(g.credentials_factory_name, 'envoy.grpc_credentials.file_based_metadata');
+  assert.equal(g.channel_args.args['grpc.ssl_target_name_override'].string_value, 'mast.mast-system.svc');
+  assert.deepEqual(b['static_resources'].clusters, [], 'no Envoy gRPC cluster to Mast');
+  assert.equal(build({ ...TLS, xdsAddress: '[::1]:15012', tokenFile: 't' })['dynamic_resources'].ads_config.grpc_services[0].google_grpc.target_uri, '[::1]:15012');
+});
+
+test('mast bootstrap --bootstrap-token embeds a token Mast accepts for exactly this proxy', async () => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'mast-bootstrap-state-'));
   try {
-    for (const [name, b] of Object.entries({ sidecar: build({ labels: { app: 'a' } }), gateway: build({ nodeId: ROUTER, delta: true, xdsAddress: 'localhost:15010' }) })) {
+    let out = '';
+    const program = new Command().exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+    register(program);
+    await program.parseAsync(['bootstrap', '--node-id', SIDECAR, '--xds-address', '127.0.0.1:15012', '--xds-ca', 'ca.pem', '--xds-server-name', 'mast.mast-system.svc',
+      '--service-account', 'bookinfo-reviews', '--bootstrap-token', '--state-dir', stateDir, '--token-ttl', '2h'], { from: 'user' });
+    const header = JSON.parse(out).dynamic_resources.ads_config.grpc_services[0].initial_metadata[0].value as string;
+    const token = header.replace(/^Bearer /, '');
+    const proven = await (await XdsTokenKey.open(stateDir)).authenticate(token);
+    assert.deepEqual(proven, { namespace: 'default', serviceAccount: 'bookinfo-reviews', pod: 'reviews-v1-1', ips: ['127.0.1.3'], by: 'Mast token' });
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    assert.ok(Math.abs(exp - (Date.now() / 1000 + 7200)) < 60, `expires in 2 h: ${exp}`);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+test("manifests/sidecar-bootstrap.yaml is mast bootstrap's output for a Pod's projected token, without the identity metadata", () => {
+  const configMap = parse(readFileSync(path.join(__dirname, '..', '..', 'manifests', 'sidecar-bootstrap.yaml'), 'utf8')) as { data: { 'envoy.json': string } };
+  const expected = build({
+    nodeId: 'sidecar~0.0.0.0~POD.NAMESPACE~NAMESPACE.svc.cluster.local',
+    xdsAddress: 'mast.mast-system.svc:15012',
+    xdsCa: '/var/run/secrets/mast/root-cert.pem',
+    tokenFile: '/var/run/secrets/tokens/istio-token',
+  });
+  for (const key of ['NAMESPACE', 'LABELS', 'INSTANCE_IPS', 'SERVICE_ACCOUNT', 'NAME']) delete expected['node'].metadata[key];
+  assert.deepEqual(JSON.parse(configMap.data['envoy.json']), expected);
+});
+
+test('Envoy accepts the bootstrap (envoy --mode validate)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mast-bootstrap-'));
+  const caFile = path.join(dir, 'root-cert.pem');
+  writeFileSync(caFile, (await CertificateAuthority.create()).rootPem);
+  writeFileSync(path.join(dir, 'token'), 'abc.def.ghi');
+  const tls = { ...TLS, xdsCa: caFile };
+  try {
+    for (const [name, b] of Object.entries({
+      sidecar: build({ labels: { app: 'a' } }),
+      gateway: build({ nodeId: ROUTER, delta: true, xdsAddress: 'localhost:15010' }),
+      tokenOverTls: build({ ...tls, token: 'abc.def.ghi' }),
+      tokenFile: build({ ...tls, delta: true, tokenFile: path.join(dir, 'token') }),
+    })) {
       const file = path.join(dir, `${name}.json`);
       writeFileSync(file, JSON.stringify(b));
       execFileSync(envoyBin(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'error'], { stdio: 'pipe' });

@@ -42,6 +42,7 @@ export function staticBootstrap(set: ResourceSet, proxy: ProxyClass): EnvoyJson 
   const base = buildBootstrap({
     nodeId: nodeId(proxy.role, ip, `validate.${proxy.namespace}`, proxy.namespace),
     xdsAddress: '127.0.0.1:15010',
+    insecureXds: true,
     labels: proxy.labels,
     interceptionMode: proxy.interceptionMode,
     localAddress: proxy.localAddress,

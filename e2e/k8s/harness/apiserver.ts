@@ -127,7 +127,7 @@ export interface Kube {
 }
 
 /** A GET over TLS with the admin client certificate, trusting only the harness CA. */
-function adminGet(url: string, certs: KubeCerts, timeoutMs = 2000): Promise<{ status: number; text: string }> {
+export function adminGet(url: string, certs: KubeCerts, timeoutMs = 2000): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(
       url,

@@ -3,15 +3,19 @@
 // hold them: Pods are created, then given the status a kubelet would write, and the EndpointSlice
 // controller, not the YAML, makes the EndpointSlices.
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { parse } from 'yaml';
+import { MAST_CA_SECRET } from '../../../src/sources/kubernetes/ca-secret';
 import { WATCHED_KINDS } from '../../../src/sources/kubernetes/kinds';
 import type { BackendFactory, ConfigBackend } from '../../harness/backend';
-import { objectsOf } from '../../harness/backend';
+import { MAST_SERVICE_NAME, objectsOf } from '../../harness/backend';
 import { waitFor } from '../../harness/net';
 import { setPodStatus, startKube, type Kube } from './apiserver';
 import { applyManifests } from './manifests';
-import { serviceAccountConfig } from './service-account';
+import { MAST_NAMESPACE, serviceAccountConfig } from './service-account';
+import { debugReaderToken, podToken, writeToken } from './tokens';
 const FIELD_MANAGER = 'mast-e2e';
 
 export interface KubeBackend extends ConfigBackend {
@@ -39,18 +43,32 @@ async function assertBindable(ip: string): Promise<void> {
   });
 }
 
+/** ca.crt of the mast-ca Secret, once the leader has made it: the root a Pod mounts to trust Mast. */
+export async function mastRoot(kc: KubeConfig): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  let root: string | undefined;
+  await waitFor(async () => {
+    root = (await core.readNamespacedSecret({ namespace: MAST_NAMESPACE, name: MAST_CA_SECRET }).catch(() => undefined))?.data?.['ca.crt'];
+    return root !== undefined;
+  }, 30_000, 'the leader to create the mast-ca Secret', 100);
+  return Buffer.from(root!, 'base64').toString();
+}
+
 /**
  * Mast runs under the manifests' ServiceAccount (CRDs, namespace and RBAC applied from
  * manifests/), so every Kubernetes-mode scenario also proves the ClusterRole is enough, and serves
- * xDS over TLS as the Deployment does (the mesh's own Envoys use plaintext). The
- * Deployment is not applied (no kubelet would run it), nor the webhook configuration (its Service
- * has no Mast behind it here; webhook.test.ts covers the webhook).
+ * xDS over TLS as the Deployment does: each Envoy trusts ca.crt of the mast-ca Secret and proves
+ * its Pod with a Pod-bound token from TokenRequest in a file, as kubelet projects it. /debug is
+ * read with the token of a ServiceAccount bound to mast-debug. The Deployment is not applied (no
+ * kubelet would run it), nor the webhook configuration (its Service has no Mast behind it here;
+ * webhook.test.ts covers the webhook).
  */
 export const kubeBackend: BackendFactory = async () => {
   const kube = await startKube();
   const kc = kube.kubeConfig();
   await applyManifests(kc, { select: (o) => o.kind !== 'Deployment' && o.kind !== 'ValidatingWebhookConfiguration' });
   const asMast = await serviceAccountConfig(kube);
+  const debugToken = await debugReaderToken(kc);
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -97,7 +115,13 @@ export const kubeBackend: BackendFactory = async () => {
   const backend: KubeBackend = {
     kube,
     mastArgs: ['--kubeconfig', asMast.path],
-    xdsTls: true,
+    debugToken,
+    async proxyAuth(pod, dir) {
+      const xdsCa = path.join(dir, 'mast-root-cert.pem');
+      if (!existsSync(xdsCa)) writeFileSync(xdsCa, await mastRoot(kc));
+      const tokenFile = writeToken(dir, `${pod.namespace}.${pod.name}`, await podToken(kc, pod));
+      return { xdsCa, xdsServerName: MAST_SERVICE_NAME, tokenFile };
+    },
     addressPrefix: (octet) => `10.${octet}`,
     async load(files) {
       const all = files.flatMap((f) => docs(f.text)).filter((o) => o.kind !== 'EndpointSlice');
