@@ -54,7 +54,15 @@ ${block([
   [`curl -s ${admin}/metrics`],
 ])}
 
-Envoy admin APIs (/config_dump, /clusters, /stats, /ready):
+Mutual TLS, STRICT mesh-wide (${rel(path.join(mesh.configDir, 'peer-authentication.yaml'))}):
+${block([
+  [`curl -s ${sidecar.envoy.adminUrl}/certs`, `${sidecar.pod}'s certificate from Mast's CA: SPIFFE ID, serial, expiry`],
+  [`curl -s ${gw} | grep -oE '(By|URI)=spiffe://[^;\\\\"]*'`, 'each hop: who answered (By), who called (URI)'],
+  [`curl -s http://${sidecar.ip}:${sidecar.port}/`, 'plaintext from outside the mesh: refused'],
+  [`rm ${rel(path.join(mesh.configDir, 'peer-authentication.yaml'))}`, 'PERMISSIVE, Istio\'s default: now served'],
+])}
+
+Envoy admin APIs (/config_dump, /clusters, /stats, /ready, /certs):
 ${block(mesh.workloads.map((w) => [w.envoy.adminUrl, w.pod]))}
 
 Logs: ${rel(mesh.logDir)}/   Ctrl-C stops everything.`;

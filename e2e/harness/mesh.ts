@@ -37,6 +37,8 @@ export interface MeshOptions {
    * random one, so test runs of several people on one machine never share an address.
    */
   octet?: number;
+  /** More `mast serve` flags than the backend's (`--workload-cert-ttl 1m`), kept across restarts. */
+  mastArgs?: string[];
   progress?: (line: string) => void;
 }
 
@@ -83,6 +85,8 @@ export class Mesh {
     readonly configDir: string,
     readonly logDir: string,
     readonly backend: ConfigBackend,
+    /** The `mast serve` flags Mast runs with: the backend's, then the mesh's own. */
+    private readonly mastArgs: string[],
     private current: Mast,
     readonly workloads: Workload[],
   ) {}
@@ -102,8 +106,9 @@ export class Mesh {
     const { files, pods } = readConfig(o.source ?? BOOKINFO, backend.addressPrefix(o.octet ?? 0));
     await backend.load(files);
 
-    say(`starting Mast (${backend.mastArgs.join(' ')})`);
-    const mast = await Mast.start(backend.mastArgs, logDir, { debugToken: backend.debugToken });
+    const mastArgs = [...backend.mastArgs, ...(o.mastArgs ?? [])];
+    say(`starting Mast (${mastArgs.join(' ')})`);
+    const mast = await Mast.start(mastArgs, logDir, { debugToken: backend.debugToken });
     // allSettled: a failed start must not leave other workloads still starting during cleanup.
     const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast, backend, logDir, o.delta ?? false)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -111,7 +116,7 @@ export class Mesh {
     const workloads = started.map((r) => (r as PromiseFulfilledResult<Workload>).value);
     say(`waiting for ${workloads.length} Envoys to receive their config`);
     await Promise.all(workloads.map((w) => w.envoy.waitLive(30000)));
-    return new Mesh(configDir, logDir, backend, mast, workloads);
+    return new Mesh(configDir, logDir, backend, mastArgs, mast, workloads);
   }
 
   workload(pod: string): Workload {
@@ -155,7 +160,7 @@ export class Mesh {
     const old = this.current;
     await old.stop();
     let readyAt = 0;
-    this.current = await Mast.start(this.backend.mastArgs, this.logDir, {
+    this.current = await Mast.start(this.mastArgs, this.logDir, {
       xdsTls: old.xdsTlsAddress,
       adminUrl: old.adminUrl,
       debugToken: this.backend.debugToken,

@@ -34,6 +34,14 @@ export interface MeshSuiteOptions {
   skip?: Partial<Record<SourceName, string>>;
   /** Folder of YAML the mesh starts from; bookinfo by default. */
   source?: string;
+  /** More `mast serve` flags for the suite's meshes. */
+  mastArgs?: string[];
+}
+
+/** Which of the runs a suite's body is defined for. */
+export interface SuiteRun {
+  source: SourceName;
+  delta: boolean;
 }
 
 /**
@@ -41,14 +49,14 @@ export interface MeshSuiteOptions {
  * ADS, each time with a mesh started once for the whole block. A test during which any of the
  * mesh's Envoys NACKs an update fails.
  */
-export function describeMesh(title: string, body: (mesh: () => Mesh) => void, options: MeshSuiteOptions = {}): void {
+export function describeMesh(title: string, body: (mesh: () => Mesh, run: SuiteRun) => void, options: MeshSuiteOptions = {}): void {
   after(cleanup);
   for (const source of sourcesUnderTest()) {
     for (const delta of [false, true]) {
       describe(`${title} (${SOURCES[source].title}, ${delta ? 'delta' : 'SotW'} ADS)`, { skip: options.skip?.[source] ?? false }, () => {
         let mesh: Mesh | undefined;
         before(async () => {
-          mesh = await Mesh.start({ source: options.source, delta, octet: randomOctet(), backend: SOURCES[source].backend });
+          mesh = await Mesh.start({ source: options.source, delta, octet: randomOctet(), backend: SOURCES[source].backend, mastArgs: options.mastArgs });
         });
         // A NACK fails the test it happened in, whatever the test itself looked at (nacks.ts).
         afterEach(() => mesh?.nacks.assertNone('during this test'));
@@ -56,7 +64,7 @@ export function describeMesh(title: string, body: (mesh: () => Mesh) => void, op
         body(() => {
           assert.ok(mesh, 'the mesh did not start');
           return mesh;
-        });
+        }, { source, delta });
       });
     }
   }

@@ -70,6 +70,7 @@ export const DIAGNOSTIC_CODES = {
   MAST2039: { severity: 'warning', title: 'VirtualService rule or match can never be reached' },
   MAST2040: { severity: 'warning', title: 'field is deprecated by Istio' },
   MAST2041: { severity: 'warning', title: 'setting is ignored or unusual (an Istio validation or translation warning)' },
+  MAST2042: { severity: 'error', title: 'PeerAuthentication is not valid' },
   MAST2043: { severity: 'error', title: 'AuthorizationPolicy is not valid' },
   MAST2044: { severity: 'error', title: 'RequestAuthentication is not valid' },
 

@@ -27,8 +27,11 @@ import {
 
 export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject, { kind: K }>[] };
 
-/** Kinds whose lists come in creation order: they claim hosts and addresses, and the oldest keeps what two claim. */
-const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService']);
+/**
+ * Kinds whose lists come in creation order: they claim hosts and addresses, and the oldest keeps
+ * what two claim; of two PeerAuthentications at one level for one workload, the oldest applies.
+ */
+const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'PeerAuthentication']);
 
 /**
  * `objects` by kind, Services and VirtualServices in creation order (src/model/creation-order.ts,
@@ -272,6 +275,7 @@ export class MeshSnapshot implements Snapshot {
             port: slicePort.port,
             ready: endpoint.ready,
             labels: pod?.meta.labels ?? {},
+            ...(pod ? { serviceAccount: pod.serviceAccount } : {}),
             sources: pod ? [refOf(slice), refOf(pod)] : [refOf(slice)],
           });
         }

@@ -5,6 +5,11 @@
 // `[]` stands for every item of a list.
 import type { TranslatedIstioKind } from './parse/istio-schema';
 
+/** The ClientTLSSettings fields Mast translates, under `at`; `credentialName` is not one yet. */
+function clientTlsFields(at: string): string[] {
+  return ['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'caCrl', 'subjectAltNames', 'sni', 'insecureSkipVerify'].map((f) => `${at}.${f}`);
+}
+
 export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = {
   VirtualService: [
     'spec.hosts',
@@ -66,10 +71,16 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.subsets[].trafficPolicy.portLevelSettings[].loadBalancer.simple',
     'spec.subsets[].trafficPolicy.portLevelSettings[].connectionPool',
     'spec.subsets[].trafficPolicy.portLevelSettings[].outlierDetection',
+    // Client TLS (src/policy/mtls/): every ClientTLSSettings field but credentialName.
+    ...clientTlsFields('spec.trafficPolicy.tls'),
+    ...clientTlsFields('spec.trafficPolicy.portLevelSettings[].tls'),
+    ...clientTlsFields('spec.subsets[].trafficPolicy.tls'),
+    ...clientTlsFields('spec.subsets[].trafficPolicy.portLevelSettings[].tls'),
   ],
   // The security kinds (src/policy/): each field is reported as not supported (MAST1008) until
   // its translation lands.
-  PeerAuthentication: [],
+  // src/policy/mtls/: the whole kind.
+  PeerAuthentication: ['spec.selector', 'spec.mtls', 'spec.portLevelMtls'],
   // src/policy/authorization/: every rule field and `when` key Istio's builder translates. A
   // CUSTOM action (its `provider` is not listed) and `experimental.envoy.filters.*` keys are
   // reported by validation (validate/authorization-policy.ts). `trustDomains` is in Istio's API at

@@ -162,6 +162,8 @@ export interface ResolvedEndpoint {
   port: number;
   ready: boolean;
   labels: Record<string, string>;
+  /** The service account of the Pod behind it, when the Pod is known: its workload identity. */
+  serviceAccount?: string;
   /** The EndpointSlice (and Pod, when known) it came from, for provenance. */
   sources: ObjectRef[];
 }
@@ -204,6 +206,7 @@ export interface Snapshot extends Readonly<MeshSettings> {
   /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
   destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;
   gateways(): readonly Gateway[];
+  /** In creation order: of two at one level (mesh, namespace, workload), Istio applies the oldest. */
   peerAuthentications(): readonly PeerAuthentication[];
   authorizationPolicies(): readonly AuthorizationPolicy[];
   requestAuthentications(): readonly RequestAuthentication[];

@@ -8,7 +8,8 @@ import { sourceKeys } from './provenance';
 import type { Protocol } from './protocol';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { effectivePolicy } from './traffic-policy/effective';
-import { connectionPoolFields } from './traffic-policy/connection-pool';
+import { connectionPoolFields, speaksHttp2 } from './traffic-policy/connection-pool';
+import { clusterTls } from '../policy/mtls/cluster-tls';
 import { lbPolicy } from './traffic-policy/load-balancer';
 import { outlierDetection } from './traffic-policy/outlier-detection';
 
@@ -20,10 +21,12 @@ function resource(json: EnvoyJson, sources: readonly ObjectRef[] = []): NamedRes
   return { name: json.name as string, json, sources: sourceKeys(sources) };
 }
 
-function edsCluster(c: OutboundCluster): NamedResource {
+function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
   const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
   const lb = lbPolicy(policy);
   const outlier = outlierDetection(policy);
+  const http2 = speaksHttp2(policy.connectionPool, c.protocol);
+  const tls = clusterTls(snapshot, { tls: policy.tls, service: c.service, port: c.port.port, subset: c.subset?.name, http2 });
   const sources: ObjectRef[] = [refOf(c.service), ...(c.destinationRule ? [refOf(c.destinationRule)] : [])];
   return resource({
     name: c.name,
@@ -31,8 +34,9 @@ function edsCluster(c: OutboundCluster): NamedResource {
     eds_cluster_config: { eds_config: adsConfigSource(), service_name: c.name },
     connect_timeout: CONNECT_TIMEOUT,
     ...(lb ? { lb_policy: lb } : {}),
-    ...connectionPoolFields(policy, c.protocol),
+    ...connectionPoolFields(policy, c.protocol, tls.upstreamHttpOptions),
     ...(outlier ? { outlier_detection: outlier } : {}),
+    ...tls.fields,
     // Not-ready endpoints are sent as UNHEALTHY; with Envoy's default panic threshold (50%) a
     // mostly-unready service would get traffic spread onto its unready pods. Istio disables it too.
     common_lb_config: { healthy_panic_threshold: { value: 0 } },
@@ -41,7 +45,7 @@ function edsCluster(c: OutboundCluster): NamedResource {
 
 /** The EDS cluster of every service port and DestinationRule subset, as seen from `namespace`. */
 export function serviceClusters(snapshot: Snapshot, namespace: string): NamedResource[] {
-  return outboundClusters(snapshot, namespace).map(edsCluster);
+  return outboundClusters(snapshot, namespace).map((c) => edsCluster(snapshot, c));
 }
 
 /** Sends a connection on to wherever it was originally addressed (Istio's ALLOW_ANY). */

@@ -8,12 +8,15 @@ import { labelsMatch } from '../model/labels';
 import { provenance, sourceKeys } from './provenance';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { compareStrings } from './order';
+import { endpointSpeaksMtls, mtlsEndpointMetadata } from '../policy/mtls/endpoint-tls-mode';
 
-function lbEndpoint(ep: ResolvedEndpoint): EnvoyJson {
+/** An endpoint; `mtls` puts the metadata that picks its cluster's mTLS transport socket on it. */
+function lbEndpoint(ep: ResolvedEndpoint, mtls: boolean): EnvoyJson {
+  const metadata = provenance(ep.sources);
   return {
     endpoint: { address: socketAddress(ep.address, ep.port) },
     health_status: ep.ready ? 'HEALTHY' : 'UNHEALTHY',
-    metadata: provenance(ep.sources),
+    metadata: mtls ? { filter_metadata: { ...mtlsEndpointMetadata(), ...metadata.filter_metadata } } : metadata,
   };
 }
 
@@ -26,9 +29,10 @@ function loadAssignment(snapshot: Snapshot, c: OutboundCluster): NamedResource {
     .endpoints(c.service, c.port)
     .filter((ep) => labelsMatch(c.subset?.labels, ep.labels))
     .sort(byAddress);
+  const tls = { rule: c.destinationRule, subset: c.subset?.name, servicePort: c.port.port, namespace: c.service.meta.namespace };
   return {
     name: c.name,
-    json: { cluster_name: c.name, endpoints: endpoints.length > 0 ? [{ lb_endpoints: endpoints.map(lbEndpoint) }] : [] },
+    json: { cluster_name: c.name, endpoints: endpoints.length > 0 ? [{ lb_endpoints: endpoints.map((ep) => lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep))) }] : [] },
     sources: sourceKeys(endpoints.flatMap((ep) => ep.sources)),
   };
 }

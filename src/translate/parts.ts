@@ -10,6 +10,7 @@ import { gatewayPorts } from './gateway-servers';
 import { inboundPorts } from './inbound-ports';
 import { gatewayListener } from './listeners/gateway';
 import { virtualInbound } from './listeners/inbound';
+import { workloadMtls } from '../policy/mtls/peer-authentication';
 import { outboundListeners } from './listeners/outbound';
 import { gatewayRouteConfig } from './routes/gateway';
 import { outboundRouteConfigs } from './routes/outbound';
@@ -73,7 +74,7 @@ const SIDECAR: TranslationPart[] = [
       const context = securityContext(snapshot, proxy);
       return {
         clusters: [...ports.map((p) => inboundCluster(p.targetPort, p.protocol, proxy.localAddress, p.sources)), ...requestAuthenticationClusters(context)],
-        listeners: [virtualInbound(ports, proxy, context)],
+        listeners: [virtualInbound(ports, proxy, workloadMtls(snapshot, proxy.namespace, proxy.labels), context)],
       };
     },
   },

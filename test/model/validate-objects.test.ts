@@ -75,7 +75,6 @@ describe('DestinationRule (ValidateDestinationRule, validateTrafficPolicy)', () 
     assert.deepEqual(dr({ trafficPolicy: { outlierDetection: { maxEjectionPercent: 101 } } }), [['MAST2019', 'spec.trafficPolicy.outlierDetection.maxEjectionPercent']]);
     assert.deepEqual(dr({ trafficPolicy: { outlierDetection: { consecutiveErrors: 5 } } }), [['MAST2040', 'spec.trafficPolicy.outlierDetection.consecutiveErrors']]);
     assert.deepEqual(dr({ trafficPolicy: { tls: { mode: 'MUTUAL' } } }), [
-      ['MAST1008', 'spec.trafficPolicy.tls'],
       ['MAST2032', 'spec.trafficPolicy.tls.clientCertificate'],
       ['MAST2032', 'spec.trafficPolicy.tls.privateKey'],
     ]);

@@ -20,6 +20,7 @@ import type { EnvoyJson } from '../../src/translate/types';
 import type { Raw } from '../model/fixtures';
 import { envoyValidate, refusedByEnvoy, skipWithoutEnvoy } from '../support/envoy-validate';
 import { staticBootstrap } from '../support/static-bootstrap';
+import { validationSecrets } from '../support/validation-secrets';
 import { batchArbitrary, rawObjects, type Generated } from './arbitraries';
 import { leftOutAlone, load, refOfRaw, routesIndependent, views, type SentView } from './judge';
 
@@ -102,6 +103,7 @@ interface Found {
  * Counts into `tally` when given.
  */
 async function problemsWith(batch: readonly Generated[], focus?: Found, tally?: Stats): Promise<Found | undefined> {
+  const secrets = await validationSecrets();
   const raws = rawObjects(batch);
   const loaded = load(raws);
   const refusedBy: string[] = [];
@@ -121,7 +123,7 @@ async function problemsWith(batch: readonly Generated[], focus?: Found, tally?: 
     // Envoy cannot bind it and refuses the listener update (issue 6: a Gateway server on 15000).
     bind: () =>
       all.flatMap((v) => {
-        const admin = (staticBootstrap(v.json, v.proxy).admin as { address: { socket_address: { port_value: number } } }).address.socket_address.port_value;
+        const admin = (staticBootstrap(v.json, v.proxy, secrets).admin as { address: { socket_address: { port_value: number } } }).address.socket_address.port_value;
         return v.json.listeners
           .filter((l) => (l.json.address as { socket_address?: { port_value?: number } } | undefined)?.socket_address?.port_value === admin && l.json.bind_to_port !== false)
           .map((l) => `${v.name}: listener ${l.name} binds the proxy's admin port ${admin}`);
@@ -129,7 +131,7 @@ async function problemsWith(batch: readonly Generated[], focus?: Found, tally?: 
     envoy: async () => {
       // While shrinking, one proxy Envoy refused is enough.
       const judged = focus ? all.filter((v) => v.name === focus.refusedBy[0]) : all;
-      const verdicts = await Promise.all(judged.map((v) => envoyValidate(staticBootstrap(v.json, v.proxy))));
+      const verdicts = await Promise.all(judged.map((v) => envoyValidate(staticBootstrap(v.json, v.proxy, secrets))));
       if (tally) {
         tally.views += all.length;
         tally.acceptedByEnvoy += verdicts.filter((v) => v.ok).length;
@@ -167,9 +169,10 @@ async function problemsWith(batch: readonly Generated[], focus?: Found, tally?: 
 /** The objects among `admitted` that, alone over the base mesh, make Envoy refuse `proxyName`'s view (bisecting). */
 async function culprits(admitted: readonly Raw[], proxyName: string): Promise<string> {
   const viewOf = (group: readonly Raw[]) => views(load(group).snapshot).find((v) => v.name === proxyName) as SentView;
+  const secrets = await validationSecrets();
   const found = await refusedByEnvoy(admitted, (group) => {
     const v = viewOf(group);
-    return staticBootstrap(v.json, v.proxy);
+    return staticBootstrap(v.json, v.proxy, secrets);
   });
   return [...found].map(([raw, output]) => `\nalone, ${refKey(refOfRaw(raw))} makes Envoy refuse: ${output}\n${stringify(raw)}`).join('');
 }

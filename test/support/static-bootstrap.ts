@@ -3,11 +3,13 @@
 // against are the ones proxies really start with) with the xDS resources made static. Envoy
 // validates static resources with the same code as xDS ones (its config validation server
 // instantiates listeners, route tables and clusters), so a bootstrap it accepts means an
-// update it would ACK.
+// update it would ACK. Secrets fetched over ADS are the exception: Envoy's validation server
+// crashes on them in static resources (validation-secrets.ts), so they become static secrets.
 import assert from 'node:assert/strict';
 import { buildBootstrap } from '../../src/bootstrap/bootstrap';
 import { nodeId } from '../../src/proxy/node';
 import type { EnvoyJson, NamedResource, ProxyClass, ResourceSet } from '../../src/translate/types';
+import type { ValidationSecrets } from './validation-secrets';
 
 /**
  * An EDS cluster as a STATIC one holding its ClusterLoadAssignment inline (Envoy checks the
@@ -32,12 +34,49 @@ function inlineRoutes(listener: EnvoyJson, routes: readonly NamedResource[]): En
   }) as EnvoyJson;
 }
 
+type SecretKind = 'tls_certificate' | 'validation_context';
+
+/** What stands in for a file a translated resource names, by the field naming it. */
+const FILE_STAND_INS = new Map<string, (pem: ValidationSecrets) => string>([
+  ['certificate_chain', (pem) => pem.workloadChain],
+  ['private_key', (pem) => pem.workloadKey],
+  ['trusted_ca', (pem) => pem.rootCa],
+]);
+
+/**
+ * `resource` with every SDS secret it names by name alone (a static secret), each name noted in
+ * `names` with what it must hold: a certificate, or a trust bundle; and every certificate, key or
+ * CA file it names replaced by `pem`'s (their paths are the proxy host's, not this one's).
+ */
+function staticSecretRefs(resource: EnvoyJson, names: Map<string, SecretKind>, pem: ValidationSecrets): EnvoyJson {
+  const byName = (kind: SecretKind) => (ref: { name: string }) => {
+    names.set(ref.name, kind);
+    return { name: ref.name };
+  };
+  return JSON.parse(JSON.stringify(resource), (key, value: unknown) => {
+    if (key === 'tls_certificate_sds_secret_configs') return (value as { name: string }[]).map(byName('tls_certificate'));
+    if (key === 'validation_context_sds_secret_config') return byName('validation_context')(value as { name: string });
+    // Files on the proxy's host (a DestinationRule's clientCertificate, privateKey,
+    // caCertificates): Envoy reads them when it loads the resource, and this host has none.
+    const file = (value as { filename?: unknown } | null)?.filename;
+    const standIn = FILE_STAND_INS.get(key);
+    if (typeof file === 'string' && standIn) return { inline_string: standIn(pem) };
+    return value;
+  }) as EnvoyJson;
+}
+
+function staticSecret(name: string, kind: SecretKind, pem: ValidationSecrets): EnvoyJson {
+  return kind === 'tls_certificate'
+    ? { name, tls_certificate: { certificate_chain: { inline_string: pem.workloadChain }, private_key: { inline_string: pem.workloadKey } } }
+    : { name, validation_context: { trusted_ca: { inline_string: pem.rootCa } } };
+}
+
 /**
  * `set` (what translation or the view cache gives `proxy`) in the bootstrap `mast bootstrap`
  * writes for that proxy, with EDS clusters made STATIC (endpoints inline), RDS inlined into the
- * listeners, and no LDS/CDS subscriptions.
+ * listeners, SDS secrets static (`secrets`), and no LDS/CDS subscriptions.
  */
-export function staticBootstrap(set: ResourceSet, proxy: ProxyClass): EnvoyJson {
+export function staticBootstrap(set: ResourceSet, proxy: ProxyClass, secrets: ValidationSecrets): EnvoyJson {
   const ip = proxy.ips[0] ?? '127.0.0.1';
   const base = buildBootstrap({
     nodeId: nodeId(proxy.role, ip, `validate.${proxy.namespace}`, proxy.namespace),
@@ -51,12 +90,16 @@ export function staticBootstrap(set: ResourceSet, proxy: ProxyClass): EnvoyJson 
   assert.ok(!('error' in base), `bootstrap: ${String(base.error)}`);
   const { dynamic_resources: dynamic, static_resources: statics } = base as { dynamic_resources: EnvoyJson; static_resources: { clusters: EnvoyJson[] } };
   const { cds_config: _cds, lds_config: _lds, ...ads } = dynamic;
+  const names = new Map<string, SecretKind>();
+  const clusters = set.clusters.map((c) => staticSecretRefs(inlineEndpoints(c.json, set.endpoints), names, secrets));
+  const listeners = set.listeners.map((l) => staticSecretRefs(inlineRoutes(l.json, set.routes), names, secrets));
   return {
     ...base,
     dynamic_resources: ads,
     static_resources: {
-      clusters: [...statics.clusters, ...set.clusters.map((c) => inlineEndpoints(c.json, set.endpoints))],
-      listeners: set.listeners.map((l) => inlineRoutes(l.json, set.routes)),
+      clusters: [...statics.clusters, ...clusters],
+      listeners,
+      secrets: [...names].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, kind]) => staticSecret(name, kind, secrets)),
     },
   };
 }

@@ -15,19 +15,24 @@ test('subset and port-level settings override the rule the way Istio merges them
     trafficPolicy: {
       loadBalancer: { simple: 'LEAST_REQUEST' },
       outlierDetection: { consecutive5xxErrors: 5 },
+      tls: { mode: 'ISTIO_MUTUAL' },
       portLevelSettings: [{ port: { number: 9443 }, loadBalancer: { simple: 'RANDOM' } }],
     },
     subsets: [
-      { name: 'a', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } },
+      { name: 'a', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' }, tls: { mode: 'DISABLE' } } },
       { name: 'b', trafficPolicy: { portLevelSettings: [{ port: { number: 9080 }, connectionPool: { tcp: { maxConnections: 1 } } }] } },
     ],
   });
   const [a, b] = dr.spec.subsets!;
-  assert.deepEqual(effectivePolicy(dr, 9080), { connectionPool: undefined, loadBalancer: { simple: 'LEAST_REQUEST' }, outlierDetection: { consecutive5xxErrors: 5 } });
-  // Port-level settings replace the whole policy: the rule's outlier detection is gone on 9443.
-  assert.deepEqual(effectivePolicy(dr, 9443), { connectionPool: undefined, loadBalancer: { simple: 'RANDOM' }, outlierDetection: undefined });
-  assert.deepEqual(effectivePolicy(dr, 9080, a), { connectionPool: undefined, loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 5 } });
-  assert.deepEqual(effectivePolicy(dr, 9080, b), { connectionPool: { tcp: { maxConnections: 1 } }, loadBalancer: undefined, outlierDetection: undefined });
+  const mtls = { mode: 'ISTIO_MUTUAL' } as const;
+  assert.deepEqual(effectivePolicy(dr, 9080), { connectionPool: undefined, loadBalancer: { simple: 'LEAST_REQUEST' }, outlierDetection: { consecutive5xxErrors: 5 }, tls: mtls });
+  // Port-level settings replace the whole policy: the rule's outlier detection and TLS are gone on 9443.
+  assert.deepEqual(effectivePolicy(dr, 9443), { connectionPool: undefined, loadBalancer: { simple: 'RANDOM' }, outlierDetection: undefined, tls: undefined });
+  assert.deepEqual(effectivePolicy(dr, 9080, a), { connectionPool: undefined, loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 5 }, tls: { mode: 'DISABLE' } });
+  assert.deepEqual(effectivePolicy(dr, 9080, b), { connectionPool: { tcp: { maxConnections: 1 } }, loadBalancer: undefined, outlierDetection: undefined, tls: undefined });
+  // A subset without port-level settings keeps the rule's TLS.
+  assert.deepEqual(effectivePolicy(dr, 9443, b).tls, undefined);
+  assert.deepEqual(effectivePolicy(dr, 9081, b).tls, mtls);
 });
 
 test('http2 and grpc ports speak HTTP/2 upstream; a pool limit keeps the rest unlimited', () => {

@@ -9,10 +9,11 @@ import { goldenCases, snapshotOf } from '../golden/cases';
 import { translate } from '../../src/translate';
 import { envoyValidate, skipWithoutEnvoy } from '../support/envoy-validate';
 import { staticBootstrap } from '../support/static-bootstrap';
+import { validationSecrets } from '../support/validation-secrets';
 
 for (const c of goldenCases()) {
   test(`envoy --mode validate accepts ${c.name}`, { skip: skipWithoutEnvoy }, async () => {
-    const verdict = await envoyValidate(staticBootstrap(translate(snapshotOf(c.input, c.inputFile).snapshot, c.proxy), c.proxy));
+    const verdict = await envoyValidate(staticBootstrap(translate(snapshotOf(c.input, c.inputFile).snapshot, c.proxy), c.proxy, await validationSecrets()));
     assert.ok(verdict.ok, `envoy rejected ${c.name}:\n${verdict.output}`);
   });
 }

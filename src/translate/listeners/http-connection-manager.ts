@@ -3,6 +3,7 @@ import type { EnvoyJson } from '../types';
 import { adsConfigSource, typed } from '../core';
 import { httpFilterEntries, type FilterContext } from '../filters/http-filter';
 import { httpFilters, type ChainKind } from '../filters/chain';
+import { inboundClientCertDetails } from '../../policy/mtls/xfcc';
 
 export interface HcmOptions {
   statPrefix: string;
@@ -26,6 +27,8 @@ export function httpConnectionManager(opts: HcmOptions): EnvoyJson {
       // A gateway is the edge: the peer is the real client, and x-forwarded-for should say so.
       // Sidecars keep what the caller sent, as Istio's do.
       ...(opts.chain === 'gateway' ? { use_remote_address: true } : {}),
+      // A sidecar's app learns who called it from the peer's certificate.
+      ...(opts.chain === 'inbound' ? inboundClientCertDetails() : {}),
       upgrade_configs: [{ upgrade_type: 'websocket' }],
     }),
   };

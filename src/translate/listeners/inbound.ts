@@ -6,18 +6,29 @@
 // The original destination is restored by the original_dst listener filter, not by
 // `use_original_dst`: that would hand an inbound connection to port 9080 over to the outbound
 // listener 0.0.0.0_9080, which claims that port for the app's own calls. Istio does the same.
+//
+// Each port (and the passthrough) gets the chains of its PeerAuthentication mode (STRICT: mTLS
+// only; PERMISSIVE: mTLS and plaintext, told apart by the TLS inspector; DISABLE: plaintext), as
+// Istio builds them (src/policy/mtls/inbound-tls.ts). The passthrough is a set of chains that
+// match any port, not a default chain: a connection to a served port that matches none of its
+// chains (plaintext on a STRICT port) must be closed, never passed through.
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import type { InboundPort } from '../inbound-ports';
 import { socketAddress, typed } from '../core';
+import { downstreamTlsSocket, inboundChainOptions, tlsInspector, type InboundChainOption } from '../../policy/mtls/inbound-tls';
+import { modeForPort, type MtlsMode, type WorkloadMtls } from '../../policy/mtls/peer-authentication';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT, inboundClusterName, listenerName } from '../names';
 import { sourceKeys } from '../provenance';
 import { isHttp } from '../protocol';
 import { inboundRouteConfig } from '../routes/inbound';
 import { httpConnectionManager } from './http-connection-manager';
-import { tcpProxy } from './tcp-proxy';
 import type { FilterContext } from '../filters/http-filter';
 import { networkRbac } from '../../policy/authorization/network-filter';
 import { policySources } from '../../policy/workload-policies';
+import { tcpProxy } from './tcp-proxy';
+
+/** The passthrough chains' name (the default chain had it before mTLS made it several chains). */
+const VIRTUAL_INBOUND_PASSTHROUGH = 'virtualInbound-passthrough';
 
 const ORIGINAL_DST_FILTER = {
   name: 'envoy.filters.listener.original_dst',
@@ -26,10 +37,25 @@ const ORIGINAL_DST_FILTER = {
 
 export type InboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>;
 
+/** One chain: `match` (a destination port, or none) narrowed by what the option matches. */
+function chain(name: string, match: EnvoyJson, option: InboundChainOption, filters: EnvoyJson[]): EnvoyJson {
+  return {
+    name,
+    filter_chain_match: {
+      ...match,
+      transport_protocol: option.transportProtocol,
+      ...(option.applicationProtocols ? { application_protocols: option.applicationProtocols } : {}),
+    },
+    filters,
+    ...(option.mtls ? { transport_socket: downstreamTlsSocket() } : {}),
+  };
+}
+
 /** `rbac`: the workload's network RBAC filters, in front of tcp_proxy; an HTTP port's chain computes its own filters from `context`. */
-function portChain(port: InboundPort, context: FilterContext, rbac: readonly EnvoyJson[]): EnvoyJson {
+function portChains(port: InboundPort, mode: MtlsMode, context: FilterContext, rbac: readonly EnvoyJson[]): EnvoyJson[] {
   const cluster = inboundClusterName(port.targetPort);
-  const filter = isHttp(port.protocol)
+  const http = isHttp(port.protocol);
+  const filter = http
     ? httpConnectionManager({
         statPrefix: `inbound_${listenerName('0.0.0.0', port.targetPort)}`,
         routes: { inline: inboundRouteConfig(port.targetPort) },
@@ -37,11 +63,22 @@ function portChain(port: InboundPort, context: FilterContext, rbac: readonly Env
         context,
       })
     : tcpProxy(cluster);
-  return {
-    name: cluster,
-    filter_chain_match: { destination_port: port.targetPort },
-    filters: isHttp(port.protocol) ? [filter] : [...rbac, filter],
-  };
+  const filters = http ? [filter] : [...rbac, filter];
+  return inboundChainOptions(mode, http).map((o) => chain(cluster, { destination_port: port.targetPort }, o, filters));
+}
+
+/**
+ * Ports no Service declares go to the app as addressed, in the workload's mode; a port only its
+ * PeerAuthentication names (`portLevelMtls`) gets passthrough chains of its own mode (Istio's
+ * ForPassthrough).
+ */
+function passthroughChains(mtls: WorkloadMtls, declared: ReadonlySet<number>, rbac: readonly EnvoyJson[]): { chains: EnvoyJson[]; ports: [number, MtlsMode][] } {
+  const ports: [number, MtlsMode][] = [[0, mtls.mode], ...[...mtls.perPort].filter(([p]) => !declared.has(p)).sort((a, b) => a[0] - b[0])];
+  // The workload's policies hold on ports no Service declares too (TCP rules only, as in Istio).
+  const filters = [...rbac, tcpProxy(INBOUND_PASSTHROUGH_CLUSTER)];
+  const chains = ports.flatMap(([port, mode]) =>
+    inboundChainOptions(mode, false).map((o) => chain(VIRTUAL_INBOUND_PASSTHROUGH, port === 0 ? {} : { destination_port: port }, o, filters)));
+  return { chains, ports };
 }
 
 /**
@@ -57,12 +94,18 @@ function selfChain(): EnvoyJson {
 }
 
 /**
- * The inbound listener of a sidecar whose app serves `ports`, with the AuthorizationPolicy and
+ * The inbound listener of a sidecar whose app serves `ports`, with the mutual TLS modes `mtls`
+ * (src/policy/mtls/peer-authentication.ts) on them, and the AuthorizationPolicy and
  * RequestAuthentication filters of its workload (`context`, src/policy/).
  */
-export function virtualInbound(ports: readonly InboundPort[], proxy: InboundListenerFacets, context: FilterContext): NamedResource {
+export function virtualInbound(ports: readonly InboundPort[], proxy: InboundListenerFacets, mtls: WorkloadMtls, context: FilterContext): NamedResource {
   const rbac = networkRbac(context);
   const capture = proxy.interceptionMode === 'REDIRECT';
+  const modes = ports.map((p) => [p.targetPort, modeForPort(mtls, p.targetPort)] as const);
+  const passthrough = passthroughChains(mtls, new Set(ports.map((p) => p.targetPort)), rbac);
+  const needsTls = (mode: MtlsMode): boolean => inboundChainOptions(mode, false).some((o) => o.transportProtocol === 'tls');
+  const inspector = tlsInspector(new Map([...modes, ...passthrough.ports].map(([port, mode]) => [port, needsTls(mode)])));
+  const listenerFilters = [...(capture ? [ORIGINAL_DST_FILTER] : []), ...(inspector ? [inspector] : [])];
   // Without capture each sidecar binds its own pod IP, so sidecars sharing a host do not collide.
   const address = capture ? '0.0.0.0' : (proxy.ips[0] ?? '0.0.0.0');
   const additional = capture
@@ -75,12 +118,13 @@ export function virtualInbound(ports: readonly InboundPort[], proxy: InboundList
       address: socketAddress(address, VIRTUAL_INBOUND_PORT),
       ...(additional.length > 0 ? { additional_addresses: additional } : {}),
       // Without capture the local address already is the destination.
-      ...(capture ? { listener_filters: [ORIGINAL_DST_FILTER] } : {}),
+      ...(listenerFilters.length > 0 ? { listener_filters: listenerFilters } : {}),
+      // Istio's protocol detection timeout (0s: none): a connection whose ClientHello has not
+      // come yet is waited for, and one the inspector gives up on still gets its chain.
+      ...(inspector ? { listener_filters_timeout: '0s', continue_on_listener_filters_timeout: true } : {}),
       traffic_direction: 'INBOUND',
-      filter_chains: [...ports.map((p) => portChain(p, context, rbac)), selfChain()],
-      // The workload's policies hold on ports no Service declares too (TCP rules only, as in Istio).
-      default_filter_chain: { name: 'virtualInbound-passthrough', filters: [...rbac, tcpProxy(INBOUND_PASSTHROUGH_CLUSTER)] },
+      filter_chains: [...modes.flatMap(([, mode], i) => portChains(ports[i] as InboundPort, mode, context, rbac)), selfChain(), ...passthrough.chains],
     },
-    sources: sourceKeys([...ports.flatMap((p) => p.sources), ...policySources(context)]),
+    sources: sourceKeys([...ports.flatMap((p) => p.sources), ...mtls.sources, ...policySources(context)]),
   };
 }

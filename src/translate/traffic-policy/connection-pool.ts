@@ -39,11 +39,17 @@ function tcpKeepalive(pool: ConnectionPool | undefined): EnvoyJson | undefined {
   return out;
 }
 
+/** Whether a cluster speaks HTTP/2 upstream: http2 and grpc ports, and ports the policy upgrades. */
+export function speaksHttp2(pool: ConnectionPool | undefined, protocol: Protocol): boolean {
+  return protocol === 'HTTP2' || (isHttp(protocol) && pool?.http?.h2UpgradePolicy === 'UPGRADE');
+}
+
 /**
  * `envoy.extensions.upstreams.http.v3.HttpProtocolOptions`: which HTTP version to speak upstream
- * (HTTP/2 for http2/grpc ports, or when the policy asks to upgrade) and the pool's HTTP limits.
+ * (HTTP/2 for http2/grpc ports, or when the policy asks to upgrade), the pool's HTTP limits, and
+ * `upstream` (UpstreamHttpProtocolOptions: the SNI of originated TLS).
  */
-function httpProtocolOptions(pool: ConnectionPool | undefined, protocol: Protocol): EnvoyJson | undefined {
+function httpProtocolOptions(pool: ConnectionPool | undefined, protocol: Protocol, upstream: EnvoyJson | undefined): EnvoyJson | undefined {
   const http = pool?.http;
   const tcp = pool?.tcp;
   const common: EnvoyJson = {};
@@ -53,23 +59,27 @@ function httpProtocolOptions(pool: ConnectionPool | undefined, protocol: Protoco
   if (maxDuration) common.max_connection_duration = maxDuration;
   if (http?.maxRequestsPerConnection) common.max_requests_per_connection = http.maxRequestsPerConnection;
 
-  const h2 = protocol === 'HTTP2' || http?.h2UpgradePolicy === 'UPGRADE';
-  if (!h2 && Object.keys(common).length === 0) return undefined;
+  const h2 = speaksHttp2(pool, protocol);
+  if (!h2 && Object.keys(common).length === 0 && !upstream) return undefined;
   const http2Options: EnvoyJson = http?.maxConcurrentStreams ? { max_concurrent_streams: http.maxConcurrentStreams } : {};
   return typed('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
     ...(Object.keys(common).length > 0 ? { common_http_protocol_options: common } : {}),
+    ...(upstream ? { upstream_http_protocol_options: upstream } : {}),
     explicit_http_config: h2 ? { http2_protocol_options: http2Options } : { http_protocol_options: {} },
   });
 }
 
-/** The cluster fields a connection pool decides; `connect_timeout` only when the policy sets one. */
-export function connectionPoolFields(policy: ClusterPolicy, protocol: Protocol): EnvoyJson {
+/**
+ * The cluster fields a connection pool decides; `connect_timeout` only when the policy sets one.
+ * `upstreamHttp` (UpstreamHttpProtocolOptions) joins the HTTP protocol options of an HTTP cluster.
+ */
+export function connectionPoolFields(policy: ClusterPolicy, protocol: Protocol, upstreamHttp?: EnvoyJson): EnvoyJson {
   const pool = policy.connectionPool;
   const out: EnvoyJson = {};
   const connectTimeout = pool?.tcp?.connectTimeout && protoDuration(pool.tcp.connectTimeout);
   if (connectTimeout) out.connect_timeout = connectTimeout;
   out.circuit_breakers = { thresholds: [thresholds(pool)] };
-  const options = isHttp(protocol) ? httpProtocolOptions(pool, protocol) : undefined;
+  const options = isHttp(protocol) ? httpProtocolOptions(pool, protocol, upstreamHttp) : undefined;
   if (options) out.typed_extension_protocol_options = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': options };
   const keepalive = tcpKeepalive(pool);
   if (keepalive) out.upstream_connection_options = { tcp_keepalive: keepalive };

@@ -7,7 +7,7 @@ import type { Subset } from '../service-ports';
 type TrafficPolicy = NonNullable<DestinationRule['spec']['trafficPolicy']>;
 
 /** The parts of a traffic policy Mast turns into cluster settings. */
-export type ClusterPolicy = Pick<TrafficPolicy, 'connectionPool' | 'loadBalancer' | 'outlierDetection'>;
+export type ClusterPolicy = Pick<TrafficPolicy, 'connectionPool' | 'loadBalancer' | 'outlierDetection' | 'tls'>;
 
 /**
  * Any of the four places that hold these settings (policy, port level, subset, subset port level).
@@ -18,8 +18,8 @@ export type ClusterPolicy = Pick<TrafficPolicy, 'connectionPool' | 'loadBalancer
 type Settings = { [K in keyof ClusterPolicy]?: unknown };
 
 function parts(p: Settings): ClusterPolicy {
-  const { connectionPool, loadBalancer, outlierDetection } = p as ClusterPolicy;
-  return { connectionPool, loadBalancer, outlierDetection };
+  const { connectionPool, loadBalancer, outlierDetection, tls } = p as ClusterPolicy;
+  return { connectionPool, loadBalancer, outlierDetection, tls };
 }
 
 function portLevel<T extends { port?: { number?: number } }>(policy: { portLevelSettings?: T[] }, port: number): T | undefined {
@@ -39,5 +39,6 @@ export function effectivePolicy(rule: DestinationRule | undefined, port: number,
     connectionPool: mine.connectionPool ?? base.connectionPool,
     loadBalancer: mine.loadBalancer ?? base.loadBalancer,
     outlierDetection: mine.outlierDetection ?? base.outlierDetection,
+    tls: mine.tls ?? base.tls,
   };
 }
