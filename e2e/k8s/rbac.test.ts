@@ -5,6 +5,7 @@
 import { AdmissionregistrationV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { kubeCredentials } from '../../src/sources/kubernetes/credential-secrets';
 import { WATCHED_KINDS, collectionPath } from '../../src/sources/kubernetes/kinds';
 import { sleep } from '../harness/net';
 import { cleanup } from '../harness/processes';
@@ -70,6 +71,17 @@ test('the ServiceAccount can list and watch everything Mast reads, in every name
     watching.abort();
   }
   assert.equal(await status(() => asMast.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: SYSTEM })), 200, 'list secrets in mast-system');
+});
+
+test("the ServiceAccount can get a gateway's credentialName Secret in the gateway's namespace, as Mast reads it", async () => {
+  const data = { 'tls.crt': 'chain', 'tls.key': 'key', 'ca.crt': 'roots' };
+  await admin.makeApiClient(CoreV1Api).createNamespacedSecret({
+    namespace: APP_NS,
+    body: { metadata: { name: 'web-cert' }, type: 'kubernetes.io/tls', stringData: data },
+  });
+  const credentials = kubeCredentials(asMast);
+  assert.deepEqual(await credentials.read(APP_NS, 'web-cert'), data, 'a kubernetes.io/tls Secret with ca.crt, decoded');
+  assert.equal(await credentials.read(APP_NS, 'absent'), undefined, 'no such Secret: no credential');
 });
 
 test('the ServiceAccount can write the status of an Istio object, and its Lease', async () => {

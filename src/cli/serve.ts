@@ -31,6 +31,7 @@ interface ServeFlags {
   stateDir?: string;
   workloadCertTtl: number;
   workloadCertGrace: number;
+  credentialDir?: string;
   logLevel: string;
 }
 
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only; the trust bundle for proxies in root-cert.pem) and the key its xDS bootstrap tokens are signed with (xds-token-key.pem, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
     .option('--workload-cert-ttl <duration>', 'lifetime of workload certificates (at least 1m)', durationMs(60_000), DEFAULT_WORKLOAD_CERT_TTL_MS)
     .option('--workload-cert-grace <fraction>', "re-issue a workload certificate when this fraction of its lifetime is left (Istio's SECRET_GRACE_PERIOD_RATIO)", fraction, DEFAULT_WORKLOAD_CERT_GRACE)
+    .option('--credential-dir <dir>', "file mode: gateways' credentials (a Gateway server's tls.credentialName) as DIR/NAMESPACE/NAME/tls.crt, tls.key, ca.crt (or cert, key, cacert), as a Secret's volume holds them")
     .action(async (flags: ServeFlags) => {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
@@ -79,7 +81,7 @@ export function register(program: Command): void {
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         rootNamespace: flags.rootNamespace,
         trustDomain: flags.trustDomain,
-        ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace },
+        ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace, credentialDir: flags.credentialDir },
         log,
       });
       const stop = (signal: string): void => {

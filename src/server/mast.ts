@@ -6,12 +6,15 @@ import { createAdminServer } from '../admin/server';
 import { defaultStateDir, MeshCa, startFileCa, WorkloadCerts, type FileCa, type RenewingCert } from '../ca';
 import { keepBundleFile } from '../ca/bundle-file';
 import { ConfigStore } from '../model';
+import { credentialDir } from '../ca/credentials';
 import { watchConfigDir } from '../sources/files';
 import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
+import { kubeCredentials } from '../sources/kubernetes/credential-secrets';
 import { createTelemetry } from '../telemetry/metrics';
 import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer } from '../xds/debounce';
+import { CredentialSecrets } from '../xds/credentials';
 import { XdsMetrics } from '../xds/metrics';
 import { SdsSecrets } from '../xds/secrets';
 import { XdsServer } from '../xds/server';
@@ -62,6 +65,8 @@ export interface CaSettings {
   workloadCertTtlMs?: number;
   /** Re-issued once this fraction of the lifetime is left (default 0.5). */
   workloadCertGrace?: number;
+  /** File mode: gateways' credentials (`credentialName`) as DIR/NAMESPACE/NAME/KEY files (`--credential-dir`). */
+  credentialDir?: string;
 }
 
 export interface RunningMast {
@@ -112,7 +117,10 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const caLog = log.child({ component: 'ca' });
   const ca = new MeshCa({ trustDomain: opts.trustDomain ?? 'cluster.local', log: caLog, meter: telemetry.meter });
   const workloadCerts = new WorkloadCerts(ca, { ttlMs: opts.ca?.workloadCertTtlMs, grace: opts.ca?.workloadCertGrace, log: caLog, meter: telemetry.meter });
-  const secrets = new SdsSecrets(ca, workloadCerts, log.child({ component: 'sds' }));
+  const sdsLog = log.child({ component: 'sds' });
+  const credentialSource = kc ? kubeCredentials(kc) : opts.ca?.credentialDir !== undefined ? credentialDir(opts.ca.credentialDir) : undefined;
+  const credentials = credentialSource && new CredentialSecrets(credentialSource, sdsLog);
+  const secrets = new SdsSecrets(ca, workloadCerts, sdsLog, credentials);
   // A CA from files is there before anything is served; one from Secrets follows the election.
   const fileCa: FileCa | undefined = fileMode || opts.ca?.caDir !== undefined
     ? await startFileCa(ca, { caDir: opts.ca?.caDir, stateDir, log: caLog })
@@ -190,6 +198,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
       xdsCert?.stop();
       await Promise.all([server.close(), admin.close(), watcher.cluster?.close()]);
       workloadCerts.close();
+      credentials?.close();
       ca.close();
       await duties;
       await telemetry.shutdown();

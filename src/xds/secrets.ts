@@ -1,55 +1,60 @@
-// SDS over the proxy's ADS stream, as Istio's agent serves it to Envoy (pkg/istio-agent/sds):
-// `default`, the tls_certificate of the proxy's own identity (its chain and key), and `ROOTCA`,
-// the validation_context trusting every current root. A proxy's view of the Secret type is
-// exactly these two for its identity, so a proxy can never be sent another identity's key.
-// Each identity's map is built and encoded once per certificate and bundle, and shared by the
-// proxies of that identity (the same map object until either changes, which SotW's list cache and
-// delta's part diff key on); ROOTCA is encoded once for everyone. A renewal is pushed to that
-// identity's streams, a bundle change to all, without the proxies asking.
-import { createHash } from 'node:crypto';
+// SDS over the proxy's ADS stream, as Istio serves it (pkg/istio-agent/sds, pilot/pkg/xds/sds.go):
+// `default`, the tls_certificate of the proxy's own identity (its chain and key); `ROOTCA`, the
+// validation_context trusting every current root; and, for gateways, the `kubernetes://` credentials
+// their servers name (credentials.ts). A proxy's view of the Secret type is exactly its identity's
+// two plus the credentials of its own namespace it may have, so no request can name its way to
+// another identity's key. Each identity's pair is built and encoded once per certificate and
+// bundle and shared by the proxies of that identity (the same map object until either changes,
+// which SotW's list cache and delta's part diff key on); ROOTCA is encoded once for everyone. A
+// renewal is pushed to that identity's streams, a bundle change to all, a credential change to
+// the streams that want it, without the proxies asking.
+import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
+import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import type { MeshCa, WorkloadCert, WorkloadCerts, WorkloadIdentity } from '../ca';
 import { identityKey } from '../ca';
 import { ROOT_CA_SECRET, WORKLOAD_CERT_SECRET } from '../translate/core';
-import type { EnvoyJson, NamedResource, Proxy } from '../translate/types';
+import type { NamedResource, Proxy } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import type { ProxyView } from './cache';
-import { encodeAny } from './encode';
-import { MAST_LIMITS, validateResource } from './validate';
+import { buildSecret, CREDENTIAL_PREFIX, type BuiltSecret, type CredentialSecrets } from './credentials';
 import type { EncodedResource } from './wire';
 
-
 interface Logger {
+  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
-}
-
-interface Built {
-  resource: EncodedResource;
-  /** What /debug/config_dump shows: the resource with any private key replaced by `[redacted]`. */
-  debug: NamedResource;
 }
 
 interface IdentitySecrets {
   cert: WorkloadCert;
-  roots: Built | undefined;
+  roots: BuiltSecret | undefined;
   map: ReadonlyMap<string, EncodedResource>;
   debug: NamedResource[];
 }
 
-const REDACTED = '[redacted]';
+interface Stream {
+  id: WorkloadIdentity;
+  /** Its map when it has credentials: kept while its identity's map and its credentials are unchanged. */
+  own: { base: ReadonlyMap<string, EncodedResource>; credentials: readonly BuiltSecret[]; map: ReadonlyMap<string, EncodedResource> } | undefined;
+}
+
 const NONE: ReadonlyMap<string, EncodedResource> = new Map();
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
+const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export class SdsSecrets {
-  /** Each stream's identity, for as long as it asks for secrets. */
-  private readonly streams = new Map<string, WorkloadIdentity>();
+  private readonly streams = new Map<string, Stream>();
+  /** The `kubernetes://` names each stream has asked for. */
+  private readonly requested = new Map<string, Set<string>>();
   private readonly byIdentity = new Map<string, IdentitySecrets>();
-  private roots: Built | undefined;
-  private listener: ((key: string | undefined) => void) | undefined;
+  private roots: BuiltSecret | undefined;
+  private listener: ((streams: string[] | undefined) => void) | undefined;
+  private warnedNoCredentials = false;
 
-  constructor(private readonly ca: MeshCa, private readonly certs: WorkloadCerts, private readonly log: Logger) {
+  /** `credentials`: where gateways' `kubernetes://` secrets come from; without it none are served. */
+  constructor(private readonly ca: MeshCa, private readonly certs: WorkloadCerts, private readonly log: Logger, private readonly credentials?: CredentialSecrets) {
     certs.onIssued((key) => {
       this.byIdentity.delete(key);
-      this.listener?.(key);
+      this.listener?.([...this.streams].filter(([, s]) => identityKey(s.id) === key).map(([id]) => id));
     });
     ca.onChange((change) => {
       if (!change.bundle) return;
@@ -57,61 +62,73 @@ export class SdsSecrets {
       this.byIdentity.clear();
       this.listener?.(undefined);
     });
+    credentials?.onChange((streams) => this.listener?.(streams));
   }
 
-  /**
-   * Told which streams to push to: one identity's (its certificate was issued or renewed), or
-   * every stream's (`undefined`: the bundle changed).
-   */
-  onChange(listener: (key: string | undefined) => void): void {
+  /** Told which streams to push to (`undefined`: every stream that asks for secrets). */
+  onChange(listener: (streams: string[] | undefined) => void): void {
     this.listener = listener;
   }
 
-  /** The identity key a stream was bound to, if it asks for secrets. */
-  identityOf(streamId: string): string | undefined {
-    const id = this.streams.get(streamId);
-    return id && identityKey(id);
-  }
-
-  /**
-   * The secrets stream `streamId` may have, for the identity it now speaks for: `default` and
-   * `ROOTCA`, once the CA has issued them (until then none; they are pushed when issued). The
-   * stream's identity may change (its Pod appeared): the old identity is released.
-   */
-  secretsFor(streamId: string, id: WorkloadIdentity): ReadonlyMap<string, EncodedResource> {
-    const key = identityKey(id);
-    const bound = this.streams.get(streamId);
-    if (!bound || identityKey(bound) !== key) {
-      if (bound) this.certs.release(bound);
-      this.streams.set(streamId, { namespace: id.namespace, serviceAccount: id.serviceAccount });
-      this.certs.acquire(id);
+  /** Notes the names a Secret request of stream `streamId` subscribes to (SotW: all of them; delta: the changes). */
+  noteRequest(streamId: string, req: DiscoveryRequest__Output | DeltaDiscoveryRequest__Output): void {
+    const credential = (n: string): boolean => n.startsWith(CREDENTIAL_PREFIX);
+    const asked = 'resource_names_subscribe' in req ? req.resource_names_subscribe : req.resource_names;
+    if (!this.credentials && asked.some(credential) && !this.warnedNoCredentials) {
+      this.warnedNoCredentials = true;
+      this.log.warn({ stream: streamId, secrets: asked.filter(credential) }, 'a proxy asks for gateway credentials, but Mast has none to serve: in file mode, give mast serve --credential-dir');
     }
-    return this.built(key)?.map ?? NONE;
+    if ('resource_names_subscribe' in req) {
+      const names = this.requested.get(streamId) ?? new Set<string>();
+      for (const n of req.resource_names_subscribe.filter(credential)) names.add(n);
+      for (const n of req.resource_names_unsubscribe) names.delete(n);
+      this.requested.set(streamId, names);
+    } else {
+      this.requested.set(streamId, new Set(req.resource_names.filter(credential)));
+    }
   }
 
   /**
    * `view` with the secrets of stream `streamId` as its Secret type, `proxy` being who the stream
-   * speaks for now; /debug/config_dump's JSON gains them as `secrets`, keys redacted.
+   * speaks for now (its identity may change, when its Pod appears: the old one is released);
+   * /debug/config_dump's JSON gains them as `secrets`, keys redacted.
    */
   viewFor(streamId: string, proxy: Proxy, view: ProxyView): ProxyView {
-    const secrets = this.secretsFor(streamId, proxy);
+    const s = this.bind(streamId, proxy);
+    const base = this.built(identityKey(proxy))?.map ?? NONE;
+    const names = this.requested.get(streamId);
+    const creds = this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy.namespace, proxy.role, names) : [];
+    let secrets = base;
+    if (creds.length > 0) {
+      if (!s.own || s.own.base !== base || !sameList(s.own.credentials, creds)) {
+        s.own = { base, credentials: creds, map: new Map([...base, ...creds.map((c) => [c.resource.name, c.resource] as const)]) };
+      }
+      secrets = s.own.map;
+    }
     const resources = new Map(view.resources);
     resources.set(TYPE_URLS.secret, secrets);
-    return { generation: view.generation, resources, json: () => Object.assign(view.json(), { secrets: this.debugFor(streamId) }) };
-  }
-
-  /** The secrets as /debug/config_dump shows them: private keys `[redacted]`. */
-  debugFor(streamId: string): NamedResource[] {
-    const key = this.identityOf(streamId);
-    return (key && this.built(key)?.debug) || [];
+    const debug = (): NamedResource[] => [...(this.built(identityKey(proxy))?.debug ?? []), ...creds.map((c) => c.debug)];
+    return { generation: view.generation, resources, json: () => Object.assign(view.json(), { secrets: debug() }) };
   }
 
   /** The stream is gone: its identity's certificate goes with the identity's last stream. */
   release(streamId: string): void {
-    const id = this.streams.get(streamId);
-    if (!id) return;
+    this.requested.delete(streamId);
+    this.credentials?.release(streamId);
+    const s = this.streams.get(streamId);
+    if (!s) return;
     this.streams.delete(streamId);
-    this.certs.release(id);
+    this.certs.release(s.id);
+  }
+
+  private bind(streamId: string, id: WorkloadIdentity): Stream {
+    let s = this.streams.get(streamId);
+    if (s && identityKey(s.id) === identityKey(id)) return s;
+    if (s) this.certs.release(s.id);
+    s = { id: { namespace: id.namespace, serviceAccount: id.serviceAccount }, own: undefined };
+    this.streams.set(streamId, s);
+    this.certs.acquire(id);
+    return s;
   }
 
   private built(key: string): IdentitySecrets | undefined {
@@ -120,10 +137,12 @@ export class SdsSecrets {
     const roots = this.rootsSecret();
     const have = this.byIdentity.get(key);
     if (have && have.cert === cert && have.roots === roots) return have;
-    const own = this.build(WORKLOAD_CERT_SECRET, {
-      certificate_chain: { inline_bytes: b64(cert.chainPem) },
-      private_key: { inline_bytes: b64(cert.key.reveal()) },
-    }, { certificate_chain: { inline_bytes: b64(cert.chainPem) }, private_key: { inline_bytes: REDACTED } });
+    const chain = { inline_bytes: b64(cert.chainPem) };
+    const own = buildSecret(
+      { name: WORKLOAD_CERT_SECRET, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: b64(cert.key.reveal()) } } },
+      { name: WORKLOAD_CERT_SECRET, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: '[redacted]' } } },
+      this.log,
+    );
     const map = new Map<string, EncodedResource>();
     const debug: NamedResource[] = [];
     for (const b of [own, roots]) {
@@ -136,26 +155,12 @@ export class SdsSecrets {
     return secrets;
   }
 
-  private rootsSecret(): Built | undefined {
+  private rootsSecret(): BuiltSecret | undefined {
     if (this.roots) return this.roots;
     const pem = this.ca.bundlePem;
     if (!pem) return undefined;
-    const context = { trusted_ca: { inline_bytes: b64(pem) } };
-    this.roots = this.build(ROOT_CA_SECRET, undefined, undefined, context);
+    const json = { name: ROOT_CA_SECRET, validation_context: { trusted_ca: { inline_bytes: b64(pem) } } };
+    this.roots = buildSecret(json, json, this.log);
     return this.roots;
-  }
-
-  private build(name: string, tlsCertificate: EnvoyJson | undefined, redacted: EnvoyJson | undefined, validationContext?: EnvoyJson): Built | undefined {
-    const json: EnvoyJson = { name, ...(tlsCertificate ? { tls_certificate: tlsCertificate } : {}), ...(validationContext ? { validation_context: validationContext } : {}) };
-    const violations = validateResource(TYPE_URLS.secret, json, MAST_LIMITS);
-    if (violations.length > 0) {
-      // Paths and rules only: the values would include the key.
-      this.log.error({ secret: name, violations: violations.map((v) => `${v.path}: ${v.rule}`) }, `SDS secret ${name} would be rejected by Envoy; not served`);
-      return undefined;
-    }
-    const any = encodeAny(TYPE_URLS.secret, json);
-    const version = createHash('sha256').update(any).digest('base64url').slice(0, 16);
-    const debug = { name, json: { ...json, ...(redacted ? { tls_certificate: redacted } : {}) } };
-    return { resource: { name, any, version }, debug };
   }
 }

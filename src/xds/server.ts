@@ -81,13 +81,13 @@ export class XdsServer {
   constructor(private readonly opts: XdsServerOptions) {
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
     resourceTypes();
-    opts.secrets?.onChange((key) => this.pushSecrets(key));
+    opts.secrets?.onChange((streams) => this.pushSecrets(streams));
   }
 
-  /** Pushes to the streams of one identity (its certificate was issued), or of all (the bundle changed). */
-  private pushSecrets(identity: string | undefined): void {
+  /** Pushes secrets to `streams` (an identity's certificate, a credential changed), or to all (the bundle changed). */
+  private pushSecrets(streams: readonly string[] | undefined): void {
     for (const entry of this.connections.values()) {
-      if (!entry.sds || (identity !== undefined && this.opts.secrets?.identityOf(entry.conn.id) !== identity)) continue;
+      if (!entry.sds || (streams !== undefined && !streams.includes(entry.conn.id))) continue;
       const view = this.viewOf(entry);
       if (view) entry.conn.push({ view });
     }
@@ -250,7 +250,10 @@ export class XdsServer {
           log.debug({ proxy: entry.claimed.id, type: typeUrl }, 'ignoring request for a type Mast does not serve');
           return;
         }
-        if (typeUrl === TYPE_URLS.secret) entry.sds = true;
+        if (typeUrl === TYPE_URLS.secret) {
+          entry.sds = true;
+          this.opts.secrets?.noteRequest(entry.conn.id, req);
+        }
         const view = this.viewOf(entry);
         if (!view) return;
         const typed = { ...req, type_url: typeUrl };

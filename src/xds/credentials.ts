@@ -1,0 +1,180 @@
+// Gateway credentials over SDS, under Istio's names (pilot/pkg/model/credentials/resource.go):
+// `kubernetes://NAME`, the certificate and key of Secret NAME in the proxy's own namespace, and
+// `kubernetes://NAME-cacert`, its CA certificate (from Secret NAME-cacert if there is one, else
+// from NAME: Istio's GetCaCert). As in Istio's filterAuthorizedResources, only a proxy's own
+// namespace is ever read; the key-bearing secret goes only to gateways (Istio asks a
+// SubjectAccessReview of the gateway's service account; Mast serves keys to routers alone), while a
+// CA certificate, public information, goes to any proxy of the namespace. Each wanted credential
+// is read again every couple of seconds and pushed to the streams that want it when it changes.
+import { createHash } from 'node:crypto';
+import { caCredential, isCredentialRef, serverCredential, type CredentialSource } from '../ca/credentials';
+import type { EnvoyJson, NamedResource, ProxyRole } from '../translate/types';
+import { TYPE_URLS } from '../translate/types';
+import { encodeAny } from './encode';
+import { MAST_LIMITS, validateResource } from './validate';
+import type { EncodedResource } from './wire';
+
+export const CREDENTIAL_PREFIX = 'kubernetes://';
+export const CA_SUFFIX = '-cacert';
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** A secret as sent, and as /debug shows it (key redacted). */
+export interface BuiltSecret {
+  resource: EncodedResource;
+  debug: NamedResource;
+}
+
+interface Watched {
+  namespace: string;
+  resourceName: string;
+  streams: Set<string>;
+  /** Content hash of what was read last: a change is pushed, a repeat is not. */
+  hash: string | undefined;
+  built: BuiltSecret | undefined;
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+/** Builds an SDS secret from its proto3 JSON; undefined (logged by path only) if Envoy would refuse it. */
+export function buildSecret(json: EnvoyJson, debugJson: EnvoyJson, log: Logger): BuiltSecret | undefined {
+  const name = String(json['name']);
+  const violations = validateResource(TYPE_URLS.secret, json, MAST_LIMITS);
+  if (violations.length > 0) {
+    // Paths and rules only: the values would include the key.
+    log.error({ secret: name, violations: violations.map((v) => `${v.path}: ${v.rule}`) }, `SDS secret ${name} would be rejected by Envoy; not served`);
+    return undefined;
+  }
+  const any = encodeAny(TYPE_URLS.secret, json);
+  return { resource: { name, any, version: createHash('sha256').update(any).digest('base64url').slice(0, 16) }, debug: { name, json: debugJson } };
+}
+
+export class CredentialSecrets {
+  private readonly watched = new Map<string, Watched>();
+  private readonly denied = new Set<string>();
+  private listener: ((streams: string[]) => void) | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private polling = false;
+
+  constructor(private readonly source: CredentialSource, private readonly log: Logger, pollMs = 2000) {
+    this.timer = setInterval(() => void this.poll(), pollMs);
+    this.timer.unref();
+  }
+
+  /** Told which streams to push to when a credential they want changes. */
+  onChange(listener: (streams: string[]) => void): void {
+    this.listener = listener;
+  }
+
+  /**
+   * The credential secrets among `names` that stream `streamId`, a `role` proxy in `namespace`,
+   * may have and that exist now; the stream then follows exactly those of `names` it may have.
+   */
+  secretsFor(streamId: string, namespace: string, role: ProxyRole, names: Iterable<string>): BuiltSecret[] {
+    const out: BuiltSecret[] = [];
+    const wanted = new Set<string>();
+    for (const resourceName of names) {
+      if (!resourceName.startsWith(CREDENTIAL_PREFIX)) continue;
+      const why = this.refusal(namespace, role, resourceName);
+      if (why) {
+        this.deny(streamId, resourceName, why);
+        continue;
+      }
+      const key = `${namespace}/${resourceName}`;
+      wanted.add(key);
+      let w = this.watched.get(key);
+      if (!w) {
+        w = { namespace, resourceName, streams: new Set(), hash: undefined, built: undefined };
+        this.watched.set(key, w);
+        void this.refresh(w);
+      }
+      w.streams.add(streamId);
+      if (w.built) out.push(w.built);
+    }
+    for (const [key, w] of this.watched) if (w.streams.has(streamId) && !wanted.has(key)) this.unwatch(key, w, streamId);
+    return out;
+  }
+
+  /** The stream is gone. */
+  release(streamId: string): void {
+    for (const [key, w] of this.watched) if (w.streams.has(streamId)) this.unwatch(key, w, streamId);
+    for (const d of [...this.denied]) if (d.startsWith(`${streamId}\0`)) this.denied.delete(d);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private unwatch(key: string, w: Watched, streamId: string): void {
+    w.streams.delete(streamId);
+    if (w.streams.size === 0) this.watched.delete(key);
+  }
+
+  /** Why a proxy may not have `resourceName`, or undefined if it may. */
+  private refusal(namespace: string, role: ProxyRole, resourceName: string): string | undefined {
+    const name = resourceName.slice(CREDENTIAL_PREFIX.length);
+    // `kubernetes://NS/NAME` would reach into another namespace: Istio allows that only to Gateway API references.
+    if (!isCredentialRef(namespace, name)) return `"${name}" is not the name of a Secret in the proxy's namespace`;
+    if (!name.endsWith(CA_SUFFIX) && role !== 'router') return 'only gateways are sent a credential\'s key';
+    return undefined;
+  }
+
+  private deny(streamId: string, resourceName: string, why: string): void {
+    const key = `${streamId}\0${resourceName}`;
+    if (this.denied.has(key)) return;
+    this.denied.add(key);
+    this.log.warn({ stream: streamId, secret: resourceName, reason: why }, `not serving ${resourceName}: ${why}`);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      await Promise.all([...this.watched.values()].map((w) => this.refresh(w)));
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Reads a credential again; when it changed, rebuilds it and tells the streams that want it. */
+  private async refresh(w: Watched): Promise<void> {
+    const name = w.resourceName.slice(CREDENTIAL_PREFIX.length);
+    const isCa = name.endsWith(CA_SUFFIX);
+    let data;
+    try {
+      // A CA certificate comes from NAME-cacert if it exists, else from NAME (Istio's GetCaCert).
+      data = (await this.source.read(w.namespace, name)) ?? (isCa ? await this.source.read(w.namespace, name.slice(0, -CA_SUFFIX.length)) : undefined);
+    } catch (err) {
+      this.log.warn({ namespace: w.namespace, secret: w.resourceName, err: err instanceof Error ? err.message.split('\n')[0] : String(err) }, `cannot read ${w.resourceName} from ${this.source.where}; retrying`);
+      return;
+    }
+    const hash = data === undefined ? 'none' : createHash('sha256').update(JSON.stringify(Object.entries(data).sort())).digest('hex');
+    if (hash === w.hash) return;
+    w.hash = hash;
+    w.built = data === undefined ? undefined : this.build(w, data, isCa);
+    if (data === undefined) this.log.warn({ namespace: w.namespace, secret: w.resourceName }, `${w.resourceName}: no Secret ${w.namespace}/${name} in ${this.source.where}`);
+    if (this.watched.get(`${w.namespace}/${w.resourceName}`) === w) this.listener?.([...w.streams]);
+  }
+
+  private build(w: Watched, data: Record<string, string>, isCa: boolean): BuiltSecret | undefined {
+    const name = w.resourceName;
+    const parsed = isCa ? caCredential(data) : serverCredential(data);
+    if ('problem' in parsed) {
+      this.log.warn({ namespace: w.namespace, secret: name, reason: parsed.problem }, `${name} in ${w.namespace} cannot be served: ${parsed.problem}`);
+      return undefined;
+    }
+    if ('trustedCa' in parsed) {
+      const json = { name, validation_context: { trusted_ca: { inline_bytes: b64(parsed.trustedCa) } } };
+      return buildSecret(json, json, this.log);
+    }
+    const chain = { inline_bytes: b64(parsed.certificateChain) };
+    return buildSecret(
+      { name, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: b64(parsed.privateKey) } } },
+      { name, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: '[redacted]' } } },
+      this.log,
+    );
+  }
+}
