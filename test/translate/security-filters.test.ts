@@ -138,7 +138,10 @@ test('gateways: jwt_authn (clearing the route cache) and RBAC before CORS and fa
   const external = set.clusters.find((c) => c.name === 'outbound|443||login.example.com');
   assert.ok(external, 'the JWKS host outside the mesh has a cluster');
   assert.equal(external.json.type, 'STRICT_DNS');
-  assert.match(JSON.stringify(external.json.transport_socket), /"sni":"login.example.com"/);
+  // https: SNI and a certificate for the host, from a root the system trusts.
+  const tls = (external.json.transport_socket as EnvoyJson).typed_config as EnvoyJson;
+  assert.equal(tls.sni, 'login.example.com');
+  assert.deepEqual((tls.common_tls_context as EnvoyJson).validation_context, { trusted_ca: { filename: '/etc/ssl/certs/ca-certificates.crt' }, match_subject_alt_names: [{ exact: 'login.example.com' }] });
   assert.deepEqual(external.sources, ['RequestAuthentication/istio-system/outside']);
   assert.equal(set.clusters.filter((c) => c.name === 'outbound|8000||jwks.auth.svc.cluster.local').length, 1, 'the mesh host is the services part\'s own cluster, not a second one');
 });

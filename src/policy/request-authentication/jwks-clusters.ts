@@ -7,22 +7,8 @@ import { isIP } from 'node:net';
 import { refOf, type RequestAuthentication, type Snapshot } from '../../model/types';
 import { jwksCluster } from '../../translate/clusters';
 import type { NamedResource } from '../../translate/types';
-import { typed } from '../../translate/core';
+import { fileTlsContext, tlsSocket } from '../mtls/upstream-tls';
 import { isMeshHost, jwksClusterName, jwksSource } from './jwt-authn';
-
-/** Where the proxy's host keeps its trusted roots (Debian's, the base of Istio's proxy image). */
-const SYSTEM_ROOT_CERTS = '/etc/ssl/certs/ca-certificates.crt';
-
-/** TLS to an https JWKS server: SNI and a certificate for its host, from a root the system trusts. */
-function httpsSocket(host: string): Record<string, unknown> {
-  return {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: typed('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', {
-      sni: host,
-      common_tls_context: { validation_context: { trusted_ca: { filename: SYSTEM_ROOT_CERTS }, match_subject_alt_names: [{ exact: host }] } },
-    }),
-  };
-}
 
 /**
  * One cluster per distinct JWKS host and port outside the mesh among `policies`' rules that take
@@ -41,7 +27,7 @@ export function jwksClusters(snapshot: Snapshot, policies: readonly RequestAuthe
     }
   }
   return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, { host, port, tls, policies: named }]) => {
-    const socket = tls ? httpsSocket(host) : undefined;
+    const socket = tls ? tlsSocket(fileTlsContext({ mode: 'SIMPLE', sni: host, subjectAltNames: [host] }, false)) : undefined;
     return jwksCluster(name, host, port, isIP(host) !== 0 ? 'STATIC' : 'STRICT_DNS', socket, named.map(refOf));
   });
 }
