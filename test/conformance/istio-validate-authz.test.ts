@@ -1,6 +1,7 @@
-// Differential test for the policy kinds Mast translates in src/policy/authorization and
-// src/policy/request-authentication: Mast refuses exactly the AuthorizationPolicies and
-// RequestAuthentications that `istioctl validate` (the pinned revision, `make istioctl`) refuses.
+// Differential test for the policy kinds Mast translates in src/policy/authorization,
+// src/policy/request-authentication and src/policy/mtls: Mast refuses exactly the
+// AuthorizationPolicies, RequestAuthentications and PeerAuthentications that `istioctl validate`
+// (the pinned revision, `make istioctl`) refuses.
 // Objects: every one in Istio's own trees (samples, security and validation test data, read in
 // place from the Go module cache), the project's, and corners written here for each check of
 // ValidateAuthorizationPolicy and ValidateRequestAuthentication.
@@ -13,7 +14,7 @@ import { parseObject } from '../../src/model/parse/object';
 import { istioModuleDir } from './corpus';
 import { istioctlPath, istioKey, istioValidate, type Raw } from './istioctl';
 
-const KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication']);
+const KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication', 'PeerAuthentication']);
 const TREES = ['samples', 'pilot/pkg/security', 'pilot/pkg/model', 'pilot/pkg/networking', 'pkg/config', 'tests/testdata', 'tests/integration/security'];
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -42,6 +43,7 @@ function objectsIn(file: string): Raw[] {
 
 const ap = (spec: Raw, annotations?: Record<string, string>): Raw => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'corner', namespace: 'foo', ...(annotations ? { annotations } : {}) }, spec });
 const ra = (spec: Raw): Raw => ({ apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'corner', namespace: 'foo' }, spec });
+const pa = (spec: Raw): Raw => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'corner', namespace: 'foo' }, spec });
 const JWKS = JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] });
 
 /** One object per check, each on both sides of it where it has two. */
@@ -86,10 +88,15 @@ const CORNERS: Raw[] = [
   ra({ jwtRules: [{ issuer: 'a', outputClaimToHeaders: [{ header: 'x-sub', claim: 'sub' }] }] }), ra({ jwtRules: [{ issuer: 'a', outputClaimToHeaders: [{ header: 'x sub', claim: 'sub' }] }] }),
   ra({ jwtRules: [{ issuer: 'a', outputClaimToHeaders: [{ header: 'x-sub', claim: '' }] }] }), ra({ jwtRules: [{ issuer: 'a', timeout: '0.5ms' }] }), ra({ jwtRules: [{ issuer: 'a', timeout: '2s' }] }),
   ra({ jwtRules: [{ issuer: 'a', outputPayloadToHeader: 'x-payload', forwardOriginalToken: true, spaceDelimitedClaims: ['roles'] }] }),
+  pa({}), pa({ mtls: { mode: 'UNSET' } }), pa({ mtls: { mode: 'STRICT' } }), pa({ selector: {} }), pa({ selector: { matchLabels: { app: 'a*' } } }),
+  pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { 8080: { mode: 'DISABLE' }, 9090: { mode: 'UNSET' } } }),
+  pa({ portLevelMtls: { 8080: { mode: 'STRICT' } } }), pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: {} }),
+  pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { 0: { mode: 'STRICT' } } }), pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { 65536: { mode: 'STRICT' } } }),
+  pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { http: { mode: 'STRICT' } } }),
   ra({ selector: { matchLabels: { app: 'a' } }, jwtRules: [{ issuer: 'a' }] }), ra({ targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'g' }], jwtRules: [{ issuer: 'a' }] }),
 ];
 
-test('AuthorizationPolicy and RequestAuthentication: Mast refuses what istioctl validate refuses', (t) => {
+test('AuthorizationPolicy, RequestAuthentication and PeerAuthentication: Mast refuses what istioctl validate refuses', (t) => {
   const bin = istioctlPath();
   if (!bin) {
     t.skip('istioctl is not built (`make istioctl`); `make test` builds it');
