@@ -3,7 +3,8 @@
 // the peer's mutual-TLS certificate, Istio's evaluation order (DENY before ALLOW, AUDIT only
 // logs, no ALLOW policy means open, an ALLOW policy without rules denies all, `rules: [{}]`
 // allows all), a principal rule on a TCP port (network RBAC), and JWT verification with keys
-// inline and fetched by Envoy from a JWKS server on loopback. Tokens are signed with jose.
+// inline and fetched by Envoy from a JWKS server on loopback, tokens in the Authorization header
+// or where fromHeaders and fromParams say. Tokens are signed with jose.
 //
 // Each test starts from a workload without security filters, applies its policies, waits until
 // every Envoy of the workload serves them (its active listeners carry them and no replaced filter
@@ -21,7 +22,7 @@ import { CONVERGE_MS, describeMesh } from '../harness/scenario';
 
 /** Issuer whose keys Envoy fetches from `jwksUri` (a loopback server of this file). */
 const ISSUER = 'https://issuer.mast.test';
-/** Issuer whose keys the RequestAuthentication carries inline (`jwks`). */
+/** Issuer whose keys the RequestAuthentication carries inline (`jwks`), its tokens in x-token or ?token=. */
 const INLINE_ISSUER = 'https://inline.mast.test';
 const AUDIENCE = 'bookinfo';
 const SUBJECT = 'alice';
@@ -328,7 +329,10 @@ spec:
     outputClaimToHeaders:
     - {header: x-jwt-sub, claim: sub}
   - issuer: ${INLINE_ISSUER}
-    jwks: ${JSON.stringify(inline.jwks)}`;
+    jwks: ${JSON.stringify(inline.jwks)}
+    fromHeaders: [{name: x-token}]
+    fromParams: [token]
+    forwardOriginalToken: true`;
     const principal = policy('productpage-require-jwt', `  selector:
     matchLabels: {app: productpage}
   action: ALLOW
@@ -340,6 +344,7 @@ spec:
     - key: request.auth.claims[groups]
       values: [readers]`);
     const status = async (t: string): Promise<number> => (await viaGateway(mesh(), '/productpage', bearer(t))).status;
+    const inHeader = async (t: string): Promise<Reply> => viaGateway(mesh(), '/productpage', { 'x-token': t });
     const now = Math.floor(Date.now() / 1000);
     await settled(mesh(), 'productpage', 'no security filter', open);
     try {
@@ -352,10 +357,17 @@ spec:
       assert.deepEqual([payload.iss, payload.sub, payload.aud], [ISSUER, SUBJECT, AUDIENCE], 'the verified claims reach the app (outputPayloadToHeader)');
       assert.equal(seen['x-jwt-sub'], SUBJECT, 'outputClaimToHeaders');
       assert.equal(seen.authorization, undefined, 'the token itself is not forwarded (forwardOriginalToken is off)');
-      assert.equal(await status(await token(inline, INLINE_ISSUER)), 200, 'a valid token of the inline-jwks issuer');
+      // The inline issuer's tokens come in x-token (fromHeaders) or ?token= (fromParams), and are
+      // forwarded to the app (forwardOriginalToken).
+      const inlineToken = await token(inline, INLINE_ISSUER);
+      const header = await inHeader(inlineToken);
+      assert.equal(header.status, 200, `a valid token of the inline-jwks issuer in x-token: ${header.text.slice(0, 200)}`);
+      assert.equal((JSON.parse(header.text) as EchoAnswer).headers['x-token'], inlineToken, 'forwardOriginalToken');
+      assert.equal((await viaGateway(mesh(), `/productpage?token=${inlineToken}`)).status, 200, 'a valid token of the inline-jwks issuer in ?token=');
+      assert.equal((await viaGateway(mesh(), `/productpage?token=${await token(fetched, INLINE_ISSUER)}`)).status, 401, 'forged: the inline issuer signed by another key, in ?token=');
 
       assert.equal(await status(await token(inline, ISSUER)), 401, 'forged: the jwksUri issuer signed by another key');
-      assert.equal(await status(await token(fetched, INLINE_ISSUER)), 401, 'forged: the inline issuer signed by another key');
+      assert.equal((await inHeader(await token(fetched, INLINE_ISSUER))).status, 401, 'forged: the inline issuer signed by another key');
       assert.equal(await status(await token(fetched, ISSUER, { iat: now - 900, exp: now - 120 })), 401, 'expired');
       assert.equal(await status(await token(fetched, 'https://elsewhere.mast.test')), 401, 'an issuer no rule names');
       assert.equal(await status('not.a.jwt'), 401, 'not a JWT');
@@ -371,7 +383,7 @@ spec:
       assert.equal(await status(await token(fetched, ISSUER)), 200, 'the principal and claim the policy names');
       assert.equal(await status(await token(fetched, ISSUER, { sub: 'mallory' })), 403, 'another subject');
       assert.equal(await status(await token(fetched, ISSUER, { groups: ['writers'] })), 403, 'another group');
-      assert.equal(await status(await token(inline, INLINE_ISSUER)), 403, 'a valid token of another issuer: another request principal');
+      assert.equal((await inHeader(inlineToken)).status, 403, 'a valid token of another issuer: another request principal');
       assert.equal(await status(await token(fetched, ISSUER, { iat: now - 900, exp: now - 120 })), 401, 'still 401 for an invalid token: authentication comes first');
     } finally {
       await mesh().delete(`${principal}\n---\n${auth}`).catch(() => undefined);
