@@ -4,7 +4,7 @@ import { buildBootstrap, type BootstrapOptions } from '../bootstrap/bootstrap';
 import { defaultStateDir } from '../ca/state-file';
 import { XdsTokenKey } from '../ca/xds-token';
 import { parseDuration } from '../model/duration';
-import { parseNodeId } from '../proxy/node';
+import { parseNodeId, podNameOf } from '../proxy/node';
 import type { InterceptionMode } from '../translate/types';
 
 interface Flags {
@@ -50,10 +50,8 @@ async function signedToken(o: BootstrapOptions, flags: Flags): Promise<string> {
   const node = parseNodeId(o.nodeId);
   if ('error' in node) throw new Error(node.error);
   const namespace = o.namespace ?? node.namespace;
-  const suffix = `.${node.namespace}`;
-  const pod = node.workloadName.endsWith(suffix) ? node.workloadName.slice(0, -suffix.length) : node.workloadName;
   const key = await XdsTokenKey.open(flags.stateDir);
-  return key.sign({ namespace, serviceAccount: o.serviceAccount ?? 'default', pod, ips: [o.ip ?? node.ip] }, flags.tokenTtl);
+  return key.sign({ namespace, serviceAccount: o.serviceAccount ?? 'default', pod: podNameOf(node), ips: [o.ip ?? node.ip] }, flags.tokenTtl);
 }
 
 function label(value: string, previous: Record<string, string>): Record<string, string> {

@@ -36,6 +36,12 @@ export function parseNodeId(id: string): ParsedNodeId | { error: string } {
   return { role, ip, workloadName, namespace };
 }
 
+/** The name of the Pod a parsed node id names: `reviews-v1-abc.default` in `default` -> `reviews-v1-abc`. */
+export function podNameOf(node: ParsedNodeId): string {
+  const suffix = `.${node.namespace}`;
+  return node.workloadName.endsWith(suffix) ? node.workloadName.slice(0, -suffix.length) : node.workloadName;
+}
+
 type MetadataValue = string | number | boolean | null | MetadataValue[] | { [k: string]: MetadataValue };
 
 /** Builds a Proxy from a node id and its (already JSON-decoded) metadata struct. */

@@ -6,7 +6,7 @@
 // namespace and service account must be the proxy's.
 import * as grpc from '@grpc/grpc-js';
 import type { Pod } from '../model/types';
-import { parseNodeId } from '../proxy/node';
+import { parseNodeId, podNameOf } from '../proxy/node';
 import type { Proxy } from '../translate/types';
 
 /** What a credential proves: a workload identity, and where it is narrower, one Pod or address. */
@@ -67,39 +67,33 @@ export function refusalStatus(r: Refusal): grpc.status {
   return r.code === 'denied' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAVAILABLE;
 }
 
-/** The name of the Pod a node id names: `reviews-v1-abc.default` -> `reviews-v1-abc`. */
-function podNameOf(workloadName: string, namespace: string): string {
-  const suffix = `.${namespace}`;
-  return workloadName.endsWith(suffix) ? workloadName.slice(0, -suffix.length) : workloadName;
-}
-
 /**
  * Why a proxy that proved `identity` may not be served as `proxy` (already resolved against the
  * model: `pod` is the Pod its IPs found, if any), or undefined when it may. Checked are the node
  * id itself (what /debug/syncz and the NACK metric file the stream under: its namespace, pod and
  * IP) as well as the namespace, service account and Pod Mast serves config and certificates for,
  * so a stream can neither be served nor be listed as anyone else. With `requirePod` (Kubernetes
- * mode) nothing is decided until a Pod has the proxy's IP: it is served nothing meanwhile.
+ * mode) a proxy whose IPs no Pod has yet passes once its node id is its own: it is served
+ * nothing until a Pod has its IP, and then the Pod's namespace, service account and name are
+ * checked too.
  */
 export function mismatch(identity: ProvenIdentity, { proxy, pod }: { proxy: Proxy; pod: Pod | undefined }, requirePod = false): string | undefined {
-  if (!pod && requirePod) return undefined;
   const node = parseNodeId(proxy.id);
   if ('error' in node) return node.error;
   const who = `${identity.namespace}/${identity.serviceAccount}`;
-  for (const [what, ns] of [['node id', node.namespace], ['proxy', proxy.namespace]] as const) {
-    if (ns !== identity.namespace) return `its token is for ${who}, the ${what} is in namespace ${ns}`;
-  }
-  if (proxy.serviceAccount !== identity.serviceAccount) return `its token is for ${who}, the proxy runs as service account ${proxy.serviceAccount}`;
-  if (identity.pod !== undefined) {
-    const claimed = podNameOf(node.workloadName, node.namespace);
-    if (claimed !== identity.pod) return `its token is bound to Pod ${identity.namespace}/${identity.pod}, the node id names ${claimed}`;
-    if (pod && (pod.meta.name !== identity.pod || pod.meta.namespace !== identity.namespace)) {
-      return `its token is bound to Pod ${identity.namespace}/${identity.pod}, its IP belongs to Pod ${pod.meta.namespace}/${pod.meta.name}`;
-    }
-  }
+  const bound = `its token is bound to Pod ${identity.namespace}/${identity.pod}`;
+  // The node id first: a stream is listed under it whether or not a Pod has its IP yet.
+  if (node.namespace !== identity.namespace) return `its token is for ${who}, the node id is in namespace ${node.namespace}`;
+  if (identity.pod !== undefined && podNameOf(node) !== identity.pod) return `${bound}, the node id names ${podNameOf(node)}`;
   if (!proxy.ips.includes(node.ip)) return `its node id names IP ${node.ip}, not one of its addresses (${proxy.ips.join(', ')})`;
   const allowed = identity.ips;
   const stray = allowed && proxy.ips.find((ip) => !allowed.includes(ip));
   if (stray !== undefined && allowed) return `its token allows ${allowed.join(', ')}, the proxy claims ${stray}`;
+  if (!pod && requirePod) return undefined;
+  if (proxy.namespace !== identity.namespace) return `its token is for ${who}, the proxy is in namespace ${proxy.namespace}`;
+  if (proxy.serviceAccount !== identity.serviceAccount) return `its token is for ${who}, the proxy runs as service account ${proxy.serviceAccount}`;
+  if (identity.pod !== undefined && pod && (pod.meta.name !== identity.pod || pod.meta.namespace !== identity.namespace)) {
+    return `${bound}, its IP belongs to Pod ${pod.meta.namespace}/${pod.meta.name}`;
+  }
   return undefined;
 }

@@ -195,6 +195,38 @@ describe('authenticated xDS with Mast tokens', () => {
     }
   });
 
+  it("cannot be listed as another proxy while no Pod has the IPs it claims (Kubernetes mode)", async () => {
+    // A TokenReview proves a namespace, service account and Pod, but no addresses.
+    const bound: TokenIdentity = { namespace: X.namespace, serviceAccount: X.serviceAccount, pod: X.pod };
+    snapshot = { ...fakeSnapshot(2), podByIp: () => undefined } as unknown as Snapshot;
+    const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => ({ clusters: [cluster('a')] }) }], log);
+    const metrics = new XdsMetrics(telemetry.meter, () => k8s.counts());
+    const k8s: XdsServer = new XdsServer({ views, metrics, log, snapshot: () => snapshot, authenticator: key, requirePod: true });
+    const at = `127.0.0.1:${await k8s.listen('127.0.0.1:0')}`;
+    const nowhere = { INSTANCE_IPS: '127.0.7.99' };
+    try {
+      const token = await key.sign(bound, 60_000);
+      const asY = connect(token, { ...nodeOf(Y, nowhere), id: nodeOf(Y).id.replace(Y.ips![0]!, '127.0.7.99') }, at);
+      assert.match(await outcome(asY), /PERMISSION_DENIED: .*the node id is in namespace bank/);
+      const otherPod = connect(token, { ...nodeOf(X, nowhere), id: nodeOf(X).id.replace(`${X.pod}.`, 'cart-2.').replace(X.ips![0]!, '127.0.7.99') }, at);
+      assert.match(await outcome(otherPod), /PERMISSION_DENIED: .*bound to Pod shop\/cart-1, the node id names cart-2/);
+      const elsewhere = connect(token, { ...nodeOf(X, nowhere), id: nodeOf(X).id }, at);
+      assert.match(await outcome(elsewhere), /PERMISSION_DENIED: .*node id names IP 127.0.7.1, not one of its addresses/);
+      assert.deepEqual(k8s.status().map((s) => s.proxyId), [], 'no refused stream is listed');
+      // Its own node id at an address no Pod has yet: admitted, listed as itself, sent no resources.
+      const own = nodeOf(X, nowhere);
+      own.id = own.id.replace(X.ips![0]!, '127.0.7.99');
+      const self = connect(token, own, at);
+      self.send({ type_url: CDS, resource_names: [] });
+      const reply = (await self.next()) as unknown as { resources: unknown[] };
+      assert.equal(reply.resources.length, 0, 'no clusters while no Pod has its IP');
+      assert.deepEqual(k8s.status().map((s) => s.proxyId), [own.id]);
+    } finally {
+      await k8s.close();
+      snapshot = fakeSnapshot(1);
+    }
+  });
+
   it('serves without a token only on a listener opened without authentication (--insecure-xds)', async () => {
     assert.equal(await outcome(connect(undefined, nodeOf(Y), open)), 'served');
   });
