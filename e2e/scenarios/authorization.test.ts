@@ -1,6 +1,6 @@
 // AuthorizationPolicy and RequestAuthentication through real Envoy, as Istio's security tasks use
 // them: RBAC on a sidecar's inbound side (403 `RBAC: access denied`) with principals taken from
-// the peer's mutual-TLS certificate, Istio's evaluation order (DENY before ALLOW, AUDIT only
+// the peer's mutual-TLS certificate, and on the ingress gateway, Istio's evaluation order (DENY before ALLOW, AUDIT only
 // logs, no ALLOW policy means open, an ALLOW policy without rules denies all, `rules: [{}]`
 // allows all), a principal rule on a TCP port (network RBAC), and JWT verification with keys
 // inline and fetched by Envoy from a JWKS server on loopback, tokens in the Authorization header
@@ -51,10 +51,10 @@ function token(s: Signer, iss: string, over: JWTPayload = {}): Promise<string> {
 
 const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
 
-function policy(name: string, spec: string): string {
+function policy(name: string, spec: string, namespace = 'default'): string {
   return `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
-metadata: {name: ${name}, namespace: default}
+metadata: {name: ${name}, namespace: ${namespace}}
 spec:
 ${spec}`;
 }
@@ -387,6 +387,43 @@ spec:
       assert.equal(await status(await token(fetched, ISSUER, { iat: now - 900, exp: now - 120 })), 401, 'still 401 for an invalid token: authentication comes first');
     } finally {
       await mesh().delete(`${principal}\n---\n${auth}`).catch(() => undefined);
+    }
+  });
+
+  test('the ingress gateway enforces them too: a JWT is required for /productpage, other paths are denied', async () => {
+    // Istio's ingress task: policies in the gateway's namespace selecting it. productpage has
+    // none, so every 401 and 403 here is the gateway's own.
+    const auth = `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: gateway-jwt, namespace: istio-system}
+spec:
+  selector:
+    matchLabels: {istio: ingressgateway}
+  jwtRules:
+  - issuer: ${ISSUER}
+    jwksUri: ${jwksUri}`;
+    const allow = policy('gateway-require-jwt', `  selector:
+    matchLabels: {istio: ingressgateway}
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        requestPrincipals: ["*"]
+    to:
+    - operation:
+        paths: [/productpage]`, 'istio-system');
+    const gateway = mesh().gateway.labels.app as string;
+    await Promise.all([settled(mesh(), 'productpage', 'no security filter', open), settled(mesh(), gateway, 'no security filter', open)]);
+    try {
+      await enforce(mesh(), `${auth}\n---\n${allow}`, gateway, 'jwt_authn and RBAC', (l) => l.includes(ISSUER) && l.includes('policy[gateway-require-jwt]'));
+      const valid = bearer(await token(fetched, ISSUER));
+      assert.equal((await viaGateway(mesh(), '/productpage', valid)).status, 200, 'a valid token');
+      const none = await viaGateway(mesh());
+      assert.deepEqual([none.status, none.text], [403, 'RBAC: access denied'], 'no token');
+      assert.equal((await viaGateway(mesh(), '/productpage', bearer(await token(inline, ISSUER)))).status, 401, 'a forged token');
+      assert.equal((await viaGateway(mesh(), '/api/v1/products', valid)).status, 403, 'a path the policy does not allow');
+    } finally {
+      await mesh().delete(`${allow}\n---\n${auth}`).catch(() => undefined);
     }
   });
 });
