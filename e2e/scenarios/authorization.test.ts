@@ -84,7 +84,7 @@ function request(url: string, method: string, headers: Record<string, string>): 
   });
 }
 
-/** An inbound side with no security filter left: what every test leaves behind. */
+/** Listeners with no security filter left: what each test leaves behind for the next. */
 const open = (listeners: string): boolean => !/envoy\.filters\.(http|network)\.rbac|envoy\.filters\.http\.jwt_authn/.test(listeners);
 const has = (marker: string) => (listeners: string): boolean => listeners.includes(marker);
 
