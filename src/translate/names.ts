@@ -39,6 +39,15 @@ export function gatewayRouteName(port: number): string {
   return `http.${port}`;
 }
 
+/**
+ * A gateway server that terminates TLS has a route table of its own, so that a connection's SNI
+ * picks the hosts its requests can reach: `https.443.PORT_NAME.GATEWAY.NAMESPACE` (Istio's
+ * gatewayRDSRouteName).
+ */
+export function gatewayTlsRouteName(port: number, portName: string, gateway: string, namespace: string): string {
+  return `https.${port}.${portName}.${gateway}.${namespace}`;
+}
+
 /** `reviews.default.svc.cluster.local:9080`; gateways use the same shape with the server port. */
 export function virtualHostName(host: string, port: number): string {
   return `${host}:${port}`;

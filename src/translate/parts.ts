@@ -12,7 +12,7 @@ import { gatewayListener } from './listeners/gateway';
 import { virtualInbound } from './listeners/inbound';
 import { workloadMtls } from '../policy/mtls/peer-authentication';
 import { outboundListeners } from './listeners/outbound';
-import { gatewayRouteConfig } from './routes/gateway';
+import { gatewayRouteConfigs } from './routes/gateway';
 import { outboundRouteConfigs } from './routes/outbound';
 import type { FilterContext } from './filters/http-filter';
 import { requestAuthenticationClusters } from '../policy/request-authentication';
@@ -91,7 +91,7 @@ const GATEWAY: TranslationPart[] = [
       return {
         clusters: requestAuthenticationClusters(context),
         listeners: ports.map((gp) => gatewayListener(gp, proxy, context)),
-        routes: ports.map((gp) => gatewayRouteConfig(snapshot, gp, proxy)),
+        routes: ports.flatMap((gp) => gatewayRouteConfigs(snapshot, gp, proxy)),
       };
     },
   },

@@ -110,16 +110,18 @@ describe('Gateway (ValidateGateway, validateServer, validateTLSOptions)', () => 
     assert.deepEqual(gw([server({ hosts: ['short'] })]), [['MAST2015', 'spec.servers[0].hosts[0]']]);
   });
 
-  test('TLS settings fit the protocol and the mode', () => {
+  test('TLS settings fit the protocol and the mode; only SIMPLE and MUTUAL HTTPS with a credentialName are translated', () => {
     const https = (tls?: Raw): Raw => ({ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], ...(tls ? { tls } : {}) });
-    const tlsIgnored: Finding = ['MAST1008', 'spec.servers[0].tls'];
+    const modeIgnored: Finding = ['MAST1008', 'spec.servers[0].tls.mode'];
     assert.deepEqual(gw([https()]), [['MAST2033', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert' })]), [tlsIgnored]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE' })]), [tlsIgnored, ['MAST2034', 'spec.servers[0].tls.serverCertificate'], ['MAST2034', 'spec.servers[0].tls.privateKey']]);
-    assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [tlsIgnored, ['MAST2034', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'] })]), [tlsIgnored, ['MAST2041', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([server({ tls: { httpsRedirect: true } })]), [tlsIgnored]);
-    assert.deepEqual(gw([server({ tls: { mode: 'SIMPLE', credentialName: 'cert' } })]), [tlsIgnored, ['MAST2033', 'spec.servers[0].tls']]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert' })]), []);
+    assert.deepEqual(gw([https({ mode: 'MUTUAL', credentialName: 'cert', subjectAltNames: ['client.example.com'] })]), []);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE' })]), [['MAST2034', 'spec.servers[0].tls.serverCertificate'], ['MAST2034', 'spec.servers[0].tls.privateKey']]);
+    assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [['MAST2034', 'spec.servers[0].tls'], modeIgnored]);
+    assert.deepEqual(gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'cert' } }]), [modeIgnored]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'] })]), [['MAST1008', 'spec.servers[0].tls.cipherSuites'], ['MAST2041', 'spec.servers[0].tls']]);
+    assert.deepEqual(gw([server({ tls: { httpsRedirect: true } })]), [['MAST1008', 'spec.servers[0].tls.httpsRedirect']]);
+    assert.deepEqual(gw([server({ tls: { mode: 'SIMPLE', credentialName: 'cert' } })]), [['MAST2033', 'spec.servers[0].tls']]);
   });
 });
 

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listener, mesh, routeConfig, routeTargets, router, service, translate, virtualHost, virtualService } from './helpers';
-import { snapshotFromYaml } from '../../src/model';
 import type { EnvoyJson } from '../../src/translate/types';
 
 function gateway(name: string, namespace: string, servers: string, selector = '{istio: ingressgateway}'): string {
@@ -98,11 +97,36 @@ test('match.gateways narrows a rule to the gateways it names', () => {
   assert.deepEqual(routeTargets(virtualHost(translate(snapshot, router()), 'http.80', '*.example.com:80')), [PRODUCTPAGE]);
 });
 
-test('HTTPS servers are not served yet', () => {
-  // Istio refuses an HTTPS server without TLS settings; Mast reads them but does not serve them.
-  const servers = '[{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: SIMPLE, credentialName: cert}}]';
-  const { snapshot, diagnostics } = snapshotFromYaml(gateway('gw', 'default', servers), 'test.yaml');
-  assert.deepEqual(diagnostics.map((d) => [d.code, d.field]), [['MAST1008', 'spec.servers[0].tls']]);
-  const { listeners, routes } = translate(snapshot, router());
-  assert.deepEqual([listeners, routes], [[], []]);
+test('HTTPS servers with a credentialName terminate TLS: a filter chain and route table per server, chosen by SNI', () => {
+  const tls = (port: string, hosts: string, mode: string, cred: string) => `{port: ${port}, hosts: ${hosts}, tls: {mode: ${mode}, credentialName: ${cred}}}`;
+  const snapshot = mesh(
+    service('productpage'),
+    gateway('web', 'default', `[${tls('{number: 443, name: https, protocol: HTTPS}', '["a.example.com", "ns/b.example.com"]', 'SIMPLE', 'web-cert')}]`),
+    // Same SNI name on the same port in a later Gateway: dropped, as Istio's MergeGateways drops it.
+    gateway('web2', 'default', `[${tls('{number: 443, name: https-dup, protocol: HTTPS}', '["a.example.com"]', 'SIMPLE', 'other')}]`),
+    gateway('mtls', 'default', `[${tls('{number: 443, name: https-m, protocol: HTTPS}', '["*"]', 'MUTUAL', 'm-cert')}]`),
+    // A plain-text server on a TLS port: dropped (one kind per port).
+    gateway('plain', 'default', '[{port: {number: 443, name: http, protocol: HTTP}, hosts: ["*"]}]'),
+    virtualService('bookinfo', 'default', `hosts: ["a.example.com", "c.example.com"]\ngateways: [web, mtls]\n${routeTo()}`),
+  );
+  const set = translate(snapshot, router({ interceptionMode: 'REDIRECT' }));
+  const l = listener(set, '0.0.0.0_443');
+  assert.deepEqual((l.listener_filters as EnvoyJson[]).map((f) => f.name), ['envoy.filters.listener.tls_inspector']);
+  const chains = l.filter_chains as EnvoyJson[];
+  const rds = (c: EnvoyJson) => (((c.filters as EnvoyJson[])[0]!.typed_config as EnvoyJson).rds as EnvoyJson).route_config_name;
+  const tlsContext = (c: EnvoyJson) => ((c.transport_socket as EnvoyJson).typed_config as EnvoyJson);
+  // In Gateway order (namespace/name); `*` has no server_names.
+  assert.deepEqual(chains.map((c) => [c.filter_chain_match ?? null, rds(c)]), [
+    [null, 'https.443.https-m.mtls.default'],
+    [{ server_names: ['a.example.com', 'b.example.com'] }, 'https.443.https.web.default'],
+  ]);
+  assert.equal(tlsContext(chains[0]!).require_client_certificate, true);
+  assert.equal(tlsContext(chains[1]!).require_client_certificate, false);
+  const names = (c: EnvoyJson) => JSON.stringify(tlsContext(c)).match(/kubernetes:\/\/[\w-]+/g);
+  assert.deepEqual(names(chains[0]!), ['kubernetes://m-cert', 'kubernetes://m-cert-cacert']);
+  assert.deepEqual(names(chains[1]!), ['kubernetes://web-cert']);
+  // Each route table holds only the hosts its own server covers.
+  assert.deepEqual(set.routes.map((r) => r.name), ['https.443.https-m.mtls.default', 'https.443.https.web.default']);
+  assert.deepEqual((routeConfig(set, 'https.443.https.web.default').virtual_hosts as EnvoyJson[]).map((h) => h.name), ['a.example.com:443']);
+  assert.deepEqual((routeConfig(set, 'https.443.https-m.mtls.default').virtual_hosts as EnvoyJson[]).map((h) => h.name), ['a.example.com:443', 'c.example.com:443']);
 });

@@ -1,12 +1,16 @@
 // A gateway listener per server port. Without capture it binds the router's own address, so
-// several gateways can share a host; otherwise every address, as Istio's gateways do.
+// several gateways can share a host; otherwise every address, as Istio's gateways do. A server
+// that terminates TLS has a filter chain of its own, chosen by SNI (gateway-tls.ts); the port's
+// plain-text servers share one chain.
 import { refOf } from '../../model/types';
-import type { NamedResource, ProxyClass } from '../types';
-import type { GatewayPort } from '../gateway-servers';
+import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
+import type { BoundServer, GatewayPort } from '../gateway-servers';
 import type { FilterContext } from '../filters/http-filter';
 import { policySources } from '../../policy/workload-policies';
 import { socketAddress } from '../core';
-import { gatewayRouteName, listenerName } from '../names';
+import { gatewayTransportSocket, sniHosts, terminatesTls, tlsInspector } from '../gateway-tls';
+import { listenerName } from '../names';
+import { gatewayServerRouteName } from '../routes/gateway';
 import { sourceKeys } from '../provenance';
 import { httpConnectionManager } from './http-connection-manager';
 
@@ -19,15 +23,25 @@ export type GatewayListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>
 export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets, context: FilterContext): NamedResource {
   const address = proxy.interceptionMode === 'REDIRECT' ? '0.0.0.0' : (proxy.ips[0] ?? '0.0.0.0');
   const name = listenerName(address, gp.port);
+  const hcm = (bound: BoundServer): EnvoyJson => httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: gatewayServerRouteName(bound) }, chain: 'gateway', context });
+  const tls = gp.servers.filter((s) => terminatesTls(s.server));
+  const plain = gp.servers.find((s) => !terminatesTls(s.server));
+  const chains = tls.map((bound) => {
+    const serverNames = sniHosts(bound.server);
+    return {
+      ...(serverNames ? { filter_chain_match: { server_names: serverNames } } : {}),
+      filters: [hcm(bound)],
+      transport_socket: gatewayTransportSocket(bound.server),
+    };
+  });
   return {
     name,
     json: {
       name,
       address: socketAddress(address, gp.port),
       traffic_direction: 'OUTBOUND',
-      filter_chains: [
-        { filters: [httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: gatewayRouteName(gp.port) }, chain: 'gateway', context })] },
-      ],
+      ...(tls.length > 0 ? { listener_filters: [tlsInspector()] } : {}),
+      filter_chains: [...chains, ...(plain ? [{ filters: [hcm(plain)] }] : [])],
     },
     sources: sourceKeys([...gp.servers.map((s) => refOf(s.gateway)), ...policySources(context)]),
   };

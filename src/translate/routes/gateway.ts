@@ -1,12 +1,14 @@
-// Gateway RouteConfigurations (`http.PORT`): a virtual host per host a bound VirtualService and a
-// server on the port both cover, with the routes of every such VirtualService, built by the same
-// rule translation sidecars use.
+// Gateway RouteConfigurations: `http.PORT` for a port's plain-text servers, and one per server
+// that terminates TLS (`https.PORT.NAME.GATEWAY.NAMESPACE`, as Istio splits them); each a virtual
+// host per host a bound VirtualService and one of its servers both cover, with the routes of every
+// such VirtualService, built by the same rule translation sidecars use.
 import { refOf, type Gateway, type Snapshot, type VirtualService } from '../../model/types';
 import type { NamedResource, ProxyClass } from '../types';
 import { httpFilters } from '../filters/chain';
 import { gatewayKeyOf, type BoundServer, type GatewayPort } from '../gateway-servers';
 import { intersectHosts } from '../hosts';
-import { gatewayRouteName, virtualHostName } from '../names';
+import { terminatesTls } from '../gateway-tls';
+import { gatewayRouteName, gatewayTlsRouteName, virtualHostName } from '../names';
 import type { RouteContext } from './context';
 import { virtualServiceRoutes } from './http-route';
 import { routeConfiguration, type VirtualHostSpec } from './route-configuration';
@@ -58,7 +60,23 @@ function bindingsByHost(snapshot: Snapshot, gp: GatewayPort, namespace: string):
   return byHost;
 }
 
-export function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: GatewayRouteFacets): NamedResource {
+/** The name of the route table `bound` is served from (its own if it terminates TLS). */
+export function gatewayServerRouteName(bound: BoundServer): string {
+  const { server, gateway } = bound;
+  return terminatesTls(server) ? gatewayTlsRouteName(server.port.number, server.port.name, gateway.meta.name, gateway.meta.namespace) : gatewayRouteName(server.port.number);
+}
+
+/** The route tables of one gateway port: its plain-text servers' together, each TLS server's alone. */
+export function gatewayRouteConfigs(snapshot: Snapshot, gp: GatewayPort, proxy: GatewayRouteFacets): NamedResource[] {
+  const plain = gp.servers.filter((s) => !terminatesTls(s.server));
+  const tls = gp.servers.filter((s) => terminatesTls(s.server));
+  return [
+    ...(plain.length > 0 ? [gatewayRouteConfig(snapshot, { port: gp.port, servers: plain }, proxy)] : []),
+    ...tls.map((s) => gatewayRouteConfig(snapshot, { port: gp.port, servers: [s] }, proxy, gatewayServerRouteName(s))),
+  ];
+}
+
+function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: GatewayRouteFacets, name = gatewayRouteName(gp.port)): NamedResource {
   const ctx: RouteContext = {
     snapshot,
     port: gp.port,
@@ -79,5 +97,5 @@ export function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: G
     }))
     .filter((h) => h.routes.length > 0);
   // Clients put the port in Host when it is not the scheme's default; gateways match names only.
-  return routeConfiguration(gatewayRouteName(gp.port), hosts, { ignore_port_in_host_matching: true });
+  return routeConfiguration(name, hosts, { ignore_port_in_host_matching: true });
 }
