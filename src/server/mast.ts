@@ -112,6 +112,11 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
   const fileMode = typeof opts.source === 'object' && 'configDir' in opts.source;
+  const xdsAddr = splitAddress(opts.xdsAddress);
+  // Anything that reaches it can claim any Pod: in a cluster, that is every Pod's network.
+  if (opts.insecureXds && !fileMode && !isLoopback(xdsAddr.host)) {
+    throw new Error(`--insecure-xds in Kubernetes mode serves only on a loopback address, not ${xdsAddr.host}: proxies in the cluster authenticate over TLS (--xds-tls-address)`);
+  }
   const kc = typeof opts.source === 'object' && 'configDir' in opts.source ? undefined : loadKubeConfig(opts.source);
   const stateDir = opts.ca?.stateDir ?? defaultStateDir();
   const caLog = log.child({ component: 'ca' });
@@ -155,10 +160,9 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   }, log.child({ component: 'admin' }));
 
   let xdsPort: number | undefined;
-  const xdsAddr = splitAddress(opts.xdsAddress);
   if (opts.insecureXds) {
     xdsPort = await server.listen(`${xdsAddr.host.includes(':') ? `[${xdsAddr.host}]` : xdsAddr.host}:${xdsAddr.port}`, undefined, { open: true });
-    log.warn({ xds: `${xdsAddr.host}:${xdsPort}` }, `--insecure-xds: serving xDS in plaintext without authentication on ${xdsAddr.host}:${xdsPort}; anything that reaches it can claim to be any proxy and read its config: for local development only`);
+    log.warn({ xds: `${xdsAddr.host}:${xdsPort}` }, `--insecure-xds: serving xDS in plaintext without authentication on ${xdsAddr.host}:${xdsPort}; anything that reaches it can claim to be any proxy and read its config and its workload certificate's key (gateway credentials are never sent there): for local development only`);
   }
   const xdsLog = log.child({ component: 'xds' });
   const xdsCert: RenewingCert | undefined = fileMode && opts.xdsTlsAddress

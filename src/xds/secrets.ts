@@ -91,13 +91,14 @@ export class SdsSecrets {
   /**
    * `view` with the secrets of stream `streamId` as its Secret type, `proxy` being who the stream
    * speaks for now (its identity may change, when its Pod appears: the old one is released);
-   * /debug/config_dump's JSON gains them as `secrets`, keys redacted.
+   * /debug/config_dump's JSON gains them as `secrets`, keys redacted. `credentials: false` (a
+   * stream that proved no identity) leaves gateway credentials out.
    */
-  viewFor(streamId: string, proxy: Proxy, view: ProxyView): ProxyView {
+  viewFor(streamId: string, proxy: Proxy, view: ProxyView, o: { credentials: boolean } = { credentials: true }): ProxyView {
     const s = this.bind(streamId, proxy);
     const base = this.built(identityKey(proxy))?.map ?? NONE;
     const names = this.requested.get(streamId);
-    const creds = this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy.namespace, proxy.role, names) : [];
+    const creds = o.credentials && this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy.namespace, proxy.role, names) : [];
     let secrets = base;
     if (creds.length > 0) {
       if (!s.own || s.own.base !== base || !sameList(s.own.credentials, creds)) {

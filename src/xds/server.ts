@@ -49,6 +49,12 @@ interface Entry {
   revoke(reason: string): void;
   /** The stream has asked for secrets: its view then holds its identity's. */
   sds?: boolean;
+  /**
+   * It came in on the open listener of a server that authenticates (`--insecure-xds`): it proved
+   * nothing, so it is sent no gateway credentials (users' keys), as Istio sends no secrets to a
+   * proxy without a verified identity (pilot/pkg/xds/sds.go).
+   */
+  insecure: boolean;
 }
 
 /** What a proxy without a Pod is served: nothing, at the current generation. */
@@ -188,7 +194,7 @@ export class XdsServer {
     }
     if (podless) return emptyView(snapshot.generation);
     const view = this.opts.views.viewFor(proxy);
-    return entry.sds && this.opts.secrets ? this.opts.secrets.viewFor(entry.conn.id, proxy, view) : view;
+    return entry.sds && this.opts.secrets ? this.opts.secrets.viewFor(entry.conn.id, proxy, view, { credentials: !entry.insecure }) : view;
   }
 
   private refusalLog(proxyId: string | undefined, streamId: string, reason: string): void {
@@ -235,7 +241,7 @@ export class XdsServer {
       const conn = transport === 'sotw'
         ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log)
         : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log);
-      const opened: Entry = { conn, claimed: proxy, identity: proof, revoke: (reason) => refuse(proxy.id, { refused: reason, code: 'denied' }) };
+      const opened: Entry = { conn, claimed: proxy, identity: proof, insecure: !authenticator && this.opts.authenticator !== undefined, revoke: (reason) => refuse(proxy.id, { refused: reason, code: 'denied' }) };
       this.connections.set(streamId, opened);
       log.info({ proxy: proxy.id, stream: streamId, transport, ...(proof && { identity: `${proof.namespace}/${proof.serviceAccount}`, by: proof.by }) }, 'proxy connected');
       return opened;

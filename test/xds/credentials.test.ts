@@ -13,13 +13,18 @@ import { after, before, describe, it } from 'node:test';
 import { caCredential, credentialDir, serverCredential } from '../../src/ca/credentials';
 import { META, nodeId } from '../../src/proxy/node';
 import { TYPE_URLS } from '../../src/translate/types';
+import { XdsTokenKey } from '../../src/ca/xds-token';
+import { createTelemetry } from '../../src/telemetry/metrics';
+import { ViewCache } from '../../src/xds/cache';
 import { CredentialSecrets } from '../../src/xds/credentials';
+import { XdsMetrics } from '../../src/xds/metrics';
+import { XdsServer } from '../../src/xds/server';
 import { SdsSecrets } from '../../src/xds/secrets';
 import { AdsClient, decodeAny, type NodeInfo } from '../support/ads-client';
 import { makeGatewayCredential, writeCredential, type GatewayCredential } from '../support/gateway-credential';
 import { sdsStack, type SdsStack } from '../support/sds';
 import { certs } from '../support/x509-chain';
-import { FakeWorld, quiet } from './fake-world';
+import { FakeWorld, fakeSnapshot, quiet } from './fake-world';
 
 const SDS = TYPE_URLS.secret;
 const NS = 'istio-system';
@@ -130,6 +135,32 @@ describe('gateway credentials over SDS', () => {
       assert.equal(decode(r2.resources.map((r) => r.resource!)).get('kubernetes://api')!.chain, api.data['tls.crt']);
     } finally {
       gw.close();
+    }
+  });
+
+  it('a stream that proved no identity (--insecure-xds) gets its certificate but no credential', async () => {
+    const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => ({ clusters: [] }) }], quiet);
+    const telemetry = createTelemetry();
+    const server: XdsServer = new XdsServer({
+      views,
+      metrics: new XdsMetrics(telemetry.meter, () => server.counts()),
+      log: quiet,
+      snapshot: () => fakeSnapshot(1),
+      secrets: new SdsSecrets(sds.ca, sds.certs, log, credentials),
+      authenticator: await XdsTokenKey.open(dir),
+    });
+    const open = `127.0.0.1:${await server.listen('127.0.0.1:0', undefined, { open: true })}`;
+    const gw = AdsClient.sotw(open, node('router', 5));
+    try {
+      gw.send({ type_url: SDS, resource_names: ['default', 'kubernetes://web', 'kubernetes://web-cacert'] });
+      const first = await gw.next();
+      assert.deepEqual([...decode(first.resources).keys()], ['default']);
+      gw.send({ type_url: SDS, resource_names: ['default', 'kubernetes://web', 'kubernetes://web-cacert'], version_info: first.version_info, response_nonce: first.nonce });
+      // The first test's gateway had both credentials pushed within a few polls (100 ms) of asking.
+      await assert.rejects(gw.next(1000), 'nothing more is pushed');
+    } finally {
+      gw.close();
+      await server.close();
     }
   });
 
