@@ -4,37 +4,33 @@
 // in x-forwarded-client-cert. A plaintext client from outside the mesh is refused under STRICT
 // and served under PERMISSIVE; DISABLE serves plaintext and makes clients stop sending mTLS.
 // Workload certificates live one minute here and are re-issued with 3/4 of it left (every 15 s),
-// so they rotate under a request loop on keep-alive and fresh connections alike, without a failure.
+// so they rotate under a request loop on keep-alive and fresh connections alike, without a failure;
+// and `mast ca rotate` takes the mesh to a new root under the same loop, without a failure either.
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { execFile } from 'node:child_process';
 import https from 'node:https';
+import path from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import type { EchoAnswer } from '../../examples/app/echo';
+import { CA_STATE_KEYS, fingerprint, readCaState, stateFile } from '../../src/ca';
+import { certs, verifyChain } from '../../test/support/x509-chain';
+import { envoySecrets } from '../harness/envoy-certs';
+import type { Envoy } from '../harness/envoy';
 import type { Mesh } from '../harness/mesh';
+import { callTo, mtlsRequestLoop, xfcc } from '../harness/mtls-loop';
 import { get, waitFor, type Reply } from '../harness/net';
-import { describeMesh, productpage, viaSidecar } from '../harness/scenario';
+import { describeMesh, productpage } from '../harness/scenario';
+import { isKubeBackend, mastRoot } from '../k8s/harness/backend';
+import { MAST_NAMESPACE } from '../k8s/harness/service-account';
+
+const ROOT = path.join(__dirname, '..', '..');
+const run = promisify(execFile);
 
 const TRUST_DOMAIN = 'cluster.local';
 const id = (namespace: string, sa: string): string => `spiffe://${TRUST_DOMAIN}/ns/${namespace}/sa/${sa}`;
 const GATEWAY_ID = id('istio-system', 'istio-ingressgateway-service-account');
 const PRODUCTPAGE_ID = id('default', 'bookinfo-productpage');
-
-/** Envoy's x-forwarded-client-cert element (`By=...;Hash=...;URI=...`), by key; undefined when absent. */
-function xfcc(answer: EchoAnswer | undefined): Record<string, string> | undefined {
-  const header = answer?.headers['x-forwarded-client-cert'];
-  if (typeof header !== 'string') return undefined;
-  assert.ok(!header.includes(','), `one element expected, the peer's alone: ${header}`);
-  return Object.fromEntries(header.split(';').map((kv) => {
-    const i = kv.indexOf('=');
-    return [kv.slice(0, i), kv.slice(i + 1).replace(/^"|"$/g, '')];
-  }));
-}
-
-function callTo(answer: EchoAnswer, service: string): EchoAnswer {
-  const body = answer.calls.find((c) => c.body?.service === service)?.body;
-  assert.ok(body, `${answer.service} reached no ${service}: ${JSON.stringify(answer.calls.map((c) => `${c.url} ${c.status} ${c.error ?? ''}`))}`);
-  return body;
-}
 
 function peerAuthentication(name: string, namespace: string, mode: string): string {
   return `apiVersion: security.istio.io/v1
@@ -64,50 +60,43 @@ function tlsWithoutCertificate(mesh: Mesh, pod: string): Promise<number> {
   });
 }
 
-/** A GET over `agent`'s kept-alive connection. */
-function getOver(agent: http.Agent, url: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, timeout: 5000 }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
-    req.on('error', reject);
-  });
+/** An Envoy's trust (its ROOTCA) and own certificate (`default`) as /config_dump shows them, each certificate by SHA-256. */
+interface Trust {
+  roots: string[];
+  /** The root its certificate chains to: verified with @peculiar/x509 against its own ROOTCA. */
+  signedBy: string;
+  leaf: string;
 }
 
-/** Service `details-fresh` (details' Pod) and a rule that allows one request per connection. */
-function detailsFresh(details: { pod: string; ip: string }): string {
-  return `apiVersion: v1
-kind: Service
-metadata: {name: details-fresh, namespace: default}
-spec:
-  ports: [{name: http, port: 9080, targetPort: 9080}]
-  selector: {app: details}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: details-fresh-x1
-  namespace: default
-  labels: {kubernetes.io/service-name: details-fresh}
-addressType: IPv4
-ports: [{name: http, port: 9080, protocol: TCP}]
-endpoints:
-- addresses: [${details.ip}]
-  conditions: {ready: true}
-  targetRef: {kind: Pod, namespace: default, name: ${details.pod}}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: details-fresh, namespace: default}
-spec:
-  host: details-fresh
-  trafficPolicy:
-    connectionPool:
-      http: {maxRequestsPerConnection: 1}
-`;
+async function trustOf(envoy: Envoy): Promise<Trust> {
+  const secrets = await envoySecrets(envoy);
+  const bundle = secrets.find((s) => s.name === 'ROOTCA')?.trustedCa ?? '';
+  const own = secrets.find((s) => s.name === 'default')?.certificateChain;
+  assert.ok(own, `envoy ${envoy.name} holds no certificate`);
+  const chain = await verifyChain(own, bundle);
+  return { roots: certs(bundle).map(fingerprint), signedBy: fingerprint(chain.at(-1)!), leaf: fingerprint(chain[0]!) };
+}
+
+/** The `mast serve` flag's value, as the mesh's Mast runs with it. */
+function flag(mesh: Mesh, name: string): string {
+  const args = mesh.backend.mastArgs;
+  const value = args[args.indexOf(name) + 1];
+  assert.ok(args.includes(name) && value !== undefined, `Mast runs without ${name}`);
+  return value;
+}
+
+/** `mast ca rotate` where the mesh's Mast keeps its CA: the mast-ca Secret (as the cluster's admin) or its state dir. */
+async function rotateRoot(mesh: Mesh, activateAfter: string, overlap: string): Promise<void> {
+  const where = isKubeBackend(mesh.backend) ? ['--kubeconfig', mesh.backend.kube.kubeconfigPath, '--namespace', MAST_NAMESPACE] : ['--state-dir', flag(mesh, '--state-dir')];
+  await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ca', 'rotate', ...where, '--activate-after', activateAfter, '--overlap', overlap], { cwd: ROOT });
+}
+
+/** The SHA-256 of the newest root where Mast keeps its CA (`ca.crt`). */
+async function newestRoot(mesh: Mesh): Promise<string> {
+  const pem = isKubeBackend(mesh.backend) ? await mastRoot(mesh.backend.kube.kubeConfig()) : readCaState(stateFile(flag(mesh, '--state-dir')))?.[CA_STATE_KEYS.cert];
+  const [root] = certs(pem ?? '');
+  assert.ok(root, 'no root where Mast keeps its CA');
+  return fingerprint(root);
 }
 
 const refused = async (p: Promise<unknown>): Promise<boolean> => p.then(() => false, () => true);
@@ -162,52 +151,62 @@ describeMesh('mutual TLS', (mesh, suite) => {
   });
 
   const rotationSkip = suite.source === 'files' ? suite.delta : !suite.delta;
-  test('certificates rotate at least twice under a request loop, on keep-alive and fresh connections, and no request fails', { skip: rotationSkip && 'rotation runs once per source (files SotW, Kubernetes delta)' }, async (t) => {
-    // `details-fresh` is details again, behind a rule that opens a new connection for every
-    // request: each one a new handshake with productpage's current certificate. The gateway's
-    // path (productpage, then details and reviews) keeps its connections alive.
-    const freshService = detailsFresh(mesh().workload('details-v1-0'));
-    await mesh().apply(freshService);
-    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      await waitFor(async () => (await viaSidecar(mesh(), 'productpage-v1-0', 'details-fresh:9080')).service === 'details', 10_000, 'details-fresh served');
-      const fresh = new Set<string>(); // productpage's certificates, as details saw them on new connections
-      const keptAlive = new Set<string>(); // as reviews saw them, on connections productpage keeps
-      let requests = 0;
-      let onOlderCertificate = 0;
-      const failures: string[] = [];
-      const started = Date.now();
-      const deadline = started + 55_000;
-      const fail = (what: string): void => void failures.push(`+${Date.now() - started} ms: ${what}`);
-      const overKeptAlive = async (): Promise<void> => {
-        while (Date.now() < deadline && fresh.size < 3) {
-          requests++;
-          const reply = await getOver(keepAlive, mesh().gatewayUrl()).catch((err: Error) => ({ status: 0, text: err.message }));
-          if (reply.status !== 200) { fail(`gateway: ${reply.status} ${reply.text.slice(0, 200)}`); continue; }
-          const hash = xfcc(callTo(JSON.parse(reply.text) as EchoAnswer, 'reviews'))?.Hash;
-          if (!hash) { fail('productpage -> reviews was not mTLS'); continue; }
-          keptAlive.add(hash);
-          const latest = [...fresh].at(-1);
-          if (latest && hash !== latest) onOlderCertificate++;
-        }
-      };
-      const overFresh = async (): Promise<void> => {
-        while (Date.now() < deadline && fresh.size < 3) {
-          requests++;
-          const answer = await viaSidecar(mesh(), 'productpage-v1-0', 'details-fresh:9080').catch((err: Error) => fail(`details-fresh: ${err.message}`));
-          if (!answer) continue;
-          const hash = xfcc(answer)?.Hash;
-          if (hash) fresh.add(hash);
-          else fail('productpage -> details-fresh was not mTLS');
-        }
-      };
-      await Promise.all([overKeptAlive(), overFresh()]);
-      t.diagnostic(`${requests} requests in ${Date.now() - started} ms; productpage presented ${fresh.size} certificates on new connections, ${keptAlive.size} on kept-alive ones, where ${onOlderCertificate} requests went over a connection made with a certificate since replaced; ${failures.length} failed`);
-      assert.deepEqual(failures, []);
-      assert.ok(fresh.size >= 3, `at least two rotations (three certificates) on new handshakes, saw ${fresh.size}`);
-    } finally {
-      keepAlive.destroy();
-      await mesh().delete(freshService);
-    }
+  const once = { skip: rotationSkip && 'rotations run once per source (files SotW, Kubernetes delta)' };
+  test('certificates rotate at least twice under a request loop, on keep-alive and fresh connections, and no request fails', once, async (t) => {
+    const tally = await mtlsRequestLoop(mesh(), { maxMs: 55_000, until: (l) => l.fresh.size >= 3 });
+    t.diagnostic(`${tally.requests} requests in ${Date.now() - tally.startedAt} ms; productpage presented ${tally.fresh.size} certificates on new connections, ${tally.keptAlive.size} on kept-alive ones, where ${tally.onOlderCertificate} requests went over a connection made with a certificate since replaced; ${tally.failures.length} failed`);
+    assert.deepEqual(tally.failures, []);
+    assert.ok(tally.fresh.size >= 3, `at least two rotations (three certificates) on new handshakes, saw ${tally.fresh.size}`);
+  });
+
+  test('a root rotation: both roots trusted everywhere before the new one signs, every certificate moves to it, the old root leaves, and no request fails', once, async (t) => {
+    const envoys = mesh().workloads.map((w) => w.envoy);
+    const productpageAt = envoys.indexOf(mesh().workload('productpage-v1-0').envoy);
+    const everyEnvoy = (): Promise<Trust[]> => Promise.all(envoys.map(trustOf));
+    const before = await everyEnvoy();
+    const old = before[0]!.roots[0]!;
+    assert.ok(before.every((e) => e.roots.join() === old && e.signedBy === old), 'one root before the rotation');
+    const phases: string[] = [];
+    const tally = await mtlsRequestLoop(mesh(), {
+      maxMs: 45_000,
+      during: async (loop) => {
+        const since = (what: string): void => void phases.push(`${what} at +${Date.now() - loop.startedAt} ms`);
+        // Activation 8 s after the rotation: Mast sees it within its poll (1 s from the state
+        // file, 2 s from the Secret) and pushes ROOTCA in well under the rest.
+        await rotateRoot(mesh(), '8s', '14s');
+        since('rotated');
+        const next = await newestRoot(mesh());
+        assert.notEqual(next, old, 'mast ca rotate made a new root');
+        const both = [next, old].join();
+        let signedByOld = false;
+        await waitFor(async () => {
+          const now = await everyEnvoy();
+          if (!now.every((e) => e.roots.join() === both)) return false;
+          signedByOld = now.every((e) => e.signedBy === old);
+          return true;
+        }, 8000, 'every Envoy to trust both roots', 200);
+        since('both roots trusted everywhere');
+        assert.ok(signedByOld, 'every Envoy trusted the new root while the old one still signed every certificate');
+        let stillBoth = false;
+        let productpageLeaf = '';
+        await waitFor(async () => {
+          const now = await everyEnvoy();
+          if (!now.every((e) => e.signedBy === next)) return false;
+          stillBoth = now.every((e) => e.roots.join() === both);
+          productpageLeaf = now[productpageAt]!.leaf;
+          return true;
+        }, 12_000, 'every certificate to move to the new root', 200);
+        since('every certificate from the new root');
+        assert.ok(stillBoth, 'both roots stay trusted while certificates move');
+        // XFCC's Hash is the SHA-256 of the certificate the client presented: details saw productpage's new one.
+        await waitFor(() => loop.fresh.has(productpageLeaf), 5000, "a new handshake with productpage's certificate from the new root");
+        await waitFor(async () => (await everyEnvoy()).every((e) => e.roots.join() === next), 12_000, "the old root to leave every Envoy's trust", 200);
+        since('the old root gone');
+        const sent = loop.requests;
+        await waitFor(() => loop.requests >= sent + 20, 10_000, 'requests under the new root alone');
+      },
+    });
+    t.diagnostic(`${phases.join(', ')}; ${tally.requests} requests, productpage presented ${tally.fresh.size} certificates on new connections; ${tally.failures.length} failed`);
+    assert.deepEqual(tally.failures, []);
   });
 }, { mastArgs: ['--workload-cert-ttl', '1m', '--workload-cert-grace', '0.75'] });
