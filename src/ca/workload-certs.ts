@@ -82,11 +82,6 @@ export class WorkloadCerts {
     return this.entries.get(key)?.cert;
   }
 
-  /** Identities with at least one proxy. */
-  get size(): number {
-    return this.entries.size;
-  }
-
   /** Calls `listener` with each certificate issued (first and renewed); returns a function that stops it. */
   onIssued(listener: (key: string, cert: WorkloadCert) => void): () => void {
     this.listeners.add(listener);

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { hostname } from 'node:os';
 import { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS } from '../ca';
 import type { ClusterOptions } from '../server/cluster';
+import { DEFAULT_XDS_TOKEN_AUDIENCE } from '../server/access';
 import { startMast, type ConfigSource } from '../server/mast';
 import { durationMs, fraction } from './duration-flag';
 
@@ -45,7 +46,7 @@ export function register(program: Command): void {
     .option('--xds-tls-address <host:port>', "xDS over TLS, with a certificate from Mast's CA; every stream must prove its proxy's identity with a token (Istio's 15012)", '127.0.0.1:15012')
     .option('--insecure-xds', 'also serve plaintext xDS at --xds-address, without authentication: any local process can claim any proxy (local development only)')
     .option('--xds-address <host:port>', 'with --insecure-xds: the plaintext xDS address (Istio\'s 15010)', '127.0.0.1:15010')
-    .option('--xds-token-audience <aud>', "Kubernetes mode: the audience a proxy's service-account token must be for (Istio's)", 'istio-ca')
+    .option('--xds-token-audience <aud>', "Kubernetes mode: the audience a proxy's service-account token must be for (Istio's)", DEFAULT_XDS_TOKEN_AUDIENCE)
     .option('--admin-address <host:port>', 'admin, metrics and debug HTTP address', '127.0.0.1:15014')
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')

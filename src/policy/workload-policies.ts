@@ -16,6 +16,11 @@ export interface WorkloadPolicies {
 
 const cache = new WeakMap<FilterContext, WorkloadPolicies>();
 
+/**
+ * The AuthorizationPolicies and RequestAuthentications selecting `context`'s workload (its
+ * namespace's with a matching selector or targetRef, and the root namespace's), with the trust
+ * domain bundle principals are written against; worked out once per context (a WeakMap).
+ */
 export function workloadPolicies(context: FilterContext): WorkloadPolicies {
   let found = cache.get(context);
   if (!found) {

@@ -20,6 +20,11 @@ export type DebugAccess = (authorization: string | undefined, path: string) => P
 /** How long an allow or deny is reused: the delegating authorizer's defaults (10 s each). */
 const DECISION_CACHE_MS = 10_000;
 
+/**
+ * The /debug guard of Kubernetes mode: the bearer token reviewed by `reviewer` (any audience the
+ * API server accepts), then a SubjectAccessReview for that user, its groups and extras: `get` on
+ * the path as a non-resource URL. Decisions are reused for 10 s per token and path.
+ */
 export function debugAccess(kc: KubeConfig, reviewer: TokenReviewer): DebugAccess {
   const sar = kc.makeApiClient(AuthorizationV1Api);
   const decisions = new Map<string, { allowed: boolean; reason: string; until: number }>();

@@ -43,6 +43,14 @@ function expiresAt(token: string): number | undefined {
   }
 }
 
+/**
+ * Reviews bearer tokens with the API server's TokenReview (authentication.k8s.io/v1), for the
+ * audiences given, caching each answer by the token's SHA-256: an acceptance until the token's
+ * `exp` or `maxCacheMs`, whichever is first; a refusal for `refusalCacheMs`. Concurrent reviews of
+ * one token share one request. As an XdsAuthenticator it proves a service account (and the Pod a
+ * bound token names); a review the API server could not answer throws (the stream is refused
+ * UNAVAILABLE, so the proxy retries).
+ */
 export class TokenReviewer {
   private readonly cache = new Map<string, { review: Review; until: number }>();
   private readonly inflight = new Map<string, Promise<Review>>();

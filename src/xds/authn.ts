@@ -36,6 +36,7 @@ export interface XdsAuthenticator {
   authenticate(token: string | undefined): Promise<ProvenIdentity | Refusal>;
 }
 
+/** Whether an authenticator's answer is a refusal rather than an identity. */
 export function isRefusal(r: ProvenIdentity | Refusal): r is Refusal {
   return 'refused' in r;
 }

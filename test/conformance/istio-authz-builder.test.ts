@@ -94,8 +94,9 @@ interface Outcome {
 function run(c: BuilderCase, dir: string): Outcome {
   const inputFile = path.join(dir, c.forTCP ? 'tcp' : 'http', c.input);
   const { snapshot, diagnostics } = snapshotFromYaml(readFileSync(inputFile, 'utf8'), c.input);
-  // What validation says Mast does not do as written: errors, unknown and unsupported fields.
-  const reported = diagnostics.filter((d) => d.severity === 'error' || d.code === 'MAST1007' || d.code === 'MAST1008');
+  // What validation says Mast does not do as written (errors, unknown and unsupported fields),
+  // about a field of one of the case's AuthorizationPolicies: a finding elsewhere explains nothing.
+  const reported = diagnostics.filter((d) => (d.severity === 'error' || d.code === 'MAST1007' || d.code === 'MAST1008') && d.object?.kind === 'AuthorizationPolicy' && d.field !== undefined);
   const policies = authorizationPoliciesFor(snapshot.authorizationPolicies(), WORKLOAD, '');
   const got = c.forTCP ? networkRbacFilters(policies, c.bundle) : httpRbacFilters(policies, c.bundle);
   for (const filter of got) {
@@ -134,6 +135,7 @@ test("Istio's authz builder cases: Mast's RBAC filters equal Istio's, or validat
     [],
     'cases where Mast differs from Istio without a finding saying so',
   );
-  // Cases Mast can only report (CUSTOM with a provider) must stay few: the rest is the point.
-  assert.ok(agreed.length >= cases.length - 12, `only ${agreed.length} of ${cases.length} agree`);
+  // The level reached at the pinned Istio revision (docs/istio-conformance.md): 21 agree, the 8
+  // others are CUSTOM (ext_authz) or experimental.envoy.filters.* keys, both reported.
+  assert.ok(agreed.length >= 21, `only ${agreed.length} of ${cases.length} agree (21 did)`);
 });

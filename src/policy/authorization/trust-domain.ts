@@ -11,6 +11,10 @@ export interface TrustDomainBundle {
   readonly trustDomains: readonly string[];
 }
 
+/**
+ * The bundle for a mesh whose trust domain is `trustDomain`: it first, then `aliases` in their
+ * order, as trustdomain.NewBundle makes it.
+ */
 export function trustDomainBundle(trustDomain: string, aliases: readonly string[] = []): TrustDomainBundle {
   return { trustDomains: [trustDomain, ...aliases] };
 }

@@ -28,6 +28,10 @@ export interface JwksSource {
   tls: boolean;
 }
 
+/**
+ * Where Envoy fetches `uri` from (an http or https URL; the default port by scheme), or undefined
+ * for anything else, which validation reports (MAST2044) before translation sees it.
+ */
 export function jwksSource(uri: string): JwksSource | undefined {
   let url: URL;
   try {
