@@ -5,9 +5,12 @@
 import { AdmissionregistrationV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { silentLogger } from '../../src/model/log';
 import { kubeCredentials } from '../../src/sources/kubernetes/credential-secrets';
+import { CredentialSecrets } from '../../src/xds/credentials';
+import { makeGatewayCredential } from '../../test/support/gateway-credential';
 import { WATCHED_KINDS, collectionPath } from '../../src/sources/kubernetes/kinds';
-import { sleep } from '../harness/net';
+import { sleep, waitFor } from '../harness/net';
 import { cleanup } from '../harness/processes';
 import { startKube, type Kube } from './harness/apiserver';
 import { applyManifests } from './harness/manifests';
@@ -73,15 +76,31 @@ test('the ServiceAccount can list and watch everything Mast reads, in every name
   assert.equal(await status(() => asMast.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: SYSTEM })), 200, 'list secrets in mast-system');
 });
 
-test("the ServiceAccount can get a gateway's credentialName Secret in the gateway's namespace, as Mast reads it", async () => {
-  const data = { 'tls.crt': 'chain', 'tls.key': 'key', 'ca.crt': 'roots' };
-  await admin.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace: APP_NS,
-    body: { metadata: { name: 'web-cert' }, type: 'kubernetes.io/tls', stringData: data },
-  });
-  const credentials = kubeCredentials(asMast);
-  assert.deepEqual(await credentials.read(APP_NS, 'web-cert'), data, 'a kubernetes.io/tls Secret with ca.crt, decoded');
-  assert.equal(await credentials.read(APP_NS, 'absent'), undefined, 'no such Secret: no credential');
+test("the ServiceAccount can get a gateway's credentialName Secret in the gateway's namespace, and an update reaches SDS", async () => {
+  const [first, second] = await Promise.all([makeGatewayCredential(['web.example.com']), makeGatewayCredential(['web.example.com'])]);
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedSecret({ namespace: APP_NS, body: { metadata: { name: 'web-cert' }, type: 'kubernetes.io/tls', stringData: first.data } });
+  const source = kubeCredentials(asMast);
+  assert.deepEqual(await source.read(APP_NS, 'web-cert'), first.data, 'a kubernetes.io/tls Secret with ca.crt, decoded');
+  assert.equal(await source.read(APP_NS, 'absent'), undefined, 'no such Secret: no credential');
+  // What a gateway of APP_NS is sent as kubernetes://web-cert, before and after the Secret changes.
+  const credentials = new CredentialSecrets(source, silentLogger, 100);
+  const pushes: string[][] = [];
+  credentials.onChange((streams) => pushes.push(streams));
+  // The encoded Secret (an Any): its inline_bytes are the PEM as it is.
+  const holds = (pem: string): boolean => {
+    const [s] = credentials.secretsFor('gw-1', APP_NS, 'router', ['kubernetes://web-cert']);
+    return s !== undefined && Buffer.from(s.resource.any).includes(pem);
+  };
+  try {
+    assert.equal(holds(first.data['tls.crt']!), false, 'read asynchronously: nothing yet');
+    await waitFor(() => holds(first.data['tls.crt']!), 5000, 'the first certificate');
+    await core.replaceNamespacedSecret({ namespace: APP_NS, name: 'web-cert', body: { metadata: { name: 'web-cert' }, type: 'kubernetes.io/tls', stringData: second.data } });
+    await waitFor(() => holds(second.data['tls.crt']!) && !holds(first.data['tls.crt']!), 5000, 'the updated certificate');
+    assert.deepEqual(pushes, [['gw-1'], ['gw-1']], 'each change pushed to the stream that wants it, once');
+  } finally {
+    credentials.close();
+  }
 });
 
 test('the ServiceAccount can write the status of an Istio object, and its Lease', async () => {

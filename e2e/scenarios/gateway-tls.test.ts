@@ -1,7 +1,7 @@
 // A gateway terminating TLS with certificates it gets over SDS from a Gateway's credentialName, in
 // file mode (`mast serve --credential-dir`; Kubernetes mode reads the same data from a Secret:
 // test/xds/credentials.test.ts serves it, e2e/k8s/rbac.test.ts reads one from a real API server as
-// Mast's ServiceAccount). One gateway Envoy and a VirtualService with a direct response, so that
+// Mast's ServiceAccount and follows its update). One gateway Envoy and a VirtualService with a direct response, so that
 // only the gateway's TLS is under test:
 // - SIMPLE: an HTTPS client that trusts the credential's CA gets the credential's certificate for
 //   its SNI name, and no certificate for a name the server does not list;
