@@ -9,6 +9,7 @@ import { cleanup } from './harness/processes';
 
 const ROOT = path.join(__dirname, '..');
 const RUN = path.join(ROOT, '.run');
+const POLICY = path.join(ROOT, 'examples/policies/ratings-deny-reviews.yaml');
 const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
 
 /** The call tree of one answer: which workload served each hop. */
@@ -60,6 +61,13 @@ ${block([
   [`curl -s ${gw} | grep -oE '(By|URI)=spiffe://[^;\\\\"]*'`, 'each hop: who answered (By), who called (URI)'],
   [`curl -s http://${sidecar.ip}:${sidecar.port}/`, 'plaintext from outside the mesh: refused'],
   [`rm ${rel(path.join(mesh.configDir, 'peer-authentication.yaml'))}`, 'PERMISSIVE, Istio\'s default: now served'],
+])}
+
+One AuthorizationPolicy (${rel(POLICY)}): ratings refuses the reviews identity:
+${block([
+  [`cp ${rel(POLICY)} ${rel(mesh.configDir)}/`],
+  [`for i in $(seq 6); do curl -s ${gw} | grep -oE '"version":"v[23]"|RBAC: access denied' | tr '\\n' ' '; echo; done`, 'reviews v2 and v3 now get 403 from ratings'],
+  [`rm ${rel(path.join(mesh.configDir, path.basename(POLICY)))}`, 'lifted'],
 ])}
 
 Envoy admin APIs (/config_dump, /clusters, /stats, /ready, /certs):
