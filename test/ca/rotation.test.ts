@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { CA_STATE_KEYS, fingerprint, MeshCa, newCaState, rotateCaState, selfSignedMaterial, type CaChange } from '../../src/ca';
+import { X509Certificate } from 'node:crypto';
+import { CA_STATE_KEYS, fingerprint, MeshCa, newCaState, RenewingCert, rotateCaState, selfSignedMaterial, type CaChange } from '../../src/ca';
 import { createTelemetry } from '../../src/telemetry/metrics';
 
 const MIN = 60_000;
@@ -65,6 +66,37 @@ describe('rotating the root', () => {
     ]);
     assert.ok(changes[1]!.at - start >= 350 && changes[2]!.at - start >= 850, `on time: ${changes.map((c) => c.at - start).join(', ')} ms`);
     assert.ok(log.lines.some((l) => /CA rotation phase due: signing as/.test(l.msg)));
+  });
+
+  it("a serving certificate (xDS over TLS, webhook) is re-issued by the new root as soon as it signs", async () => {
+    const ca = new MeshCa({ trustDomain: 'cluster.local', log: recordingLog() });
+    const state = await rotateCaState(await newCaState(), { activateAfterMs: 400, overlapMs: 5000 });
+    const material = await selfSignedMaterial(state, 'test');
+    ca.use(material);
+    await ca.ready;
+    const [oldRoot, newRoot] = [material.at(Date.now()).signer.root, material.at(Date.now() + 1000).signer.root];
+    const serving = await RenewingCert.issue({ ca, dnsNames: ['mast.mast-system.svc'], onError: (err) => assert.fail(String(err)) });
+    try {
+      const signedBy = (root: typeof oldRoot): boolean => {
+        const cert = new X509Certificate(serving.current.certPem);
+        const ca = new X509Certificate(root.toString('pem'));
+        return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+      };
+      assert.ok(signedBy(oldRoot) && !signedBy(newRoot), 'the old root signs at first');
+      const renewed = new Promise<void>((resolve) => serving.onRenew(() => resolve()));
+      // Mast's timers are unref'd: the sleep keeps the test's event loop alive meanwhile.
+      const timeout = new AbortController();
+      const late = sleep(3000, undefined, { signal: timeout.signal }).then(
+        () => assert.fail('not re-issued within 3 s of the activation'),
+        () => undefined, // aborted: re-issued in time
+      );
+      await Promise.race([renewed, late]);
+      timeout.abort();
+      assert.ok(signedBy(newRoot), 'renewed by the new root at its activation, not at two thirds of its life');
+    } finally {
+      serving.stop();
+      ca.close();
+    }
   });
 });
 
