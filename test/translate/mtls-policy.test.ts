@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { snapshotFromYaml, type Snapshot } from '../../src/model';
 import { modeForPort, serviceMtlsMode, workloadMtls } from '../../src/policy/mtls/peer-authentication';
 import { inboundChainOptions, tlsInspector } from '../../src/policy/mtls/inbound-tls';
+import { clusterTls } from '../../src/policy/mtls/cluster-tls';
 import { mesh } from './helpers';
 
 function pa(name: string, namespace: string, spec: string, created?: string): string {
@@ -105,4 +106,21 @@ test('the TLS inspector runs only where some chain matches on TLS', () => {
   assert.deepEqual(tlsInspector(new Map([[0, false], [9080, true], [9090, true]]))?.filter_disabled, {
     not_match: { or_match: { rules: [{ destination_port_range: { start: 9080, end: 9081 } }, { destination_port_range: { start: 9090, end: 9091 } }] } },
   });
+});
+
+test('an empty subjectAltNames is no list: the service accounts are verified, as Istio does', () => {
+  const snapshot = mesh(`apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default, annotations: {alpha.istio.io/kubernetes-serviceaccounts: bookinfo-reviews}}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]`);
+  const service = snapshot.services()[0]!;
+  const sans = (subjectAltNames: string[]): unknown => {
+    const { fields } = clusterTls(snapshot, { tls: { mode: 'ISTIO_MUTUAL', subjectAltNames }, service, port: 9080, http2: false });
+    const context = (fields['transport_socket'] as { typed_config: { common_tls_context: { combined_validation_context: { default_validation_context: unknown } } } }).typed_config;
+    return context.common_tls_context.combined_validation_context.default_validation_context;
+  };
+  assert.deepEqual(sans([]), { match_subject_alt_names: [{ exact: 'spiffe://cluster.local/ns/default/sa/bookinfo-reviews' }] });
+  assert.deepEqual(sans(['spiffe://other/ns/x/sa/y']), { match_subject_alt_names: [{ exact: 'spiffe://other/ns/x/sa/y' }] });
 });

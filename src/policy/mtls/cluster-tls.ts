@@ -79,7 +79,8 @@ export function clusterTls(snapshot: Snapshot, c: ClusterTlsInput): ClusterTls {
   }
   const host = c.service.hostname;
   const sni = tls?.sni || istioMtlsSni(c.port, host, c.subset);
-  const sans = tls?.subjectAltNames ?? serviceAccounts(snapshot, c.service);
+  // An empty list is no list (a proto repeated field): the service's accounts, as in Istio.
+  const sans = tls?.subjectAltNames?.length ? tls.subjectAltNames : serviceAccounts(snapshot, c.service);
   const socket = tlsSocket(istioMutualContext(sans, sni, c.http2));
   if (mode === 'ISTIO_MUTUAL') return { fields: { transport_socket: socket } };
   if (serviceMtlsMode(snapshot, c.service.meta.namespace) === 'DISABLE') return { fields: {} };
