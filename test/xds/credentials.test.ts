@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { caCredential, credentialDir, serverCredential } from '../../src/ca/credentials';
 import { META, nodeId } from '../../src/proxy/node';
 import { TYPE_URLS } from '../../src/translate/types';
@@ -126,6 +127,9 @@ describe('gateway credentials over SDS', () => {
       gw.send({ type_url: SDS, resource_names_subscribe: ['kubernetes://api', 'kubernetes://api-cacert'] });
       const r1 = await gw.next();
       assert.deepEqual(r1.resources.map((r) => r.name), ['kubernetes://api-cacert'], 'the CA from api-cacert; api itself does not exist yet');
+      // Read in parallel with api-cacert: its warning may follow the response.
+      for (let i = 0; i < 40 && !warnings.some((w) => w.msg.includes(`no Secret ${NS}/api in ${dir}`)); i++) await sleep(50);
+      assert.ok(warnings.some((w) => w.msg.includes(`no Secret ${NS}/api in ${dir}`)), 'the log names the missing credential');
       assert.equal(decode(r1.resources.map((r) => r.resource!)).get('kubernetes://api-cacert')!.ca, other.data['ca.crt']);
       gw.send({ type_url: SDS, response_nonce: r1.nonce });
       const api = await makeGatewayCredential(['api.example.com']);
