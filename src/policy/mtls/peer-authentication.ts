@@ -39,6 +39,12 @@ function namespaceWide(snapshot: Snapshot, namespace: string): PeerAuthenticatio
   return snapshot.peerAuthentications().find((pa) => pa.meta.namespace === namespace && !hasSelector(pa));
 }
 
+/** The mesh policy and, outside the root namespace, the namespace's: what a namespace inherits. */
+function namespacePolicies(snapshot: Snapshot, namespace: string): { mesh?: PeerAuthentication; ns?: PeerAuthentication } {
+  const root = snapshot.rootNamespace;
+  return { mesh: namespaceWide(snapshot, root), ns: namespace === root ? undefined : namespaceWide(snapshot, namespace) };
+}
+
 /**
  * ComposePeerAuthentication for the workload in `namespace` with `labels`: the mesh policy (the
  * root namespace's, without a selector), overridden by the namespace's, overridden by the oldest
@@ -47,10 +53,8 @@ function namespaceWide(snapshot: Snapshot, namespace: string): PeerAuthenticatio
  * nobody, as in Istio.
  */
 export function workloadMtls(snapshot: Snapshot, namespace: string, labels: Readonly<Record<string, string>>): WorkloadMtls {
-  const root = snapshot.rootNamespace;
-  const mesh = namespaceWide(snapshot, root);
-  const ns = namespace === root ? undefined : namespaceWide(snapshot, namespace);
-  const workload = namespace === root
+  const { mesh, ns } = namespacePolicies(snapshot, namespace);
+  const workload = namespace === snapshot.rootNamespace
     ? undefined
     : snapshot.peerAuthentications().find((pa) => pa.meta.namespace === namespace && hasSelector(pa) && labelsMatch(pa.spec.selector?.matchLabels, labels));
   const mode = setMode(workload?.spec.mtls) ?? setMode(ns?.spec.mtls) ?? setMode(mesh?.spec.mtls) ?? DEFAULT_MTLS_MODE;
@@ -69,11 +73,9 @@ export function modeForPort(mtls: WorkloadMtls, port: number): MtlsMode {
  * The mode a client infers for a whole service from namespace and mesh policies alone
  * (BestEffortInferServiceMTLSMode with GetNamespaceMutualTLSMode): the service namespace's
  * policy (UNSET inheriting the mesh's), else the mesh's, else PERMISSIVE. Workload policies are
- * left to the endpoints (src/policy/mtls/auto-mtls.ts), as in Istio.
+ * left to the endpoints (endpoint-tls-mode.ts), as in Istio.
  */
 export function serviceMtlsMode(snapshot: Snapshot, namespace: string): MtlsMode {
-  const root = snapshot.rootNamespace;
-  const mesh = namespaceWide(snapshot, root);
-  const ns = namespace === root ? undefined : namespaceWide(snapshot, namespace);
+  const { mesh, ns } = namespacePolicies(snapshot, namespace);
   return setMode(ns?.spec.mtls) ?? setMode(mesh?.spec.mtls) ?? DEFAULT_MTLS_MODE;
 }
