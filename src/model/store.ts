@@ -11,11 +11,8 @@ import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
 import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type MeshSettings, type ObjectRef, type Origin, type Service, type Snapshot } from './types';
 import { ROOT_NAMESPACE } from './destination-rules';
 import { creationOrder, type Admissions } from './creation-order';
-import { reservedPortFindings } from './proxy-ports';
-import { allowRulesLostOnTcp } from './validate/authorization-tcp';
 import { clusterIPConflicts } from './validate/cluster-ips';
-import { meshHostConflicts } from './validate/mesh-hosts';
-import { subsetReferenceErrors } from './validate/references';
+import { crossObjectFindings } from './validate/cross-object';
 
 export interface ConfigStoreOptions {
   log?: Logger;
@@ -238,30 +235,6 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     this.findings = findings;
     if (this.findingsLog.report(findings)) this.emit('findings', findings);
   }
-}
-
-/**
- * Findings that need more than one object, on the mesh as served. A VirtualService naming a subset
- * no DestinationRule defines is served all the same, with a MAST3001 warning: as in Istio, only the
- * route to that subset fails (Envoy answers 503 for a cluster it does not have), not the
- * VirtualService. A VirtualService naming a host an older one names for sidecars is served too,
- * but sidecars use the older one for that host (MAST3002, Istio's IST0109). A Gateway server on a
- * port the proxy keeps for itself is left out alone (MAST2102). An AuthorizationPolicy ALLOW rule
- * testing HTTP attributes is named where it meets TCP ports, which it cannot allow (MAST3003).
- */
-function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
-  const ruleFor = indexes.destinationRuleFor.bind(indexes);
-  const virtualServices = indexes.objects.VirtualService;
-  return [
-    ...virtualServices.flatMap((vs) => subsetReferenceErrors(vs, ruleFor, domain)),
-    ...meshHostConflicts(virtualServices, domain),
-    ...indexes.objects.Gateway.flatMap(reservedPortFindings),
-    ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {
-      pods: indexes.objects.Pod,
-      servicesSelecting: (namespace, labels) => indexes.servicesSelecting(namespace, labels),
-      rootNamespace: indexes.mesh.rootNamespace,
-    }),
-  ];
 }
 
 const unaddressed = new WeakMap<Service, Service>();
