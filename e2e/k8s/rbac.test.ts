@@ -2,7 +2,7 @@
 // server-side dry run: nothing here would run it), and the ServiceAccount's RBAC is enough for
 // what Mast does and no more. Requests are made with a token the TokenRequest API mints for the
 // manifests' ServiceAccount, so they are authorized exactly as Mast's in a cluster.
-import { AdmissionregistrationV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../src/model/log';
@@ -76,28 +76,41 @@ test('the ServiceAccount can list and watch everything Mast reads, in every name
   assert.equal(await status(() => asMast.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: SYSTEM })), 200, 'list secrets in mast-system');
 });
 
-test("the ServiceAccount can get a gateway's credentialName Secret in the gateway's namespace, and an update reaches SDS", async () => {
+test("a gateway's credentialName Secret reaches SDS once its service account may list Secrets (Istio's SubjectAccessReview), and an update follows", async () => {
   const [first, second] = await Promise.all([makeGatewayCredential(['web.example.com']), makeGatewayCredential(['web.example.com'])]);
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespacedSecret({ namespace: APP_NS, body: { metadata: { name: 'web-cert' }, type: 'kubernetes.io/tls', stringData: first.data } });
   const source = kubeCredentials(asMast);
   assert.deepEqual(await source.read(APP_NS, 'web-cert'), first.data, 'a kubernetes.io/tls Secret with ca.crt, decoded');
   assert.equal(await source.read(APP_NS, 'absent'), undefined, 'no such Secret: no credential');
-  // What a gateway of APP_NS is sent as kubernetes://web-cert, before and after the Secret changes.
-  const credentials = new CredentialSecrets(source, silentLogger, 100);
+  // What a gateway of APP_NS running as `web-gateway` is sent as kubernetes://web-cert. A denial
+  // is reused for 300 ms here (Istio: a minute), so the grant below is seen quickly.
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (_: object, msg: string) => void warnings.push(msg) };
+  const credentials = new CredentialSecrets(source, log, 100, { allowedMs: 300_000, deniedMs: 300 });
   const pushes: string[][] = [];
   credentials.onChange((streams) => pushes.push(streams));
+  const gateway = { namespace: APP_NS, role: 'router' as const, serviceAccount: 'web-gateway' };
   // The encoded Secret (an Any): its inline_bytes are the PEM as it is.
   const holds = (pem: string): boolean => {
-    const [s] = credentials.secretsFor('gw-1', APP_NS, 'router', ['kubernetes://web-cert']);
+    const [s] = credentials.secretsFor('gw-1', gateway, ['kubernetes://web-cert']);
     return s !== undefined && Buffer.from(s.resource.any).includes(pem);
   };
   try {
-    assert.equal(holds(first.data['tls.crt']!), false, 'read asynchronously: nothing yet');
-    await waitFor(() => holds(first.data['tls.crt']!), 5000, 'the first certificate');
+    assert.equal(holds(first.data['tls.crt']!), false, 'authorized asynchronously: nothing yet');
+    await waitFor(() => (holds(first.data['tls.crt']!), warnings.some((w) => /system:serviceaccount:e2e-rbac:web-gateway may not list Secrets in e2e-rbac/.test(w))), 5000, 'the refusal, logged');
+    assert.equal(holds(first.data['tls.crt']!), false, 'a service account without the right gets no key');
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({ namespace: APP_NS, body: { metadata: { name: 'web-gateway-sds' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch', 'list'] }] } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: APP_NS,
+      body: { metadata: { name: 'web-gateway-sds' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'web-gateway-sds' }, subjects: [{ kind: 'ServiceAccount', name: 'web-gateway', namespace: APP_NS }] },
+    });
+    await waitFor(() => holds(first.data['tls.crt']!), 10_000, 'the first certificate, once the Role is bound');
+    const before = pushes.length;
     await core.replaceNamespacedSecret({ namespace: APP_NS, name: 'web-cert', body: { metadata: { name: 'web-cert' }, type: 'kubernetes.io/tls', stringData: second.data } });
     await waitFor(() => holds(second.data['tls.crt']!) && !holds(first.data['tls.crt']!), 5000, 'the updated certificate');
-    assert.deepEqual(pushes, [['gw-1'], ['gw-1']], 'each change pushed to the stream that wants it, once');
+    assert.deepEqual(pushes.slice(before), [['gw-1']], 'the change pushed to the stream that wants it, once');
   } finally {
     credentials.close();
   }

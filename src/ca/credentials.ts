@@ -17,6 +17,11 @@ export interface CredentialSource {
   readonly where: string;
   /** The data of `namespace/name`, or undefined when there is no such credential. */
   read(namespace: string, name: string): Promise<CredentialData | undefined>;
+  /**
+   * Why a proxy running as `namespace/serviceAccount` may not have its namespace's credentials'
+   * keys, or undefined when it may; rejects when it cannot tell. Without it, every gateway may.
+   */
+  authorize?(namespace: string, serviceAccount: string): Promise<string | undefined>;
 }
 
 /** A server certificate: its chain and key, PEM. */

@@ -2,10 +2,11 @@
 // `kubernetes://NAME`, the certificate and key of Secret NAME in the proxy's own namespace, and
 // `kubernetes://NAME-cacert`, its CA certificate (from Secret NAME-cacert if there is one, else
 // from NAME: Istio's GetCaCert). As in Istio's filterAuthorizedResources, only a proxy's own
-// namespace is ever read; the key-bearing secret goes only to gateways (Istio asks a
-// SubjectAccessReview of the gateway's service account; Mast serves keys to routers alone), while a
-// CA certificate, public information, goes to any proxy of the namespace. Each wanted credential
-// is read again every couple of seconds and pushed to the streams that want it when it changes.
+// namespace is ever read; the key-bearing secret goes only to gateways and, where the source can
+// ask (Kubernetes: a SubjectAccessReview, as Istio's CredentialsController.Authorize), only to a
+// proxy whose service account may list that namespace's Secrets; a CA certificate, public
+// information, goes to any proxy of the namespace. Each wanted credential is read again every
+// couple of seconds and pushed to the streams that want it when it changes.
 import { createHash } from 'node:crypto';
 import { caCredential, isCredentialRef, serverCredential, type CredentialSource } from '../ca/credentials';
 import type { EnvoyJson, NamedResource, ProxyRole } from '../translate/types';
@@ -39,6 +40,9 @@ interface Watched {
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
+/** A refusal that is no refusal yet: the authorization is being asked for. */
+const PENDING = 'pending';
+
 /** Builds an SDS secret from its proto3 JSON; undefined (logged by path only) if Envoy would refuse it. */
 export function buildSecret(json: EnvoyJson, debugJson: EnvoyJson, log: Logger): BuiltSecret | undefined {
   const name = String(json['name']);
@@ -52,14 +56,38 @@ export function buildSecret(json: EnvoyJson, debugJson: EnvoyJson, log: Logger):
   return { resource: { name, any, version: createHash('sha256').update(any).digest('base64url').slice(0, 16) }, debug: { name, json: debugJson } };
 }
 
+/** Who asks for credentials: a proxy's namespace, role and service account (as proven in Kubernetes mode). */
+export interface CredentialClient {
+  namespace: string;
+  role: ProxyRole;
+  serviceAccount: string;
+}
+
+/** How long an authorization answer is reused: Istio's (a denial 1 minute, an allowance 5). */
+export interface AuthorizationTtl {
+  allowedMs: number;
+  deniedMs: number;
+}
+
+const ISTIO_AUTHORIZATION_TTL: AuthorizationTtl = { allowedMs: 300_000, deniedMs: 60_000 };
+
+interface Decision {
+  /** Why not, or undefined when allowed; absent while the first answer is awaited. */
+  answer?: { why: string | undefined; until: number };
+  checking: boolean;
+  /** Streams to push to once the answer comes. */
+  waiting: Set<string>;
+}
+
 export class CredentialSecrets {
   private readonly watched = new Map<string, Watched>();
   private readonly denied = new Set<string>();
+  private readonly decisions = new Map<string, Decision>();
   private listener: ((streams: string[]) => void) | undefined;
   private readonly timer: NodeJS.Timeout;
   private polling = false;
 
-  constructor(private readonly source: CredentialSource, private readonly log: Logger, pollMs = 2000) {
+  constructor(private readonly source: CredentialSource, private readonly log: Logger, pollMs = 2000, private readonly ttl = ISTIO_AUTHORIZATION_TTL) {
     this.timer = setInterval(() => void this.poll(), pollMs);
     this.timer.unref();
   }
@@ -70,17 +98,20 @@ export class CredentialSecrets {
   }
 
   /**
-   * The credential secrets among `names` that stream `streamId`, a `role` proxy in `namespace`,
-   * may have and that exist now; the stream then follows exactly those of `names` it may have.
+   * The credential secrets among `names` that stream `streamId` (a proxy: `client`) may have and
+   * that exist now; the stream then follows exactly those of `names` it may have. A key waits for
+   * the source's first authorization answer for the client's service account (the stream is
+   * pushed to when it comes); a later re-check keeps the last answer meanwhile.
    */
-  secretsFor(streamId: string, namespace: string, role: ProxyRole, names: Iterable<string>): BuiltSecret[] {
+  secretsFor(streamId: string, client: CredentialClient, names: Iterable<string>): BuiltSecret[] {
+    const { namespace } = client;
     const out: BuiltSecret[] = [];
     const wanted = new Set<string>();
     for (const resourceName of names) {
       if (!resourceName.startsWith(CREDENTIAL_PREFIX)) continue;
-      const why = this.refusal(namespace, role, resourceName);
+      const why = this.refusal(client, resourceName) ?? this.unauthorized(streamId, client, resourceName);
       if (why) {
-        this.deny(streamId, resourceName, why);
+        if (why !== PENDING) this.deny(streamId, resourceName, why);
         continue;
       }
       const key = `${namespace}/${resourceName}`;
@@ -114,12 +145,50 @@ export class CredentialSecrets {
   }
 
   /** Why a proxy may not have `resourceName`, or undefined if it may. */
-  private refusal(namespace: string, role: ProxyRole, resourceName: string): string | undefined {
+  private refusal({ namespace, role }: CredentialClient, resourceName: string): string | undefined {
     const name = resourceName.slice(CREDENTIAL_PREFIX.length);
     // `kubernetes://NS/NAME` would reach into another namespace: Istio allows that only to Gateway API references.
     if (!isCredentialRef(namespace, name)) return `"${name}" is not the name of a Secret in the proxy's namespace`;
     if (!name.endsWith(CA_SUFFIX) && role !== 'router') return 'only gateways are sent a credential\'s key';
     return undefined;
+  }
+
+  /**
+   * For a key-bearing credential, the source's authorization of the client's service account:
+   * undefined (allowed), why not, or PENDING until the first answer comes.
+   */
+  private unauthorized(streamId: string, client: CredentialClient, resourceName: string): string | undefined {
+    const authorize = this.source.authorize?.bind(this.source);
+    if (!authorize || resourceName.endsWith(CA_SUFFIX)) return undefined;
+    const key = `${client.namespace}/${client.serviceAccount}`;
+    let d = this.decisions.get(key);
+    if (!d) {
+      d = { checking: false, waiting: new Set() };
+      this.decisions.set(key, d);
+    }
+    const decision = d;
+    if (!decision.checking && (!decision.answer || decision.answer.until <= Date.now())) {
+      decision.checking = true;
+      void authorize(client.namespace, client.serviceAccount).then(
+        (why) => {
+          decision.answer = { why, until: Date.now() + (why === undefined ? this.ttl.allowedMs : this.ttl.deniedMs) };
+          decision.checking = false;
+          const streams = [...decision.waiting];
+          decision.waiting.clear();
+          if (streams.length > 0) this.listener?.(streams);
+        },
+        (err: unknown) => {
+          // Not cached: the next push asks again.
+          decision.checking = false;
+          this.log.warn({ serviceAccount: key, err: err instanceof Error ? err.message.split('\n')[0] : String(err) }, `cannot check whether ${key} may read its namespace's Secrets; retrying`);
+        },
+      );
+    }
+    if (!decision.answer) {
+      decision.waiting.add(streamId);
+      return PENDING;
+    }
+    return decision.answer.why;
   }
 
   private deny(streamId: string, resourceName: string, why: string): void {

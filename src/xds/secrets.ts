@@ -98,7 +98,7 @@ export class SdsSecrets {
     const s = this.bind(streamId, proxy);
     const base = this.built(identityKey(proxy))?.map ?? NONE;
     const names = this.requested.get(streamId);
-    const creds = o.credentials && this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy.namespace, proxy.role, names) : [];
+    const creds = o.credentials && this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy, names) : [];
     let secrets = base;
     if (creds.length > 0) {
       if (!s.own || s.own.base !== base || !sameList(s.own.credentials, creds)) {
