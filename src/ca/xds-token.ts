@@ -9,6 +9,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import path from 'node:path';
 import { SignJWT, calculateJwkThumbprint, exportJWK, jwtVerify } from 'jose';
 import type { ProvenIdentity, Refusal, XdsAuthenticator } from '../xds/authn';
+import type { ProxyRole } from '../translate/types';
 
 export const XDS_TOKEN_AUDIENCE = 'mast-xds';
 export const XDS_TOKEN_ISSUER = 'mast';
@@ -21,11 +22,13 @@ export interface TokenIdentity {
   serviceAccount: string;
   pod: string;
   ips?: string[];
+  /** What the proxy is (`sidecar`, `router`): a token for a sidecar cannot claim to be a gateway and be sent gateway credentials. */
+  role?: ProxyRole;
 }
 
 interface Claims {
   'kubernetes.io'?: { namespace?: unknown; serviceaccount?: { name?: unknown }; pod?: { name?: unknown } };
-  mast?: { ips?: unknown };
+  mast?: { ips?: unknown; role?: unknown };
 }
 
 /**
@@ -74,7 +77,7 @@ export class XdsTokenKey implements XdsAuthenticator {
     const now = Math.floor(Date.now() / 1000);
     const claims: Claims = {
       'kubernetes.io': { namespace: id.namespace, serviceaccount: { name: id.serviceAccount }, pod: { name: id.pod } },
-      ...(id.ips && id.ips.length > 0 ? { mast: { ips: id.ips } } : {}),
+      ...(id.ips?.length || id.role ? { mast: { ...(id.ips?.length ? { ips: id.ips } : {}), ...(id.role ? { role: id.role } : {}) } } : {}),
     };
     return new SignJWT(claims as Record<string, unknown>)
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.keyId })
@@ -112,6 +115,8 @@ export class XdsTokenKey implements XdsAuthenticator {
     if (!namespace || !serviceAccount || !pod) return denied('the token names no namespace, service account and Pod');
     const ips = payload.mast?.ips;
     if (ips !== undefined && !(Array.isArray(ips) && ips.every((ip) => typeof ip === 'string'))) return denied('the token\'s mast.ips is not a list of addresses');
-    return { namespace, serviceAccount, pod, ...(ips ? { ips: ips as string[] } : {}), by: 'Mast token' };
+    const role = payload.mast?.role;
+    if (role !== undefined && role !== 'sidecar' && role !== 'router') return denied('the token\'s mast.role is neither sidecar nor router');
+    return { namespace, serviceAccount, pod, ...(ips ? { ips: ips as string[] } : {}), ...(role ? { role } : {}), by: 'Mast token' };
   }
 }

@@ -51,7 +51,7 @@ async function signedToken(o: BootstrapOptions, flags: Flags): Promise<string> {
   if ('error' in node) throw new Error(node.error);
   const namespace = o.namespace ?? node.namespace;
   const key = await XdsTokenKey.open(flags.stateDir);
-  return key.sign({ namespace, serviceAccount: o.serviceAccount ?? 'default', pod: podNameOf(node), ips: [o.ip ?? node.ip] }, flags.tokenTtl);
+  return key.sign({ namespace, serviceAccount: o.serviceAccount ?? 'default', pod: podNameOf(node), ips: [o.ip ?? node.ip], role: node.role }, flags.tokenTtl);
 }
 
 function label(value: string, previous: Record<string, string>): Record<string, string> {

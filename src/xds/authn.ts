@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Pod } from '../model/types';
 import { parseNodeId, podNameOf } from '../proxy/node';
-import type { Proxy } from '../translate/types';
+import type { Proxy, ProxyRole } from '../translate/types';
 
 /** What a credential proves: a workload identity, and where it is narrower, one Pod or address. */
 export interface ProvenIdentity {
@@ -17,6 +17,8 @@ export interface ProvenIdentity {
   pod?: string;
   /** Every address the proxy may claim, when the credential names them (Mast tokens may). */
   ips?: string[];
+  /** The role the proxy may claim, when the credential names it (Mast tokens do). */
+  role?: ProxyRole;
   /** What proved it, for log lines: `TokenReview`, `Mast token`. */
   by: string;
 }
@@ -86,6 +88,7 @@ export function mismatch(identity: ProvenIdentity, { proxy, pod }: { proxy: Prox
   // The node id first: a stream is listed under it whether or not a Pod has its IP yet.
   if (node.namespace !== identity.namespace) return `its token is for ${who}, the node id is in namespace ${node.namespace}`;
   if (identity.pod !== undefined && podNameOf(node) !== identity.pod) return `${bound}, the node id names ${podNameOf(node)}`;
+  if (identity.role !== undefined && node.role !== identity.role) return `its token is for a ${identity.role}, the node id names a ${node.role}`;
   if (!proxy.ips.includes(node.ip)) return `its node id names IP ${node.ip}, not one of its addresses (${proxy.ips.join(', ')})`;
   const allowed = identity.ips;
   const stray = allowed && proxy.ips.find((ip) => !allowed.includes(ip));

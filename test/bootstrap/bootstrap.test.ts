@@ -136,7 +136,7 @@ test('mast bootstrap --bootstrap-token embeds a token Mast accepts for exactly t
     const header = JSON.parse(out).dynamic_resources.ads_config.grpc_services[0].initial_metadata[0].value as string;
     const token = header.replace(/^Bearer /, '');
     const proven = await (await XdsTokenKey.open(stateDir)).authenticate(token);
-    assert.deepEqual(proven, { namespace: 'default', serviceAccount: 'bookinfo-reviews', pod: 'reviews-v1-1', ips: ['127.0.1.3'], by: 'Mast token' });
+    assert.deepEqual(proven, { namespace: 'default', serviceAccount: 'bookinfo-reviews', pod: 'reviews-v1-1', ips: ['127.0.1.3'], role: 'sidecar', by: 'Mast token' });
     const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
     assert.ok(Math.abs(exp - (Date.now() / 1000 + 7200)) < 60, `expires in 2 h: ${exp}`);
   } finally {

@@ -150,6 +150,14 @@ describe('authenticated xDS with Mast tokens', () => {
     }
   });
 
+  it('holds a proxy to the role its token names: a sidecar cannot claim to be a gateway', async () => {
+    const asRouter = (node: NodeInfo): NodeInfo => ({ ...node, id: node.id.replace(/^sidecar~/, 'router~') });
+    const got = await outcome(connect(await key.sign({ ...X, role: 'sidecar' }, 60_000), asRouter(nodeOf(X))));
+    assert.match(got, /^PERMISSION_DENIED: .*its token is for a sidecar, the node id names a router/);
+    assert.equal(await outcome(connect(await key.sign({ ...X, role: 'router' }, 60_000), asRouter(nodeOf(X)))), 'served');
+    assert.equal(await outcome(connect(await key.sign({ ...X, role: 'sidecar' }, 60_000), nodeOf(X))), 'served');
+  });
+
   it("cannot put a NACK into Y's /debug/syncz entry or the NACK metric", async () => {
     const y = connect(await key.sign(Y, 60_000), nodeOf(Y));
     y.send({ type_url: CDS, resource_names: [] });
