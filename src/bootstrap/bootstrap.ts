@@ -1,6 +1,8 @@
 // The Envoy bootstrap a proxy starts with: who it is (node id and the metadata src/proxy/node.ts
 // reads back) and where Mast is. Everything else reaches the proxy over ADS.
 import { isIP } from 'node:net';
+import path from 'node:path';
+import { XDS_CA_SECRET } from '../ca/bundle-file';
 import { META, parseNodeId } from '../proxy/node';
 import type { EnvoyJson, InterceptionMode } from '../translate/types';
 import { REGEX_MAX_PROGRAM_SIZE, REGEX_MAX_PROGRAM_SIZE_KEY } from '../xds/validate/limits';
@@ -24,8 +26,11 @@ export interface BootstrapOptions {
   /** Envoy's service cluster; defaults to `APP.NAMESPACE` as Istio derives it. */
   cluster?: string;
   /**
-   * A CA file to trust: connect to Mast over TLS (its 15012), verifying its certificate. Required
-   * unless `insecureXds`: proxies reach Mast over TLS by default.
+   * What to trust: connect to Mast over TLS (its 15012), verifying its certificate. Required
+   * unless `insecureXds`: proxies reach Mast over TLS by default. Either a file-based SDS resource
+   * (`.yaml`, `.yml` or `.json`, as Envoy tells formats apart: Mast's `STATE_DIR/root-cert.sds.yaml`),
+   * whose PEM Envoy reads again when it is replaced, so proxies follow a root rotation; or a PEM
+   * file, read once when Envoy starts (see isSdsFile).
    */
   xdsCa?: string;
   /** With xdsCa: the DNS name Mast's certificate must carry (SNI too); defaults to the xDS host. */
@@ -45,6 +50,15 @@ export interface BootstrapOptions {
 }
 
 export const XDS_CLUSTER = 'xds-grpc';
+
+/**
+ * True if `file` names a file-based SDS resource rather than a PEM bundle: Envoy reads a
+ * path_config_source as YAML for `.yaml`/`.yml` and as JSON for `.json`
+ * (MessageUtil::loadFromFile), and a PEM file has none of these names.
+ */
+export function isSdsFile(file: string): boolean {
+  return /\.(ya?ml|json)$/i.test(file);
+}
 
 /**
  * How soon a proxy redials Mast after its stream breaks (GrpcService.EnvoyGrpc.retry_policy, which
@@ -78,6 +92,7 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   if (!o.insecureXds && !o.xdsCa) return { error: "proxies reach Mast over TLS: give --xds-ca FILE (Mast's root certificate), or --insecure-xds for plaintext" };
   if (o.token !== undefined && o.tokenFile !== undefined) return { error: 'give a token or a token file, not both' };
   if (o.insecureXds && (o.token !== undefined || o.tokenFile !== undefined)) return { error: 'a token is sent over TLS only: drop --insecure-xds' };
+  if (o.tokenFile !== undefined && o.xdsCa && isSdsFile(o.xdsCa)) return { error: "--token-file takes --xds-ca as a PEM file: Envoy's Google gRPC client, which reads the token file, cannot take its roots over SDS" };
   const serverName = o.xdsServerName ?? xds.host;
   if (o.xdsCa && isIP(serverName)) return { error: `--xds-ca: Mast's certificate names its Service, not ${serverName}; give --xds-server-name` };
 
@@ -127,7 +142,30 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   };
 }
 
-/** TLS to Mast: its certificate must chain to `caFile` and name `serverName`. */
+/**
+ * How the xds cluster validates Mast's certificate: against the roots in `caFile` and for
+ * `serverName`. An SDS file is Envoy's documented way to rotate the roots of the xDS connection
+ * itself (docs/root/configuration/security/secret.rst, "certificate rotation for xDS gRPC
+ * connection"): the Secret comes over file-based SDS, and watched_directory has Envoy read the
+ * file again after a file is moved into its directory (a rename, or kubelet's `..data` swap), so a
+ * reconnect after a root rotation verifies Mast's new certificate. The SAN check stays in the
+ * bootstrap (combined_validation_context). A PEM file in trusted_ca is read once, at start.
+ */
+function xdsValidation(caFile: string, serverName: string): EnvoyJson {
+  const san = { match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: serverName } }] };
+  if (!isSdsFile(caFile)) return { validation_context: { trusted_ca: { filename: caFile }, ...san } };
+  return {
+    combined_validation_context: {
+      default_validation_context: san,
+      validation_context_sds_secret_config: {
+        name: XDS_CA_SECRET,
+        sds_config: { path_config_source: { path: caFile, watched_directory: { path: path.dirname(caFile) } }, resource_api_version: 'V3' },
+      },
+    },
+  };
+}
+
+/** TLS to Mast: its certificate must chain to the roots `caFile` gives and name `serverName`. */
 function xdsTls(caFile: string, serverName: string): EnvoyJson {
   return {
     name: 'envoy.transport_sockets.tls',
@@ -137,10 +175,7 @@ function xdsTls(caFile: string, serverName: string): EnvoyJson {
       common_tls_context: {
         // gRPC needs HTTP/2; over TLS Envoy negotiates it by ALPN.
         alpn_protocols: ['h2'],
-        validation_context: {
-          trusted_ca: { filename: caFile },
-          match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: serverName } }],
-        },
+        ...xdsValidation(caFile, serverName),
       },
     },
   };

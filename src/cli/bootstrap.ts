@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .requiredOption('--node-id <id>', 'sidecar~IP~POD.NAMESPACE~NAMESPACE.svc.cluster.local, or router~... for a gateway')
     .requiredOption('--xds-address <host:port>', "Mast's xDS address")
     .option('--delta', 'use delta (incremental) ADS instead of state of the world')
-    .option('--xds-ca <file>', "connect over TLS, trusting this CA file (Mast's root: ca.crt of the mast-ca Secret)")
+    .option('--xds-ca <file>', "connect over TLS, trusting Mast's roots from this file: an SDS file (.yaml/.json: mast serve's STATE_DIR/root-cert.sds.yaml), whose PEM Envoy reads again when it is replaced, or a PEM file (ca.crt of the mast-ca Secret), read once at start")
     .option('--xds-server-name <dns>', 'with --xds-ca: the name Mast\'s certificate must carry (default: the --xds-address host)')
     .option('--insecure-xds', "plaintext xDS without a token, to a Mast serving --insecure-xds (local development only)")
     .addOption(new Option('--token-file <path>', 'authenticate with the bearer token in this file, read again on every reconnect (Kubernetes: a projected service-account token, audience istio-ca)').conflicts('bootstrapToken'))

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { parse } from 'yaml';
-import { buildBootstrap, parseHostPort, type BootstrapOptions } from '../../src/bootstrap/bootstrap';
+import { buildBootstrap, isSdsFile, parseHostPort, type BootstrapOptions } from '../../src/bootstrap/bootstrap';
+import { BUNDLE_SDS_FILE, bundleSdsResource, XDS_CA_SECRET } from '../../src/ca/bundle-file';
 import { register } from '../../src/cli/bootstrap';
 import { CertificateAuthority } from '../../src/ca';
 import { XdsTokenKey } from '../../src/ca/xds-token';
@@ -97,6 +98,7 @@ test('TLS is the default: plaintext only when asked for, and a token only over T
   assert.match(error({ insecureXds: true, token: 't' }), /a token is sent over TLS only/);
   assert.match(error({ insecureXds: true, xdsCa: 'ca.pem' }), /choose plaintext or TLS/);
   assert.match(error({ xdsCa: 'ca.pem', xdsServerName: 'mast', token: 't', tokenFile: 'f' }), /not both/);
+  assert.match(error({ xdsCa: 'root-cert.sds.yaml', xdsServerName: 'mast', tokenFile: 'f' }), /--token-file takes --xds-ca as a PEM file/);
 });
 
 const TLS = { xdsAddress: '127.0.0.1:15012', xdsCa: '/etc/mast/root-cert.pem', xdsServerName: 'mast.mast-system.svc' };
@@ -109,6 +111,20 @@ test('an embedded token goes in initial_metadata of the Envoy gRPC service, to a
   const tls = b['static_resources'].clusters[0].transport_socket.typed_config;
   assert.equal(tls.sni, 'mast.mast-system.svc');
   assert.equal(tls.common_tls_context.validation_context.trusted_ca.filename, '/etc/mast/root-cert.pem');
+});
+
+test('an SDS file for --xds-ca: the roots come over file-based SDS, watched for moves in its directory, and the SAN check stays', () => {
+  const b = build({ ...TLS, xdsCa: '/var/lib/mast/root-cert.sds.yaml', token: 't' });
+  const context = b['static_resources'].clusters[0].transport_socket.typed_config.common_tls_context;
+  assert.equal(context.validation_context, undefined, 'no roots read once at start');
+  assert.deepEqual(context.combined_validation_context, {
+    default_validation_context: { match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'mast.mast-system.svc' } }] },
+    validation_context_sds_secret_config: {
+      name: XDS_CA_SECRET,
+      sds_config: { path_config_source: { path: '/var/lib/mast/root-cert.sds.yaml', watched_directory: { path: '/var/lib/mast' } }, resource_api_version: 'V3' },
+    },
+  });
+  assert.deepEqual(['a.json', 'a.yml', 'a.YAML', 'root-cert.pem', 'ca.crt', 'yaml'].map(isSdsFile), [true, true, true, false, false, false]);
 });
 
 test('a token file is read by the Google gRPC client for every stream (file_based_metadata), over TLS to the server name', () => {
@@ -162,11 +178,14 @@ test('Envoy accepts the bootstrap (envoy --mode validate)', async () => {
   writeFileSync(caFile, (await CertificateAuthority.create()).rootPem);
   writeFileSync(path.join(dir, 'token'), 'abc.def.ghi');
   const tls = { ...TLS, xdsCa: caFile };
+  const sdsFile = path.join(dir, BUNDLE_SDS_FILE);
+  writeFileSync(sdsFile, bundleSdsResource(caFile));
   try {
     for (const [name, b] of Object.entries({
       sidecar: build({ labels: { app: 'a' } }),
       gateway: build({ nodeId: ROUTER, delta: true, xdsAddress: 'localhost:15010' }),
       tokenOverTls: build({ ...tls, token: 'abc.def.ghi' }),
+      sdsRoots: build({ ...tls, xdsCa: sdsFile, token: 'abc.def.ghi' }),
       tokenFile: build({ ...tls, delta: true, tokenFile: path.join(dir, 'token') }),
     })) {
       const file = path.join(dir, `${name}.json`);
