@@ -5,6 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { BootstrapOptions } from '../../src/bootstrap/bootstrap';
+import { BUNDLE_SDS_FILE } from '../../src/ca/bundle-file';
 import { XdsTokenKey } from '../../src/ca/xds-token';
 
 /** The Pod an Envoy is the sidecar or gateway of: who it proves to be. */
@@ -69,11 +70,12 @@ export const fileBackend: BackendFactory = async (configDir) => {
     // Mast's root CA beside the config dir (config/ and state/ of one work dir), never in the
     // home directory every test run would share.
     mastArgs: ['--config-dir', configDir, '--state-dir', stateDir],
-    // What `mast bootstrap --bootstrap-token --state-dir STATE --xds-ca STATE/root-cert.pem` embeds.
+    // What `mast bootstrap --bootstrap-token --state-dir STATE --xds-ca STATE/root-cert.sds.yaml`
+    // embeds: Mast's roots over file-based SDS, read again when Mast rewrites root-cert.pem.
     async proxyAuth(pod) {
       const key = await XdsTokenKey.open(stateDir);
       const token = await key.sign({ namespace: pod.namespace, serviceAccount: pod.serviceAccount, pod: pod.name, ips: [pod.ip] }, 24 * 3600_000);
-      return { xdsCa: path.join(stateDir, 'root-cert.pem'), xdsServerName: MAST_SERVICE_NAME, token };
+      return { xdsCa: path.join(stateDir, BUNDLE_SDS_FILE), xdsServerName: MAST_SERVICE_NAME, token };
     },
     addressPrefix: (octet) => `127.${octet}`,
     async load(files) {
