@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--root-namespace <ns>', "Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide", 'istio-system')
     .option('--trust-domain <domain>', 'the SPIFFE trust domain of workload identities (spiffe://DOMAIN/ns/NS/sa/SA)', 'cluster.local')
     .option('--ca-dir <dir>', "plug in a CA: Istio's cacerts files (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem); Mast signs as ca-cert and ships the chain")
-    .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only; the trust bundle for proxies in root-cert.pem) and the key its xDS bootstrap tokens are signed with (xds-token-key.pem, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
+    .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only; the trust bundle for proxies in root-cert.pem, and root-cert.sds.yaml for mast bootstrap --xds-ca) and the key its xDS bootstrap tokens are signed with (xds-token-key.pem, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
     .option('--workload-cert-ttl <duration>', 'lifetime of workload certificates (at least 1m)', durationMs(60_000), DEFAULT_WORKLOAD_CERT_TTL_MS)
     .option('--workload-cert-grace <fraction>', "re-issue a workload certificate when this fraction of its lifetime is left (Istio's SECRET_GRACE_PERIOD_RATIO)", fraction, DEFAULT_WORKLOAD_CERT_GRACE)
     .option('--credential-dir <dir>', "file mode: gateways' credentials (a Gateway server's tls.credentialName) as DIR/NAMESPACE/NAME/tls.crt, tls.key, ca.crt (or cert, key, cacert), as a Secret's volume holds them")

@@ -130,7 +130,8 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const fileCa: FileCa | undefined = fileMode || opts.ca?.caDir !== undefined
     ? await startFileCa(ca, { caDir: opts.ca?.caDir, stateDir, log: caLog })
     : undefined;
-  // File mode: the trust bundle where a proxy's bootstrap finds it (--xds-ca STATE_DIR/root-cert.pem).
+  // File mode: the trust bundle where proxies find it, and the SDS file a bootstrap names
+  // (--xds-ca STATE_DIR/root-cert.sds.yaml) so Envoy reads it again when it changes.
   const stopBundleFile = fileMode ? keepBundleFile(ca, stateDir, caLog) : undefined;
   const access = await accessFor(kc, { stateDir, audience: opts.xdsTokenAudience });
   xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator });
