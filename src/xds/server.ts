@@ -17,7 +17,7 @@ import type { SdsSecrets } from './secrets';
 import { resourceTypes, serviceDefinitions } from './protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
-import { sotwResources, sotwResponse } from './wire';
+import { fetchResources } from './fetch';
 
 export interface XdsServerOptions {
   views: ViewCache;
@@ -117,7 +117,8 @@ export class XdsServer {
       server.addService(preEncoded(defs[service] as grpc.ServiceDefinition), {
         [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw', typeUrl),
         [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta', typeUrl),
-        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.fetch(call, authenticator, typeUrl, cb),
+        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
+          void fetchResources(this.opts, { call, authenticator, typeUrl, cb, refused: (proxyId, reason) => this.refusalLog(proxyId, `fetch-${++this.seq}`, reason) }),
       });
     }
     return server;
@@ -280,30 +281,5 @@ export class XdsServer {
     });
     call.on('error', close);
     call.on('cancelled', close);
-  }
-
-  private async fetch(call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, authenticator: XdsAuthenticator | undefined, typeUrl: TypeUrl, cb: grpc.sendUnaryData<Buffer>): Promise<void> {
-    const req = call.request;
-    const proxy = req.node ? proxyOf(req.node) : { error: 'a fetch must carry the node' };
-    if ('error' in proxy) {
-      cb({ code: grpc.status.INVALID_ARGUMENT, details: proxy.error });
-      return;
-    }
-    if (authenticator) {
-      const proof = await admit(authenticator, call.metadata);
-      const refusal = isRefusal(proof) ? proof : { refused: mismatch(proof, resolveIdentity(proxy, this.opts.snapshot()), this.opts.requirePod) ?? '', code: 'denied' as const };
-      if (refusal.refused) {
-        this.refusalLog(proxy.id, `fetch-${++this.seq}`, refusal.refused);
-        cb({ code: refusalStatus(refusal), details: refusal.refused });
-        return;
-      }
-    }
-    const snapshot = this.opts.snapshot();
-    this.opts.views.setSnapshot(snapshot);
-    const { proxy: resolved, pod } = resolveIdentity(proxy, snapshot);
-    const available = !pod && this.opts.requirePod ? undefined : this.opts.views.viewFor(resolved).resources.get(typeUrl);
-    const names = req.resource_names.filter((n) => n !== '*');
-    const chosen = [...(available?.values() ?? [])].filter((r) => names.length === 0 || names.includes(r.name));
-    cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', [sotwResources(chosen)]));
   }
 }
