@@ -79,6 +79,22 @@ interface Decision {
   waiting: Set<string>;
 }
 
+/** An SDS Secret holding a certificate chain and its key (PEM); its /debug form shows the key `[redacted]`. */
+export function certificateSecret(name: string, chainPem: string, keyPem: string, log: Logger): BuiltSecret | undefined {
+  const chain = { inline_bytes: b64(chainPem) };
+  return buildSecret(
+    { name, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: b64(keyPem) } } },
+    { name, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: '[redacted]' } } },
+    log,
+  );
+}
+
+/** An SDS Secret whose validation context trusts the CA certificates in `caPem`. */
+export function trustSecret(name: string, caPem: string, log: Logger): BuiltSecret | undefined {
+  const json = { name, validation_context: { trusted_ca: { inline_bytes: b64(caPem) } } };
+  return buildSecret(json, json, log);
+}
+
 export class CredentialSecrets {
   private readonly watched = new Map<string, Watched>();
   private readonly denied = new Set<string>();
@@ -235,15 +251,6 @@ export class CredentialSecrets {
       this.log.warn({ namespace: w.namespace, secret: name, reason: parsed.problem }, `${name} in ${w.namespace} cannot be served: ${parsed.problem}`);
       return undefined;
     }
-    if ('trustedCa' in parsed) {
-      const json = { name, validation_context: { trusted_ca: { inline_bytes: b64(parsed.trustedCa) } } };
-      return buildSecret(json, json, this.log);
-    }
-    const chain = { inline_bytes: b64(parsed.certificateChain) };
-    return buildSecret(
-      { name, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: b64(parsed.privateKey) } } },
-      { name, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: '[redacted]' } } },
-      this.log,
-    );
+    return 'trustedCa' in parsed ? trustSecret(name, parsed.trustedCa, this.log) : certificateSecret(name, parsed.certificateChain, parsed.privateKey, this.log);
   }
 }

@@ -16,7 +16,7 @@ import { ROOT_CA_SECRET, WORKLOAD_CERT_SECRET } from '../translate/core';
 import type { NamedResource, Proxy } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import type { ProxyView } from './cache';
-import { buildSecret, CREDENTIAL_PREFIX, type BuiltSecret, type CredentialSecrets } from './credentials';
+import { certificateSecret, CREDENTIAL_PREFIX, trustSecret, type BuiltSecret, type CredentialSecrets } from './credentials';
 import type { EncodedResource } from './wire';
 
 interface Logger {
@@ -38,7 +38,6 @@ interface Stream {
 }
 
 const NONE: ReadonlyMap<string, EncodedResource> = new Map();
-const b64 = (text: string): string => Buffer.from(text).toString('base64');
 const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export class SdsSecrets {
@@ -138,12 +137,7 @@ export class SdsSecrets {
     const roots = this.rootsSecret();
     const have = this.byIdentity.get(key);
     if (have && have.cert === cert && have.roots === roots) return have;
-    const chain = { inline_bytes: b64(cert.chainPem) };
-    const own = buildSecret(
-      { name: WORKLOAD_CERT_SECRET, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: b64(cert.key.reveal()) } } },
-      { name: WORKLOAD_CERT_SECRET, tls_certificate: { certificate_chain: chain, private_key: { inline_bytes: '[redacted]' } } },
-      this.log,
-    );
+    const own = certificateSecret(WORKLOAD_CERT_SECRET, cert.chainPem, cert.key.reveal(), this.log);
     const map = new Map<string, EncodedResource>();
     const debug: NamedResource[] = [];
     for (const b of [own, roots]) {
@@ -160,8 +154,7 @@ export class SdsSecrets {
     if (this.roots) return this.roots;
     const pem = this.ca.bundlePem;
     if (!pem) return undefined;
-    const json = { name: ROOT_CA_SECRET, validation_context: { trusted_ca: { inline_bytes: b64(pem) } } };
-    this.roots = buildSecret(json, json, this.log);
+    this.roots = trustSecret(ROOT_CA_SECRET, pem, this.log);
     return this.roots;
   }
 }
