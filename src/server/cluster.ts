@@ -1,6 +1,6 @@
 // What Mast does in a cluster beyond serving plaintext xDS: replicas elect a leader on a Lease, and
 // only the leader writes the status of Istio objects and manages the CA (its Secret, the webhook's
-// caBundle). Every replica serves xDS from its own informers, over TLS too with a certificate
+// caBundle, the mast-ca-root-cert ConfigMap proxies mount). Every replica serves xDS from its own informers, over TLS too with a certificate
 // from the shared CA, and answers its own webhook calls.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger as PinoLogger } from 'pino';
@@ -10,6 +10,7 @@ import { injectCaBundle } from '../admin/webhook-ca-bundle';
 import type { ConfigStore, MeshObject } from '../model';
 import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernetes';
 import { watchKubeCa } from '../sources/kubernetes/ca-secret';
+import { keepRootCertConfigMap, type RootCertConfigMap } from '../sources/kubernetes/root-cert-configmap';
 import type { XdsServer } from '../xds/server';
 import type { MeshFindings } from './findings';
 import { serveXdsTls } from './access';
@@ -66,6 +67,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
   let webhook: WebhookServer | undefined;
   let xdsCert: RenewingCert | undefined;
   let caWatch: { close(): void } | undefined;
+  let rootCertConfigMap: RootCertConfigMap | undefined;
   /** Wakes a start() still waiting for the CA when the replica shuts down. */
   const closing: (() => void)[] = [];
   let closed = false;
@@ -83,6 +85,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
     status.setFindings(findings.current());
     status.start();
     void keepCaBundle();
+    void rootCertConfigMap?.sync();
   };
   elector?.on('started', lead);
   elector?.on('stopped', () => status.stop());
@@ -97,6 +100,8 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
       else lead();
       // Every replica follows the CA: each issues workload certificates for its own proxies.
       if (o.caFromSecrets) caWatch = watchKubeCa(kc, ca, { namespace: o.namespace, isLeader, log: log.child({ component: 'ca' }) });
+      // The leader publishes the whole bundle for Pods to mount (ca.crt of mast-ca is the newest root alone).
+      rootCertConfigMap = keepRootCertConfigMap(kc, ca, { namespace: o.namespace, isLeader, log: log.child({ component: 'ca' }) });
       if (!o.webhook && !o.xdsTlsAddress) return;
       await Promise.race([ca.ready, new Promise<void>((resolve) => closing.push(resolve))]);
       if (closed) return;
@@ -112,6 +117,7 @@ export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: Mesh
     async close() {
       closed = true;
       caWatch?.close();
+      rootCertConfigMap?.close();
       for (const wake of closing) wake();
       status.stop();
       await status.idle();
