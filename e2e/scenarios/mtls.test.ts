@@ -8,14 +8,18 @@
 // and `mast ca rotate` takes the mesh to a new root under the same loop, without a failure either;
 // after it, a restarted Mast (its serving certificate from the new root) gets every Envoy back,
 // since each reads Mast's roots from root-cert.pem over file-based SDS (file mode).
+import { CoreV1Api } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { EchoAnswer } from '../../examples/app/echo';
 import { CA_STATE_KEYS, fingerprint, readCaState, stateFile } from '../../src/ca';
+import { BUNDLE_FILE } from '../../src/ca/bundle-file';
+import { ROOT_CERT_CONFIGMAP } from '../../src/sources/kubernetes/root-cert-configmap';
 import { certs, verifyChain } from '../../test/support/x509-chain';
 import { envoySecrets } from '../harness/envoy-certs';
 import type { Envoy } from '../harness/envoy';
@@ -92,6 +96,17 @@ function flag(mesh: Mesh, name: string): string {
 async function rotateRoot(mesh: Mesh, activateAfter: string, overlap: string): Promise<void> {
   const where = isKubeBackend(mesh.backend) ? ['--kubeconfig', mesh.backend.kube.kubeconfigPath, '--namespace', MAST_NAMESPACE] : ['--state-dir', flag(mesh, '--state-dir')];
   await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ca', 'rotate', ...where, '--activate-after', activateAfter, '--overlap', overlap], { cwd: ROOT });
+}
+
+/**
+ * The roots (SHA-256) of the bundle Mast publishes for proxies to start from: STATE_DIR/root-cert.pem
+ * in file mode, the mast-ca-root-cert ConfigMap (key root-cert.pem) in Kubernetes mode.
+ */
+async function publishedRoots(mesh: Mesh): Promise<string[]> {
+  const pem = isKubeBackend(mesh.backend)
+    ? (await mesh.backend.kube.kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: MAST_NAMESPACE, name: ROOT_CERT_CONFIGMAP }).catch(() => undefined))?.data?.[BUNDLE_FILE]
+    : readFileSync(path.join(flag(mesh, '--state-dir'), BUNDLE_FILE), 'utf8');
+  return certs(pem ?? '').map(fingerprint);
 }
 
 /** The SHA-256 of the newest root where Mast keeps its CA (`ca.crt`). */
@@ -184,10 +199,10 @@ describeMesh('mutual TLS', (mesh, suite) => {
         let signedByOld = false;
         await waitFor(async () => {
           const now = await everyEnvoy();
-          if (!now.every((e) => e.roots.join() === both)) return false;
+          if (!now.every((e) => e.roots.join() === both) || (await publishedRoots(mesh())).join() !== both) return false;
           signedByOld = now.every((e) => e.signedBy === old);
           return true;
-        }, 8000, 'every Envoy to trust both roots', 200);
+        }, 8000, 'every Envoy to trust both roots, and the published bundle to hold them', 200);
         since('both roots trusted everywhere');
         assert.ok(signedByOld, 'every Envoy trusted the new root while the old one still signed every certificate');
         let stillBoth = false;
@@ -203,7 +218,7 @@ describeMesh('mutual TLS', (mesh, suite) => {
         assert.ok(stillBoth, 'both roots stay trusted while certificates move');
         // XFCC's Hash is the SHA-256 of the certificate the client presented: details saw productpage's new one.
         await waitFor(() => loop.fresh.has(productpageLeaf), 5000, "a new handshake with productpage's certificate from the new root");
-        await waitFor(async () => (await everyEnvoy()).every((e) => e.roots.join() === next), 12_000, "the old root to leave every Envoy's trust", 200);
+        await waitFor(async () => (await everyEnvoy()).every((e) => e.roots.join() === next) && (await publishedRoots(mesh())).join() === next, 12_000, "the old root to leave every Envoy's trust and the published bundle", 200);
         since('the old root gone');
         const sent = loop.requests;
         await waitFor(() => loop.requests >= sent + 20, 10_000, 'requests under the new root alone');

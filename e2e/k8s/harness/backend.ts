@@ -7,7 +7,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { BUNDLE_FILE } from '../../../src/ca/bundle-file';
 import { MAST_CA_SECRET } from '../../../src/sources/kubernetes/ca-secret';
+import { ROOT_CERT_CONFIGMAP } from '../../../src/sources/kubernetes/root-cert-configmap';
 import { WATCHED_KINDS } from '../../../src/sources/kubernetes/kinds';
 import type { BackendFactory, ConfigBackend } from '../../harness/backend';
 import { MAST_SERVICE_NAME, objectsOf } from '../../harness/backend';
@@ -55,9 +57,23 @@ export async function mastRoot(kc: KubeConfig): Promise<string> {
 }
 
 /**
+ * root-cert.pem of the mast-ca-root-cert ConfigMap, once the leader has written it: every root a
+ * proxy must trust now, what a sidecar's Pod mounts (manifests/README.md).
+ */
+export async function mastBundle(kc: KubeConfig): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  let pem: string | undefined;
+  await waitFor(async () => {
+    pem = (await core.readNamespacedConfigMap({ namespace: MAST_NAMESPACE, name: ROOT_CERT_CONFIGMAP }).catch(() => undefined))?.data?.[BUNDLE_FILE];
+    return pem !== undefined;
+  }, 30_000, 'the leader to write the mast-ca-root-cert ConfigMap', 100);
+  return pem!;
+}
+
+/**
  * Mast runs under the manifests' ServiceAccount (CRDs, namespace and RBAC applied from
  * manifests/), so every Kubernetes-mode scenario also proves the ClusterRole is enough, and serves
- * xDS over TLS as the Deployment does: each Envoy trusts ca.crt of the mast-ca Secret and proves
+ * xDS over TLS as the Deployment does: each Envoy trusts the mast-ca-root-cert ConfigMap's bundle and proves
  * its Pod with a Pod-bound token from TokenRequest in a file, as kubelet projects it. /debug is
  * read with the token of a ServiceAccount bound to mast-debug. The Deployment is not applied (no
  * kubelet would run it), nor the webhook configuration (its Service has no Mast behind it here;
@@ -118,7 +134,7 @@ export const kubeBackend: BackendFactory = async () => {
     debugToken,
     async proxyAuth(pod, dir) {
       const xdsCa = path.join(dir, 'mast-root-cert.pem');
-      if (!existsSync(xdsCa)) writeFileSync(xdsCa, await mastRoot(kc));
+      if (!existsSync(xdsCa)) writeFileSync(xdsCa, await mastBundle(kc));
       const tokenFile = writeToken(dir, `${pod.namespace}.${pod.name}`, await podToken(kc, pod));
       return { xdsCa, xdsServerName: MAST_SERVICE_NAME, tokenFile };
     },
