@@ -59,10 +59,10 @@ kc apply -f examples/kind/ingress-gateway.yaml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kc -n mast-system get configmap mast-sidecar-bootstrap -o go-template='{{index .data "envoy.json"}}' >"$tmp/envoy.json"
-# The sidecars trust Mast's root on 15012: ca.crt of the mast-ca Secret, once the leader made it.
+# The sidecars trust Mast's roots on 15012: the bundle the leader keeps in mast-ca-root-cert.
 for i in $(seq 1 60); do
-  kc -n mast-system get secret mast-ca -o go-template='{{index .data "ca.crt" | base64decode}}' >"$tmp/root-cert.pem" 2>/dev/null && [ -s "$tmp/root-cert.pem" ] && break
-  [ "$i" -lt 60 ] || { echo "no mast-ca Secret after 2 minutes" >&2; exit 1; }
+  kc -n mast-system get configmap mast-ca-root-cert -o go-template='{{index .data "root-cert.pem"}}' >"$tmp/root-cert.pem" 2>/dev/null && [ -s "$tmp/root-cert.pem" ] && break
+  [ "$i" -lt 60 ] || { echo "no mast-ca-root-cert ConfigMap after 2 minutes" >&2; exit 1; }
   sleep 2
 done
 for ns in "$SAMPLE_NS" istio-system; do
