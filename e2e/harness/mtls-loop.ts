@@ -145,5 +145,10 @@ export async function mtlsRequestLoop(mesh: Mesh, o: LoopOptions): Promise<LoopT
   } finally {
     keepAlive.destroy();
     await mesh.delete(freshService);
+    // The next loop applies the same objects: let the removal reach productpage's sidecar first.
+    // Otherwise that loop's served-check can pass on this loop's cluster, and the removal and
+    // re-adding land under its requests (503 no healthy upstream for a few hundred ms).
+    const envoy = mesh.workload('productpage-v1-0').envoy;
+    await waitFor(async () => !(await envoy.names('cluster')).some((n) => n.includes('details-fresh')), 10_000, 'details-fresh removed from productpage\'s sidecar');
   }
 }
