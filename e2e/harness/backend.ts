@@ -14,6 +14,8 @@ export interface ProxyPod {
   namespace: string;
   ip: string;
   serviceAccount: string;
+  /** What its Envoy is: a file-mode token names it, as `mast bootstrap --bootstrap-token` does. */
+  role?: 'sidecar' | 'router';
 }
 
 /** What an Envoy's bootstrap needs to reach Mast over TLS and prove its Pod's identity. */
@@ -74,7 +76,7 @@ export const fileBackend: BackendFactory = async (configDir) => {
     // embeds: Mast's roots over file-based SDS, read again when Mast rewrites root-cert.pem.
     async proxyAuth(pod) {
       const key = await XdsTokenKey.open(stateDir);
-      const token = await key.sign({ namespace: pod.namespace, serviceAccount: pod.serviceAccount, pod: pod.name, ips: [pod.ip] }, 24 * 3600_000);
+      const token = await key.sign({ namespace: pod.namespace, serviceAccount: pod.serviceAccount, pod: pod.name, ips: [pod.ip], role: pod.role }, 24 * 3600_000);
       return { xdsCa: path.join(stateDir, BUNDLE_SDS_FILE), xdsServerName: MAST_SERVICE_NAME, token };
     },
     addressPrefix: (octet) => `127.${octet}`,

@@ -227,7 +227,7 @@ async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, log
   });
   if (app) onCleanup(() => closeServer(app));
   const id = nodeId(role, ip, `${p.metadata.name}.${namespace}`, namespace);
-  const auth = await backend.proxyAuth({ name: p.metadata.name, namespace, ip, serviceAccount: p.spec.serviceAccountName ?? 'default' }, logDir);
+  const auth = await backend.proxyAuth({ name: p.metadata.name, namespace, ip, serviceAccount: p.spec.serviceAccountName ?? 'default', role }, logDir);
   const bootstrap = buildBootstrap({
     nodeId: id,
     xdsAddress: mast.xdsTlsAddress,
