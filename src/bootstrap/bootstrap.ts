@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { XDS_CA_SECRET } from '../ca/bundle-file';
 import { META, parseNodeId } from '../proxy/node';
+import { tokenFilters } from './token-sds';
 import type { EnvoyJson, InterceptionMode } from '../translate/types';
 import { REGEX_MAX_PROGRAM_SIZE, REGEX_MAX_PROGRAM_SIZE_KEY } from '../xds/validate/limits';
 
@@ -43,8 +44,12 @@ export interface BootstrapOptions {
    */
   token?: string;
   /**
-   * A file holding the bearer token (a projected service-account token), read again for every
-   * new xDS stream, so a token kubelet rotates keeps working (see tokenFileGrpc).
+   * Where the bearer token (a projected service-account token) is, so a token kubelet rotates
+   * keeps working. Either a file-based SDS resource naming the token file (`.yaml`, `.yml` or
+   * `.json`, see isSdsFile; its text from tokenSdsResource in token-sds.ts): Envoy's own gRPC
+   * client sends it, re-read when the token file is replaced, and `xdsCa` may be an SDS file too
+   * (see tokenFilters); or the token file itself, read for every new stream by Envoy's Google gRPC
+   * client, whose roots are a PEM `xdsCa` read once (see tokenFileGrpc).
    */
   tokenFile?: string;
 }
@@ -92,7 +97,8 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   if (!o.insecureXds && !o.xdsCa) return { error: "proxies reach Mast over TLS: give --xds-ca FILE (Mast's root certificate), or --insecure-xds for plaintext" };
   if (o.token !== undefined && o.tokenFile !== undefined) return { error: 'give a token or a token file, not both' };
   if (o.insecureXds && (o.token !== undefined || o.tokenFile !== undefined)) return { error: 'a token is sent over TLS only: drop --insecure-xds' };
-  if (o.tokenFile !== undefined && o.xdsCa && isSdsFile(o.xdsCa)) return { error: "--token-file takes --xds-ca as a PEM file: Envoy's Google gRPC client, which reads the token file, cannot take its roots over SDS" };
+  const googleGrpc = o.tokenFile !== undefined && !isSdsFile(o.tokenFile);
+  if (googleGrpc && o.xdsCa && isSdsFile(o.xdsCa)) return { error: "an SDS --xds-ca needs --token-file as an SDS file naming the token (.yaml/.json): a bare token file is read by Envoy's Google gRPC client, which cannot take its roots over SDS" };
   const serverName = o.xdsServerName ?? xds.host;
   if (o.xdsCa && isIP(serverName)) return { error: `--xds-ca: Mast's certificate names its Service, not ${serverName}; give --xds-server-name` };
 
@@ -113,8 +119,8 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
 
   const ads = { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: '0s' };
   const tls = o.xdsCa ? { caFile: o.xdsCa, serverName } : undefined;
-  const grpcService = tls && o.tokenFile !== undefined
-    ? tokenFileGrpc(xds, tls, o.tokenFile)
+  const grpcService = tls && googleGrpc
+    ? tokenFileGrpc(xds, tls, o.tokenFile as string)
     : { envoy_grpc: { cluster_name: XDS_CLUSTER, retry_policy: XDS_RECONNECT }, ...(o.token !== undefined ? { initial_metadata: [{ key: 'authorization', value: `Bearer ${o.token}` }] } : {}) };
   return {
     node: {
@@ -134,7 +140,7 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
       cds_config: ads,
       lds_config: ads,
     },
-    static_resources: { clusters: 'google_grpc' in grpcService ? [] : [{ ...xdsCluster(xds), ...(tls ? { transport_socket: xdsTls(tls.caFile, tls.serverName) } : {}) }] },
+    static_resources: { clusters: 'google_grpc' in grpcService ? [] : [{ ...xdsCluster(xds, googleGrpc ? undefined : o.tokenFile), ...(tls ? { transport_socket: xdsTls(tls.caFile, tls.serverName) } : {}) }] },
     admin: { address: socketAddress(o.adminAddress ?? '127.0.0.1', o.adminPort ?? 15000) },
     // An admin layer makes `/runtime_modify` work, for flipping runtime flags while debugging.
     // Regexes may compile to Istio's RE2 program size, the limit Mast's validator checks.
@@ -224,7 +230,8 @@ function socketAddress(address: string, port: number): EnvoyJson {
   return { socket_address: { address, port_value: port } };
 }
 
-function xdsCluster({ host, port }: HostPort): EnvoyJson {
+/** The cluster Envoy's own gRPC client reaches Mast through; with `tokenSds`, its streams carry that token (tokenFilters). */
+function xdsCluster({ host, port }: HostPort, tokenSds?: string): EnvoyJson {
   return {
     name: XDS_CLUSTER,
     type: isIP(host) ? 'STATIC' : 'STRICT_DNS',
@@ -241,6 +248,7 @@ function xdsCluster({ host, port }: HostPort): EnvoyJson {
           // (a killed process, a dropped route), so the proxy reconnects instead of waiting.
           http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '10s' } },
         },
+        ...(tokenSds !== undefined ? { http_filters: tokenFilters(tokenSds) } : {}),
       },
     },
     upstream_connection_options: { tcp_keepalive: { keepalive_time: 300 } },

@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .option('--xds-ca <file>', "connect over TLS, trusting Mast's roots from this file: an SDS file (.yaml/.json: mast serve's STATE_DIR/root-cert.sds.yaml), whose PEM Envoy reads again when it is replaced, or a PEM file (ca.crt of the mast-ca Secret), read once at start")
     .option('--xds-server-name <dns>', 'with --xds-ca: the name Mast\'s certificate must carry (default: the --xds-address host)')
     .option('--insecure-xds', "plaintext xDS without a token, to a Mast serving --insecure-xds (local development only)")
-    .addOption(new Option('--token-file <path>', 'authenticate with the bearer token in this file, read again on every reconnect (Kubernetes: a projected service-account token, audience istio-ca)').conflicts('bootstrapToken'))
+    .addOption(new Option('--token-file <file>', "authenticate with a bearer token kept in a file (Kubernetes: a projected service-account token, audience istio-ca): an SDS file (.yaml/.json, manifests/sidecar-bootstrap.yaml's xds-token.sds.yaml) naming it, which Envoy's own gRPC client reads again when the token is replaced and which lets --xds-ca be an SDS file; or the token file itself, read on every reconnect by Envoy's Google gRPC client, with a PEM --xds-ca").conflicts('bootstrapToken'))
     .option('--bootstrap-token', "embed a token for this proxy's identity (namespace, service account, Pod, IP), signed with Mast's key in --state-dir (file mode)")
     .option('--state-dir <dir>', "with --bootstrap-token: Mast's state directory, as given to mast serve", defaultStateDir())
     .option('--token-ttl <duration>', 'with --bootstrap-token: how long the token is valid', lifetime, 24 * 3600_000)

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { buildBootstrap, isSdsFile, parseHostPort, type BootstrapOptions } from '../../src/bootstrap/bootstrap';
+import { TOKEN_HEADER, tokenSdsResource, XDS_TOKEN_SECRET } from '../../src/bootstrap/token-sds';
 import { BUNDLE_SDS_FILE, bundleSdsResource, XDS_CA_SECRET } from '../../src/ca/bundle-file';
 import { register } from '../../src/cli/bootstrap';
 import { CertificateAuthority } from '../../src/ca';
@@ -98,7 +99,8 @@ test('TLS is the default: plaintext only when asked for, and a token only over T
   assert.match(error({ insecureXds: true, token: 't' }), /a token is sent over TLS only/);
   assert.match(error({ insecureXds: true, xdsCa: 'ca.pem' }), /choose plaintext or TLS/);
   assert.match(error({ xdsCa: 'ca.pem', xdsServerName: 'mast', token: 't', tokenFile: 'f' }), /not both/);
-  assert.match(error({ xdsCa: 'root-cert.sds.yaml', xdsServerName: 'mast', tokenFile: 'f' }), /--token-file takes --xds-ca as a PEM file/);
+  assert.match(error({ xdsCa: 'root-cert.sds.yaml', xdsServerName: 'mast', tokenFile: 'f' }), /an SDS --xds-ca needs --token-file as an SDS file/);
+  assert.match(error({ insecureXds: true, tokenFile: 'token.sds.yaml' }), /a token is sent over TLS only/);
 });
 
 const TLS = { xdsAddress: '127.0.0.1:15012', xdsCa: '/etc/mast/root-cert.pem', xdsServerName: 'mast.mast-system.svc' };
@@ -141,6 +143,33 @@ test('a token file is read by the Google gRPC client for every stream (file_base
   assert.equal(build({ ...TLS, xdsAddress: '[::1]:15012', tokenFile: 't' })['dynamic_resources'].ads_config.grpc_services[0].google_grpc.target_uri, '[::1]:15012');
 });
 
+test("a token SDS file: Envoy's own gRPC client, whose xds cluster injects the token as Bearer on each stream and takes its roots over SDS", () => {
+  const b = build({ ...TLS, xdsCa: '/etc/mast/xds-ca.sds.yaml', tokenFile: '/etc/mast/xds-token.sds.yaml' });
+  const [service] = b['dynamic_resources'].ads_config.grpc_services;
+  assert.equal(service.google_grpc, undefined);
+  assert.equal(service.envoy_grpc.cluster_name, 'xds-grpc');
+  assert.equal(service.initial_metadata, undefined, 'no token fixed at start');
+  const [cluster] = b['static_resources'].clusters;
+  assert.equal(cluster.transport_socket.typed_config.common_tls_context.combined_validation_context.validation_context_sds_secret_config.sds_config.path_config_source.path, '/etc/mast/xds-ca.sds.yaml');
+  const filters = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters as Json[];
+  assert.deepEqual(filters.map((f) => f['name']), ['envoy.filters.http.credential_injector', 'envoy.filters.http.header_mutation', 'envoy.filters.http.upstream_codec'], 'the codec ends the upstream chain');
+  const generic = filters[0]!['typed_config'].credential.typed_config;
+  assert.deepEqual(generic.credential, { name: XDS_TOKEN_SECRET, sds_config: { path_config_source: { path: '/etc/mast/xds-token.sds.yaml' }, resource_api_version: 'V3' } });
+  assert.equal(generic.header, TOKEN_HEADER);
+  assert.deepEqual(filters[1]!['typed_config'].mutations.request_mutations, [
+    { append: { header: { key: 'authorization', value: `Bearer %REQ(${TOKEN_HEADER})%` }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' } },
+    { remove: TOKEN_HEADER },
+  ]);
+  // A PEM --xds-ca works with a token SDS file too (roots read once), and an embedded token adds no filters.
+  assert.equal(build({ ...TLS, tokenFile: '/etc/mast/xds-token.sds.yaml' })['static_resources'].clusters[0].transport_socket.typed_config.common_tls_context.validation_context.trusted_ca.filename, '/etc/mast/root-cert.pem');
+  assert.equal(build({ ...TLS, token: 't' })['static_resources'].clusters[0].typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters, undefined);
+  assert.deepEqual(JSON.parse(tokenSdsResource('/var/run/secrets/tokens/istio-token')), { resources: [{
+    '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+    name: XDS_TOKEN_SECRET,
+    generic_secret: { secret: { filename: '/var/run/secrets/tokens/istio-token' } },
+  }] });
+});
+
 test('mast bootstrap --bootstrap-token embeds a token Mast accepts for exactly this proxy', async () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'mast-bootstrap-state-'));
   try {
@@ -160,16 +189,19 @@ test('mast bootstrap --bootstrap-token embeds a token Mast accepts for exactly t
   }
 });
 
-test("manifests/sidecar-bootstrap.yaml is mast bootstrap's output for a Pod's projected token, without the identity metadata", () => {
-  const configMap = parse(readFileSync(path.join(__dirname, '..', '..', 'manifests', 'sidecar-bootstrap.yaml'), 'utf8')) as { data: { 'envoy.json': string } };
+test("manifests/sidecar-bootstrap.yaml is mast bootstrap's output for a Pod's projected token, without the identity metadata, and the SDS files naming the Pod's root and token", () => {
+  const configMap = parse(readFileSync(path.join(__dirname, '..', '..', 'manifests', 'sidecar-bootstrap.yaml'), 'utf8')) as { data: Record<string, string> };
   const expected = build({
     nodeId: 'sidecar~0.0.0.0~POD.NAMESPACE~NAMESPACE.svc.cluster.local',
     xdsAddress: 'mast.mast-system.svc:15012',
-    xdsCa: '/var/run/secrets/mast/root-cert.pem',
-    tokenFile: '/var/run/secrets/tokens/istio-token',
+    xdsCa: '/etc/mast/xds-ca.sds.yaml',
+    tokenFile: '/etc/mast/xds-token.sds.yaml',
   });
   for (const key of ['NAMESPACE', 'LABELS', 'INSTANCE_IPS', 'SERVICE_ACCOUNT', 'NAME']) delete expected['node'].metadata[key];
-  assert.deepEqual(JSON.parse(configMap.data['envoy.json']), expected);
+  assert.deepEqual(Object.keys(configMap.data).sort(), ['envoy.json', 'xds-ca.sds.yaml', 'xds-token.sds.yaml']);
+  assert.deepEqual(JSON.parse(configMap.data['envoy.json']!), expected);
+  assert.deepEqual(parse(configMap.data['xds-ca.sds.yaml']!), JSON.parse(bundleSdsResource('/var/run/secrets/mast/root-cert.pem')));
+  assert.deepEqual(parse(configMap.data['xds-token.sds.yaml']!), JSON.parse(tokenSdsResource('/var/run/secrets/tokens/istio-token')));
 });
 
 test('Envoy accepts the bootstrap (envoy --mode validate)', async () => {
@@ -180,6 +212,8 @@ test('Envoy accepts the bootstrap (envoy --mode validate)', async () => {
   const tls = { ...TLS, xdsCa: caFile };
   const sdsFile = path.join(dir, BUNDLE_SDS_FILE);
   writeFileSync(sdsFile, bundleSdsResource(caFile));
+  const tokenSds = path.join(dir, 'xds-token.sds.yaml');
+  writeFileSync(tokenSds, tokenSdsResource(path.join(dir, 'token')));
   try {
     for (const [name, b] of Object.entries({
       sidecar: build({ labels: { app: 'a' } }),
@@ -187,6 +221,7 @@ test('Envoy accepts the bootstrap (envoy --mode validate)', async () => {
       tokenOverTls: build({ ...tls, token: 'abc.def.ghi' }),
       sdsRoots: build({ ...tls, xdsCa: sdsFile, token: 'abc.def.ghi' }),
       tokenFile: build({ ...tls, delta: true, tokenFile: path.join(dir, 'token') }),
+      tokenSds: build({ ...tls, xdsCa: sdsFile, delta: true, tokenFile: tokenSds }),
     })) {
       const file = path.join(dir, `${name}.json`);
       writeFileSync(file, JSON.stringify(b));

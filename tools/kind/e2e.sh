@@ -58,7 +58,10 @@ kc apply -f examples/kind/ingress-gateway.yaml
 # A Pod mounts only ConfigMaps of its own namespace: copy the sidecar bootstrap next to the sample.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-kc -n mast-system get configmap mast-sidecar-bootstrap -o go-template='{{index .data "envoy.json"}}' >"$tmp/envoy.json"
+# Its three keys: the bootstrap and the SDS files naming the Pod's root and token.
+for key in envoy.json xds-ca.sds.yaml xds-token.sds.yaml; do
+  kc -n mast-system get configmap mast-sidecar-bootstrap -o go-template="{{index .data \"$key\"}}" >"$tmp/$key"
+done
 # The sidecars trust Mast's roots on 15012: the bundle the leader keeps in mast-ca-root-cert.
 for i in $(seq 1 60); do
   kc -n mast-system get configmap mast-ca-root-cert -o go-template='{{index .data "root-cert.pem"}}' >"$tmp/root-cert.pem" 2>/dev/null && [ -s "$tmp/root-cert.pem" ] && break
@@ -66,7 +69,8 @@ for i in $(seq 1 60); do
   sleep 2
 done
 for ns in "$SAMPLE_NS" istio-system; do
-  kc -n "$ns" create configmap mast-sidecar-bootstrap --from-file=envoy.json="$tmp/envoy.json" \
+  kc -n "$ns" create configmap mast-sidecar-bootstrap --from-file="$tmp/envoy.json" \
+    --from-file="$tmp/xds-ca.sds.yaml" --from-file="$tmp/xds-token.sds.yaml" \
     --dry-run=client -o yaml | kc apply -f -
   kc -n "$ns" create configmap mast-ca-root-cert --from-file=root-cert.pem="$tmp/root-cert.pem" \
     --dry-run=client -o yaml | kc apply -f -
