@@ -3,7 +3,7 @@
 // proves its Pod with its token) gets its config; one that trusts another CA is refused at the
 // handshake and gets nothing.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildBootstrap } from '../../src/bootstrap/bootstrap';
@@ -16,6 +16,7 @@ import { get, getJson, waitFor } from '../harness/net';
 import { stop } from '../harness/processes';
 import { isKubeBackend, mastRoot } from './harness/backend';
 import { kubeMeshPerFile } from './harness/mesh';
+import { podToken } from './harness/tokens';
 
 const mesh = kubeMeshPerFile();
 const SERVICE_NAME = 'mast.mast-system.svc';
@@ -23,8 +24,8 @@ const REVIEWS = 'outbound|9080||reviews.default.svc.cluster.local';
 
 /**
  * A ratings Pod at host N of the mesh's pod block, and an Envoy for it that reaches Mast over TLS
- * trusting `caFile`, with its Pod's token read from a file (Envoy's Google gRPC client) or
- * embedded (Envoy's own gRPC client, whose TLS statistics show a failed verification).
+ * trusting `caFile`, with its Pod's token from a file over file-based SDS (as a Pod mounts it) or
+ * embedded; either way Envoy's own gRPC client, whose TLS statistics show a failed verification.
  */
 async function tlsProxy(n: number, caFile: string, token: 'file' | 'embedded'): Promise<{ id: string; envoy: Envoy }> {
   const xdsAddress = mesh().mast.xdsTlsAddress;
@@ -40,14 +41,17 @@ spec:
 status: {podIP: ${ip}}
 `);
   const id = nodeId('sidecar', ip, `${pod}.default`, 'default');
-  const { tokenFile } = await mesh().backend.proxyAuth({ name: pod, namespace: 'default', ip, serviceAccount: 'bookinfo-ratings' }, mesh().logDir);
+  const backend = mesh().backend;
+  assert.ok(isKubeBackend(backend));
+  const proxyPod = { name: pod, namespace: 'default', ip, serviceAccount: 'bookinfo-ratings' };
+  const { tokenFile } = await backend.proxyAuth(proxyPod, mesh().logDir);
   assert.ok(tokenFile);
   const bootstrap = buildBootstrap({
     nodeId: id,
     xdsAddress,
     xdsCa: caFile,
     xdsServerName: SERVICE_NAME,
-    ...(token === 'file' ? { tokenFile } : { token: readFileSync(tokenFile, 'utf8') }),
+    ...(token === 'file' ? { tokenFile } : { token: await podToken(backend.kube.kubeConfig(), proxyPod) }),
     adminAddress: `${a}.${b}.2.${n}`,
     interceptionMode: 'NONE',
     localAddress: `${a}.${b}.2.${n}`,

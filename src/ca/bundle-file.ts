@@ -34,7 +34,7 @@ export function bundleSdsResource(pemFile: string): string {
 }
 
 /** `text` into `file` in one step: a reader (Envoy's watch included) sees the old file or the new one, and a rename. */
-function replaceFile(file: string, text: string): void {
+export function replaceFile(file: string, text: string): void {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(tmp, text, { mode: 0o644 });
   renameSync(tmp, file);

@@ -3,15 +3,16 @@
 // hold them: Pods are created, then given the status a kubelet would write, and the EndpointSlice
 // controller, not the YAML, makes the EndpointSlices.
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { BUNDLE_FILE } from '../../../src/ca/bundle-file';
+import { tokenSdsResource } from '../../../src/bootstrap/token-sds';
+import { BUNDLE_FILE, bundleSdsResource, replaceFile } from '../../../src/ca/bundle-file';
 import { MAST_CA_SECRET } from '../../../src/sources/kubernetes/ca-secret';
 import { ROOT_CERT_CONFIGMAP } from '../../../src/sources/kubernetes/root-cert-configmap';
 import { WATCHED_KINDS } from '../../../src/sources/kubernetes/kinds';
-import type { BackendFactory, ConfigBackend } from '../../harness/backend';
+import type { BackendFactory, ConfigBackend, ProxyPod } from '../../harness/backend';
 import { MAST_SERVICE_NAME, objectsOf } from '../../harness/backend';
 import { waitFor } from '../../harness/net';
 import { setPodStatus, startKube, type Kube } from './apiserver';
@@ -22,6 +23,16 @@ const FIELD_MANAGER = 'mast-e2e';
 
 export interface KubeBackend extends ConfigBackend {
   kube: Kube;
+  /**
+   * What kubelet does after the mast-ca-root-cert ConfigMap changed: the sidecars' root-cert.pem
+   * replaced by the ConfigMap's bundle, moved into its directory in one rename.
+   */
+  refreshRootFile(): Promise<void>;
+  /**
+   * What kubelet does before a projected token expires: a fresh TokenRequest token for each proxy
+   * of `namespace`/`serviceAccount`, moved into its token file in one rename; the tokens before and after.
+   */
+  renewTokens(namespace: string, serviceAccount: string): Promise<{ pod: string; before: string; after: string }[]>;
 }
 
 export function isKubeBackend(b: ConfigBackend): b is KubeBackend {
@@ -73,8 +84,11 @@ export async function mastBundle(kc: KubeConfig): Promise<string> {
 /**
  * Mast runs under the manifests' ServiceAccount (CRDs, namespace and RBAC applied from
  * manifests/), so every Kubernetes-mode scenario also proves the ClusterRole is enough, and serves
- * xDS over TLS as the Deployment does: each Envoy trusts the mast-ca-root-cert ConfigMap's bundle and proves
- * its Pod with a Pod-bound token from TokenRequest in a file, as kubelet projects it. /debug is
+ * xDS over TLS as the Deployment does. Each Envoy starts as manifests/sidecar-bootstrap.yaml has a
+ * Pod start: it trusts the mast-ca-root-cert ConfigMap's bundle (a file in a directory of its own,
+ * as a ConfigMap volume) and proves its Pod with a Pod-bound token from TokenRequest (a file in a
+ * directory of its own, as a projected volume), both named by file-based SDS resources (as the
+ * bootstrap ConfigMap holds them), so Envoy reads either again when it is replaced. /debug is
  * read with the token of a ServiceAccount bound to mast-debug. The Deployment is not applied (no
  * kubelet would run it), nor the webhook configuration (its Service has no Mast behind it here;
  * webhook.test.ts covers the webhook).
@@ -89,6 +103,8 @@ export const kubeBackend: BackendFactory = async () => {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const namespaces = new Set<string>(['default']);
+  const rootFiles = new Set<string>();
+  const tokenFiles = new Map<string, { pod: ProxyPod; file: string }>();
 
   const ensure = async (create: () => Promise<unknown>): Promise<void> => {
     try {
@@ -133,10 +149,34 @@ export const kubeBackend: BackendFactory = async () => {
     mastArgs: ['--kubeconfig', asMast.path],
     debugToken,
     async proxyAuth(pod, dir) {
-      const xdsCa = path.join(dir, 'mast-root-cert.pem');
-      if (!existsSync(xdsCa)) writeFileSync(xdsCa, await mastBundle(kc));
-      const tokenFile = writeToken(dir, `${pod.namespace}.${pod.name}`, await podToken(kc, pod));
-      return { xdsCa, xdsServerName: MAST_SERVICE_NAME, tokenFile };
+      const [roots, tokens, bootstrap] = ['mast-ca-root-cert', 'tokens', 'mast-bootstrap'].map((d) => path.join(dir, d)) as [string, string, string];
+      for (const d of [roots, tokens, bootstrap]) mkdirSync(d, { recursive: true });
+      const rootFile = path.join(roots, BUNDLE_FILE);
+      if (!existsSync(rootFile)) replaceFile(rootFile, await mastBundle(kc));
+      rootFiles.add(rootFile);
+      const xdsCa = path.join(bootstrap, 'xds-ca.sds.yaml');
+      if (!existsSync(xdsCa)) writeFileSync(xdsCa, bundleSdsResource(rootFile));
+      const name = `${pod.namespace}.${pod.name}`;
+      const file = writeToken(tokens, name, await podToken(kc, pod));
+      tokenFiles.set(name, { pod, file });
+      const tokenSds = path.join(bootstrap, `${name}.token.sds.yaml`);
+      writeFileSync(tokenSds, tokenSdsResource(file));
+      return { xdsCa, xdsServerName: MAST_SERVICE_NAME, tokenFile: tokenSds };
+    },
+    async refreshRootFile() {
+      const pem = await mastBundle(kc);
+      for (const file of rootFiles) replaceFile(file, pem);
+    },
+    async renewTokens(namespace, serviceAccount) {
+      const renewed: { pod: string; before: string; after: string }[] = [];
+      for (const { pod, file } of tokenFiles.values()) {
+        if (pod.namespace !== namespace || pod.serviceAccount !== serviceAccount) continue;
+        const before = readFileSync(file, 'utf8');
+        const after = await podToken(kc, pod);
+        writeToken(path.dirname(file), `${pod.namespace}.${pod.name}`, after);
+        renewed.push({ pod: pod.name, before, after });
+      }
+      return renewed;
     },
     addressPrefix: (octet) => `10.${octet}`,
     async load(files) {

@@ -3,7 +3,8 @@
 // itself with to Mast), and a token for someone bound to the manifests' mast-debug ClusterRole
 // (what reads Mast's /debug/*).
 import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAST_NAMESPACE } from './service-account';
 
@@ -40,10 +41,15 @@ export async function podToken(kc: KubeConfig, pod: { name: string; namespace: s
   return token;
 }
 
-/** Writes `token` where a proxy's bootstrap reads it (`--token-file`), owner-only. */
+/**
+ * Writes `token` where a proxy's bootstrap reads it (`--token-file`), owner-only, in one step as
+ * kubelet replaces a projected token (a rename into the directory, which is what Envoy watches).
+ */
 export function writeToken(dir: string, name: string, token: string): string {
   const file = path.join(dir, `${name}.token`);
-  writeFileSync(file, token, { mode: 0o600 });
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, token, { mode: 0o600 });
+  renameSync(tmp, file);
   return file;
 }
 
