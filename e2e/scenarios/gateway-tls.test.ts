@@ -8,6 +8,8 @@
 // - MUTUAL: no client certificate, one from another CA, or one with a SAN the server does not list
 //   are each refused; one signed by the credential's CA with a listed SAN is served;
 // - a rewritten credential reaches the gateway without a restart;
+// - an HTTP server with httpsRedirect answers 301 to https, for a host a VirtualService serves and
+//   for one none does;
 // - Mast's /debug endpoints show the credential's and the workload certificate's keys `[redacted]`.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { cleanup, tempDir } from '../harness/processes';
 const NS = 'istio-system';
 const SIMPLE_PORT = 8443;
 const MUTUAL_PORT = 9443;
+const REDIRECT_PORT = 8080;
 const CLIENT_SAN = 'spiffe://example.com/client';
 
 const config = `apiVersion: v1
@@ -62,6 +65,9 @@ spec:
   - port: {number: ${MUTUAL_PORT}, name: https-partner, protocol: HTTPS}
     hosts: ["*"]
     tls: {mode: MUTUAL, credentialName: partner-cert, subjectAltNames: ["${CLIENT_SAN}"]}
+  - port: {number: ${REDIRECT_PORT}, name: http, protocol: HTTP}
+    hosts: [web.example.com, www.example.com]
+    tls: {httpsRedirect: true}
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -152,6 +158,16 @@ test('MUTUAL: a client needs a certificate from the credential\'s CA with a list
   await assert.rejects(call(MUTUAL_PORT, 'partner.example.com', ca, await web.client()), /unknown ca|ECONNRESET/, "another CA's client");
   const otherSan = await partner.ca.issueWorkloadCert('spiffe://example.com/intruder', 3600_000);
   await assert.rejects(call(MUTUAL_PORT, 'partner.example.com', ca, otherSan), /certificate unknown|ECONNRESET/, 'a SAN the server does not list');
+});
+
+test('httpsRedirect: plain HTTP gets 301 to the same URL over https, whether or not a VirtualService serves the host', async () => {
+  const url = `http://${mesh.gateway.ip}:${REDIRECT_PORT}/path?q=1`;
+  let reply = await get(url, { host: 'web.example.com' }).catch(() => undefined);
+  await waitFor(async () => (reply = await get(url, { host: 'web.example.com' }).catch(() => undefined))?.status === 301, 20_000, 'the redirecting listener', 250);
+  assert.equal(reply!.headers.location, 'https://web.example.com/path?q=1');
+  const unserved = await get(url, { host: 'www.example.com' });
+  assert.deepEqual([unserved.status, unserved.headers.location], [301, 'https://www.example.com/path?q=1']);
+  assert.equal((await get(url, { host: 'elsewhere.example.com' })).status, 404, 'a host the server does not list is not redirected');
 });
 
 test('a rewritten credential reaches the gateway without a restart', async () => {

@@ -146,5 +146,7 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.servers[].tls.mode',
     'spec.servers[].tls.credentialName',
     'spec.servers[].tls.subjectAltNames',
+    // routes/gateway.ts: an HTTP server's virtual hosts answer 301 to https (require_tls: ALL).
+    'spec.servers[].tls.httpsRedirect',
   ],
 };

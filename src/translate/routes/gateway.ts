@@ -33,6 +33,13 @@ function serverHostsFor(bound: BoundServer, vs: VirtualService): string[] {
 interface HostBinding {
   services: VirtualService[];
   gateways: Set<Gateway>;
+  /** A server that binds it redirects plain text to https (`tls.httpsRedirect`). */
+  redirect: boolean;
+}
+
+/** The hosts of `bound`'s server without their `namespace/` part. */
+function bareHosts(bound: BoundServer): string[] {
+  return bound.server.hosts.map((entry) => entry.slice(entry.indexOf('/') + 1));
 }
 
 /**
@@ -49,12 +56,24 @@ function bindingsByHost(snapshot: Snapshot, gp: GatewayPort, namespace: string):
         for (const serverHost of serverHosts) {
           const host = intersectHosts(vsHost, serverHost);
           if (host === undefined) continue;
-          const binding = byHost.get(host) ?? { services: [], gateways: new Set() };
+          const binding = byHost.get(host) ?? { services: [], gateways: new Set(), redirect: false };
           if (!binding.services.includes(vs)) binding.services.push(vs);
           binding.gateways.add(bound.gateway);
+          binding.redirect ||= bound.server.tls?.httpsRedirect === true;
           byHost.set(host, binding);
         }
       }
+    }
+  }
+  // Istio's buildGatewayHTTPRouteConfig: a redirecting server's host no VirtualService serves
+  // still gets a virtual host, with no routes, that redirects.
+  for (const bound of gp.servers) {
+    if (bound.server.tls?.httpsRedirect !== true) continue;
+    for (const host of bareHosts(bound)) {
+      const binding = byHost.get(host) ?? { services: [], gateways: new Set(), redirect: true };
+      binding.gateways.add(bound.gateway);
+      binding.redirect = true;
+      byHost.set(host, binding);
     }
   }
   return byHost;
@@ -88,14 +107,16 @@ function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: GatewayR
   const created = new Map(snapshot.virtualServices().map((vs, i) => [vs, i]));
   const hosts: VirtualHostSpec[] = [...bindingsByHost(snapshot, gp, proxy.namespace)]
     .sort(byKey(([host]) => host))
-    .map(([host, { services, gateways }]) => ({
+    .map(([host, { services, gateways, redirect }]) => ({
       name: virtualHostName(host, gp.port),
       domains: [host],
       routes: services.flatMap((vs) => virtualServiceRoutes(vs, ctx)),
       sources: [...gateways, ...services].map(refOf),
       created: Math.min(...services.map((vs) => created.get(vs) ?? Infinity)),
+      requireTls: redirect,
     }))
-    .filter((h) => h.routes.length > 0);
+    // Envoy redirects before it routes: a redirecting host needs no routes.
+    .filter((h) => h.routes.length > 0 || h.requireTls);
   // Clients put the port in Host when it is not the scheme's default; gateways match names only.
   return routeConfiguration(name, hosts, { ignore_port_in_host_matching: true });
 }

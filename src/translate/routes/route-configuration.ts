@@ -17,6 +17,11 @@ export interface VirtualHostSpec {
    * hosts claiming one domain, the older keeps it. Unset (a catch-all): after every other.
    */
   created?: number;
+  /**
+   * Envoy answers every request with a redirect to https (301, `require_tls: ALL`): a Gateway
+   * server's `tls.httpsRedirect`.
+   */
+  requireTls?: boolean;
 }
 
 /**
@@ -48,7 +53,13 @@ function withUniqueDomains(hosts: readonly VirtualHostSpec[]): VirtualHostSpec[]
 }
 
 function virtualHostJson(h: VirtualHostSpec): EnvoyJson {
-  return { name: h.name, domains: h.domains, routes: h.routes, ...(h.sources.length > 0 ? { metadata: provenance(h.sources) } : {}) };
+  return {
+    name: h.name,
+    domains: h.domains,
+    routes: h.routes,
+    ...(h.requireTls ? { require_tls: 'ALL' } : {}),
+    ...(h.sources.length > 0 ? { metadata: provenance(h.sources) } : {}),
+  };
 }
 
 export function routeConfiguration(name: string, hosts: readonly VirtualHostSpec[], extra: EnvoyJson = {}): NamedResource {
