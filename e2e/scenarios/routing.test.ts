@@ -28,6 +28,32 @@ describeMesh('routing', (mesh) => {
     assert.ok(await seesOnly(mesh(), ['v1', 'v2', 'v3'], 30));
   });
 
+  test("a match's statPrefix gives its route Envoy stats of its own", async (t) => {
+    const sidecar = mesh().workload('productpage-v1-0');
+    const counted = async (): Promise<number> => {
+      const { text } = await get(`${sidecar.envoy.adminUrl}/stats?filter=ratings_get`);
+      return Number(/\.route\.ratings_get\.upstream_rq_total: (\d+)/.exec(text)?.[1] ?? -1);
+    };
+    await mesh().apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-stats, namespace: default}
+spec:
+  hosts: [ratings]
+  http:
+  - match: [{method: {exact: GET}, statPrefix: ratings_get}]
+    route: [{destination: {host: ratings}}]
+`);
+    try {
+      // The stat exists (at 0) once the route is there; then each request through it counts.
+      await converge(t, 'the route with its stat prefix', async () => (await counted()) >= 0);
+      const before = await counted();
+      for (let i = 0; i < 3; i++) assert.equal((await viaSidecar(mesh(), 'productpage-v1-0', 'ratings:9080')).service, 'ratings');
+      assert.equal(await counted(), before + 3);
+    } finally {
+      await mesh().delete('apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings-stats, namespace: default}\n');
+    }
+  });
+
   test("request routing (Istio's task): everything to v1, then end-user jason to v2", async (t) => {
     await mesh().apply(task('virtual-service-all-v1.yaml'));
     await converge(t, 'virtual-service-all-v1', () => seesOnly(mesh(), ['v1']));

@@ -22,6 +22,7 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.http[].match[].gateways',
     'spec.http[].match[].ignoreUriCase',
     'spec.http[].match[].name',
+    'spec.http[].match[].statPrefix',
     'spec.http[].route[].destination.host',
     'spec.http[].route[].destination.subset',
     'spec.http[].route[].destination.port.number',

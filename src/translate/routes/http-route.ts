@@ -53,6 +53,8 @@ function ruleRoutes(vs: VirtualService, rule: HttpRule, index: number, ctx: Rout
     return {
       ...(name ? { name } : {}),
       match: routeMatch(match),
+      // Envoy then keeps the route's own stats, under vhost.VHOST.route.PREFIX (Istio's translateRoute).
+      ...(match?.statPrefix ? { stat_prefix: match.statPrefix } : {}),
       ...action,
       metadata: provenance([refOf(vs)], field),
       ...routeHeaderMutations(rule),
