@@ -72,6 +72,11 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.subsets[].trafficPolicy.portLevelSettings[].loadBalancer.simple',
     'spec.subsets[].trafficPolicy.portLevelSettings[].connectionPool',
     'spec.subsets[].trafficPolicy.portLevelSettings[].outlierDetection',
+    // Consistent hashing: the cluster's RING_HASH or MAGLEV (translate/traffic-policy/load-balancer.ts)
+    // and the hash key on the routes to it (translate/routes/hash-policy.ts).
+    ...['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]'].map(
+      (at) => `${at}.loadBalancer.consistentHash`,
+    ),
     // Client TLS (src/policy/mtls/): every ClientTLSSettings field but credentialName.
     ...clientTlsFields('spec.trafficPolicy.tls'),
     ...clientTlsFields('spec.trafficPolicy.portLevelSettings[].tls'),

@@ -10,7 +10,7 @@ import { outboundClusters, type OutboundCluster } from './service-ports';
 import { effectivePolicy } from './traffic-policy/effective';
 import { connectionPoolFields, speaksHttp2 } from './traffic-policy/connection-pool';
 import { clusterTls } from '../policy/mtls/cluster-tls';
-import { lbPolicy } from './traffic-policy/load-balancer';
+import { loadBalancerFields } from './traffic-policy/load-balancer';
 import { outlierDetection } from './traffic-policy/outlier-detection';
 
 const CONNECT_TIMEOUT = '10s';
@@ -23,7 +23,6 @@ function resource(json: EnvoyJson, sources: readonly ObjectRef[] = []): NamedRes
 
 function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
   const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
-  const lb = lbPolicy(policy);
   const outlier = outlierDetection(policy);
   const http2 = speaksHttp2(policy.connectionPool, c.protocol);
   const tls = clusterTls(snapshot, { tls: policy.tls, service: c.service, port: c.port.port, subset: c.subset?.name, http2 });
@@ -33,7 +32,7 @@ function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
     type: 'EDS',
     eds_cluster_config: { eds_config: adsConfigSource(), service_name: c.name },
     connect_timeout: CONNECT_TIMEOUT,
-    ...(lb ? { lb_policy: lb } : {}),
+    ...loadBalancerFields(policy),
     ...connectionPoolFields(policy, c.protocol, tls.upstreamHttpOptions),
     ...(outlier ? { outlier_detection: outlier } : {}),
     ...tls.fields,

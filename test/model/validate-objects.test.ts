@@ -71,7 +71,7 @@ describe('DestinationRule (ValidateDestinationRule, validateTrafficPolicy)', () 
     assert.deepEqual(dr({ trafficPolicy: {} }), [['MAST2032', 'spec.trafficPolicy']]);
     assert.deepEqual(dr({ trafficPolicy: { connectionPool: {} } }), [['MAST2032', 'spec.trafficPolicy.connectionPool']]);
     assert.deepEqual(dr({ trafficPolicy: { connectionPool: { http: { maxRetries: -1 } } } }), [['MAST2032', 'spec.trafficPolicy.connectionPool.http.maxRetries']]);
-    assert.deepEqual(dr({ trafficPolicy: { loadBalancer: { consistentHash: { maglev: { tableSize: 65536 } } } } }), [['MAST1008', 'spec.trafficPolicy.loadBalancer.consistentHash'], ['MAST2032', 'spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize']]);
+    assert.deepEqual(dr({ trafficPolicy: { loadBalancer: { consistentHash: { maglev: { tableSize: 65536 } } } } }), [['MAST2032', 'spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize']]);
     assert.deepEqual(dr({ trafficPolicy: { outlierDetection: { maxEjectionPercent: 101 } } }), [['MAST2019', 'spec.trafficPolicy.outlierDetection.maxEjectionPercent']]);
     assert.deepEqual(dr({ trafficPolicy: { outlierDetection: { consecutiveErrors: 5 } } }), [['MAST2040', 'spec.trafficPolicy.outlierDetection.consecutiveErrors']]);
     assert.deepEqual(dr({ trafficPolicy: { tls: { mode: 'MUTUAL' } } }), [

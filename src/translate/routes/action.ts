@@ -5,6 +5,7 @@ import type { EnvoyJson } from '../types';
 import { protoDuration } from '../durations';
 import type { RouteContext } from './context';
 import { destinationCluster } from './destination';
+import { destinationHashPolicy } from './hash-policy';
 import { authorityOf, headerMutations } from './header-operations';
 import type { HttpRouteDestination, HttpRule } from './istio-types';
 import { mirrorPolicies } from './mirror';
@@ -75,11 +76,14 @@ function rewrite(rule: HttpRule): EnvoyJson {
 }
 
 function routeAction(rule: HttpRule, vs: VirtualService, ctx: RouteContext): EnvoyJson {
-  const retry = retryPolicy(rule.retries);
   const mirrors = mirrorPolicies(rule, vs, ctx);
   const live = liveDestinations(rule.route ?? []);
+  // Each destination's consistent-hash key, in order (Istio appends one per destination).
+  const hashes = live.flatMap((r) => destinationHashPolicy(r.destination, vs, ctx) ?? []);
+  const retry = retryPolicy(rule.retries, hashes.length > 0);
   return {
     ...clusterSpecifier(live, vs, ctx),
+    ...(hashes.length > 0 ? { hash_policy: hashes } : {}),
     timeout: (rule.timeout && protoDuration(rule.timeout)) || NO_TIMEOUT,
     ...(retry ? { retry_policy: retry } : {}),
     ...rewrite(rule),

@@ -68,12 +68,15 @@ export function virtualServiceRoutes(vs: VirtualService, ctx: RouteContext): Env
   return (vs.spec.http ?? []).flatMap((rule, i) => ruleRoutes(vs, rule, i, ctx));
 }
 
-/** A service's route when no VirtualService names it: everything to its cluster, Istio's defaults. */
-export function defaultRoute(service: Service, cluster: string): EnvoyJson {
+/**
+ * A service's route when no VirtualService names it: everything to its cluster, Istio's defaults,
+ * with the consistent-hash key of its DestinationRule when it has one (`hash`).
+ */
+export function defaultRoute(service: Service, cluster: string, hash?: EnvoyJson): EnvoyJson {
   return {
     name: 'default',
     match: { prefix: '/' },
-    route: { cluster, timeout: NO_TIMEOUT, retry_policy: retryPolicy(undefined) },
+    route: { cluster, timeout: NO_TIMEOUT, retry_policy: retryPolicy(undefined, hash !== undefined), ...(hash ? { hash_policy: [hash] } : {}) },
     metadata: provenance([refOf(service)]),
   };
 }

@@ -11,6 +11,7 @@ import type { RouteContext } from './context';
 import { serviceDomains } from './domains';
 import { NO_TIMEOUT } from './action';
 import { defaultRoute, virtualServiceRoutes } from './http-route';
+import { serviceHashPolicy } from './hash-policy';
 import { routeConfiguration, type VirtualHostSpec } from './route-configuration';
 import { MESH_GATEWAY, virtualServiceHosts, virtualServicesFor } from './virtual-services';
 
@@ -44,7 +45,7 @@ function serviceVirtualHost(ref: ServicePortRef, vs: VirtualService | undefined,
   return {
     name: virtualHostName(service.hostname, port.port),
     domains: serviceDomains(service, port.port, ctx.sourceNamespace),
-    routes: routed ? routes : [defaultRoute(service, outboundClusterName(port.port, service.hostname))],
+    routes: routed ? routes : [defaultRoute(service, outboundClusterName(port.port, service.hostname), serviceHashPolicy(service, port.port, ctx))],
     sources: routed ? [refOf(service), refOf(vs)] : [refOf(service)],
     created,
   };

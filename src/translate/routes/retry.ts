@@ -39,9 +39,14 @@ function parseRetryOn(retryOn: string): { on: string; codes: number[] } {
   return { on: conditions.join(','), codes };
 }
 
-/** The Envoy RetryPolicy for a rule's `retries`, or undefined when retries are off. */
-export function retryPolicy(retries: Retries | undefined): EnvoyJson | undefined {
+/**
+ * The Envoy RetryPolicy for a rule's `retries`, or undefined when retries are off. `hashing` (the
+ * route carries a consistent-hash key): a retry stays on the hashed host, without the
+ * previous-hosts predicate, as Istio's ConvertPolicy leaves it out.
+ */
+export function retryPolicy(retries: Retries | undefined, hashing = false): EnvoyJson | undefined {
   const out = defaultPolicy();
+  if (hashing) delete out.retry_host_predicate;
   if (!retries) return out;
   if (!retries.attempts || retries.attempts <= 0) return undefined;
   out.num_retries = retries.attempts;
