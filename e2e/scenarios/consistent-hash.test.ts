@@ -2,8 +2,8 @@
 // (e2e/cases/public-reports/base: svc-a with two pods, a client with a sidecar, no
 // DestinationRule), so the rule applied here is the only one for svc-a. Without it the client's
 // sidecar spreads requests round robin; with a header hash each value sticks to one pod, while
-// the values spread over both; a cookie hash does the same on the cookie. Istio's "Locality Load
-// Balancing" task checks the same stickiness with a header (issue 8).
+// the values spread over both; a cookie hash does the same on the cookie (issue 8 asks for
+// "consistent hashing sends one header value to one endpoint").
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
