@@ -1,39 +1,72 @@
-// Istio's protocol selection for a Service port: `appProtocol` first, then the port name's prefix
-// before the first `-` (`http-web` -> http). Istio sniffs the protocol of ports whose name says
-// nothing (unnamed, or an unknown prefix such as `web`); Mast does not sniff yet and treats those
-// ports as HTTP, the common case for the services a mesh routes.
+// Istio's protocol selection for a Service port, as its Kubernetes registry converts ports
+// (ConvertProtocol in pkg/config/kube/conversion.go, protocol.Parse in pkg/config/protocol/instance.go):
+// `appProtocol` when set (in place of the name, never as well), else the port name; Kubernetes'
+// standard appProtocols (`kubernetes.io/h2c`, `/ws`, `/wss`) first, then a `grpc-web` prefix, then
+// the text before the first `-`. A TCP port whose name says nothing is TCP on the well-known ports
+// 25, 53, 3306 and 27017, and otherwise one Istio sniffs; Mast does not sniff (docs/istio-support.md)
+// and proxies such ports as HTTP, the common case for the services a mesh routes.
 import type { ServicePort } from './types';
 
-/** How Mast proxies a port: HTTP/1.1 or HTTP/2 through the HTTP connection manager, or plain TCP. */
-export type Protocol = 'HTTP' | 'HTTP2' | 'TCP';
+/**
+ * How Mast proxies a port: HTTP/1.1 or HTTP/2 through the HTTP connection manager, plain TCP, or
+ * TLS (bytes proxied as TCP, the destination chosen by SNI: VirtualService `tls` routes).
+ */
+export type Protocol = 'HTTP' | 'HTTP2' | 'TCP' | 'TLS';
 
 // A Map rather than an object literal, so that a port named `constructor` is not a protocol.
-const BY_NAME = new Map<string, Protocol>(Object.entries({
+// protocol.Parse's names (any case), each as Mast proxies it; `udp` is the only one Mast cannot.
+const BY_NAME = new Map<string, Protocol | 'UDP'>(Object.entries({
   http: 'HTTP',
-  'kubernetes.io/ws': 'HTTP',
+  http_proxy: 'HTTP',
   http2: 'HTTP2',
   grpc: 'HTTP2',
   'grpc-web': 'HTTP2',
-  'kubernetes.io/h2c': 'HTTP2',
-  // TLS is proxied as opaque bytes: Mast does not terminate or route on SNI yet.
-  https: 'TCP',
-  tls: 'TCP',
-  'kubernetes.io/wss': 'TCP',
+  https: 'TLS',
+  tls: 'TLS',
   tcp: 'TCP',
   mongo: 'TCP',
   mysql: 'TCP',
   redis: 'TCP',
-} satisfies Record<string, Protocol>));
+  udp: 'UDP',
+} satisfies Record<string, Protocol | 'UDP'>));
 
-/** The protocol of a port, or undefined for UDP and SCTP ports, which Envoy's TCP listeners cannot carry. */
-export function portProtocol(port: Pick<ServicePort, 'name' | 'appProtocol' | 'protocol'>): Protocol | undefined {
+/** Kubernetes' standard application protocols, which Istio reads in `appProtocol` only. */
+const KUBERNETES_APP_PROTOCOLS = new Map<string, Protocol>([
+  ['kubernetes.io/h2c', 'HTTP2'],
+  ['kubernetes.io/ws', 'HTTP'],
+  ['kubernetes.io/wss', 'TLS'],
+]);
+
+/** Ports Istio never sniffs, since sniffing would break their servers-speak-first protocols (wellKnownPorts). */
+const WELL_KNOWN_TCP_PORTS = new Set([25, 53, 3306, 27017]);
+
+const GRPC_WEB = 'grpc-web';
+
+/**
+ * What Istio's ConvertProtocol makes of a port: a protocol, `UDP` (not proxied), or undefined when
+ * nothing names one (Istio's UnsupportedProtocol, a port it sniffs).
+ */
+export function istioProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProtocol' | 'protocol'>): Protocol | 'UDP' | undefined {
+  if (port.protocol === 'UDP') return 'UDP';
+  const name = port.appProtocol ?? port.name ?? '';
+  const standard = port.appProtocol !== undefined ? KUBERNETES_APP_PROTOCOLS.get(port.appProtocol) : undefined;
+  if (standard) return standard;
+  if (name.slice(0, GRPC_WEB.length).toLowerCase() === GRPC_WEB) return 'HTTP2';
+  const found = BY_NAME.get(name.split('-')[0]!.toLowerCase());
+  if (found) return found;
+  return WELL_KNOWN_TCP_PORTS.has(port.port) ? 'TCP' : undefined;
+}
+
+/**
+ * The protocol Mast proxies a port with, or undefined for ports Envoy's TCP listeners cannot carry
+ * (UDP and SCTP, or a TCP port whose name or appProtocol says UDP). Ports Istio would sniff are HTTP.
+ */
+export function portProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProtocol' | 'protocol'>): Protocol | undefined {
   if (port.protocol !== 'TCP') return undefined;
-  const fromAppProtocol = port.appProtocol ? BY_NAME.get(port.appProtocol.toLowerCase()) : undefined;
-  if (fromAppProtocol) return fromAppProtocol;
-  const prefix = (port.name ?? '').toLowerCase().split('-')[0] ?? '';
-  return BY_NAME.get(prefix) ?? 'HTTP';
+  const protocol = istioProtocol(port);
+  return protocol === 'UDP' ? undefined : (protocol ?? 'HTTP');
 }
 
 export function isHttp(protocol: Protocol): boolean {
-  return protocol !== 'TCP';
+  return protocol === 'HTTP' || protocol === 'HTTP2';
 }

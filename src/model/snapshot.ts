@@ -200,9 +200,10 @@ export class MeshSnapshot implements Snapshot {
     if (!this.selectors) {
       const distinct = new Map<string, Record<string, string>>();
       for (const vs of this.indexes.objects.VirtualService) {
-        for (const rule of vs.spec.http ?? []) {
+        // http, tcp and tls rules alike: each matches on the client's labels.
+        for (const rule of [...(vs.spec.http ?? []), ...(vs.spec.tcp ?? []), ...(vs.spec.tls ?? [])]) {
           for (const match of rule.match ?? []) {
-            const labels = match.sourceLabels;
+            const labels = match?.sourceLabels;
             if (labels && Object.keys(labels).length > 0) distinct.set(JSON.stringify(Object.entries(labels).sort()), labels);
           }
         }

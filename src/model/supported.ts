@@ -51,6 +51,16 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.http[].redirect.redirectCode',
     'spec.http[].directResponse',
     'spec.http[].corsPolicy',
+    // TCP and TLS routes (src/translate/routes/l4-route.ts, listeners/tcp-routes.ts for sidecars,
+    // listeners/tcp-gateway.ts for gateways). `sourceSubnet` is not translated (MAST1008).
+    ...['spec.tcp[]', 'spec.tls[]'].flatMap((at) => [
+      ...['port', 'gateways', 'sourceLabels', 'sourceNamespace', 'destinationSubnets'].map((f) => `${at}.match[].${f}`),
+      `${at}.route[].destination.host`,
+      `${at}.route[].destination.subset`,
+      `${at}.route[].destination.port.number`,
+      `${at}.route[].weight`,
+    ]),
+    'spec.tls[].match[].sniHosts',
   ],
   DestinationRule: [
     'spec.host',

@@ -198,8 +198,8 @@ export interface Snapshot extends Readonly<MeshSettings> {
    */
   virtualServices(): readonly VirtualService[];
   /**
-   * The distinct non-empty `sourceLabels` of every VirtualService HTTP match: the only way a
-   * proxy's labels shape its outbound routes.
+   * The distinct non-empty `sourceLabels` of every VirtualService http, tcp and tls match: the
+   * only way a proxy's labels shape its outbound routes and listeners.
    */
   sourceLabelSelectors(): readonly Readonly<Record<string, string>>[];
   destinationRules(): readonly DestinationRule[];

@@ -3,9 +3,10 @@
 // listener.go, and ApplyCredentialSDSToServerCommonTLSContext in pilot/pkg/model/authentication.go):
 // the server's certificate and key over SDS as `kubernetes://NAME`, and for MUTUAL the CA that
 // signs clients as `kubernetes://NAME-cacert` (src/xds/credentials.ts serves both), each server a
-// filter chain of its own chosen by SNI among its hosts. Certificates from files
-// (serverCertificate, privateKey), credentialNames, and the modes PASSTHROUGH, ISTIO_MUTUAL,
-// OPTIONAL_MUTUAL and AUTO_PASSTHROUGH are not translated yet (validation reports them, MAST1008).
+// filter chain of its own chosen by SNI among its hosts. PASSTHROUGH servers are routed by SNI
+// (listeners/tcp-gateway.ts). Certificates from files (serverCertificate, privateKey), and the
+// modes ISTIO_MUTUAL, OPTIONAL_MUTUAL and AUTO_PASSTHROUGH are not translated yet (validation
+// reports them, MAST1008).
 import type { EnvoyJson } from './types';
 import type { Server } from './gateway-servers';
 import { sdsSecretConfig, typed } from './core';
@@ -22,6 +23,15 @@ const ALPN_HTTP = ['h2', 'http/1.1'];
 export function terminatesTls(server: Server): boolean {
   const mode = server.tls?.mode;
   return server.port.protocol.toUpperCase() === 'HTTPS' && (mode === 'SIMPLE' || mode === 'MUTUAL') && Boolean(server.tls?.credentialName);
+}
+
+/**
+ * Whether `server` passes TLS through untouched, its destination picked by SNI from VirtualService
+ * `tls` rules (listeners/tcp-gateway.ts): TLS or HTTPS in mode PASSTHROUGH (the mode's zero value).
+ */
+export function passesTlsThrough(server: Server): boolean {
+  const protocol = server.port.protocol.toUpperCase();
+  return (protocol === 'TLS' || protocol === 'HTTPS') && server.tls !== undefined && (server.tls.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
 }
 
 /**

@@ -36,6 +36,14 @@ function securityContext(snapshot: Snapshot, proxy: ProxyClass): FilterContext {
   return { snapshot, workload: { namespace: proxy.namespace, labels: proxy.labels }, role: proxy.role };
 }
 
+/**
+ * The VirtualService `sourceLabels` selectors the proxy satisfies, named by content, not position,
+ * so a key means the same output in every generation (the last good piece of a key must be that key's).
+ */
+function matchedSelectors(proxy: ProxyClass, snapshot: Snapshot): string[] {
+  return snapshot.sourceLabelSelectors().filter((selector) => labelsMatch(selector, proxy.labels)).map((selector) => JSON.stringify(Object.entries(selector).sort())).sort();
+}
+
 const services: TranslationPart = {
   name: 'services',
   key: facets('namespace'),
@@ -55,15 +63,14 @@ const SIDECAR: TranslationPart[] = [
     // deployments that satisfy the same selectors (usually none) share their routes.
     // The selectors are named by content, not position, so a key means the same routes in every
     // generation (the last good piece of a key must be that key's).
-    key: (proxy, snapshot) => {
-      const matched = snapshot.sourceLabelSelectors().filter((selector) => labelsMatch(selector, proxy.labels)).map((selector) => JSON.stringify(Object.entries(selector).sort()));
-      return JSON.stringify([proxy.namespace, proxy.interceptionMode, matched.sort()]);
-    },
+    key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.interceptionMode, matchedSelectors(proxy, snapshot)]),
     build: (snapshot, proxy) => ({ routes: outboundRouteConfigs(snapshot, proxy) }),
   },
   {
     name: 'outbound-listeners',
-    key: facets('interceptionMode', 'outboundAddress'),
+    // VirtualService `tcp` and `tls` rules read the namespace (exportTo, sourceNamespace) and the
+    // labels through `sourceLabels`, as routes do.
+    key: (proxy, snapshot) => JSON.stringify([proxy.interceptionMode, proxy.outboundAddress, proxy.namespace, matchedSelectors(proxy, snapshot)]),
     build: (snapshot, proxy) => ({ listeners: outboundListeners(snapshot, proxy) }),
   },
   {
@@ -90,7 +97,7 @@ const GATEWAY: TranslationPart[] = [
       const context = securityContext(snapshot, proxy);
       return {
         clusters: requestAuthenticationClusters(context),
-        listeners: ports.map((gp) => gatewayListener(gp, proxy, context)),
+        listeners: ports.flatMap((gp) => gatewayListener(gp, proxy, context) ?? []),
         routes: ports.flatMap((gp) => gatewayRouteConfigs(snapshot, gp, proxy)),
       };
     },

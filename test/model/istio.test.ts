@@ -41,16 +41,16 @@ test('exclusive alternatives set together get one finding that names them', () =
 });
 
 test('fields Istio has but Mast does not implement, and fields nobody has, are warnings; the object still applies', () => {
-  // TCP routing is the one thing here Mast is sure not to implement soon.
+  // A TCP match's sourceSubnet is a field Mast does not translate.
   const vs = virtualService('r', 'reviews', { v1: undefined }, { retrys: { attempts: 3 } });
-  (vs.spec as Raw).tcp = [{ route: [{ destination: { host: 'db' } }] }];
+  (vs.spec as Raw).tcp = [{ match: [{ sourceSubnet: '10.0.0.0/8' }], route: [{ destination: { host: 'db' } }] }];
   const dr = destinationRule('r', 'reviews', ['v1'], { trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN', sticky: true } } });
   const { snapshot, diagnostics } = snapshotFromYaml(yamlOf(vs, dr));
   assert.deepEqual(
     diagnostics.map((d) => [d.code, d.severity, d.field]),
     [
       ['MAST1007', 'warning', 'spec.http[0].retrys'],
-      ['MAST1008', 'warning', 'spec.tcp'],
+      ['MAST1008', 'warning', 'spec.tcp[0].match[0].sourceSubnet'],
       ['MAST1007', 'warning', 'spec.trafficPolicy.loadBalancer.sticky'],
     ],
   );

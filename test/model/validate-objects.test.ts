@@ -45,10 +45,12 @@ describe('VirtualService as a whole (ValidateVirtualService)', () => {
     assert.deepEqual(findings('VirtualService', { hosts: ['reviews'], http }, { annotations: { 'istio.io/dry-run': 'true' } }), [['MAST2035', 'metadata.annotations["istio.io/dry-run"]']]);
   });
 
-  test('tcp and tls routes, though Mast does not serve them yet, are checked as Istio checks them', () => {
-    assert.deepEqual(spec({ hosts: ['db'], tcp: [{ match: [{ port: 3306 }] }] }), [['MAST1008', 'spec.tcp'], ['MAST2031', 'spec.tcp[0].route']]);
-    assert.deepEqual(spec({ hosts: ['a.example.com'], tls: [{ match: [{ sniHosts: ['b.example.com'] }], route }] }), [['MAST1008', 'spec.tls'], ['MAST2031', 'spec.tls[0].match[0].sniHosts[0]']]);
-    assert.deepEqual(spec({ hosts: ['*.example.com'], tls: [{ match: [{ sniHosts: ['a.example.com'] }], route }] }), [['MAST1008', 'spec.tls']]);
+  test('tcp and tls routes are checked as Istio checks them', () => {
+    assert.deepEqual(spec({ hosts: ['db'], tcp: [{ match: [{ port: 3306 }] }] }), [['MAST2031', 'spec.tcp[0].route']]);
+    assert.deepEqual(spec({ hosts: ['a.example.com'], tls: [{ match: [{ sniHosts: ['b.example.com'] }], route }] }), [['MAST2031', 'spec.tls[0].match[0].sniHosts[0]']]);
+    assert.deepEqual(spec({ hosts: ['*.example.com'], tls: [{ match: [{ sniHosts: ['a.example.com'] }], route }] }), []);
+    // sourceSubnet is the one L4 match field Mast does not translate.
+    assert.deepEqual(spec({ hosts: ['db'], tcp: [{ match: [{ sourceSubnet: '10.0.0.0/8' }], route }] }), [['MAST1008', 'spec.tcp[0].match[0].sourceSubnet']]);
   });
 
   test('rules that can never match are warnings (IST0130, IST0131), not refusals', () => {

@@ -22,7 +22,7 @@ test('host intersection keeps the narrower pattern', () => {
 });
 
 test('port protocol follows appProtocol, then the name prefix, else HTTP', () => {
-  const p = (name: string | undefined, appProtocol?: string, protocol: 'TCP' | 'UDP' = 'TCP') => portProtocol({ name, appProtocol, protocol });
+  const p = (name: string | undefined, appProtocol?: string, protocol: 'TCP' | 'UDP' = 'TCP') => portProtocol({ port: 9080, name, appProtocol, protocol });
   assert.equal(p('http'), 'HTTP');
   assert.equal(p('http-web'), 'HTTP');
   assert.equal(p('http2'), 'HTTP2');
@@ -30,7 +30,7 @@ test('port protocol follows appProtocol, then the name prefix, else HTTP', () =>
   assert.equal(p('tcp-db'), 'TCP');
   assert.equal(p('mongo'), 'TCP');
   assert.equal(p('redis'), 'TCP');
-  assert.equal(p('https'), 'TCP');
+  assert.equal(p('https'), 'TLS');
   assert.equal(p('web', 'kubernetes.io/h2c'), 'HTTP2');
   assert.equal(p('http', 'tcp'), 'TCP');
   assert.equal(p(undefined), 'HTTP');

@@ -5,9 +5,12 @@
 // case (validation); Mast also names the TCP ports where an ALLOW rule is lost, since a rule that
 // silently allows nothing on one port of a workload is easy to miss (MAST3003).
 import { diagnostic } from '../errors';
-import { portProtocol } from '../port-protocol';
+import { isHttp, portProtocol, type Protocol } from '../port-protocol';
 import { refOf, type AuthorizationPolicy, type Diagnostic, type Pod, type Service } from '../types';
 import { attaches } from '../workload-selection';
+
+/** A port Envoy proxies as bytes (TCP or TLS): where Istio's TCP RBAC applies. */
+const isTcp = (p: Protocol | undefined): boolean => p !== undefined && !isHttp(p);
 
 type Rule = NonNullable<AuthorizationPolicy['spec']['rules']>[number];
 
@@ -37,7 +40,7 @@ function tcpPortsOf(policy: AuthorizationPolicy, mesh: MeshView): string[] {
     if (policy.meta.namespace !== mesh.rootNamespace && policy.meta.namespace !== ns) continue;
     if (!attaches(policy, { namespace: ns, labels: pod.meta.labels })) continue;
     for (const service of mesh.servicesSelecting(ns, pod.meta.labels)) {
-      for (const port of service.ports) if (portProtocol(port) === 'TCP') ports.add(`${service.meta.name}.${ns}:${port.port}`);
+      for (const port of service.ports) if (isTcp(portProtocol(port))) ports.add(`${service.meta.name}.${ns}:${port.port}`);
     }
   }
   return [...ports].sort();

@@ -1,4 +1,4 @@
-// A VirtualService's tcp and tls routes. Mast does not translate them yet (MAST1008), but Istio
+// A VirtualService's tcp and tls routes (translated by src/translate/routes/l4-route.ts). Istio
 // refuses a VirtualService whose tcp or tls routes are invalid, and so does Mast: Istio's
 // validateTLSRoute, validateTLSMatch, validateSniHost, validateTCPRoute, validateTCPMatch
 // (pkg/config/validation/validation.go). Findings are MAST2031 unless a more precise code fits.

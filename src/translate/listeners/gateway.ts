@@ -1,7 +1,8 @@
 // A gateway listener per server port. Without capture it binds the router's own address, so
 // several gateways can share a host; otherwise every address, as Istio's gateways do. A server
 // that terminates TLS has a filter chain of its own, chosen by SNI (gateway-tls.ts); the port's
-// plain-text servers share one chain.
+// plain-text servers share one chain; TCP and TLS-passthrough servers have the chains their
+// VirtualServices' `tcp` and `tls` rules give (tcp-gateway.ts).
 import { refOf } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import type { BoundServer, GatewayPort } from '../gateway-servers';
@@ -13,6 +14,7 @@ import { listenerName } from '../names';
 import { gatewayServerRouteName } from '../routes/gateway';
 import { sourceKeys } from '../provenance';
 import { httpConnectionManager } from './http-connection-manager';
+import { gatewayL4Chains } from './tcp-gateway';
 
 export type GatewayListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>;
 
@@ -20,13 +22,14 @@ export type GatewayListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>
  * The listener of one gateway port; `context` (the gateway's workload and the mesh) gives its
  * chain the AuthorizationPolicy and RequestAuthentication filters that select the gateway.
  */
-export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets, context: FilterContext): NamedResource {
+export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets, context: FilterContext): NamedResource | undefined {
   const address = proxy.interceptionMode === 'REDIRECT' ? '0.0.0.0' : (proxy.ips[0] ?? '0.0.0.0');
   const name = listenerName(address, gp.port);
   const hcm = (bound: BoundServer): EnvoyJson => httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: gatewayServerRouteName(bound) }, chain: 'gateway', context });
   const tls = gp.servers.filter((s) => terminatesTls(s.server));
   const plain = gp.servers.find((s) => !terminatesTls(s.server));
-  const chains = tls.map((bound) => {
+  const sniTaken = new Set(tls.flatMap((bound) => sniHosts(bound.server) ?? []));
+  const chains: EnvoyJson[] = tls.map((bound) => {
     const serverNames = sniHosts(bound.server);
     return {
       ...(serverNames ? { filter_chain_match: { server_names: serverNames } } : {}),
@@ -34,15 +37,20 @@ export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets, c
       transport_socket: gatewayTransportSocket(bound.server),
     };
   });
+  const l4 = (gp.l4 ?? []).map((bound) => gatewayL4Chains(context.snapshot, bound, context.workload.namespace, sniTaken));
+  // Envoy picks the most specific match whatever the order; server order keeps output stable.
+  const all = [...chains, ...l4.flatMap((c) => c.chains), ...(plain ? [{ filters: [hcm(plain)] }] : [])];
+  // Envoy refuses a listener without chains: an L4 server no VirtualService routes has none, as in Istio.
+  if (all.length === 0) return undefined;
   return {
     name,
     json: {
       name,
       address: socketAddress(address, gp.port),
       traffic_direction: 'OUTBOUND',
-      ...(tls.length > 0 ? { listener_filters: [tlsInspector()] } : {}),
-      filter_chains: [...chains, ...(plain ? [{ filters: [hcm(plain)] }] : [])],
+      ...(tls.length > 0 || all.some((c) => c['filter_chain_match'] !== undefined) ? { listener_filters: [tlsInspector()] } : {}),
+      filter_chains: all,
     },
-    sources: sourceKeys([...gp.servers.map((s) => refOf(s.gateway)), ...policySources(context)]),
+    sources: sourceKeys([...gp.servers.map((s) => refOf(s.gateway)), ...(gp.l4 ?? []).map((s) => refOf(s.gateway)), ...l4.flatMap((c) => c.sources), ...policySources(context)]),
   };
 }

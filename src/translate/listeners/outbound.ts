@@ -1,17 +1,20 @@
 // Sidecar outbound listeners, shaped as Istio's so that iptables capture can be added later:
 // `virtualOutbound` (15001) receives captured connections and hands each to the listener of its
 // original destination port; per-port listeners carry HTTP (via RDS) or TCP.
-import { refOf, type Snapshot } from '../../model/types';
+import { refOf, type ObjectRef, type Snapshot } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import { socketAddress } from '../core';
-import { listenerName, outboundClusterName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
+import { listenerName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
 import { sourceKeys } from '../provenance';
 import { isHttp } from '../protocol';
 import { servicePorts, type ServicePortRef } from '../service-ports';
 import { httpConnectionManager } from './http-connection-manager';
 import { tcpProxy } from './tcp-proxy';
+import { tlsInspector } from '../gateway-tls';
+import { sidecarTcpChains, sidecarTlsChains } from './tcp-routes';
 
-export type OutboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'outboundAddress'>;
+/** namespace and labels: VirtualService `tcp` and `tls` rules (exportTo, sourceLabels, sourceNamespace). */
+export type OutboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'outboundAddress' | 'namespace' | 'labels'>;
 
 /** Connections to ports no service has go on to where the app sent them (Istio's ALLOW_ANY). */
 function virtualOutbound(): NamedResource {
@@ -32,7 +35,7 @@ function virtualOutbound(): NamedResource {
  * A per-port listener. Under capture it binds nothing (`bind_to_port: false`) and only receives
  * connections virtualOutbound hands over; without capture it binds the sidecar's outbound address.
  */
-function portListener(proxy: OutboundListenerFacets, port: number, filter: (name: string) => EnvoyJson, refs: readonly ServicePortRef[]): NamedResource {
+function portListener(proxy: OutboundListenerFacets, port: number, chains: (name: string) => EnvoyJson[], sources: readonly ObjectRef[], sni = false): NamedResource {
   const capture = proxy.interceptionMode === 'REDIRECT';
   const address = capture ? '0.0.0.0' : proxy.outboundAddress;
   const name = listenerName(address, port);
@@ -43,18 +46,21 @@ function portListener(proxy: OutboundListenerFacets, port: number, filter: (name
       address: socketAddress(address, port),
       ...(capture ? { bind_to_port: false } : {}),
       traffic_direction: 'OUTBOUND',
-      filter_chains: [{ filters: [filter(name)] }],
+      ...(sni ? { listener_filters: [tlsInspector()] } : {}),
+      filter_chains: chains(name),
     },
-    sources: sourceKeys(refs.map((r) => refOf(r.service))),
+    sources: sourceKeys(sources),
   };
 }
 
 /**
  * virtualOutbound (under capture only: without it nothing is redirected to 15001, and the
  * original destination of a connection would be the sidecar itself), then one listener per HTTP
- * port number and one per TCP port number. A port some service speaks HTTP on is an HTTP port.
- * When several services share a TCP port, the first by host name gets it: telling them apart
- * needs their cluster IPs (Istio's per-VIP filter chains), which only capture reveals.
+ * port number and one per TCP or TLS port number. A port some service speaks HTTP on is an HTTP
+ * port; else a port some service speaks TLS on (`https`, `tls`) is a TLS port, whose services are
+ * told apart by SNI (tcp-routes.ts). When several services share a TCP port, the first by host
+ * name gets it: telling them apart needs their cluster IPs (Istio's per-VIP filter chains), which
+ * only capture reveals. VirtualService `tcp` and `tls` rules shape the TCP and TLS ports' chains.
  */
 export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFacets): NamedResource[] {
   const byPort = new Map<number, ServicePortRef[]>();
@@ -65,10 +71,15 @@ export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFac
     if (http.length > 0) {
       const hcm = (name: string): EnvoyJson =>
         httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: outboundRouteName(port) }, chain: 'outbound' });
-      return portListener(proxy, port, hcm, http);
+      return portListener(proxy, port, (name) => [{ filters: [hcm(name)] }], http.map((r) => refOf(r.service)));
     }
-    const [first] = onPort as [ServicePortRef];
-    return portListener(proxy, port, () => tcpProxy(outboundClusterName(port, first.service.hostname)), [first]);
+    const tls = onPort.filter((r) => r.protocol === 'TLS');
+    if (tls.length > 0) {
+      const { chains, sources } = sidecarTlsChains(snapshot, proxy, tls);
+      return portListener(proxy, port, () => chains, sources, true);
+    }
+    const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef);
+    return portListener(proxy, port, () => chains, sources);
   });
   return proxy.interceptionMode === 'REDIRECT' ? [virtualOutbound(), ...listeners] : listeners;
 }

@@ -21,7 +21,7 @@ export type GatewayRouteFacets = Pick<ProxyClass, 'namespace' | 'labels'>;
  * A server host is `namespace/host`: only VirtualServices from that namespace (`.` is the
  * Gateway's own, `*` or no prefix any) may bind to it.
  */
-function serverHostsFor(bound: BoundServer, vs: VirtualService): string[] {
+export function serverHostsFor(bound: BoundServer, vs: VirtualService): string[] {
   return bound.server.hosts.flatMap((entry) => {
     const slash = entry.indexOf('/');
     const ns = slash < 0 ? '*' : entry.slice(0, slash);

@@ -1,0 +1,106 @@
+// The filter chains of a sidecar's outbound TCP and TLS ports, from VirtualService `tcp` and `tls`
+// rules, as Istio's buildSidecarOutboundTCPFilterChainOpts and buildSidecarOutboundTLSFilterChainOpts
+// build them (pilot/pkg/networking/core/tls.go): each VirtualService whose hosts cover the
+// service (every one, in creation order, as getConfigsForHost gives them), each rule with a route,
+// each match whose static predicates hold for this proxy. A TCP rule without destination subnets
+// ends the list; subnets and SNI names become filter_chain_match entries. A service no rule
+// routes gets a chain to its own cluster.
+import { refOf, type ObjectRef, type Snapshot, type VirtualService } from '../../model/types';
+import type { EnvoyJson, ProxyClass } from '../types';
+import { hostMatches } from '../hosts';
+import { outboundClusterName } from '../names';
+import type { ServicePortRef } from '../service-ports';
+import { l4MatchApplies, l4RouteFilter, prefixRanges, type L4Where } from '../routes/l4-route';
+import { MESH_GATEWAY, virtualServiceHosts, virtualServicesFor } from '../routes/virtual-services';
+import { tcpProxy } from './tcp-proxy';
+
+export type L4SourceFacets = Pick<ProxyClass, 'namespace' | 'labels'>;
+
+/** The chains of one port, and the objects they came from. */
+export interface L4Chains {
+  chains: EnvoyJson[];
+  sources: ObjectRef[];
+}
+
+function meshVirtualServices(snapshot: Snapshot, proxy: L4SourceFacets, hostname: string): VirtualService[] {
+  return virtualServicesFor(snapshot, MESH_GATEWAY, proxy.namespace).filter((vs) => virtualServiceHosts(vs, snapshot.domain).some((h) => hostMatches(h, hostname)));
+}
+
+function where(port: number, proxy: L4SourceFacets): L4Where {
+  return { port, gateways: new Set([MESH_GATEWAY]), source: { namespace: proxy.namespace, labels: proxy.labels } };
+}
+
+function chain(filter: EnvoyJson, match: EnvoyJson = {}): EnvoyJson {
+  return { ...(Object.keys(match).length > 0 ? { filter_chain_match: match } : {}), filters: [filter] };
+}
+
+/**
+ * A TCP port's chains for `ref`, the service that owns the port on this sidecar (outbound.ts):
+ * rules with destination subnets first, each a chain matching them, then the first rule that
+ * matches any destination, or the service's own cluster.
+ */
+export function sidecarTcpChains(snapshot: Snapshot, proxy: L4SourceFacets, ref: ServicePortRef): L4Chains {
+  const port = ref.port.port;
+  const ctx = { snapshot, port };
+  const chains: EnvoyJson[] = [];
+  const sources: ObjectRef[] = [refOf(ref.service)];
+  for (const vs of meshVirtualServices(snapshot, proxy, ref.service.hostname)) {
+    for (const rule of vs.spec.tcp ?? []) {
+      if (!rule.route?.length) continue;
+      const matches = rule.match ?? [];
+      const applying = matches.filter((m) => l4MatchApplies(m, vs, where(port, proxy)));
+      if (matches.length === 0 || applying.some((m) => !m.destinationSubnets?.length)) {
+        sources.push(refOf(vs));
+        return { chains: [...chains, chain(l4RouteFilter(rule.route, vs, ctx))], sources };
+      }
+      const subnets = applying.flatMap((m) => m.destinationSubnets ?? []);
+      if (subnets.length === 0) continue;
+      sources.push(refOf(vs));
+      chains.push(chain(l4RouteFilter(rule.route, vs, ctx), { prefix_ranges: prefixRanges(subnets) }));
+    }
+  }
+  return { chains: [...chains, chain(tcpProxy(outboundClusterName(port, ref.service.hostname)))], sources };
+}
+
+/**
+ * A TLS port's chains (the listener reads SNI with tls_inspector): for every service on the port,
+ * a chain per applying `tls` match with its SNI names and subnets (a second match with the same
+ * names and subnets would never be reached, and Envoy refuses two equal chain matches, so it is
+ * skipped, as Istio skips it). A service no match routes is reached by its host name as SNI; the
+ * first service on the port, when no match routes it, also takes connections no chain matches, as
+ * the single service of Istio's per-address listener would.
+ */
+export function sidecarTlsChains(snapshot: Snapshot, proxy: L4SourceFacets, refs: readonly ServicePortRef[]): L4Chains {
+  const chains: EnvoyJson[] = [];
+  const sources: ObjectRef[] = [];
+  const handled = new Set<string>();
+  const add = (filter: EnvoyJson, sni: readonly string[], subnets: readonly string[]): boolean => {
+    const key = `${[...sni].sort().join(',')}|${[...subnets].sort().join(',')}`;
+    if (handled.has(key)) return false;
+    handled.add(key);
+    chains.push(chain(filter, { ...(subnets.length ? { prefix_ranges: prefixRanges(subnets) } : {}), ...(sni.length ? { server_names: [...sni] } : {}) }));
+    return true;
+  };
+  let fallback: EnvoyJson | undefined;
+  refs.forEach((ref, i) => {
+    const port = ref.port.port;
+    sources.push(refOf(ref.service));
+    let routed = false;
+    for (const vs of meshVirtualServices(snapshot, proxy, ref.service.hostname)) {
+      for (const rule of vs.spec.tls ?? []) {
+        if (!rule.route?.length) continue;
+        for (const match of rule.match ?? []) {
+          if (!l4MatchApplies(match, vs, where(port, proxy))) continue;
+          routed = true;
+          if (add(l4RouteFilter(rule.route, vs, { snapshot, port }), match.sniHosts ?? [], match.destinationSubnets ?? [])) sources.push(refOf(vs));
+        }
+      }
+    }
+    if (routed) return;
+    const own = tcpProxy(outboundClusterName(port, ref.service.hostname));
+    if (i === 0) fallback = own;
+    else add(own, [ref.service.hostname], []);
+  });
+  if (fallback) add(fallback, [], []);
+  return { chains, sources };
+}
