@@ -87,6 +87,11 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     ...['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]'].map(
       (at) => `${at}.loadBalancer.consistentHash`,
     ),
+    // Locality load balancing (translate/endpoints.ts with traffic-policy/locality*.ts: priorities
+    // and weights per proxy locality) and slow start (traffic-policy/load-balancer.ts).
+    ...['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]'].flatMap(
+      (at) => ['localityLbSetting', 'warmup', 'warmupDurationSecs'].map((f) => `${at}.loadBalancer.${f}`),
+    ),
     // Client TLS (src/policy/mtls/): every ClientTLSSettings field but credentialName.
     ...clientTlsFields('spec.trafficPolicy.tls'),
     ...clientTlsFields('spec.trafficPolicy.portLevelSettings[].tls'),

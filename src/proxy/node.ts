@@ -44,8 +44,11 @@ export function podNameOf(node: ParsedNodeId): string {
 
 type MetadataValue = string | number | boolean | null | MetadataValue[] | { [k: string]: MetadataValue };
 
-/** Builds a Proxy from a node id and its (already JSON-decoded) metadata struct. */
-export function proxyFromNode(id: string, metadata: Record<string, MetadataValue>): Proxy | { error: string } {
+/**
+ * Builds a Proxy from a node id, its (already JSON-decoded) metadata struct and Envoy's
+ * `node.locality` (region, zone, sub_zone; kept as `region/zone/subzone` when any is set).
+ */
+export function proxyFromNode(id: string, metadata: Record<string, MetadataValue>, locality?: { region?: string; zone?: string; sub_zone?: string } | null): Proxy | { error: string } {
   const parsed = parseNodeId(id);
   if ('error' in parsed) return parsed;
   const str = (k: string): string | undefined => {
@@ -71,5 +74,6 @@ export function proxyFromNode(id: string, metadata: Record<string, MetadataValue
     interceptionMode: mode as InterceptionMode,
     localAddress: str(META.localAddress) ?? '127.0.0.1',
     outboundAddress: str(META.outboundAddress) ?? '0.0.0.0',
+    ...(locality && (locality.region || locality.zone || locality.sub_zone) ? { locality: [locality.region ?? '', locality.zone ?? '', locality.sub_zone ?? ''].join('/') } : {}),
   };
 }

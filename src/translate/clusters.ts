@@ -12,6 +12,7 @@ import { connectionPoolFields, speaksHttp2 } from './traffic-policy/connection-p
 import { clusterTls } from '../policy/mtls/cluster-tls';
 import { loadBalancerFields } from './traffic-policy/load-balancer';
 import { outlierDetection } from './traffic-policy/outlier-detection';
+import { localityWeighted } from './traffic-policy/locality';
 
 const CONNECT_TIMEOUT = '10s';
 /** Under capture, the source address Istio's iptables rules let through uncaptured. */
@@ -38,7 +39,9 @@ function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
     ...tls.fields,
     // Not-ready endpoints are sent as UNHEALTHY; with Envoy's default panic threshold (50%) a
     // mostly-unready service would get traffic spread onto its unready pods. Istio disables it too.
-    common_lb_config: { healthy_panic_threshold: { value: 0 } },
+    // Locality-weighted balancing where the locality setting weighs or ranks localities
+    // (traffic-policy/locality.ts), whose endpoints then carry locality weights.
+    common_lb_config: { healthy_panic_threshold: { value: 0 }, ...(localityWeighted(policy) ? { locality_weighted_lb_config: {} } : {}) },
   }, sources);
 }
 

@@ -1,14 +1,20 @@
 // ClusterLoadAssignments for the EDS clusters: a subset's endpoints are those whose Pod labels
 // carry all of the subset's labels. Not-ready endpoints are kept, as UNHEALTHY, so that Envoy
 // keeps their connection pools and stats across readiness flaps instead of forgetting the host.
+// Endpoints are grouped by locality (one LocalityLbEndpoints each, as Istio's EndpointBuilder
+// groups them), and the cluster's locality load-balancing setting ranks and weighs the groups
+// as seen from the proxy's own locality (traffic-policy/locality-lb.ts).
 import type { ResolvedEndpoint, Snapshot } from '../model/types';
-import type { EnvoyJson, NamedResource } from './types';
+import type { EnvoyJson, NamedResource, ProxyClass } from './types';
 import { socketAddress } from './core';
 import { labelsMatch } from '../model/labels';
 import { provenance, sourceKeys } from './provenance';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { compareStrings } from './order';
 import { endpointSpeaksMtls, mtlsEndpointMetadata } from '../policy/mtls/endpoint-tls-mode';
+import { effectivePolicy } from './traffic-policy/effective';
+import { effectiveLocalitySetting, endpointLocality, localityString, localityWeighted, proxyLocality, withTopologyLabels, type Locality } from './traffic-policy/locality';
+import { applyLocalityLoadBalancer, type LocalityGroup, type ProxyPosition } from './traffic-policy/locality-lb';
 
 /** An endpoint; `mtls` puts the metadata that picks its cluster's mTLS transport socket on it. */
 function lbEndpoint(ep: ResolvedEndpoint, mtls: boolean): EnvoyJson {
@@ -24,20 +30,68 @@ function byAddress(a: ResolvedEndpoint, b: ResolvedEndpoint): number {
   return compareStrings(a.address, b.address) || a.port - b.port;
 }
 
-function loadAssignment(snapshot: Snapshot, c: OutboundCluster): NamedResource {
+/** Envoy's core.v3.Locality in proto3 JSON: empty parts left out. */
+function localityJson(l: Locality): EnvoyJson | undefined {
+  const out: EnvoyJson = { ...(l.region ? { region: l.region } : {}), ...(l.zone ? { zone: l.zone } : {}), ...(l.subZone ? { sub_zone: l.subZone } : {}) };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** One group per distinct locality, by locality name; each endpoint weighs 1. */
+function byLocality(endpoints: readonly ResolvedEndpoint[]): LocalityGroup<ResolvedEndpoint>[] {
+  const groups = new Map<string, LocalityGroup<ResolvedEndpoint>>();
+  for (const ep of endpoints) {
+    const locality = endpointLocality(ep.labels);
+    const key = localityString(locality);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { locality, endpoints: [], priority: 0, weight: 0 }));
+    group.endpoints.push({ labels: withTopologyLabels(ep.labels, locality), item: ep });
+    group.weight += 1;
+  }
+  return [...groups.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, g]) => g);
+}
+
+function loadAssignment(snapshot: Snapshot, c: OutboundCluster, proxy: ProxyPosition): NamedResource {
   const endpoints = snapshot
     .endpoints(c.service, c.port)
     .filter((ep) => labelsMatch(c.subset?.labels, ep.labels))
     .sort(byAddress);
   const tls = { rule: c.destinationRule, subset: c.subset?.name, servicePort: c.port.port, namespace: c.service.meta.namespace };
+  const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
+  const setting = effectiveLocalitySetting(policy);
+  let groups = byLocality(endpoints);
+  // Without a rule nothing applies: the mesh default's failover needs outlier detection.
+  if (setting) groups = applyLocalityLoadBalancer(groups, proxy, setting, policy.outlierDetection !== undefined);
+  // Envoy gives a locality without a weight no load under locality-weighted balancing (clusters.ts sets it).
+  const weighted = localityWeighted(policy);
   return {
     name: c.name,
-    json: { cluster_name: c.name, endpoints: endpoints.length > 0 ? [{ lb_endpoints: endpoints.map((ep) => lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep))) }] : [] },
+    json: {
+      cluster_name: c.name,
+      endpoints: groups.map((g) => {
+        const locality = localityJson(g.locality);
+        return {
+          ...(locality ? { locality } : {}),
+          ...(g.endpoints.length > 0 ? { lb_endpoints: g.endpoints.map(({ item: ep }) => lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep))) } : {}),
+          ...(weighted ? { load_balancing_weight: g.weight } : {}),
+          ...(g.priority > 0 ? { priority: g.priority } : {}),
+        };
+      }),
+    },
     sources: sourceKeys(endpoints.flatMap((ep) => ep.sources)),
   };
 }
 
-/** One ClusterLoadAssignment per EDS cluster that `serviceClusters` makes for `namespace`. */
-export function serviceEndpoints(snapshot: Snapshot, namespace: string): NamedResource[] {
-  return outboundClusters(snapshot, namespace).map((c) => loadAssignment(snapshot, c));
+/** Where `proxy` is, as the locality rules see it: its locality and topology-augmented labels. */
+export function proxyPosition(proxy: Pick<ProxyClass, 'labels' | 'locality'>): ProxyPosition {
+  const locality = proxyLocality(proxy.labels, proxy.locality);
+  return { locality, labels: withTopologyLabels(proxy.labels, locality) };
+}
+
+/**
+ * One ClusterLoadAssignment per EDS cluster that `serviceClusters` makes for `proxy.namespace`,
+ * with priorities and weights for the proxy's locality (`proxy.locality`, or its labels').
+ */
+export function serviceEndpoints(snapshot: Snapshot, proxy: Pick<ProxyClass, 'namespace' | 'labels' | 'locality'>): NamedResource[] {
+  const position = proxyPosition(proxy);
+  return outboundClusters(snapshot, proxy.namespace).map((c) => loadAssignment(snapshot, c, position));
 }

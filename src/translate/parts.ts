@@ -5,7 +5,8 @@ import { labelsMatch } from '../model/labels';
 import type { Snapshot } from '../model/types';
 import type { ProxyClass, ProxyRole, ResourceSet } from './types';
 import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, passthroughCluster, serviceClusters } from './clusters';
-import { serviceEndpoints } from './endpoints';
+import { proxyPosition, serviceEndpoints } from './endpoints';
+import { localityReads, localityString } from './traffic-policy/locality';
 import { gatewayPorts } from './gateway-servers';
 import { inboundPorts } from './inbound-ports';
 import { gatewayListener } from './listeners/gateway';
@@ -47,11 +48,30 @@ function matchedSelectors(proxy: ProxyClass, snapshot: Snapshot): string[] {
 const services: TranslationPart = {
   name: 'services',
   key: facets('namespace'),
-  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace), endpoints: serviceEndpoints(snapshot, proxy.namespace) }),
+  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace) }),
+};
+
+/**
+ * Endpoints read the proxy's locality (and the labels failoverPriority names) only when some
+ * DestinationRule ranks or weighs localities; otherwise a namespace shares one build, and with
+ * it proxies in one locality do.
+ */
+const endpoints: TranslationPart = {
+  name: 'endpoints',
+  key: (proxy, snapshot) => {
+    const reads = localityReads(snapshot);
+    if (!reads.locality) return JSON.stringify([proxy.namespace]);
+    const position = proxyPosition(proxy);
+    // applyFailoverPriorities leaves a proxy without labels alone, so that is part of the key too.
+    const labels = reads.labels.length > 0 ? [Object.keys(position.labels).length > 0, ...reads.labels.map((l) => position.labels[l] ?? '')] : [];
+    return JSON.stringify([proxy.namespace, localityString(position.locality), labels]);
+  },
+  build: (snapshot, proxy) => ({ endpoints: serviceEndpoints(snapshot, proxy) }),
 };
 
 const SIDECAR: TranslationPart[] = [
   services,
+  endpoints,
   {
     name: 'fixed-clusters',
     key: () => '',
@@ -89,6 +109,7 @@ const SIDECAR: TranslationPart[] = [
 
 const GATEWAY: TranslationPart[] = [
   services,
+  endpoints,
   {
     name: 'gateway',
     key: facets('namespace', 'labels', 'ips', 'interceptionMode'),

@@ -24,6 +24,11 @@ export interface ProxyClass {
   localAddress: string;
   /** Where outbound listeners bind in NONE mode (a per-pod loopback address on a laptop). */
   outboundAddress: string;
+  /**
+   * Envoy's `node.locality` as `region/zone/subzone`, when the bootstrap sets one. The workload's
+   * topology labels win over it, as in Istio (traffic-policy/locality.ts proxyLocality).
+   */
+  locality?: string;
 }
 
 /** A proxy as the xDS server knows it: its class plus its identity. */

@@ -26,7 +26,7 @@ export function fromStruct(s: Struct__Output): { [k: string]: Json } {
 }
 
 export function proxyOf(node: Node__Output): Proxy | { error: string } {
-  return proxyFromNode(node.id, node.metadata ? fromStruct(node.metadata) : {});
+  return proxyFromNode(node.id, node.metadata ? fromStruct(node.metadata) : {}, node.locality);
 }
 
 /**
