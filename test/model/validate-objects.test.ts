@@ -81,8 +81,13 @@ describe('DestinationRule (ValidateDestinationRule, validateTrafficPolicy)', () 
       ['MAST2032', 'spec.trafficPolicy.tls.privateKey'],
     ]);
     const distribute = (to: Raw): Finding[] => dr({ trafficPolicy: { loadBalancer: { localityLbSetting: { distribute: [{ from: 'us-west/*', to }] } } } });
-    assert.deepEqual(distribute({ 'us-west/*': 60 }), [['MAST1008', 'spec.trafficPolicy.loadBalancer.localityLbSetting'], ['MAST2032', 'spec.trafficPolicy.loadBalancer.localityLbSetting']]);
-    assert.deepEqual(distribute({ 'us-west/*': 60, 'us-east/*': 40 }), [['MAST1008', 'spec.trafficPolicy.loadBalancer.localityLbSetting']]);
+    assert.deepEqual(distribute({ 'us-west/*': 60 }), [['MAST2032', 'spec.trafficPolicy.loadBalancer.localityLbSetting']], 'weights add up to 100');
+    assert.deepEqual(distribute({ 'us-west/*': 60, 'us-east/*': 40 }), []);
+    const locality = (setting: Raw, outlier?: Raw): Finding[] => dr({ trafficPolicy: { loadBalancer: { localityLbSetting: setting }, ...(outlier ? { outlierDetection: outlier } : {}) } });
+    const at = 'spec.trafficPolicy.loadBalancer.localityLbSetting';
+    assert.deepEqual(locality({ failover: [{ from: 'r1', to: 'r1' }] }, { consecutive5xxErrors: 1 }), [['MAST2032', at]], 'failover from and to the same region');
+    assert.deepEqual(locality({ failover: [{ from: 'r1', to: 'r2' }], distribute: [{ from: 'r1/*', to: { 'r1/*': 100 } }] }), [['MAST2032', at]], 'distribute and failover both');
+    assert.deepEqual(locality({ failover: [{ from: 'r1', to: 'r2' }] }), [['MAST2041', at]], 'failover without outlier detection: a warning, as in Istio');
   });
 
   test('a workload selector keeps the rule in its own namespace', () => {
