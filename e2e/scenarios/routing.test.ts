@@ -54,6 +54,40 @@ spec:
     }
   });
 
+  test('a delegate VirtualService routes what its root hands it, and its removal takes the rule back out', async (t) => {
+    // The root (hosts: ratings) hands requests with x-delegate to a delegate (no hosts), whose
+    // rule sends them to details; the rest go to ratings by the root's own rule.
+    const delegate = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-delegate, namespace: default}
+spec:
+  http:
+  - route: [{destination: {host: details}}]
+`;
+    const root = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-root, namespace: default}
+spec:
+  hosts: [ratings]
+  http:
+  - match: [{headers: {x-delegate: {exact: "yes"}}}]
+    delegate: {name: ratings-delegate}
+  - route: [{destination: {host: ratings}}]
+`;
+    const serviceFor = async (headers: Record<string, string>): Promise<string> => (await viaSidecar(mesh(), 'productpage-v1-0', 'ratings:9080', { headers })).service;
+    await mesh().apply(delegate);
+    await mesh().apply(root);
+    try {
+      await converge(t, 'the delegated rule', async () => (await serviceFor({ 'x-delegate': 'yes' })) === 'details');
+      assert.equal(await serviceFor({}), 'ratings');
+      await mesh().delete(delegate);
+      await converge(t, 'the rule gone with its delegate', async () => (await serviceFor({ 'x-delegate': 'yes' })) === 'ratings');
+    } finally {
+      await mesh().delete(root);
+      await mesh().delete(delegate);
+    }
+  });
+
   test("request routing (Istio's task): everything to v1, then end-user jason to v2", async (t) => {
     await mesh().apply(task('virtual-service-all-v1.yaml'));
     await converge(t, 'virtual-service-all-v1', () => seesOnly(mesh(), ['v1']));

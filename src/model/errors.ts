@@ -29,7 +29,7 @@ export const DIAGNOSTIC_CODES = {
   MAST1014: { severity: 'warning', title: 'file is UTF-16; it is read, but other tools expect UTF-8' },
 
   MAST2001: { severity: 'error', title: 'VirtualService route weights are not valid: a weight below 0, or several destinations that all weigh 0' },
-  MAST2002: { severity: 'warning', title: 'VirtualService has no hosts: Istio reads it as a delegate, which Mast does not translate yet' },
+  MAST2002: { severity: 'warning', title: 'VirtualService has no hosts: it is a delegate, serving only the root VirtualServices whose http routes delegate to it' },
   MAST2003: { severity: 'error', title: 'VirtualService http rule has no route, redirect or directResponse' },
   MAST2004: { severity: 'error', title: 'regular expression is not valid RE2' },
   MAST2005: { severity: 'error', title: 'destination host is empty' },
@@ -86,6 +86,8 @@ export const DIAGNOSTIC_CODES = {
   MAST3001: { severity: 'warning', title: 'route names a subset no DestinationRule for its host defines; that route answers 503' },
   MAST3002: { severity: 'warning', title: 'VirtualService host is also an older VirtualService\'s on sidecars; the older one routes it there (Istio: IST0109)' },
   MAST3003: { severity: 'warning', title: 'AuthorizationPolicy ALLOW rule tests HTTP attributes and is left out on the TCP ports of the workloads it selects, where it allows nothing' },
+  MAST3004: { severity: 'warning', title: 'VirtualService http route delegates to a VirtualService that does not exist, has hosts, or is not exported to its namespace; that route is left out (Istio does the same)' },
+  MAST3005: { severity: 'warning', title: 'delegate VirtualService route matches nothing its root route matches; it is left out (Istio: HTTPMatchRequests conflict)' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },

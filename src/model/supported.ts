@@ -51,6 +51,8 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.http[].redirect.redirectCode',
     'spec.http[].directResponse',
     'spec.http[].corsPolicy',
+    // src/model/delegation.ts: merged into the root as Istio's mergeVirtualServices does.
+    'spec.http[].delegate',
     // TCP and TLS routes (src/translate/routes/l4-route.ts, listeners/tcp-routes.ts for sidecars,
     // listeners/tcp-gateway.ts for gateways). `sourceSubnet` is not translated (MAST1008).
     ...['spec.tcp[]', 'spec.tls[]'].flatMap((at) => [

@@ -4,6 +4,7 @@ import { reservedPortFindings } from '../proxy-ports';
 import type { MeshIndexes } from '../snapshot';
 import type { Diagnostic } from '../types';
 import { allowRulesLostOnTcp } from './authorization-tcp';
+import { delegationFindings } from './delegates';
 import { meshHostConflicts } from './mesh-hosts';
 import { subsetReferenceErrors } from './references';
 
@@ -15,6 +16,7 @@ import { subsetReferenceErrors } from './references';
  * but sidecars use the older one for that host (MAST3002, Istio's IST0109). A Gateway server on a
  * port the proxy keeps for itself is left out alone (MAST2102). An AuthorizationPolicy ALLOW rule
  * testing HTTP attributes is named where it meets TCP ports, which it cannot allow (MAST3003).
+ * Delegation that cannot happen is named on the rule that asks for it (MAST3004, MAST3005, MAST2002).
  */
 export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
   const ruleFor = indexes.destinationRuleFor.bind(indexes);
@@ -22,6 +24,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
   return [
     ...virtualServices.flatMap((vs) => subsetReferenceErrors(vs, ruleFor, domain)),
     ...meshHostConflicts(virtualServices, domain),
+    ...delegationFindings(virtualServices, domain),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
     ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {
       pods: indexes.objects.Pod,

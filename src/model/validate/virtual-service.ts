@@ -44,8 +44,8 @@ export function validateVirtualService(typed: VirtualServiceSpec, read: FieldRea
   checkDurations({ spec }, DURATIONS, read);
 
   const delegate = hosts.length === 0;
+  // A delegate (no hosts) is valid; whether a root uses it is checked across objects (validate/delegates.ts).
   if (delegate) {
-    read.report('MAST2002', 'spec.hosts', 'no hosts: Istio reads this VirtualService as a delegate that a root VirtualService hands http rules to; Mast does not translate delegation yet, so it has no effect');
     if (gateways.length) read.report('MAST2036', 'spec.gateways', 'delegate virtual service must have no gateways specified');
     if (spec.tls?.length) read.report('MAST2036', 'spec.tls', 'delegate virtual service must have no tls route specified');
     if (spec.tcp?.length) read.report('MAST2036', 'spec.tcp', 'delegate virtual service must have no tcp route specified');

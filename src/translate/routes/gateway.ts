@@ -104,7 +104,8 @@ function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: GatewayR
     sourceLabels: proxy.labels,
     filters: httpFilters('gateway'),
   };
-  const created = new Map(snapshot.virtualServices().map((vs, i) => [vs, i]));
+  // By `meta`: virtualServicesFor hands out roots merged with their delegates, which keep it.
+  const created = new Map(snapshot.virtualServices().map((vs, i) => [vs.meta, i]));
   const hosts: VirtualHostSpec[] = [...bindingsByHost(snapshot, gp, proxy.namespace)]
     .sort(byKey(([host]) => host))
     .map(([host, { services, gateways, redirect }]) => ({
@@ -112,7 +113,7 @@ function gatewayRouteConfig(snapshot: Snapshot, gp: GatewayPort, proxy: GatewayR
       domains: [host],
       routes: services.flatMap((vs) => virtualServiceRoutes(vs, ctx)),
       sources: [...gateways, ...services].map(refOf),
-      created: Math.min(...services.map((vs) => created.get(vs) ?? Infinity)),
+      created: Math.min(...services.map((vs) => created.get(vs.meta) ?? Infinity)),
       requireTls: redirect,
     }))
     // Envoy redirects before it routes: a redirecting host needs no routes.

@@ -2,6 +2,7 @@
 // to, and the hosts they name.
 import type { Snapshot, VirtualService } from '../../model/types';
 import { resolveHost } from '../../model/hosts';
+import { isDelegate, mergeDelegates } from '../../model/delegation';
 
 /** The reserved gateway name for every sidecar in the mesh. */
 export const MESH_GATEWAY = 'mesh';
@@ -28,10 +29,19 @@ function exportedTo(vs: VirtualService, namespace: string): boolean {
 /**
  * The VirtualServices bound to `gateway` that a proxy in `namespace` may see, oldest first: in the
  * snapshot's creation order, as Istio orders them (sortMergedVirtualServicesByCreationTime), so
- * the oldest claims a host on sidecars and gateways merge routes oldest first.
+ * the oldest claims a host on sidecars and gateways merge routes oldest first. Each root comes
+ * with its delegates' rules merged in (src/model/delegation.ts); delegates themselves, which have
+ * no hosts, route nothing on their own. The merged copies keep the root's `meta` object.
  */
 export function virtualServicesFor(snapshot: Snapshot, gateway: string, namespace: string): VirtualService[] {
-  return snapshot.virtualServices().filter((vs) => exportedTo(vs, namespace) && boundGateways(vs).includes(gateway));
+  const lookup = (ref: Parameters<Snapshot['object']>[0]): VirtualService | undefined => {
+    const found = snapshot.object(ref);
+    return found?.kind === 'VirtualService' ? found : undefined;
+  };
+  return snapshot
+    .virtualServices()
+    .filter((vs) => !isDelegate(vs) && exportedTo(vs, namespace) && boundGateways(vs).includes(gateway))
+    .map((vs) => mergeDelegates(vs, lookup, snapshot.domain).vs);
 }
 
 /** The VirtualService's hosts with short names resolved in its namespace. */
