@@ -23,6 +23,8 @@ export const BOOKINFO = path.join(EXAMPLES, 'bookinfo');
 /** Pods with this label are gateways (Envoy alone, role `router`), as Istio labels its own. */
 const GATEWAY_LABEL = ['istio', 'ingressgateway'] as const;
 const ENVOY_ADMIN_PORT = 15000;
+/** A Pod annotated with this `none` gets no sample app from the harness: its scenario starts one. */
+export const OWN_APP_ANNOTATION = 'mast.e2e/app';
 
 export interface MeshOptions {
   /** Folder of YAML to copy into the mesh's config dir. */
@@ -62,7 +64,7 @@ export interface Workload {
 }
 
 interface PodSpec {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: { serviceAccountName?: string; containers: { args?: string[]; ports?: { containerPort: number }[] }[] };
   status: { podIP: string };
 }
@@ -216,7 +218,8 @@ async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, log
   const [localAddress, outboundAddress] = role === 'router' ? [ip, ip] : [planAddress(ip, 2), planAddress(ip, 3)];
   const container = p.spec.containers[0];
   const port = container?.ports?.[0]?.containerPort ?? 9080;
-  const app = role === 'router' ? undefined : await startEcho({
+  // A Pod annotated `mast.e2e/app: none` runs an app its scenario starts (tcp-echo, an HTTPS server).
+  const app = role === 'router' || p.metadata.annotations?.[OWN_APP_ANNOTATION] === 'none' ? undefined : await startEcho({
     ...parseEchoArgs(container?.args ?? []),
     address: localAddress,
     port,
