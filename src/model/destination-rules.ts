@@ -1,14 +1,23 @@
 // Which DestinationRule applies to a host, seen from a namespace, the way Istio decides it.
 import { resolveHost } from './hosts';
+import { labelsMatch } from './labels';
 import type { DestinationRule, MeshSettings } from './types';
 
 /** Istio's root namespace by default: rules (and PeerAuthentications) here are the mesh-wide fallback. */
 export const ROOT_NAMESPACE = 'istio-system';
 
 interface RulesOfNamespace {
-  exact: Map<string, DestinationRule>;
+  /** Every rule for a host, in the index's order. */
+  exact: Map<string, DestinationRule[]>;
   /** `*.example.com` and `*`, most specific first. */
-  wildcards: { suffix: string; rule: DestinationRule }[];
+  wildcards: { suffix: string; rules: DestinationRule[] }[];
+}
+
+/** The workload whose outbound traffic a rule is looked up for: its namespace and labels. */
+export interface RuleClient {
+  namespace: string;
+  /** Without labels only rules without a `workloadSelector` apply (validation, subset references). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export class DestinationRuleIndex {
@@ -17,8 +26,9 @@ export class DestinationRuleIndex {
   private readonly rootNamespace: string;
 
   /**
-   * `rules` in a stable order: of two rules for the same host in one namespace, the first wins
-   * (Istio would merge them; Mast does not). `serviceNamespace` tells where a host's service lives.
+   * `rules` in a stable order: of two rules without a workloadSelector for the same host in one
+   * namespace, the first wins (Istio would merge them; Mast does not), and so does the first of two
+   * selecting one workload. `serviceNamespace` tells where a host's service lives.
    */
   constructor(
     rules: readonly DestinationRule[],
@@ -31,30 +41,54 @@ export class DestinationRuleIndex {
       let entry = this.byNamespace.get(ns);
       if (!entry) this.byNamespace.set(ns, (entry = { exact: new Map(), wildcards: [] }));
       const host = resolveHost(rule.spec.host ?? '', ns, domain);
-      if (host.startsWith('*')) entry.wildcards.push({ suffix: host.slice(1), rule });
-      else if (!entry.exact.has(host)) entry.exact.set(host, rule);
+      if (host.startsWith('*')) {
+        const suffix = host.slice(1);
+        const same = entry.wildcards.find((w) => w.suffix === suffix);
+        if (same) same.rules.push(rule);
+        else entry.wildcards.push({ suffix, rules: [rule] });
+      } else entry.exact.set(host, [...(entry.exact.get(host) ?? []), rule]);
     }
     for (const entry of this.byNamespace.values()) entry.wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
   }
 
-  /** The client's namespace first, then the service's, then the root namespace. */
-  lookup(host: string, clientNamespace: string): DestinationRule | undefined {
-    const order = new Set([clientNamespace, this.serviceNamespace(host), this.rootNamespace]);
+  /**
+   * The rule for `host` as `client` sees it, as Istio's PushContext.destinationRule and
+   * SidecarScope.DestinationRule find it: the client's namespace first, then the service's, then
+   * the root namespace; the first namespace holding rules for the host (most specific host first)
+   * visible to the client decides. Of those, a rule whose `workloadSelector` selects the client,
+   * in the client's own namespace, wins over the one without a selector; a namespace holding only
+   * rules for other workloads gives none, and the search stops there, as in Istio.
+   */
+  lookup(host: string, client: RuleClient): DestinationRule | undefined {
+    const order = new Set([client.namespace, this.serviceNamespace(host), this.rootNamespace]);
     for (const ns of order) {
-      const rule = ns === undefined ? undefined : this.inNamespace(ns, host);
-      if (rule && isExportedTo(rule, clientNamespace)) return rule;
+      const rules = ns === undefined ? [] : this.inNamespace(ns, host).filter((rule) => isExportedTo(rule, client.namespace));
+      if (rules.length > 0) return applying(rules, client);
     }
     return undefined;
   }
 
-  private inNamespace(ns: string, host: string): DestinationRule | undefined {
+  private inNamespace(ns: string, host: string): DestinationRule[] {
     const entry = this.byNamespace.get(ns);
-    return entry?.exact.get(host) ?? entry?.wildcards.find((w) => host.endsWith(w.suffix))?.rule;
+    return entry?.exact.get(host) ?? entry?.wildcards.find((w) => host.endsWith(w.suffix))?.rules ?? [];
   }
 }
 
-/** exportTo: `*` (the default) is everyone, `.` the rule's own namespace, otherwise the names listed. */
+/** Of one host's rules, the one selecting `client` (same namespace), else the first without a selector. */
+function applying(rules: readonly DestinationRule[], client: RuleClient): DestinationRule | undefined {
+  const selected = rules.find((rule) => {
+    const selector = rule.spec.workloadSelector;
+    return selector && client.labels && rule.meta.namespace === client.namespace && labelsMatch(selector.matchLabels, client.labels);
+  });
+  return selected ?? rules.find((rule) => !rule.spec.workloadSelector);
+}
+
+/**
+ * exportTo: `*` (the default) is everyone, `.` the rule's own namespace, otherwise the names listed.
+ * A rule with a workloadSelector is never exported (Istio's setDestinationRules makes it `.`).
+ */
 function isExportedTo(rule: DestinationRule, namespace: string): boolean {
+  if (rule.spec.workloadSelector) return namespace === rule.meta.namespace;
   const exportTo = rule.spec.exportTo?.length ? rule.spec.exportTo : ['*'];
   return exportTo.includes('*') || exportTo.includes(namespace) || (exportTo.includes('.') && namespace === rule.meta.namespace);
 }

@@ -80,8 +80,8 @@ export class SnapshotOverlay implements Snapshot {
     return this.list(this.inner.destinationRules());
   }
 
-  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
-    return this.swap(this.inner.destinationRuleFor(host, namespace));
+  destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
+    return this.swap(this.inner.destinationRuleFor(host, namespace, labels));
   }
 
   gateways(): readonly Gateway[] {

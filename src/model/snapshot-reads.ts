@@ -88,8 +88,8 @@ export class SnapshotReads implements Snapshot {
   }
 
   // Which rule applies depends on the host's Service (its namespace) as well as the rules.
-  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
-    return this.reads(this.inner.destinationRuleFor(host, namespace), 'DestinationRule', 'Service');
+  destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
+    return this.reads(this.inner.destinationRuleFor(host, namespace, labels), 'DestinationRule', 'Service');
   }
 
   gateways(): readonly Gateway[] {

@@ -134,13 +134,13 @@ export class MeshIndexes {
     return this.slicesByService.get(nsName(service.meta.namespace, service.meta.name)) ?? [];
   }
 
-  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
+  destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
     this.rules ??= new DestinationRuleIndex(
       this.objects.DestinationRule,
       this.mesh,
       (h) => this.serviceByHost(h)?.meta.namespace ?? hostNamespace(h, this.domain),
     );
-    return this.rules.lookup(host, namespace);
+    return this.rules.lookup(host, { namespace, labels });
   }
 }
 
@@ -217,8 +217,8 @@ export class MeshSnapshot implements Snapshot {
     return this.indexes.objects.DestinationRule;
   }
 
-  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined {
-    return this.indexes.destinationRuleFor(host, namespace);
+  destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
+    return this.indexes.destinationRuleFor(host, namespace, labels);
   }
 
   gateways(): readonly Gateway[] {

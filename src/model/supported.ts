@@ -67,6 +67,8 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
   DestinationRule: [
     'spec.host',
     'spec.exportTo',
+    // model/destination-rules.ts: a rule selecting a workload in its namespace wins there.
+    'spec.workloadSelector',
     'spec.subsets[].name',
     'spec.subsets[].labels',
     'spec.trafficPolicy.loadBalancer.simple',

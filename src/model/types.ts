@@ -203,8 +203,11 @@ export interface Snapshot extends Readonly<MeshSettings> {
    */
   sourceLabelSelectors(): readonly Readonly<Record<string, string>>[];
   destinationRules(): readonly DestinationRule[];
-  /** The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order. */
-  destinationRuleFor(host: string, namespace: string): DestinationRule | undefined;
+  /**
+   * The DestinationRule that applies to `host` as seen from `namespace`, per Istio's lookup order;
+   * with the workload's `labels`, a rule whose workloadSelector selects it in its namespace first.
+   */
+  destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined;
   gateways(): readonly Gateway[];
   /** In creation order: of two at one level (mesh, namespace, workload), Istio applies the oldest. */
   peerAuthentications(): readonly PeerAuthentication[];

@@ -45,9 +45,12 @@ function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
   }, sources);
 }
 
-/** The EDS cluster of every service port and DestinationRule subset, as seen from `namespace`. */
-export function serviceClusters(snapshot: Snapshot, namespace: string): NamedResource[] {
-  return outboundClusters(snapshot, namespace).map((c) => edsCluster(snapshot, c));
+/**
+ * The EDS cluster of every service port and DestinationRule subset, as seen from a workload in
+ * `namespace` with `labels` (for DestinationRule workloadSelectors).
+ */
+export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>): NamedResource[] {
+  return outboundClusters(snapshot, namespace, labels).map((c) => edsCluster(snapshot, c));
 }
 
 /** Sends a connection on to wherever it was originally addressed (Istio's ALLOW_ANY). */

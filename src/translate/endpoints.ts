@@ -71,7 +71,8 @@ function loadAssignment(snapshot: Snapshot, c: OutboundCluster, proxy: ProxyPosi
         const locality = localityJson(g.locality);
         return {
           ...(locality ? { locality } : {}),
-          ...(g.endpoints.length > 0 ? { lb_endpoints: g.endpoints.map(({ item: ep }) => lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep))) } : {}),
+          // A locality `distribute` sends nothing keeps its place with no endpoints, as in Istio.
+          lb_endpoints: g.endpoints.map(({ item: ep }) => lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep))),
           ...(weighted ? { load_balancing_weight: g.weight } : {}),
           ...(g.priority > 0 ? { priority: g.priority } : {}),
         };
@@ -93,5 +94,5 @@ export function proxyPosition(proxy: Pick<ProxyClass, 'labels' | 'locality'>): P
  */
 export function serviceEndpoints(snapshot: Snapshot, proxy: Pick<ProxyClass, 'namespace' | 'labels' | 'locality'>): NamedResource[] {
   const position = proxyPosition(proxy);
-  return outboundClusters(snapshot, proxy.namespace).map((c) => loadAssignment(snapshot, c, position));
+  return outboundClusters(snapshot, proxy.namespace, proxy.labels).map((c) => loadAssignment(snapshot, c, position));
 }

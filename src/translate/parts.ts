@@ -7,6 +7,7 @@ import type { ProxyClass, ProxyRole, ResourceSet } from './types';
 import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, passthroughCluster, serviceClusters } from './clusters';
 import { proxyPosition, serviceEndpoints } from './endpoints';
 import { localityReads, localityString } from './traffic-policy/locality';
+import { selectingRules } from './traffic-policy/workload-rules';
 import { gatewayPorts } from './gateway-servers';
 import { inboundPorts } from './inbound-ports';
 import { gatewayListener } from './listeners/gateway';
@@ -45,10 +46,12 @@ function matchedSelectors(proxy: ProxyClass, snapshot: Snapshot): string[] {
   return snapshot.sourceLabelSelectors().filter((selector) => labelsMatch(selector, proxy.labels)).map((selector) => JSON.stringify(Object.entries(selector).sort())).sort();
 }
 
+// DestinationRule workloadSelectors make clusters, endpoints and routes read the proxy's labels
+// too, through the rules that select it (traffic-policy/workload-rules.ts).
 const services: TranslationPart = {
   name: 'services',
-  key: facets('namespace'),
-  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace) }),
+  key: (proxy, snapshot) => JSON.stringify([proxy.namespace, selectingRules(snapshot, proxy)]),
+  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace, proxy.labels) }),
 };
 
 /**
@@ -60,11 +63,12 @@ const endpoints: TranslationPart = {
   name: 'endpoints',
   key: (proxy, snapshot) => {
     const reads = localityReads(snapshot);
-    if (!reads.locality) return JSON.stringify([proxy.namespace]);
+    const rules = selectingRules(snapshot, proxy);
+    if (!reads.locality) return JSON.stringify([proxy.namespace, rules]);
     const position = proxyPosition(proxy);
     // applyFailoverPriorities leaves a proxy without labels alone, so that is part of the key too.
     const labels = reads.labels.length > 0 ? [Object.keys(position.labels).length > 0, ...reads.labels.map((l) => position.labels[l] ?? '')] : [];
-    return JSON.stringify([proxy.namespace, localityString(position.locality), labels]);
+    return JSON.stringify([proxy.namespace, rules, localityString(position.locality), labels]);
   },
   build: (snapshot, proxy) => ({ endpoints: serviceEndpoints(snapshot, proxy) }),
 };
@@ -83,7 +87,7 @@ const SIDECAR: TranslationPart[] = [
     // deployments that satisfy the same selectors (usually none) share their routes.
     // The selectors are named by content, not position, so a key means the same routes in every
     // generation (the last good piece of a key must be that key's).
-    key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.interceptionMode, matchedSelectors(proxy, snapshot)]),
+    key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.interceptionMode, matchedSelectors(proxy, snapshot), selectingRules(snapshot, proxy)]),
     build: (snapshot, proxy) => ({ routes: outboundRouteConfigs(snapshot, proxy) }),
   },
   {

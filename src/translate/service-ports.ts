@@ -33,11 +33,12 @@ export function servicePorts(snapshot: Snapshot): ServicePortRef[] {
 
 /**
  * The EDS clusters a proxy in `namespace` sees. The namespace matters because it decides which
- * DestinationRule applies (Istio looks in the proxy's namespace, then the service's, then the root).
+ * DestinationRule applies (Istio looks in the proxy's namespace, then the service's, then the root),
+ * and so do the proxy's `labels`, which a rule's workloadSelector may select.
  */
-export function outboundClusters(snapshot: Snapshot, namespace: string): OutboundCluster[] {
+export function outboundClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>): OutboundCluster[] {
   return servicePorts(snapshot).flatMap((ref) => {
-    const destinationRule = snapshot.destinationRuleFor(ref.service.hostname, namespace);
+    const destinationRule = snapshot.destinationRuleFor(ref.service.hostname, namespace, labels);
     const host = ref.service.hostname;
     const base: OutboundCluster = { ...ref, name: outboundClusterName(ref.port.port, host), destinationRule };
     const subsets = (destinationRule?.spec.subsets ?? []).map((subset) => ({

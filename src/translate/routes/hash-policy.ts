@@ -47,7 +47,7 @@ function portHash(policy: Policy | undefined, port: number | undefined): Consist
  */
 export function destinationHashPolicy(dest: Destination, vs: VirtualService, ctx: RouteContext): EnvoyJson | undefined {
   const host = resolveHost(dest.host, vs.meta.namespace, ctx.snapshot.domain);
-  const rule = ctx.snapshot.destinationRuleFor(host, ctx.sourceNamespace);
+  const rule = ctx.snapshot.destinationRuleFor(host, ctx.sourceNamespace, ctx.sourceLabels);
   if (!rule) return undefined;
   const port = dest.port?.number;
   const subset = dest.subset ? rule.spec.subsets?.find((s) => s.name === dest.subset)?.trafficPolicy : undefined;
@@ -56,7 +56,7 @@ export function destinationHashPolicy(dest: Destination, vs: VirtualService, ctx
 }
 
 /** hashForService: the hash of a service's default route (no VirtualService), its port's setting first. */
-export function serviceHashPolicy(service: Service, port: number, ctx: Pick<RouteContext, 'snapshot' | 'sourceNamespace'>): EnvoyJson | undefined {
-  const top = ctx.snapshot.destinationRuleFor(service.hostname, ctx.sourceNamespace)?.spec.trafficPolicy;
+export function serviceHashPolicy(service: Service, port: number, ctx: Pick<RouteContext, 'snapshot' | 'sourceNamespace' | 'sourceLabels'>): EnvoyJson | undefined {
+  const top = ctx.snapshot.destinationRuleFor(service.hostname, ctx.sourceNamespace, ctx.sourceLabels)?.spec.trafficPolicy;
   return hashPolicyOf(portHash(top, port) ?? top?.loadBalancer?.consistentHash);
 }
