@@ -7,6 +7,8 @@
 //   its SNI name, and no certificate for a name the server does not list;
 // - MUTUAL: no client certificate, one from another CA, or one with a SAN the server does not list
 //   are each refused; one signed by the credential's CA with a listed SAN is served;
+// - OPTIONAL_MUTUAL: a client without a certificate is served, one from another CA is refused;
+//   its minProtocolVersion TLSV1_3 refuses a TLS 1.2 client;
 // - a rewritten credential reaches the gateway without a restart;
 // - an HTTP server with httpsRedirect answers 301 to https, for a host a VirtualService serves and
 //   for one none does;
@@ -29,6 +31,7 @@ const NS = 'istio-system';
 const SIMPLE_PORT = 8443;
 const MUTUAL_PORT = 9443;
 const REDIRECT_PORT = 8080;
+const OPTIONAL_PORT = 10443;
 const CLIENT_SAN = 'spiffe://example.com/client';
 
 const config = `apiVersion: v1
@@ -65,6 +68,9 @@ spec:
   - port: {number: ${MUTUAL_PORT}, name: https-partner, protocol: HTTPS}
     hosts: ["*"]
     tls: {mode: MUTUAL, credentialName: partner-cert, subjectAltNames: ["${CLIENT_SAN}"]}
+  - port: {number: ${OPTIONAL_PORT}, name: https-optional, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: OPTIONAL_MUTUAL, credentialName: partner-cert, minProtocolVersion: TLSV1_3}
   - port: {number: ${REDIRECT_PORT}, name: http, protocol: HTTP}
     hosts: [web.example.com, www.example.com]
     tls: {httpsRedirect: true}
@@ -108,8 +114,8 @@ interface Answer {
   peer: PeerCertificate;
 }
 
-/** One HTTPS GET to the gateway on `port` with SNI `servername`, trusting `ca`, presenting `client` if given. */
-function call(port: number, servername: string, ca: string, client?: WorkloadCert): Promise<Answer> {
+/** One HTTPS GET to the gateway on `port` with SNI `servername`, trusting `ca`, presenting `client` if given, offering at most TLS `maxVersion`. */
+function call(port: number, servername: string, ca: string, client?: WorkloadCert, maxVersion?: 'TLSv1.2'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = https.get({
       host: mesh.gateway.ip,
@@ -119,6 +125,7 @@ function call(port: number, servername: string, ca: string, client?: WorkloadCer
       headers: { host: servername },
       ca,
       ...(client ? { cert: client.chainPem, key: client.key.reveal() } : {}),
+      ...(maxVersion ? { maxVersion } : {}),
       agent: false,
       timeout: 3000,
     }, (res) => {
@@ -158,6 +165,18 @@ test('MUTUAL: a client needs a certificate from the credential\'s CA with a list
   await assert.rejects(call(MUTUAL_PORT, 'partner.example.com', ca, await web.client()), /unknown ca|ECONNRESET/, "another CA's client");
   const otherSan = await partner.ca.issueWorkloadCert('spiffe://example.com/intruder', 3600_000);
   await assert.rejects(call(MUTUAL_PORT, 'partner.example.com', ca, otherSan), /certificate unknown|ECONNRESET/, 'a SAN the server does not list');
+});
+
+test('OPTIONAL_MUTUAL: served without a client certificate or with one from the CA, refused with another CA\'s; TLS 1.2 refused under minProtocolVersion TLSV1_3', async () => {
+  const ca = partner.data['ca.crt']!;
+  let answer: Answer | undefined;
+  await waitFor(async () => (answer = await call(OPTIONAL_PORT, 'partner.example.com', ca).catch(() => undefined)) !== undefined, 20_000, 'the OPTIONAL_MUTUAL listener', 250);
+  assert.equal(answer!.status, 200, 'no client certificate');
+  assert.equal((await call(OPTIONAL_PORT, 'partner.example.com', ca, await partner.client())).status, 200, "the credential's CA");
+  await assert.rejects(call(OPTIONAL_PORT, 'partner.example.com', ca, await web.client()), /unknown ca|ECONNRESET/, "another CA's client");
+  await assert.rejects(call(OPTIONAL_PORT, 'partner.example.com', ca, undefined, 'TLSv1.2'), /protocol version|ECONNRESET|alert/i, 'a TLS 1.2 client');
+  // The same client is served where no minimum is set.
+  assert.equal((await call(SIMPLE_PORT, 'web.example.com', web.data['ca.crt']!, undefined, 'TLSv1.2')).status, 200);
 });
 
 test('httpsRedirect: plain HTTP gets 301 to the same URL over https, whether or not a VirtualService serves the host', async () => {

@@ -5,9 +5,9 @@
 // `[]` stands for every item of a list.
 import type { TranslatedIstioKind } from './parse/istio-schema';
 
-/** The ClientTLSSettings fields Mast translates, under `at` (credentialName: policy/mtls/upstream-tls.ts). */
+/** The ClientTLSSettings fields Mast translates, under `at`; `credentialName` is not one yet. */
 function clientTlsFields(at: string): string[] {
-  return ['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'caCrl', 'subjectAltNames', 'sni', 'insecureSkipVerify', 'credentialName'].map((f) => `${at}.${f}`);
+  return ['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'caCrl', 'subjectAltNames', 'sni', 'insecureSkipVerify'].map((f) => `${at}.${f}`);
 }
 
 export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = {
@@ -96,7 +96,7 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     ...['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]'].flatMap(
       (at) => ['localityLbSetting', 'warmup', 'warmupDurationSecs'].map((f) => `${at}.loadBalancer.${f}`),
     ),
-    // Client TLS (src/policy/mtls/): every ClientTLSSettings field.
+    // Client TLS (src/policy/mtls/): every ClientTLSSettings field but credentialName.
     ...clientTlsFields('spec.trafficPolicy.tls'),
     ...clientTlsFields('spec.trafficPolicy.portLevelSettings[].tls'),
     ...clientTlsFields('spec.subsets[].trafficPolicy.tls'),
@@ -171,6 +171,10 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.servers[].tls.mode',
     'spec.servers[].tls.credentialName',
     'spec.servers[].tls.subjectAltNames',
+    // gateway-tls.ts: Istio's applyServerTLSSettings for SIMPLE, MUTUAL and OPTIONAL_MUTUAL.
+    'spec.servers[].tls.minProtocolVersion',
+    'spec.servers[].tls.maxProtocolVersion',
+    'spec.servers[].tls.cipherSuites',
     // routes/gateway.ts: an HTTP server's virtual hosts answer 301 to https (require_tls: ALL).
     'spec.servers[].tls.httpsRedirect',
   ],

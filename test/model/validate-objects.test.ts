@@ -120,16 +120,19 @@ describe('Gateway (ValidateGateway, validateServer, validateTLSOptions)', () => 
     assert.deepEqual(gw([server({ hosts: ['short'] })]), [['MAST2015', 'spec.servers[0].hosts[0]']]);
   });
 
-  test('TLS settings fit the protocol and the mode; only SIMPLE and MUTUAL HTTPS with a credentialName, and httpsRedirect, are translated', () => {
+  test('TLS settings fit the protocol and the mode; HTTPS SIMPLE, MUTUAL and OPTIONAL_MUTUAL with a credentialName, ISTIO_MUTUAL, and httpsRedirect are translated', () => {
     const https = (tls?: Raw): Raw => ({ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], ...(tls ? { tls } : {}) });
     const modeIgnored: Finding = ['MAST1008', 'spec.servers[0].tls.mode'];
     assert.deepEqual(gw([https()]), [['MAST2033', 'spec.servers[0].tls']]);
     assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert' })]), []);
     assert.deepEqual(gw([https({ mode: 'MUTUAL', credentialName: 'cert', subjectAltNames: ['client.example.com'] })]), []);
     assert.deepEqual(gw([https({ mode: 'SIMPLE' })]), [['MAST2034', 'spec.servers[0].tls.serverCertificate'], ['MAST2034', 'spec.servers[0].tls.privateKey']]);
-    assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [['MAST2034', 'spec.servers[0].tls'], modeIgnored]);
+    assert.deepEqual(gw([https({ mode: 'OPTIONAL_MUTUAL', credentialName: 'cert' })]), []);
+    assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL' })]), []);
+    assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [['MAST2034', 'spec.servers[0].tls']]);
+    assert.deepEqual(gw([https({ mode: 'AUTO_PASSTHROUGH' })]), [modeIgnored]);
     assert.deepEqual(gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'cert' } }]), [modeIgnored]);
-    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'] })]), [['MAST1008', 'spec.servers[0].tls.cipherSuites'], ['MAST2041', 'spec.servers[0].tls']]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'], minProtocolVersion: 'TLSV1_3' })]), [['MAST2041', 'spec.servers[0].tls']]);
     assert.deepEqual(gw([server({ tls: { httpsRedirect: true } })]), [], 'a plain-text HTTP server may redirect to https');
     assert.deepEqual(gw([server({ tls: { mode: 'SIMPLE', credentialName: 'cert' } })]), [['MAST2033', 'spec.servers[0].tls']]);
   });

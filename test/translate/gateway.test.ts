@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listener, mesh, routeConfig, routeTargets, router, service, translate, virtualHost, virtualService } from './helpers';
 import type { EnvoyJson } from '../../src/translate/types';
+import { snapshotFromYaml } from '../../src/model';
 
 function gateway(name: string, namespace: string, servers: string, selector = '{istio: ingressgateway}'): string {
   return `apiVersion: networking.istio.io/v1
@@ -129,4 +130,26 @@ test('HTTPS servers with a credentialName terminate TLS: a filter chain and rout
   assert.deepEqual(set.routes.map((r) => r.name), ['https.443.https-m.mtls.default', 'https.443.https.web.default']);
   assert.deepEqual((routeConfig(set, 'https.443.https.web.default').virtual_hosts as EnvoyJson[]).map((h) => h.name), ['a.example.com:443']);
   assert.deepEqual((routeConfig(set, 'https.443.https-m.mtls.default').virtual_hosts as EnvoyJson[]).map((h) => h.name), ['a.example.com:443', 'c.example.com:443']);
+});
+
+test("server TLS parameters: versions as Envoy names them, cipher suites as Istio's FilterCipherSuites leaves them; none for ISTIO_MUTUAL", () => {
+  // The invalid and duplicate suites draw Istio's warning (MAST2041); the object is served without them.
+  const { snapshot, diagnostics } = snapshotFromYaml([
+    service('productpage'),
+    gateway(
+      'web',
+      'default',
+      `[{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["a.example.com"], tls: {mode: SIMPLE, credentialName: c, minProtocolVersion: TLSV1_3, cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, NOT-A-CIPHER, ECDHE-RSA-AES128-GCM-SHA256]}},
+        {port: {number: 8443, name: https-mesh, protocol: HTTPS}, hosts: ["*"], tls: {mode: ISTIO_MUTUAL, minProtocolVersion: TLSV1_3}}]`,
+    ),
+    virtualService('bookinfo', 'default', `hosts: ["*"]\ngateways: [web]\n${routeTo()}`),
+  ].join('\n---\n'));
+  assert.deepEqual(diagnostics.map((d) => d.code), ['MAST2041']);
+  const set = translate(snapshot, router({ interceptionMode: 'REDIRECT' }));
+  const context = (name: string): EnvoyJson => (((listener(set, name).filter_chains as EnvoyJson[])[0]!.transport_socket as EnvoyJson).typed_config as EnvoyJson);
+  const common = (name: string): EnvoyJson => context(name).common_tls_context as EnvoyJson;
+  assert.deepEqual(common('0.0.0.0_443').tls_params, { tls_minimum_protocol_version: 'TLSv1_3', cipher_suites: ['ECDHE-RSA-AES128-GCM-SHA256'] });
+  assert.equal(common('0.0.0.0_8443').tls_params, undefined);
+  assert.equal(context('0.0.0.0_8443').require_client_certificate, true);
+  assert.match(JSON.stringify(common('0.0.0.0_8443')), /"name":"default".*"name":"ROOTCA"/);
 });

@@ -65,7 +65,7 @@ function checkServer(read: FieldReader, server: Server, at: string, gatewaySeman
   if (TLS_PROTOCOLS.has(protocol) && !server.tls) read.report('MAST2033', `${at}.tls`, 'server must have TLS settings for HTTPS/TLS protocols');
   else if (TLS_PROTOCOLS.has(protocol) && !servedTlsMode(protocol, server.tls!.mode ?? 'PASSTHROUGH')) {
     // What src/translate/gateway-tls.ts terminates and listeners/tcp-gateway.ts passes through.
-    read.report('MAST1008', `${at}.tls.mode`, `${server.tls!.mode ?? 'PASSTHROUGH'} on a ${protocol.toUpperCase()} server is not supported by Mast yet: only HTTPS servers in mode SIMPLE or MUTUAL with a credentialName, and HTTPS or TLS servers in mode PASSTHROUGH, are served`);
+    read.report('MAST1008', `${at}.tls.mode`, `${server.tls!.mode ?? 'PASSTHROUGH'} on a ${protocol.toUpperCase()} server is not supported by Mast yet: only HTTPS servers in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a credentialName or in mode ISTIO_MUTUAL, and HTTPS or TLS servers in mode PASSTHROUGH, are served`);
   }
   else if (!TLS_PROTOCOLS.has(protocol) && server.tls) {
     if (!HTTP_PROTOCOLS.has(protocol)) read.report('MAST2033', `${at}.tls`, 'server cannot have TLS settings for non HTTPS/TLS ports');
@@ -80,9 +80,9 @@ function checkServer(read: FieldReader, server: Server, at: string, gatewaySeman
   }
 }
 
-/** The TLS modes Mast serves: HTTPS terminated (SIMPLE, MUTUAL), HTTPS or TLS passed through by SNI. */
+/** The TLS modes Mast serves: HTTPS terminated (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL), HTTPS or TLS passed through by SNI. */
 function servedTlsMode(protocol: string, mode: string): boolean {
-  return mode === 'PASSTHROUGH' || (protocol === 'https' && (mode === 'SIMPLE' || mode === 'MUTUAL'));
+  return mode === 'PASSTHROUGH' || (protocol === 'https' && ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'].includes(mode));
 }
 
 /** validateServerPort. Answers whether the port passed. */

@@ -30,6 +30,14 @@ function isValidCipherSuite(cs: string): boolean {
   return cs === '' || cs === 'ALL' || !/^[\p{L}\p{N}]/u.test(cs) || CIPHER_SUITES.has(cs);
 }
 
+/**
+ * Istio's FilterCipherSuites (pkg/config/security): the valid suites, each once, in order. The
+ * gateway gets these, so a name Envoy does not know never makes it refuse the listener.
+ */
+export function filterCipherSuites(suites: readonly string[]): string[] {
+  return [...new Set(suites.filter(isValidCipherSuite))];
+}
+
 export function checkServerTls(read: FieldReader, tls: ServerTls | undefined, field: string): void {
   if (!tls) return;
   const warn = (message: string): void => read.report('MAST2041', field, `${message} (an Istio warning: validateTLSOptions)`);
