@@ -3,8 +3,9 @@
 // `appProtocol` when set (in place of the name, never as well), else the port name; Kubernetes'
 // standard appProtocols (`kubernetes.io/h2c`, `/ws`, `/wss`) first, then a `grpc-web` prefix, then
 // the text before the first `-`. A TCP port whose name says nothing is TCP on the well-known ports
-// 25, 53, 3306 and 27017, and otherwise one Istio sniffs; Mast does not sniff (docs/istio-support.md)
-// and proxies such ports as HTTP, the common case for the services a mesh routes.
+// 25, 53, 3306 and 27017, and otherwise one Istio sniffs. Mast sniffs such a port on the outbound
+// side (listeners/outbound.ts: HTTP/1.1 and h2c to the HTTP chain, other bytes to TCP); its
+// inbound side proxies it as HTTP, the common case for the services a mesh routes.
 import type { ServicePort } from './types';
 
 /**
@@ -59,7 +60,8 @@ export function istioProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProt
 
 /**
  * The protocol Mast proxies a port with, or undefined for ports Envoy's TCP listeners cannot carry
- * (UDP and SCTP, or a TCP port whose name or appProtocol says UDP). Ports Istio would sniff are HTTP.
+ * (UDP and SCTP, or a TCP port whose name or appProtocol says UDP). Ports Istio would sniff are
+ * HTTP here; the outbound listener sniffs them (istioProtocol tells them apart).
  */
 export function portProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProtocol' | 'protocol'>): Protocol | undefined {
   if (port.protocol !== 'TCP') return undefined;

@@ -3,10 +3,11 @@
 // original destination port; per-port listeners carry HTTP (via RDS) or TCP.
 import { refOf, type ObjectRef, type Snapshot } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
-import { socketAddress } from '../core';
+import { socketAddress, typed } from '../core';
 import { listenerName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
 import { sourceKeys } from '../provenance';
 import { isHttp } from '../protocol';
+import { istioProtocol } from '../../model/port-protocol';
 import { servicePorts, type ServicePortRef } from '../service-ports';
 import { httpConnectionManager } from './http-connection-manager';
 import { tcpProxy } from './tcp-proxy';
@@ -15,6 +16,14 @@ import { sidecarTcpChains, sidecarTlsChains } from './tcp-routes';
 
 /** namespace and labels: VirtualService `tcp` and `tls` rules (exportTo, sourceLabels, sourceNamespace). */
 export type OutboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'outboundAddress' | 'namespace' | 'labels'>;
+
+/** What http_inspector reports for plain-text HTTP (Istio's plaintextHTTPALPNs without HTTP/1.0). */
+const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
+
+/** The listener filter that tells plain-text HTTP from other bytes by the first ones a client sends. */
+function httpInspector(): EnvoyJson {
+  return { name: 'envoy.filters.listener.http_inspector', typed_config: typed('envoy.extensions.filters.listener.http_inspector.v3.HttpInspector') };
+}
 
 /** Connections to ports no service has go on to where the app sent them (Istio's ALLOW_ANY). */
 function virtualOutbound(): NamedResource {
@@ -35,7 +44,7 @@ function virtualOutbound(): NamedResource {
  * A per-port listener. Under capture it binds nothing (`bind_to_port: false`) and only receives
  * connections virtualOutbound hands over; without capture it binds the sidecar's outbound address.
  */
-function portListener(proxy: OutboundListenerFacets, port: number, chains: (name: string) => EnvoyJson[], sources: readonly ObjectRef[], sni = false): NamedResource {
+function portListener(proxy: OutboundListenerFacets, port: number, chains: (name: string) => EnvoyJson[], sources: readonly ObjectRef[], inspectors: EnvoyJson[] = []): NamedResource {
   const capture = proxy.interceptionMode === 'REDIRECT';
   const address = capture ? '0.0.0.0' : proxy.outboundAddress;
   const name = listenerName(address, port);
@@ -46,7 +55,8 @@ function portListener(proxy: OutboundListenerFacets, port: number, chains: (name
       address: socketAddress(address, port),
       ...(capture ? { bind_to_port: false } : {}),
       traffic_direction: 'OUTBOUND',
-      ...(sni ? { listener_filters: [tlsInspector()] } : {}),
+      // No timeout on reading SNI or sniffing HTTP (Istio's default protocolDetectionTimeout 0s).
+      ...(inspectors.length > 0 ? { listener_filters: inspectors, listener_filters_timeout: '0s', continue_on_listener_filters_timeout: true } : {}),
       filter_chains: chains(name),
     },
     sources: sourceKeys(sources),
@@ -71,12 +81,18 @@ export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFac
     if (http.length > 0) {
       const hcm = (name: string): EnvoyJson =>
         httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: outboundRouteName(port) }, chain: 'outbound' });
-      return portListener(proxy, port, (name) => [{ filters: [hcm(name)] }], http.map((r) => refOf(r.service)));
+      if (http.some((r) => istioProtocol(r.port) !== undefined)) return portListener(proxy, port, (name) => [{ filters: [hcm(name)] }], http.map((r) => refOf(r.service)));
+      // No service names the port's protocol: Istio sniffs it (protocol detection). Plain-text
+      // HTTP/1.1 and h2c, as http_inspector tells them, take the HTTP chain, anything else the
+      // TCP chains of the first service (buildSidecarOutboundListener, ListenerProtocolAuto).
+      const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef);
+      const sniffed = (name: string): EnvoyJson[] => [...chains, { filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: PLAINTEXT_HTTP_ALPNS }, filters: [hcm(name)] }];
+      return portListener(proxy, port, sniffed, [...sources, ...http.map((r) => refOf(r.service))], [httpInspector()]);
     }
     const tls = onPort.filter((r) => r.protocol === 'TLS');
     if (tls.length > 0) {
       const { chains, sources } = sidecarTlsChains(snapshot, proxy, tls);
-      return portListener(proxy, port, () => chains, sources, true);
+      return portListener(proxy, port, () => chains, sources, [tlsInspector()]);
     }
     const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef);
     return portListener(proxy, port, () => chains, sources);
