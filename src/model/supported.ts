@@ -5,9 +5,9 @@
 // `[]` stands for every item of a list.
 import type { TranslatedIstioKind } from './parse/istio-schema';
 
-/** The ClientTLSSettings fields Mast translates, under `at`; `credentialName` is not one yet. */
+/** The ClientTLSSettings fields Mast translates, under `at` (credentialName: policy/mtls/upstream-tls.ts). */
 function clientTlsFields(at: string): string[] {
-  return ['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'caCrl', 'subjectAltNames', 'sni', 'insecureSkipVerify'].map((f) => `${at}.${f}`);
+  return ['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'caCrl', 'subjectAltNames', 'sni', 'insecureSkipVerify', 'credentialName'].map((f) => `${at}.${f}`);
 }
 
 export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = {
@@ -96,7 +96,7 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     ...['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]'].flatMap(
       (at) => ['localityLbSetting', 'warmup', 'warmupDurationSecs'].map((f) => `${at}.loadBalancer.${f}`),
     ),
-    // Client TLS (src/policy/mtls/): every ClientTLSSettings field but credentialName.
+    // Client TLS (src/policy/mtls/): every ClientTLSSettings field.
     ...clientTlsFields('spec.trafficPolicy.tls'),
     ...clientTlsFields('spec.trafficPolicy.portLevelSettings[].tls'),
     ...clientTlsFields('spec.subsets[].trafficPolicy.tls'),

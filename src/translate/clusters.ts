@@ -1,7 +1,7 @@
 // The one builder of Cluster resources: EDS clusters for services (per port and per subset), the
 // STATIC inbound clusters of a sidecar's own app, and the fixed passthrough and blackhole clusters.
 import { refOf, type ObjectRef, type Snapshot } from '../model/types';
-import type { EnvoyJson, NamedResource } from './types';
+import type { EnvoyJson, NamedResource, ProxyRole } from './types';
 import { adsConfigSource, socketAddress } from './core';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, inboundClusterName } from './names';
 import { sourceKeys } from './provenance';
@@ -22,11 +22,12 @@ function resource(json: EnvoyJson, sources: readonly ObjectRef[] = []): NamedRes
   return { name: json.name as string, json, sources: sourceKeys(sources) };
 }
 
-function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
+function edsCluster(snapshot: Snapshot, c: OutboundCluster, role: ProxyRole): NamedResource {
   const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
   const outlier = outlierDetection(policy);
   const http2 = speaksHttp2(policy.connectionPool, c.protocol);
-  const tls = clusterTls(snapshot, { tls: policy.tls, service: c.service, port: c.port.port, subset: c.subset?.name, http2 });
+  const credentials = role === 'router' || Boolean(c.destinationRule?.spec.workloadSelector);
+  const tls = clusterTls(snapshot, { tls: policy.tls, service: c.service, port: c.port.port, subset: c.subset?.name, http2, credentials });
   const sources: ObjectRef[] = [refOf(c.service), ...(c.destinationRule ? [refOf(c.destinationRule)] : [])];
   return resource({
     name: c.name,
@@ -48,9 +49,10 @@ function edsCluster(snapshot: Snapshot, c: OutboundCluster): NamedResource {
 /**
  * The EDS cluster of every service port and DestinationRule subset, as seen from a workload in
  * `namespace` with `labels` (for DestinationRule workloadSelectors).
+ * `role`: a DestinationRule's credentialName is a gateway's (or a selected sidecar's) only.
  */
-export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>): NamedResource[] {
-  return outboundClusters(snapshot, namespace, labels).map((c) => edsCluster(snapshot, c));
+export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>, role: ProxyRole = 'sidecar'): NamedResource[] {
+  return outboundClusters(snapshot, namespace, labels).map((c) => edsCluster(snapshot, c, role));
 }
 
 /** Sends a connection on to wherever it was originally addressed (Istio's ALLOW_ANY). */

@@ -50,8 +50,9 @@ function matchedSelectors(proxy: ProxyClass, snapshot: Snapshot): string[] {
 // too, through the rules that select it (traffic-policy/workload-rules.ts).
 const services: TranslationPart = {
   name: 'services',
-  key: (proxy, snapshot) => JSON.stringify([proxy.namespace, selectingRules(snapshot, proxy)]),
-  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace, proxy.labels) }),
+  // The role too: a DestinationRule's credentialName is honoured on gateways (clusters.ts).
+  key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.role, selectingRules(snapshot, proxy)]),
+  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace, proxy.labels, proxy.role) }),
 };
 
 /**

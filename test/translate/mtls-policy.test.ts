@@ -117,7 +117,7 @@ spec:
   ports: [{name: http, port: 9080}]`);
   const service = snapshot.services()[0]!;
   const sans = (subjectAltNames: string[]): unknown => {
-    const { fields } = clusterTls(snapshot, { tls: { mode: 'ISTIO_MUTUAL', subjectAltNames }, service, port: 9080, http2: false });
+    const { fields } = clusterTls(snapshot, { tls: { mode: 'ISTIO_MUTUAL', subjectAltNames }, service, port: 9080, http2: false, credentials: false });
     const context = (fields['transport_socket'] as { typed_config: { common_tls_context: { combined_validation_context: { default_validation_context: unknown } } } }).typed_config;
     return context.common_tls_context.combined_validation_context.default_validation_context;
   };

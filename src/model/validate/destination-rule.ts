@@ -60,4 +60,27 @@ export function validateDestinationRule(typed: DestinationRuleSpec, read: FieldR
   });
   checkExportTo(read, spec.exportTo, meta.namespace, 'spec.exportTo', spec.workloadSelector !== undefined);
   checkWorkloadSelector(read, spec.workloadSelector, 'spec.workloadSelector');
+  checkCredentialNames(read, spec);
+}
+
+/**
+ * Where a client `credentialName` takes effect (Istio's buildUpstreamClusterTLSContext): on
+ * gateways, and on sidecars only for a rule with a workloadSelector; any other sidecar sends
+ * plaintext, which Istio's analyzer flags (IST0128, no server certificate verification). A
+ * `configmap://` credential is not served by Mast (the system roots verify instead).
+ */
+function checkCredentialNames(read: FieldReader, spec: Spec): void {
+  type WithTls = { tls?: { mode?: string; credentialName?: string } } | null | undefined;
+  const levels = (p: TrafficPolicy | undefined, at: string): [WithTls, string][] => [
+    [p, at],
+    ...(p?.portLevelSettings ?? []).map((s, i): [WithTls, string] => [s, `${at}.portLevelSettings[${i}]`]),
+  ];
+  const policies = [...levels(spec.trafficPolicy, 'spec.trafficPolicy'), ...(spec.subsets ?? []).flatMap((s, i) => levels(s?.trafficPolicy, `spec.subsets[${i}].trafficPolicy`))];
+  for (const [policy, at] of policies) {
+    const tls = policy?.tls;
+    if (!tls?.credentialName || (tls.mode !== 'SIMPLE' && tls.mode !== 'MUTUAL')) continue;
+    const field = `${at}.tls.credentialName`;
+    if (tls.credentialName.startsWith('configmap://')) read.report('MAST1008', field, 'configmap:// credentials are not served by Mast yet: the server is verified against the system roots instead');
+    else if (!spec.workloadSelector) read.report('MAST2041', field, 'credentialName is used by gateways only, and by sidecars only when the DestinationRule has a workloadSelector; other sidecars send this traffic in plaintext (as Istio does)');
+  }
 }

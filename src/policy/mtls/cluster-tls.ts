@@ -9,7 +9,7 @@ import { spiffeId } from '../../model/spiffe';
 import { typed } from '../../translate/core';
 import type { EnvoyJson } from '../../translate/types';
 import { serviceMtlsMode } from './peer-authentication';
-import { autoSniOptions, fileTlsContext, istioMutualContext, tlsSocket, type ClientTls } from './upstream-tls';
+import { autoSniOptions, credentialTlsContext, fileTlsContext, istioMutualContext, tlsSocket, type ClientTls } from './upstream-tls';
 
 /** The endpoint metadata key transport_socket_matches look in (EnvoyTransportSocketMetadataKey). */
 export const TRANSPORT_SOCKET_MATCH_KEY = 'envoy.transport_socket_match';
@@ -50,6 +50,11 @@ export interface ClusterTlsInput {
   port: number;
   subset?: string;
   http2: boolean;
+  /**
+   * Whether a `credentialName` is honoured: on gateways, and on sidecars for a rule with a
+   * workloadSelector (Istio's buildUpstreamClusterTLSContext; anywhere else it sends plaintext).
+   */
+  credentials: boolean;
 }
 
 export interface ClusterTls {
@@ -59,12 +64,16 @@ export interface ClusterTls {
   upstreamHttpOptions?: EnvoyJson;
 }
 
+/** Istio's KubernetesConfigMapTypeURI: a credentialName naming a ConfigMap's CA certificate. */
+export const CONFIGMAP_PREFIX = 'configmap://';
+
 const RAW_BUFFER = { name: 'envoy.transport_sockets.raw_buffer', typed_config: typed('envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer') };
 
 /**
  * The transport socket(s) of one outbound cluster:
  * - `tls.mode` DISABLE (also a `tls` without a mode): plaintext;
- * - SIMPLE, MUTUAL: TLS with the files the rule names (upstream-tls.ts);
+ * - SIMPLE, MUTUAL: TLS with the files the rule names, or its credentialName's over SDS
+ *   (upstream-tls.ts);
  * - ISTIO_MUTUAL: mesh mTLS to every endpoint, SANs and SNI the rule's or Istio's defaults;
  * - no `tls`: auto-mTLS, mesh mTLS to endpoints with a sidecar (`tlsMode-istio`) and plaintext to
  *   the rest (`tlsMode-disabled`), unless the service's namespace (or the mesh) disables mTLS.
@@ -74,8 +83,16 @@ export function clusterTls(snapshot: Snapshot, c: ClusterTlsInput): ClusterTls {
   const mode = tls ? (tls.mode ?? 'DISABLE') : undefined;
   if (mode === 'DISABLE') return { fields: {} };
   if (tls && (mode === 'SIMPLE' || mode === 'MUTUAL')) {
+    // A sidecar that a rule with a credentialName does not select gets no TLS context at all, as
+    // in Istio, so that every sidecar of the mesh does not wait for a credential it cannot read;
+    // validation warns of it (MAST2041).
+    // configmap:// (a CA from a ConfigMap) is not served by Mast: such a rule verifies against the
+    // system roots instead (validation says so, MAST1008), failing closed rather than open.
+    const credential = tls.credentialName && !tls.credentialName.startsWith(CONFIGMAP_PREFIX);
+    if (credential && !c.credentials) return { fields: {} };
     const options = autoSniOptions(tls);
-    return { fields: { transport_socket: tlsSocket(fileTlsContext(tls, c.http2)) }, ...(options ? { upstreamHttpOptions: options } : {}) };
+    const context = credential ? credentialTlsContext(tls, c.http2) : fileTlsContext(tls, c.http2);
+    return { fields: { transport_socket: tlsSocket(context) }, ...(options ? { upstreamHttpOptions: options } : {}) };
   }
   const host = c.service.hostname;
   const sni = tls?.sni || istioMtlsSni(c.port, host, c.subset);

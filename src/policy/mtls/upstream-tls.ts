@@ -4,6 +4,7 @@
 // setAutoSniAndAutoSanValidation, defaultUpstreamCommonTLSContext).
 import { ROOT_CA_SECRET, WORKLOAD_CERT_SECRET, sdsSecretConfig, typed } from '../../translate/core';
 import type { ClusterPolicy } from '../../translate/traffic-policy/effective';
+import { CREDENTIAL_CA_SUFFIX, CREDENTIAL_SECRET_PREFIX } from '../../translate/gateway-tls';
 import type { EnvoyJson } from '../../translate/types';
 
 /** A DestinationRule's `tls` (ClientTLSSettings). */
@@ -58,7 +59,7 @@ export function istioMutualContext(subjectAltNames: readonly string[], sni: stri
  * key (MUTUAL), the server verified against `caCertificates` (the system roots when not given)
  * and `subjectAltNames`, with `caCrl`, unless `insecureSkipVerify`. Envoy reads the files itself
  * when it loads the cluster: Istio's agent would serve them over SDS, and Mast has no agent on
- * the proxy's host. `credentialName` is not translated yet (MAST1008).
+ * the proxy's host. A `credentialName` takes credentialTlsContext instead.
  */
 export function fileTlsContext(tls: ClientTls, http2: boolean): EnvoyJson {
   const mutual = tls.mode === 'MUTUAL' && tls.clientCertificate && tls.privateKey;
@@ -74,6 +75,25 @@ export function fileTlsContext(tls: ClientTls, http2: boolean): EnvoyJson {
     ...(http2 ? { alpn_protocols: ['h2'] } : {}),
     ...(mutual ? { tls_certificates: [{ certificate_chain: { filename: tls.clientCertificate }, private_key: { filename: tls.privateKey } }] } : {}),
     validation_context: validation,
+  }, tls.sni);
+}
+
+/**
+ * SIMPLE and MUTUAL with a `credentialName` (Istio's ApplyCustomSDSToClientCommonTLSContext): the
+ * client certificate and key of the credential over SDS as `kubernetes://NAME` (MUTUAL), and the
+ * server verified against its CA certificate, `kubernetes://NAME-cacert`, and `subjectAltNames`,
+ * unless `insecureSkipVerify` (then no validation at all). src/xds/credentials.ts serves both
+ * from the Secret (or files) in the proxy's own namespace, the key to gateways only.
+ */
+export function credentialTlsContext(tls: ClientTls, http2: boolean): EnvoyJson {
+  const name = `${CREDENTIAL_SECRET_PREFIX}${tls.credentialName}`;
+  return upstreamTlsContext({
+    tls_params: TLS_PARAMS,
+    ...(http2 ? { alpn_protocols: ['h2'] } : {}),
+    ...(tls.mode === 'MUTUAL' ? { tls_certificate_sds_secret_configs: [sdsSecretConfig(name)] } : {}),
+    ...(tls.insecureSkipVerify
+      ? {}
+      : { combined_validation_context: { default_validation_context: sanMatchers(tls.subjectAltNames), validation_context_sds_secret_config: sdsSecretConfig(`${name}${CREDENTIAL_CA_SUFFIX}`) } }),
   }, tls.sni);
 }
 
