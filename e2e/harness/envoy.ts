@@ -18,6 +18,12 @@ export interface EnvoyOptions {
   dir: string;
   /** The admin address the bootstrap names, `http://HOST:PORT`. */
   adminUrl: string;
+  /**
+   * A hosts file Envoy resolves names with instead of /etc/hosts: bind-mounted over /etc/hosts in a
+   * mount namespace of Envoy's own (`unshare --mount`), which Envoy's c-ares resolver reads before
+   * asking DNS. Tests' names then never reach the outside world.
+   */
+  hostsFile?: string;
 }
 
 /** The dynamic resource lists of `/config_dump`, by what they hold. */
@@ -44,7 +50,12 @@ export class Envoy {
     // One worker thread, since many Envoys share two cores. A replaced or removed listener
     // drains for 1 s instead of 10 min, so removals are over while a test still waits.
     const args = ['-c', config, '--disable-hot-restart', '--concurrency', '1', '-l', 'warning', '--drain-time-s', '1'];
-    return new Envoy(o.name, o.adminUrl, spawnLogged(`envoy ${o.name}`, envoyBin(), args, path.join(o.dir, `${o.name}.log`)));
+    const log = path.join(o.dir, `${o.name}.log`);
+    // `exec` keeps Envoy the spawned process (unshare without --fork execs too), so stopping it stops Envoy.
+    const proc = o.hostsFile
+      ? spawnLogged(`envoy ${o.name}`, 'unshare', ['--mount', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', o.hostsFile, envoyBin(), ...args], log)
+      : spawnLogged(`envoy ${o.name}`, envoyBin(), args, log);
+    return new Envoy(o.name, o.adminUrl, proc);
   }
 
   /** Waits until the admin API reports LIVE (with initial_fetch_timeout 0s: config received). */

@@ -3,7 +3,7 @@
 // YAML are the topology: their IPs give each workload its addresses (docs/conventions.md), their
 // labels and service accounts its identity, their container args the app's flags.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -41,6 +41,8 @@ export interface MeshOptions {
   octet?: number;
   /** More `mast serve` flags than the backend's (`--workload-cert-ttl 1m`), kept across restarts. */
   mastArgs?: string[];
+  /** Makes a hosts file for the sidecars' Envoys from the mesh's address prefix (envoy.ts hostsFile). */
+  hosts?: (prefix: string) => string;
   progress?: (line: string) => void;
 }
 
@@ -112,7 +114,9 @@ export class Mesh {
     say(`starting Mast (${mastArgs.join(' ')})`);
     const mast = await Mast.start(mastArgs, logDir, { debugToken: backend.debugToken });
     // allSettled: a failed start must not leave other workloads still starting during cleanup.
-    const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast, backend, logDir, o.delta ?? false)));
+    const hostsFile = o.hosts ? path.join(workDir, 'hosts') : undefined;
+    if (hostsFile && o.hosts) writeFileSync(hostsFile, o.hosts(backend.addressPrefix(o.octet ?? 0)));
+    const started = await Promise.allSettled(pods.map((p) => startWorkload(p, mast, backend, logDir, o.delta ?? false, hostsFile)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const workloads = started.map((r) => (r as PromiseFulfilledResult<Workload>).value);
@@ -210,7 +214,7 @@ export function task(file: string): string {
  * The pod's app (unless it is a gateway) and its Envoy, addressed by the loopback plan; the Envoy
  * reaches Mast over TLS and proves its Pod's identity with the backend's credentials.
  */
-async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, logDir: string, delta: boolean): Promise<Workload> {
+async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, logDir: string, delta: boolean, hostsFile?: string): Promise<Workload> {
   const labels = p.metadata.labels ?? {};
   const namespace = p.metadata.namespace ?? 'default';
   const role = labels[GATEWAY_LABEL[0]] === GATEWAY_LABEL[1] ? 'router' : 'sidecar';
@@ -245,7 +249,7 @@ async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, log
     outboundAddress,
   });
   if ('error' in bootstrap) throw new Error(`pod ${p.metadata.name}: ${String(bootstrap.error)}`);
-  const envoy = Envoy.start({ name: p.metadata.name, bootstrap, dir: logDir, adminUrl: `http://${localAddress}:${ENVOY_ADMIN_PORT}` });
+  const envoy = Envoy.start({ name: p.metadata.name, bootstrap, dir: logDir, adminUrl: `http://${localAddress}:${ENVOY_ADMIN_PORT}`, ...(hostsFile ? { hostsFile } : {}) });
   return { pod: p.metadata.name, namespace, labels, role, nodeId: id, ip, localAddress, outboundAddress, port, envoy, app };
 }
 

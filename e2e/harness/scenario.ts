@@ -36,6 +36,8 @@ export interface MeshSuiteOptions {
   source?: string;
   /** More `mast serve` flags for the suite's meshes. */
   mastArgs?: string[];
+  /** A hosts file for the mesh's Envoys, from its address prefix (MeshOptions.hosts). */
+  hosts?: (prefix: string) => string;
 }
 
 /** Which of the runs a suite's body is defined for. */
@@ -56,7 +58,7 @@ export function describeMesh(title: string, body: (mesh: () => Mesh, run: SuiteR
       describe(`${title} (${SOURCES[source].title}, ${delta ? 'delta' : 'SotW'} ADS)`, { skip: options.skip?.[source] ?? false }, () => {
         let mesh: Mesh | undefined;
         before(async () => {
-          mesh = await Mesh.start({ source: options.source, delta, octet: randomOctet(), backend: SOURCES[source].backend, mastArgs: options.mastArgs });
+          mesh = await Mesh.start({ source: options.source, delta, octet: randomOctet(), backend: SOURCES[source].backend, mastArgs: options.mastArgs, ...(options.hosts ? { hosts: options.hosts } : {}) });
         });
         // A NACK fails the test it happened in, whatever the test itself looked at (nacks.ts).
         afterEach(() => mesh?.nacks.assertNone('during this test'));

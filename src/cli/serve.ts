@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { parseMeshConfig, type MeshConfig } from '../model/mesh-config';
 import { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS } from '../ca';
 import type { ClusterOptions } from '../server/cluster';
 import { DEFAULT_XDS_TOKEN_AUDIENCE } from '../server/access';
@@ -28,6 +30,7 @@ interface ServeFlags {
   webhookConfig: string;
   rootNamespace: string;
   trustDomain: string;
+  meshConfig?: string;
   caDir?: string;
   stateDir?: string;
   workloadCertTtl: number;
@@ -61,6 +64,7 @@ export function register(program: Command): void {
     .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
     .option('--root-namespace <ns>', "Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide", 'istio-system')
     .option('--trust-domain <domain>', 'the SPIFFE trust domain of workload identities (spiffe://DOMAIN/ns/NS/sa/SA)', 'cluster.local')
+    .option('--mesh-config <file>', "Istio MeshConfig YAML (the istio ConfigMap's `mesh` key); Mast reads outboundTrafficPolicy.mode (ALLOW_ANY or REGISTRY_ONLY), once at start")
     .option('--ca-dir <dir>', "plug in a CA: Istio's cacerts files (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem); Mast signs as ca-cert and ships the chain")
     .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only; the trust bundle for proxies in root-cert.pem, and root-cert.sds.yaml for mast bootstrap --xds-ca) and the key its xDS bootstrap tokens are signed with (xds-token-key.pem, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
     .option('--workload-cert-ttl <duration>', 'lifetime of workload certificates (at least 1m)', durationMs(60_000), DEFAULT_WORKLOAD_CERT_TTL_MS)
@@ -70,6 +74,12 @@ export function register(program: Command): void {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
       const log = pino({ level: flags.logLevel, base: { app: 'mast' } });
+      let meshConfig: MeshConfig = {};
+      try {
+        if (flags.meshConfig !== undefined) meshConfig = parseMeshConfig(readFileSync(flags.meshConfig, 'utf8'), flags.meshConfig);
+      } catch (e) {
+        program.error(`mast serve: --mesh-config: ${(e as Error).message}`);
+      }
       const mast = await startMast({
         source,
         xdsAddress: flags.xdsAddress,
@@ -82,6 +92,7 @@ export function register(program: Command): void {
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         rootNamespace: flags.rootNamespace,
         trustDomain: flags.trustDomain,
+        ...(meshConfig.outboundTrafficPolicy ? { outboundTrafficPolicy: meshConfig.outboundTrafficPolicy } : {}),
         ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace, credentialDir: flags.credentialDir },
         log,
       });

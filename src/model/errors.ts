@@ -73,6 +73,8 @@ export const DIAGNOSTIC_CODES = {
   MAST2042: { severity: 'error', title: 'PeerAuthentication is not valid' },
   MAST2043: { severity: 'error', title: 'AuthorizationPolicy is not valid' },
   MAST2044: { severity: 'error', title: 'RequestAuthentication is not valid' },
+  MAST2046: { severity: 'error', title: 'ServiceEntry is not valid' },
+  MAST2047: { severity: 'error', title: 'WorkloadEntry is not valid' },
 
   // Kubernetes objects' meaning, as the API server validates it (file mode has no API server).
   MAST2101: { severity: 'error', title: 'EndpointSlice address is not an IP address of its addressType' },

@@ -1,7 +1,8 @@
 // A snapshot with some objects replaced by another version of themselves, or left out: how a
 // translation serves an object's last good version, or leaves its contribution out, when what it
 // translates to is something Envoy would reject (src/xds/cache.ts).
-import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type Service, type ServicePort, type Snapshot, type VirtualService } from './types';
+import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type MeshService, type OutboundTrafficPolicyMode, type Service, type ServiceEntry, type ServicePort, type WorkloadEntry, type Snapshot, type VirtualService } from './types';
+import { externalEndpoints, externalServices } from './service-entries';
 
 /**
  * `inner` with the objects keyed (`Kind/namespace/name`) in `overrides` replaced by the version
@@ -43,17 +44,35 @@ export class SnapshotOverlay implements Snapshot {
     return this.inner.rootNamespace;
   }
 
-  services(): readonly Service[] {
-    return this.list(this.inner.services());
+  get outboundTrafficPolicy(): OutboundTrafficPolicyMode {
+    return this.inner.outboundTrafficPolicy;
   }
 
-  serviceByHost(host: string): Service | undefined {
-    return this.swap(this.inner.serviceByHost(host));
+  /** A ServiceEntry's host as its replacement has it (if it still names the host), or nothing if the entry is left out. */
+  private swapService(service: MeshService): MeshService | undefined {
+    if (service.kind === 'Service') return this.swap(service);
+    const key = refKey(refOf(service));
+    if (!this.overrides.has(key)) return service;
+    const replacement = this.overrides.get(key) as ServiceEntry | null;
+    return replacement ? externalServices(replacement).find((s) => s.hostname === service.hostname) : undefined;
   }
 
-  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[] {
+  services(): readonly MeshService[] {
+    return this.inner.services().flatMap((s) => this.swapService(s) ?? []);
+  }
+
+  serviceByHost(host: string): MeshService | undefined {
+    const found = this.inner.serviceByHost(host);
+    return found && this.swapService(found);
+  }
+
+  endpoints(service: MeshService, port: ServicePort): readonly ResolvedEndpoint[] {
     const gone = (s: ObjectRef) => this.overrides.get(refKey(s)) === null;
-    return this.inner.endpoints(service, port).filter((ep) => !ep.sources.some(gone));
+    // A replaced ServiceEntry's endpoints are its replacement's, which the inner snapshot never saw.
+    const endpoints = service.kind === 'ServiceEntry' && this.overrides.has(refKey(refOf(service)))
+      ? externalEndpoints(service, port, { pods: () => this.pods(), workloadEntries: () => this.workloadEntries() })
+      : this.inner.endpoints(service, port);
+    return endpoints.filter((ep) => !ep.sources.some(gone));
   }
 
   pods(): readonly Pod[] {
@@ -62,6 +81,10 @@ export class SnapshotOverlay implements Snapshot {
 
   podByIp(ip: string): Pod | undefined {
     return this.swap(this.inner.podByIp(ip));
+  }
+
+  workloadEntries(): readonly WorkloadEntry[] {
+    return this.list(this.inner.workloadEntries());
   }
 
   servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {

@@ -7,7 +7,9 @@ import type {
   Gateway,
   Kind,
   MeshObject,
+  MeshService,
   ObjectRef,
+  OutboundTrafficPolicyMode,
   PeerAuthentication,
   Pod,
   RequestAuthentication,
@@ -16,6 +18,7 @@ import type {
   ServicePort,
   Snapshot,
   VirtualService,
+  WorkloadEntry,
 } from './types';
 
 export class SnapshotReads implements Snapshot {
@@ -51,16 +54,20 @@ export class SnapshotReads implements Snapshot {
     return this.inner.rootNamespace;
   }
 
-  services(): readonly Service[] {
-    return this.reads(this.inner.services(), 'Service');
+  get outboundTrafficPolicy(): OutboundTrafficPolicyMode {
+    return this.inner.outboundTrafficPolicy;
   }
 
-  serviceByHost(host: string): Service | undefined {
-    return this.reads(this.inner.serviceByHost(host), 'Service');
+  services(): readonly MeshService[] {
+    return this.reads(this.inner.services(), 'Service', 'ServiceEntry');
   }
 
-  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[] {
-    return this.reads(this.inner.endpoints(service, port), 'EndpointSlice', 'Pod');
+  serviceByHost(host: string): MeshService | undefined {
+    return this.reads(this.inner.serviceByHost(host), 'Service', 'ServiceEntry');
+  }
+
+  endpoints(service: MeshService, port: ServicePort): readonly ResolvedEndpoint[] {
+    return this.reads(this.inner.endpoints(service, port), 'EndpointSlice', 'Pod', 'ServiceEntry', 'WorkloadEntry');
   }
 
   pods(): readonly Pod[] {
@@ -69,6 +76,10 @@ export class SnapshotReads implements Snapshot {
 
   podByIp(ip: string): Pod | undefined {
     return this.reads(this.inner.podByIp(ip), 'Pod');
+  }
+
+  workloadEntries(): readonly WorkloadEntry[] {
+    return this.reads(this.inner.workloadEntries(), 'WorkloadEntry');
   }
 
   servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {
@@ -89,7 +100,7 @@ export class SnapshotReads implements Snapshot {
 
   // Which rule applies depends on the host's Service (its namespace) as well as the rules.
   destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
-    return this.reads(this.inner.destinationRuleFor(host, namespace, labels), 'DestinationRule', 'Service');
+    return this.reads(this.inner.destinationRuleFor(host, namespace, labels), 'DestinationRule', 'Service', 'ServiceEntry');
   }
 
   gateways(): readonly Gateway[] {

@@ -3,16 +3,21 @@
 import { creationOrder, type Admissions } from './creation-order';
 import { DestinationRuleIndex } from './destination-rules';
 import { hostNamespace } from './hosts';
+import { isIP } from 'node:net';
 import { labelsMatch } from './labels';
+import { externalEndpoints, externalServices, selectedWorkloadEntries, type WorkloadLookups } from './service-entries';
 import {
   refOf,
   type DestinationRule,
   type EndpointSlice,
   type EndpointSlicePort,
+  type ExternalService,
   type Gateway,
   type Kind,
   type MeshObject,
+  type MeshService,
   type MeshSettings,
+  type OutboundTrafficPolicyMode,
   type ObjectRef,
   type AuthorizationPolicy,
   type PeerAuthentication,
@@ -23,6 +28,7 @@ import {
   type ServicePort,
   type Snapshot,
   type VirtualService,
+  type WorkloadEntry,
 } from './types';
 
 export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject, { kind: K }>[] };
@@ -31,7 +37,7 @@ export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject,
  * Kinds whose lists come in creation order: they claim hosts and addresses, and the oldest keeps
  * what two claim; of two PeerAuthentications at one level for one workload, the oldest applies.
  */
-const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'PeerAuthentication']);
+const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'PeerAuthentication', 'ServiceEntry']);
 
 /**
  * `objects` by kind, Services and VirtualServices in creation order (src/model/creation-order.ts,
@@ -77,7 +83,8 @@ function indexBy<T, K>(items: readonly T[], key: (item: T) => K | undefined): Ma
 
 /** Lookups over everything but VirtualServices, which the store checks against these before admitting. */
 export class MeshIndexes {
-  private byHost?: Map<string, Service>;
+  private meshServiceList?: readonly MeshService[];
+  private byHost?: Map<string, MeshService>;
   private byIp?: Map<string, Pod>;
   private byPodName?: Map<string, Pod>;
   private slicesByService?: Map<string, EndpointSlice[]>;
@@ -94,8 +101,28 @@ export class MeshIndexes {
     return this.mesh.domain;
   }
 
-  serviceByHost(host: string): Service | undefined {
-    this.byHost ??= indexBy(this.objects.Service, (s) => s.hostname);
+  /**
+   * Kubernetes Services, then the hosts of ServiceEntries (in creation order), a host taken once:
+   * by a Service before any ServiceEntry, else by the oldest ServiceEntry naming it.
+   */
+  meshServices(): readonly MeshService[] {
+    if (!this.meshServiceList) {
+      const taken = new Set(this.objects.Service.map((s) => s.hostname));
+      const external: ExternalService[] = [];
+      for (const entry of this.objects.ServiceEntry) {
+        for (const service of externalServices(entry)) {
+          if (taken.has(service.hostname)) continue;
+          taken.add(service.hostname);
+          external.push(service);
+        }
+      }
+      this.meshServiceList = Object.freeze([...this.objects.Service, ...external]);
+    }
+    return this.meshServiceList;
+  }
+
+  serviceByHost(host: string): MeshService | undefined {
+    this.byHost ??= indexBy(this.meshServices(), (s) => s.hostname);
     return this.byHost.get(host);
   }
 
@@ -172,11 +199,15 @@ export class MeshSnapshot implements Snapshot {
     return this.indexes.mesh.rootNamespace;
   }
 
-  services(): readonly Service[] {
-    return this.indexes.objects.Service;
+  get outboundTrafficPolicy(): OutboundTrafficPolicyMode {
+    return this.indexes.mesh.outboundTrafficPolicy ?? 'ALLOW_ANY';
   }
 
-  serviceByHost(host: string): Service | undefined {
+  services(): readonly MeshService[] {
+    return this.indexes.meshServices();
+  }
+
+  serviceByHost(host: string): MeshService | undefined {
     return this.indexes.serviceByHost(host);
   }
 
@@ -186,6 +217,10 @@ export class MeshSnapshot implements Snapshot {
 
   podByIp(ip: string): Pod | undefined {
     return this.indexes.podByIp(ip);
+  }
+
+  workloadEntries(): readonly WorkloadEntry[] {
+    return this.indexes.objects.WorkloadEntry;
   }
 
   servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[] {
@@ -246,14 +281,25 @@ export class MeshSnapshot implements Snapshot {
    * only port, when a name is missing), labelled with its Pod's labels: the Pod named by targetRef, else the Pod with
    * that IP. An address listed by two slices counts once.
    */
-  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[] {
-    const key = `${service.meta.namespace}/${service.meta.name}|${port.name ?? ''}|${port.port}`;
+  endpoints(service: MeshService, port: ServicePort): readonly ResolvedEndpoint[] {
+    const key = `${service.kind}/${service.meta.namespace}/${service.meta.name}|${service.hostname}|${port.name ?? ''}|${port.port}`;
     let found = this.endpointCache.get(key);
     if (!found) {
-      found = Object.freeze(this.resolveEndpoints(service, port));
+      const lookups = { pods: () => this.indexes.objects.Pod, workloadEntries: () => this.indexes.objects.WorkloadEntry };
+      found = Object.freeze(
+        service.kind === 'ServiceEntry'
+          ? externalEndpoints(service, port, lookups)
+          : [...this.resolveEndpoints(service, port), ...this.selectedEntries(service, port, lookups)],
+      );
       this.endpointCache.set(key, found);
     }
     return found;
+  }
+
+  /** WorkloadEntries a Kubernetes Service's selector picks, by IP only: Kubernetes cannot address a name (conversion.go DNSServiceEntryOnly). */
+  private selectedEntries(service: Service, port: ServicePort, lookups: WorkloadLookups): ResolvedEndpoint[] {
+    if (!service.selector || Object.keys(service.selector).length === 0) return [];
+    return selectedWorkloadEntries(service.meta.namespace, service.selector, port, lookups).filter((ep) => isIP(ep.address) !== 0);
   }
 
   private resolveEndpoints(service: Service, port: ServicePort): ResolvedEndpoint[] {

@@ -178,4 +178,19 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     // routes/gateway.ts: an HTTP server's virtual hosts answer 301 to https (require_tls: ALL).
     'spec.servers[].tls.httpsRedirect',
   ],
+  // src/model/service-entries.ts puts each host in the registry; translate/service-clusters.ts
+  // makes its clusters by resolution; policy/mtls/cluster-tls.ts reads location and subjectAltNames.
+  ServiceEntry: [
+    'spec.hosts',
+    'spec.addresses',
+    'spec.ports',
+    'spec.location',
+    'spec.resolution',
+    'spec.workloadSelector',
+    'spec.exportTo',
+    'spec.subjectAltNames',
+    ...['address', 'ports', 'labels', 'serviceAccount', 'weight'].map((f) => `spec.endpoints[].${f}`),
+  ],
+  // An endpoint of the Services and ServiceEntries that select it (src/model/service-entries.ts).
+  WorkloadEntry: ['spec.address', 'spec.ports', 'spec.labels', 'spec.serviceAccount', 'spec.weight'],
 };

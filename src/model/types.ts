@@ -16,16 +16,14 @@ import type { IRequestAuthentication } from '@kubernetes-models/istio/security.i
  * issue that translates one only adds a translator.
  */
 export interface UntranslatedSpecs {
-  ServiceEntry: NonNullable<IServiceEntry['spec']>;
   Sidecar: NonNullable<ISidecar['spec']>;
-  WorkloadEntry: NonNullable<IWorkloadEntry['spec']>;
 }
 export type UntranslatedKind = keyof UntranslatedSpecs;
 
 /** The security.istio.io kinds, translated by src/policy/. */
 export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | SecurityKind | UntranslatedKind;
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | UntranslatedKind;
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -126,6 +124,46 @@ export interface Gateway extends Base<'Gateway'> {
   spec: GatewaySpec;
 }
 
+export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
+export type WorkloadEntrySpec = NonNullable<IWorkloadEntry['spec']>;
+/** Adds hosts to the mesh's registry (src/model/service-entries.ts turns each host into an ExternalService). */
+export interface ServiceEntry extends Base<'ServiceEntry'> {
+  spec: ServiceEntrySpec;
+}
+/** A workload outside Kubernetes (a VM, a bare process) as an endpoint of the Services and ServiceEntries that select it. */
+export interface WorkloadEntry extends Base<'WorkloadEntry'> {
+  spec: WorkloadEntrySpec;
+}
+
+/** How a ServiceEntry's endpoints are found (ServiceEntry.Resolution; DYNAMIC_DNS is not translated). */
+export type Resolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+
+/**
+ * One host of a ServiceEntry, as Istio's convertServices makes a model.Service of each
+ * (pilot/pkg/serviceregistry/serviceentry/conversion.go): its `meta` and `origin` are the
+ * ServiceEntry's, so provenance names the ServiceEntry.
+ */
+export interface ExternalService extends Base<'ServiceEntry'> {
+  hostname: string;
+  /** The ServiceEntry's ports; `appProtocol` holds the port's `protocol`, lower-cased, which Mast's protocol selection reads first. */
+  ports: ServicePort[];
+  /** `spec.addresses`: IPs (and CIDRs) that also name the host in Host headers. */
+  addresses: string[];
+  resolution: Resolution;
+  /** location MESH_EXTERNAL (the default): no auto mutual TLS, as Istio's MeshExternal. */
+  meshExternal: boolean;
+  /** `spec.exportTo`, absent for "every namespace". */
+  exportTo?: readonly string[];
+  /** `spec.subjectAltNames`: identities accepted from its endpoints over mutual TLS, beside their service accounts. */
+  subjectAltNames: readonly string[];
+  /** `spec.workloadSelector.labels`: the Pods and WorkloadEntries of its namespace that are its endpoints. */
+  selector?: Readonly<Record<string, string>>;
+  entry: ServiceEntry;
+}
+
+/** What Istio's registry calls a service: a Kubernetes Service, or a host of a ServiceEntry. */
+export type MeshService = Service | ExternalService;
+
 export type PeerAuthenticationSpec = NonNullable<IPeerAuthentication['spec']>;
 export type AuthorizationPolicySpec = NonNullable<IAuthorizationPolicy['spec']>;
 export type RequestAuthenticationSpec = NonNullable<IRequestAuthentication['spec']>;
@@ -151,6 +189,8 @@ export type MeshObject =
   | VirtualService
   | DestinationRule
   | Gateway
+  | ServiceEntry
+  | WorkloadEntry
   | PeerAuthentication
   | AuthorizationPolicy
   | RequestAuthentication
@@ -164,7 +204,14 @@ export interface ResolvedEndpoint {
   labels: Record<string, string>;
   /** The service account of the Pod behind it, when the Pod is known: its workload identity. */
   serviceAccount?: string;
-  /** The EndpointSlice (and Pod, when known) it came from, for provenance. */
+  /**
+   * `istio` when the workload takes mesh mTLS without a Pod label saying so: a WorkloadEntry with a
+   * serviceAccount (conversion.go getTLSModeFromWorkloadEntry); otherwise its labels decide.
+   */
+  tlsMode?: string;
+  /** A WorkloadEntry's or ServiceEntry endpoint's `weight` (Envoy's load_balancing_weight). */
+  weight?: number;
+  /** The EndpointSlice (and Pod, when known), or the ServiceEntry or WorkloadEntry, it came from, for provenance. */
   sources: ObjectRef[];
 }
 
@@ -176,7 +223,14 @@ export interface MeshSettings {
   trustDomain: string;
   /** Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide (`istio-system`). */
   rootNamespace: string;
+  /**
+   * MeshConfig `outboundTrafficPolicy.mode` (`--mesh-config FILE`): whether requests for hosts the
+   * registry does not know leave the mesh. Istio's default is ALLOW_ANY.
+   */
+  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
 }
+
+export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
 /**
  * An immutable, validated view of the whole mesh at one generation. Only valid objects are in
@@ -184,12 +238,15 @@ export interface MeshSettings {
  */
 export interface Snapshot extends Readonly<MeshSettings> {
   readonly generation: number;
+  /** MeshSettings.outboundTrafficPolicy, Istio's ALLOW_ANY when not set. */
+  readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
   /** In creation order (src/model/creation-order.ts): of two Services claiming one thing, the first keeps it. */
-  services(): readonly Service[];
-  serviceByHost(host: string): Service | undefined;
-  endpoints(service: Service, port: ServicePort): readonly ResolvedEndpoint[];
+  services(): readonly MeshService[];
+  serviceByHost(host: string): MeshService | undefined;
+  endpoints(service: MeshService, port: ServicePort): readonly ResolvedEndpoint[];
   pods(): readonly Pod[];
   podByIp(ip: string): Pod | undefined;
+  workloadEntries(): readonly WorkloadEntry[];
   /** Services of `namespace` whose (non-empty) selector matches `labels`: a workload's own Services. */
   servicesSelecting(namespace: string, labels: Record<string, string>): readonly Service[];
   /**
@@ -239,6 +296,7 @@ export function refKey(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
-export function refOf(obj: MeshObject): ObjectRef {
+/** The object `obj` is or (an ExternalService) was made from. */
+export function refOf(obj: MeshObject | ExternalService): ObjectRef {
   return { kind: obj.kind, namespace: obj.meta.namespace, name: obj.meta.name };
 }

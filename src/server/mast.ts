@@ -6,6 +6,7 @@ import { createAdminServer } from '../admin/server';
 import { defaultStateDir, MeshCa, startFileCa, WorkloadCerts, type FileCa, type RenewingCert } from '../ca';
 import { keepBundleFile } from '../ca/bundle-file';
 import { ConfigStore } from '../model';
+import type { OutboundTrafficPolicyMode } from '../model/types';
 import { credentialDir } from '../ca/credentials';
 import { watchConfigDir } from '../sources/files';
 import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
@@ -51,6 +52,8 @@ export interface MastOptions {
   trustDomain?: string;
   /** Istio's root namespace, whose policies apply mesh-wide (`istio-system` by default). */
   rootNamespace?: string;
+  /** MeshConfig outboundTrafficPolicy.mode (`--mesh-config`), ALLOW_ANY by default. */
+  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
   /** The CA and the workload certificates it issues (src/ca/). */
   ca?: CaSettings;
   log: PinoLogger;
@@ -107,7 +110,7 @@ function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindin
 export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const { log } = opts;
   const telemetry = createTelemetry();
-  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });
+  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, outboundTrafficPolicy: opts.outboundTrafficPolicy });
   const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });

@@ -1,12 +1,14 @@
-// The one builder of Cluster resources: EDS clusters for services (per port and per subset), the
+// The one builder of Cluster resources: outbound clusters for services (per port and per subset;
+// EDS, DNS or passthrough by the service's resolution, service-entry-clusters.ts), the
 // STATIC inbound clusters of a sidecar's own app, and the fixed passthrough and blackhole clusters.
 import { refOf, type ObjectRef, type Snapshot } from '../model/types';
 import type { EnvoyJson, NamedResource, ProxyRole } from './types';
-import { adsConfigSource, socketAddress } from './core';
+import { socketAddress } from './core';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, inboundClusterName } from './names';
 import { sourceKeys } from './provenance';
 import type { Protocol } from './protocol';
 import { outboundClusters, type OutboundCluster } from './service-ports';
+import { discovery } from './service-entry-clusters';
 import { effectivePolicy } from './traffic-policy/effective';
 import { connectionPoolFields, speaksHttp2 } from './traffic-policy/connection-pool';
 import { clusterTls } from '../policy/mtls/cluster-tls';
@@ -22,7 +24,9 @@ function resource(json: EnvoyJson, sources: readonly ObjectRef[] = []): NamedRes
   return { name: json.name as string, json, sources: sourceKeys(sources) };
 }
 
-function edsCluster(snapshot: Snapshot, c: OutboundCluster, role: ProxyRole): NamedResource {
+function outboundCluster(snapshot: Snapshot, c: OutboundCluster, passthrough: boolean, role: ProxyRole): NamedResource | undefined {
+  const found = discovery(snapshot, c, passthrough);
+  if (!found) return undefined;
   const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
   const outlier = outlierDetection(policy);
   const http2 = speaksHttp2(policy.connectionPool, c.protocol);
@@ -31,10 +35,10 @@ function edsCluster(snapshot: Snapshot, c: OutboundCluster, role: ProxyRole): Na
   const sources: ObjectRef[] = [refOf(c.service), ...(c.destinationRule ? [refOf(c.destinationRule)] : [])];
   return resource({
     name: c.name,
-    type: 'EDS',
-    eds_cluster_config: { eds_config: adsConfigSource(), service_name: c.name },
+    ...found.head,
     connect_timeout: CONNECT_TIMEOUT,
     ...loadBalancerFields(policy),
+    ...found.tail,
     ...connectionPoolFields(policy, c.protocol, tls.upstreamHttpOptions),
     ...(outlier ? { outlier_detection: outlier } : {}),
     ...tls.fields,
@@ -47,12 +51,13 @@ function edsCluster(snapshot: Snapshot, c: OutboundCluster, role: ProxyRole): Na
 }
 
 /**
- * The EDS cluster of every service port and DestinationRule subset, as seen from a workload in
- * `namespace` with `labels` (for DestinationRule workloadSelectors).
+ * The cluster of every service port and DestinationRule subset, as seen from a workload in
+ * `namespace` with `labels` (for DestinationRule workloadSelectors); `passthrough` for a sidecar
+ * under capture, whose connections keep their original destination (NONE-resolution entries).
  * `role`: a DestinationRule's credentialName is a gateway's (or a selected sidecar's) only.
  */
-export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>, role: ProxyRole = 'sidecar'): NamedResource[] {
-  return outboundClusters(snapshot, namespace, labels).map((c) => edsCluster(snapshot, c, role));
+export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>, role: ProxyRole = 'sidecar', passthrough = false): NamedResource[] {
+  return outboundClusters(snapshot, namespace, labels).flatMap((c) => outboundCluster(snapshot, c, passthrough, role) ?? []);
 }
 
 /** Sends a connection on to wherever it was originally addressed (Istio's ALLOW_ANY). */

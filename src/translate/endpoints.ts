@@ -10,18 +10,23 @@ import { socketAddress } from './core';
 import { labelsMatch } from '../model/labels';
 import { provenance, sourceKeys } from './provenance';
 import { outboundClusters, type OutboundCluster } from './service-ports';
+import { usesEds } from './service-entry-clusters';
 import { compareStrings } from './order';
 import { endpointSpeaksMtls, mtlsEndpointMetadata } from '../policy/mtls/endpoint-tls-mode';
 import { effectivePolicy } from './traffic-policy/effective';
 import { effectiveLocalitySetting, endpointLocality, localityString, localityWeighted, proxyLocality, withTopologyLabels, type Locality } from './traffic-policy/locality';
 import { applyLocalityLoadBalancer, type LocalityGroup, type ProxyPosition } from './traffic-policy/locality-lb';
 
-/** An endpoint; `mtls` puts the metadata that picks its cluster's mTLS transport socket on it. */
-function lbEndpoint(ep: ResolvedEndpoint, mtls: boolean): EnvoyJson {
+/**
+ * An endpoint; `mtls` puts the metadata that picks its cluster's mTLS transport socket on it. A
+ * WorkloadEntry's `weight` is its load_balancing_weight (endpoint_builder.go buildEnvoyLbEndpoint).
+ */
+export function lbEndpoint(ep: ResolvedEndpoint, mtls: boolean): EnvoyJson {
   const metadata = provenance(ep.sources);
   return {
     endpoint: { address: socketAddress(ep.address, ep.port) },
     health_status: ep.ready ? 'HEALTHY' : 'UNHEALTHY',
+    ...(ep.weight ? { load_balancing_weight: ep.weight } : {}),
     metadata: mtls ? { filter_metadata: { ...mtlsEndpointMetadata(), ...metadata.filter_metadata } } : metadata,
   };
 }
@@ -94,5 +99,5 @@ export function proxyPosition(proxy: Pick<ProxyClass, 'labels' | 'locality'>): P
  */
 export function serviceEndpoints(snapshot: Snapshot, proxy: Pick<ProxyClass, 'namespace' | 'labels' | 'locality'>): NamedResource[] {
   const position = proxyPosition(proxy);
-  return outboundClusters(snapshot, proxy.namespace, proxy.labels).map((c) => loadAssignment(snapshot, c, position));
+  return outboundClusters(snapshot, proxy.namespace, proxy.labels).filter(usesEds).map((c) => loadAssignment(snapshot, c, position));
 }

@@ -50,9 +50,10 @@ function matchedSelectors(proxy: ProxyClass, snapshot: Snapshot): string[] {
 // too, through the rules that select it (traffic-policy/workload-rules.ts).
 const services: TranslationPart = {
   name: 'services',
-  // The role too: a DestinationRule's credentialName is honoured on gateways (clusters.ts).
-  key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.role, selectingRules(snapshot, proxy)]),
-  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace, proxy.labels, proxy.role) }),
+  // The role too: a DestinationRule's credentialName is honoured on gateways (clusters.ts); and
+  // with the interception mode, whether a NONE-resolution ServiceEntry passes connections through.
+  key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.role, proxy.interceptionMode, selectingRules(snapshot, proxy)]),
+  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace, proxy.labels, proxy.role, proxy.role === 'sidecar' && proxy.interceptionMode === 'REDIRECT') }),
 };
 
 /**

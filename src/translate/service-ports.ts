@@ -1,12 +1,14 @@
-// What the outbound side of every proxy is made of: each proxied port of each Service, and the
-// EDS clusters (one per port, one more per DestinationRule subset) that carry its traffic.
-import type { DestinationRule, Service, ServicePort, Snapshot } from '../model/types';
+// What the outbound side of every proxy is made of: each proxied port of each Service and
+// ServiceEntry host it sees, and the clusters (one per port, one more per DestinationRule subset)
+// that carry its traffic.
+import { exportedTo } from '../model/service-entries';
+import type { DestinationRule, MeshService, ServicePort, Snapshot } from '../model/types';
 import { outboundClusterName } from './names';
 import { portProtocol, type Protocol } from './protocol';
 import { compareStrings } from './order';
 
 export interface ServicePortRef {
-  service: Service;
+  service: MeshService;
   port: ServicePort;
   protocol: Protocol;
 }
@@ -19,10 +21,14 @@ export interface OutboundCluster extends ServicePortRef {
   subset?: Subset;
 }
 
-/** Every Service port Mast proxies (UDP and SCTP ports are skipped), by host then port. */
-export function servicePorts(snapshot: Snapshot): ServicePortRef[] {
+/**
+ * Every Service and ServiceEntry port Mast proxies (UDP and SCTP ports are skipped) that a proxy in
+ * `namespace` sees (ServiceEntry exportTo), by host then port.
+ */
+export function servicePorts(snapshot: Snapshot, namespace: string): ServicePortRef[] {
   const refs: ServicePortRef[] = [];
   for (const service of snapshot.services()) {
+    if (!exportedTo(service, namespace)) continue;
     for (const port of service.ports) {
       const protocol = portProtocol(port);
       if (protocol) refs.push({ service, port, protocol });
@@ -37,7 +43,7 @@ export function servicePorts(snapshot: Snapshot): ServicePortRef[] {
  * and so do the proxy's `labels`, which a rule's workloadSelector may select.
  */
 export function outboundClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>): OutboundCluster[] {
-  return servicePorts(snapshot).flatMap((ref) => {
+  return servicePorts(snapshot, namespace).flatMap((ref) => {
     const destinationRule = snapshot.destinationRuleFor(ref.service.hostname, namespace, labels);
     const host = ref.service.hostname;
     const base: OutboundCluster = { ...ref, name: outboundClusterName(ref.port.port, host), destinationRule };

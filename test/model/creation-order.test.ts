@@ -145,7 +145,7 @@ test('a clusterIP held by an older Service is not the later one\'s: reported, an
   const store = new ConfigStore();
   put(store, 'z.yaml', addressed('z', '10.96.0.10'));
   put(store, 'a.yaml', addressed('a', '10.96.0.10'), addressed('b', '2001:db8::1'), addressed('c', '2001:db8:0::1'));
-  const clusterIPs = (): Record<string, string | undefined> => Object.fromEntries(store.snapshot().services().map((s) => [s.meta.name, s.clusterIP]));
+  const clusterIPs = (): Record<string, string | undefined> => Object.fromEntries(store.snapshot().services().map((s) => [s.meta.name, s.kind === 'Service' ? s.clusterIP : undefined]));
   assert.deepEqual(clusterIPs(), { z: '10.96.0.10', a: undefined, b: '2001:db8::1', c: undefined });
   assert.deepEqual(codes(store.diagnostics()), [
     ['MAST2105', 'Service/default/a', 'spec.clusterIP'],

@@ -68,6 +68,20 @@ kind: Service
 metadata: {name: extra, namespace: default}
 spec: {selector: {app: extra}, ports: [{name: http, port: 9080}]}`,
   },
+  {
+    kind: 'ServiceEntry',
+    yaml: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: default}
+spec: {hosts: [httpbin.example.com], ports: [{number: 9080, name: http, protocol: HTTP}], resolution: DNS}`,
+  },
+  {
+    kind: 'WorkloadEntry',
+    yaml: `apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-vm, namespace: default}
+spec: {address: 127.0.1.98, labels: {app: ratings, version: v1}}`,
+  },
 ];
 
 describe('view cache', () => {
@@ -87,11 +101,11 @@ describe('view cache', () => {
         assert.deepEqual(views.viewFor(proxy).json(), translate(snapshot, proxy), `${edit.kind} edit: the view of ${proxy.labels['app']} is a fresh translation`);
       }
       const after = partMaps(snapshot);
-      // A sidecar's routes read Services, VirtualServices and DestinationRules (a consistent hash
+      // A sidecar's routes read Services, ServiceEntries, VirtualServices and DestinationRules (a consistent hash
       // puts its key on the routes) only: subsets are names, whose existence is checked when a
       // VirtualService is admitted, and endpoints and Pods never reach a route.
       const routesKept = after[0]!.get(TYPE_URLS.route)![0] === before[0]!.get(TYPE_URLS.route)![0];
-      assert.equal(routesKept, !['Service', 'VirtualService', 'DestinationRule'].includes(edit.kind), `${edit.kind} edit: productpage's routes ${routesKept ? 'kept' : 'rebuilt'}`);
+      assert.equal(routesKept, !['Service', 'VirtualService', 'DestinationRule', 'ServiceEntry'].includes(edit.kind), `${edit.kind} edit: productpage's routes ${routesKept ? 'kept' : 'rebuilt'}`);
       // The services part (clusters and endpoints) reads every kind edited here but VirtualServices.
       const endpointsKept = after[0]!.get(TYPE_URLS.endpoint)![0] === before[0]!.get(TYPE_URLS.endpoint)![0];
       assert.equal(endpointsKept, edit.kind === 'VirtualService', `${edit.kind} edit: endpoints ${endpointsKept ? 'kept' : 'rebuilt'}`);

@@ -13,15 +13,20 @@ import type {
   Gateway,
   GatewaySpec,
   Meta,
+  ServiceEntry,
+  ServiceEntrySpec,
   UntranslatedKind,
   UntranslatedObject,
   UntranslatedSpecs,
   VirtualService,
   VirtualServiceSpec,
+  WorkloadEntry,
+  WorkloadEntrySpec,
 } from '../types';
 import { validateDestinationRule } from '../validate/destination-rule';
 import { validateGateway } from '../validate/gateway';
 import { validateVirtualService } from '../validate/virtual-service';
+import { validateServiceEntry, validateWorkloadEntry } from '../validate/service-entry';
 import { validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication } from '../validate/security';
 import { ignoredFields, type IgnoredField } from './field-support';
 import { checkIstioSchema, type IstioKind, type TranslatedIstioKind } from './istio-schema';
@@ -41,6 +46,16 @@ export function toDestinationRule(raw: Json, ctx: ConvertContext): DestinationRu
 export function toGateway(raw: Json, ctx: ConvertContext): Gateway {
   const spec = checked('Gateway', raw, ctx, validateGateway);
   return { kind: 'Gateway', ...ctx.base, spec };
+}
+
+export function toServiceEntry(raw: Json, ctx: ConvertContext): ServiceEntry {
+  const spec = checked('ServiceEntry', raw, ctx, validateServiceEntry);
+  return { kind: 'ServiceEntry', ...ctx.base, spec };
+}
+
+export function toWorkloadEntry(raw: Json, ctx: ConvertContext): WorkloadEntry {
+  const spec = checked('WorkloadEntry', raw, ctx, validateWorkloadEntry);
+  return { kind: 'WorkloadEntry', ...ctx.base, spec };
 }
 
 export function toPeerAuthentication(raw: Json, ctx: ConvertContext): PeerAuthentication {
@@ -93,7 +108,7 @@ function checkSchema(kind: IstioKind, raw: Json, apiVersion: string, read: Field
   return answer.known;
 }
 
-function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
+function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
   kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,

@@ -1,7 +1,7 @@
 // One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
 import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
-import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toUntranslated, toVirtualService } from './istio';
+import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toServiceEntry, toUntranslated, toVirtualService, toWorkloadEntry } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
@@ -35,9 +35,9 @@ const KINDS: Record<Kind, KindParser> = {
   VirtualService: { apiVersions: ISTIO_NETWORKING, convert: toVirtualService },
   DestinationRule: { apiVersions: ISTIO_NETWORKING, convert: toDestinationRule },
   Gateway: { apiVersions: ISTIO_NETWORKING, convert: toGateway },
-  ServiceEntry: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('ServiceEntry') },
+  ServiceEntry: { apiVersions: ISTIO_NETWORKING, convert: toServiceEntry },
   Sidecar: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('Sidecar') },
-  WorkloadEntry: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('WorkloadEntry') },
+  WorkloadEntry: { apiVersions: ISTIO_NETWORKING, convert: toWorkloadEntry },
   PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toPeerAuthentication },
   AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toAuthorizationPolicy },
   RequestAuthentication: { apiVersions: ISTIO_SECURITY, convert: toRequestAuthentication },

@@ -4,7 +4,7 @@
 // BestEffortInferServiceMTLSMode). Auto-mTLS sends mTLS to endpoints whose metadata says they
 // have a sidecar (endpoint-tls-mode.ts) and plaintext to the others, per endpoint, through
 // Envoy's transport_socket_matches.
-import type { Service, Snapshot } from '../../model/types';
+import type { MeshService, Snapshot } from '../../model/types';
 import { spiffeId } from '../../model/spiffe';
 import { typed } from '../../translate/core';
 import type { EnvoyJson } from '../../translate/types';
@@ -22,16 +22,18 @@ const CANONICAL_SERVICE_ACCOUNTS = 'alpha.istio.io/canonical-serviceaccounts';
 
 /**
  * The identities a client accepts from `service`'s endpoints (push_context.go addServiceAccounts):
- * the SPIFFE ID of the service account of every Pod behind any of its ports, ready or not, plus
- * those its annotations name, sorted and without repeats.
+ * the SPIFFE ID of the service account of every Pod (or WorkloadEntry) behind any of its ports,
+ * ready or not, plus those its annotations name, or a ServiceEntry's `subjectAltNames`
+ * (conversion.go: ServiceAccounts), sorted and without repeats.
  */
-export function serviceAccounts(snapshot: Snapshot, service: Service): string[] {
+export function serviceAccounts(snapshot: Snapshot, service: MeshService): string[] {
   const ids = new Set<string>();
   for (const port of service.ports) {
     for (const ep of snapshot.endpoints(service, port)) {
       if (ep.serviceAccount) ids.add(spiffeId(snapshot.trustDomain, { namespace: service.meta.namespace, serviceAccount: ep.serviceAccount }));
     }
   }
+  if (service.kind === 'ServiceEntry') return [...new Set([...ids, ...service.subjectAltNames])].sort();
   const listed = (name: string): string[] => (service.meta.annotations[name] ?? '').split(',').filter((s) => s !== '');
   for (const id of listed(CANONICAL_SERVICE_ACCOUNTS)) ids.add(id);
   for (const sa of listed(KUBERNETES_SERVICE_ACCOUNTS)) ids.add(spiffeId(snapshot.trustDomain, { namespace: service.meta.namespace, serviceAccount: sa }));
@@ -46,7 +48,7 @@ export function istioMtlsSni(port: number, host: string, subset = ''): string {
 export interface ClusterTlsInput {
   /** The DestinationRule's `tls` for this cluster (merged over port and subset), if any. */
   tls: ClientTls | undefined;
-  service: Service;
+  service: MeshService;
   port: number;
   subset?: string;
   http2: boolean;
@@ -76,7 +78,8 @@ const RAW_BUFFER = { name: 'envoy.transport_sockets.raw_buffer', typed_config: t
  *   (upstream-tls.ts);
  * - ISTIO_MUTUAL: mesh mTLS to every endpoint, SANs and SNI the rule's or Istio's defaults;
  * - no `tls`: auto-mTLS, mesh mTLS to endpoints with a sidecar (`tlsMode-istio`) and plaintext to
- *   the rest (`tlsMode-disabled`), unless the service's namespace (or the mesh) disables mTLS.
+ *   the rest (`tlsMode-disabled`), unless the service's namespace (or the mesh) disables mTLS,
+ *   or the service is a MESH_EXTERNAL ServiceEntry host (Istio: no auto mTLS for MeshExternal).
  */
 export function clusterTls(snapshot: Snapshot, c: ClusterTlsInput): ClusterTls {
   const tls = c.tls;
@@ -100,6 +103,7 @@ export function clusterTls(snapshot: Snapshot, c: ClusterTlsInput): ClusterTls {
   const sans = tls?.subjectAltNames?.length ? tls.subjectAltNames : serviceAccounts(snapshot, c.service);
   const socket = tlsSocket(istioMutualContext(sans, sni, c.http2));
   if (mode === 'ISTIO_MUTUAL') return { fields: { transport_socket: socket } };
+  if (c.service.kind === 'ServiceEntry' && c.service.meshExternal) return { fields: {} };
   if (serviceMtlsMode(snapshot, c.service.meta.namespace) === 'DISABLE') return { fields: {} };
   return {
     fields: {

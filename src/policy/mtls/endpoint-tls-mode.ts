@@ -39,12 +39,13 @@ export interface EndpointTlsInput {
 /**
  * checkMtlsEnabled: a DestinationRule mode for the cluster decides (ISTIO_MUTUAL yes, any other
  * no); otherwise the endpoint must run a sidecar (its Pod labelled `security.istio.io/tlsMode:
- * istio`) whose PeerAuthentication does not DISABLE mTLS on the endpoint's port.
+ * istio`, or a WorkloadEntry so labelled or with a service account: ResolvedEndpoint.tlsMode)
+ * whose PeerAuthentication does not DISABLE mTLS on the endpoint's port.
  */
 export function endpointSpeaksMtls(snapshot: Snapshot, c: EndpointTlsInput, ep: ResolvedEndpoint): boolean {
   const mode = ruleMode(c.rule, c.subset, c.servicePort);
   if (mode !== undefined) return mode === 'ISTIO_MUTUAL';
-  if (ep.labels[TLS_MODE_LABEL] !== ISTIO_TLS_MODE.tlsMode) return false;
+  if ((ep.tlsMode ?? ep.labels[TLS_MODE_LABEL]) !== ISTIO_TLS_MODE.tlsMode) return false;
   return modeForPort(workloadMtls(snapshot, c.namespace, ep.labels), ep.port) !== 'DISABLE';
 }
 

@@ -4,8 +4,9 @@
 import { refOf, type ObjectRef, type Snapshot } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import { socketAddress, typed } from '../core';
-import { listenerName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
+import { BLACKHOLE_CLUSTER, listenerName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
 import { sourceKeys } from '../provenance';
+import { passesUnknownHosts } from '../outbound-traffic-policy';
 import { isHttp } from '../protocol';
 import { istioProtocol } from '../../model/port-protocol';
 import { servicePorts, type ServicePortRef } from '../service-ports';
@@ -25,8 +26,12 @@ function httpInspector(): EnvoyJson {
   return { name: 'envoy.filters.listener.http_inspector', typed_config: typed('envoy.extensions.filters.listener.http_inspector.v3.HttpInspector') };
 }
 
-/** Connections to ports no service has go on to where the app sent them (Istio's ALLOW_ANY). */
-function virtualOutbound(): NamedResource {
+/**
+ * Connections to ports no service has go on to where the app sent them under ALLOW_ANY, and to
+ * BlackHoleCluster (closed) under REGISTRY_ONLY (outbound-traffic-policy.ts).
+ */
+function virtualOutbound(allowAny: boolean): NamedResource {
+  const cluster = allowAny ? PASSTHROUGH_CLUSTER : BLACKHOLE_CLUSTER;
   return {
     name: VIRTUAL_OUTBOUND_LISTENER,
     json: {
@@ -34,7 +39,7 @@ function virtualOutbound(): NamedResource {
       address: socketAddress('0.0.0.0', VIRTUAL_OUTBOUND_PORT),
       use_original_dst: true,
       traffic_direction: 'OUTBOUND',
-      filter_chains: [{ name: PASSTHROUGH_CLUSTER, filters: [tcpProxy(PASSTHROUGH_CLUSTER)] }],
+      filter_chains: [{ name: PASSTHROUGH_CLUSTER, filters: [tcpProxy(cluster)] }],
     },
     sources: [],
   };
@@ -74,7 +79,7 @@ function portListener(proxy: OutboundListenerFacets, port: number, chains: (name
  */
 export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFacets): NamedResource[] {
   const byPort = new Map<number, ServicePortRef[]>();
-  for (const ref of servicePorts(snapshot)) byPort.set(ref.port.port, [...(byPort.get(ref.port.port) ?? []), ref]);
+  for (const ref of servicePorts(snapshot, proxy.namespace)) byPort.set(ref.port.port, [...(byPort.get(ref.port.port) ?? []), ref]);
 
   const listeners = [...byPort].map(([port, onPort]) => {
     const http = onPort.filter((r) => isHttp(r.protocol));
@@ -97,5 +102,5 @@ export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFac
     const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef);
     return portListener(proxy, port, () => chains, sources);
   });
-  return proxy.interceptionMode === 'REDIRECT' ? [virtualOutbound(), ...listeners] : listeners;
+  return proxy.interceptionMode === 'REDIRECT' ? [virtualOutbound(passesUnknownHosts(snapshot, proxy)), ...listeners] : listeners;
 }

@@ -1,4 +1,4 @@
-import type { Service } from '../../model/types';
+import type { MeshService } from '../../model/types';
 
 function isIpAddress(s: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.includes(':');
@@ -10,7 +10,9 @@ function isIpAddress(s: string): boolean {
  * namespace, where DNS search paths make it resolve), `name.ns`, `name.ns.svc`, and the cluster
  * IP; each bare and with `:port`.
  */
-export function serviceDomains(service: Service, port: number, proxyNamespace: string): string[] {
+export function serviceDomains(service: MeshService, port: number, proxyNamespace: string): string[] {
+  // A ServiceEntry host is named by itself and its addresses alone (CIDRs name no Host header).
+  if (service.kind === 'ServiceEntry') return [service.hostname, ...service.addresses.filter(isIpAddress)].flatMap((n) => [n, `${n}:${port}`]);
   const { name, namespace } = service.meta;
   const names = [service.hostname];
   if (namespace === proxyNamespace) names.push(name);

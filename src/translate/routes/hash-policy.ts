@@ -4,7 +4,7 @@
 // Istio's HashForHTTPDestination and ConsistentHashToHashPolicy put it there
 // (pilot/pkg/networking/core/route/route.go).
 import { resolveHost } from '../../model/hosts';
-import type { DestinationRule, Service, VirtualService } from '../../model/types';
+import type { DestinationRule, MeshService, VirtualService } from '../../model/types';
 import { protoDuration } from '../durations';
 import type { EnvoyJson } from '../types';
 import type { RouteContext } from './context';
@@ -56,7 +56,7 @@ export function destinationHashPolicy(dest: Destination, vs: VirtualService, ctx
 }
 
 /** hashForService: the hash of a service's default route (no VirtualService), its port's setting first. */
-export function serviceHashPolicy(service: Service, port: number, ctx: Pick<RouteContext, 'snapshot' | 'sourceNamespace' | 'sourceLabels'>): EnvoyJson | undefined {
+export function serviceHashPolicy(service: MeshService, port: number, ctx: Pick<RouteContext, 'snapshot' | 'sourceNamespace' | 'sourceLabels'>): EnvoyJson | undefined {
   const top = ctx.snapshot.destinationRuleFor(service.hostname, ctx.sourceNamespace, ctx.sourceLabels)?.spec.trafficPolicy;
   return hashPolicyOf(portHash(top, port) ?? top?.loadBalancer?.consistentHash);
 }

@@ -1,7 +1,7 @@
 // One VirtualService HTTP rule -> Envoy Routes, shared by sidecars and gateways. Each entry of
 // `match` becomes its own Route (Istio's OR), in order, so Envoy's first-match-wins keeps the
 // rule order the user wrote.
-import { refOf, type Service, type VirtualService } from '../../model/types';
+import { refOf, type MeshService, type VirtualService } from '../../model/types';
 import type { EnvoyJson } from '../types';
 import { labelsMatch } from '../../model/labels';
 import { provenance } from '../provenance';
@@ -72,7 +72,7 @@ export function virtualServiceRoutes(vs: VirtualService, ctx: RouteContext): Env
  * A service's route when no VirtualService names it: everything to its cluster, Istio's defaults,
  * with the consistent-hash key of its DestinationRule when it has one (`hash`).
  */
-export function defaultRoute(service: Service, cluster: string, hash?: EnvoyJson): EnvoyJson {
+export function defaultRoute(service: MeshService, cluster: string, hash?: EnvoyJson): EnvoyJson {
   return {
     name: 'default',
     match: { prefix: '/' },

@@ -1,10 +1,11 @@
 // Sidecar outbound RouteConfigurations: one per HTTP port number (`9080`), shared by every
 // service on that port, with one virtual host per service and a catch-all.
-import { refOf, type Service, type Snapshot, type VirtualService } from '../../model/types';
+import { refOf, type MeshService, type Snapshot, type VirtualService } from '../../model/types';
 import type { NamedResource, ProxyClass } from '../types';
 import { httpFilters } from '../filters/chain';
 import { hostMatches } from '../hosts';
-import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER, outboundClusterName, outboundRouteName, virtualHostName } from '../names';
+import { PASSTHROUGH_CLUSTER, outboundClusterName, outboundRouteName, virtualHostName } from '../names';
+import { passesUnknownHosts } from '../outbound-traffic-policy';
 import { isHttp } from '../protocol';
 import { servicePorts, type ServicePortRef } from '../service-ports';
 import type { RouteContext } from './context';
@@ -24,7 +25,7 @@ export type OutboundRouteFacets = Pick<ProxyClass, 'namespace' | 'labels' | 'int
  * among equals the oldest, `candidates` being in creation order. The others lose the host, which
  * the model reports (MAST3002, Istio's IST0109).
  */
-function virtualServiceOf(service: Service, candidates: readonly VirtualService[], domain: string): VirtualService | undefined {
+function virtualServiceOf(service: MeshService, candidates: readonly VirtualService[], domain: string): VirtualService | undefined {
   const hostsOf = (vs: VirtualService): string[] => virtualServiceHosts(vs, domain);
   const exact = candidates.find((vs) => hostsOf(vs).includes(service.hostname));
   if (exact) return exact;
@@ -52,20 +53,22 @@ function serviceVirtualHost(ref: ServicePortRef, vs: VirtualService | undefined,
 }
 
 /**
- * Requests for hosts the mesh does not know. Under capture they go on to where the app sent them
- * (Istio's ALLOW_ANY). Without capture the connection was addressed to the sidecar itself, so
- * there is nowhere to pass it on to, and the request fails at once (Istio's REGISTRY_ONLY).
+ * Requests for hosts the mesh does not know (buildCatchAllVirtualHost). With ALLOW_ANY under
+ * capture they go on to where the app sent them; otherwise (REGISTRY_ONLY, or no capture, where
+ * the connection was addressed to the sidecar itself) they are answered 502 at once
+ * (outbound-traffic-policy.ts).
  */
-function catchAllVirtualHost(mode: ProxyClass['interceptionMode']): VirtualHostSpec {
-  const [name, cluster] = mode === 'REDIRECT' ? ['allow_any', PASSTHROUGH_CLUSTER] : ['block_all', BLACKHOLE_CLUSTER];
-  const route = { name, match: { prefix: '/' }, route: { cluster, timeout: NO_TIMEOUT } };
-  return { name, domains: ['*'], routes: [route], sources: [] };
+function catchAllVirtualHost(allowAny: boolean): VirtualHostSpec {
+  const route = allowAny
+    ? { name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: NO_TIMEOUT } }
+    : { name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } };
+  return { name: route.name, domains: ['*'], routes: [route], sources: [] };
 }
 
 export function outboundRouteConfigs(snapshot: Snapshot, proxy: OutboundRouteFacets): NamedResource[] {
   const meshServices = virtualServicesFor(snapshot, MESH_GATEWAY, proxy.namespace);
   const created = new Map(snapshot.services().map((service, i) => [service, i]));
-  const httpPorts = servicePorts(snapshot).filter((ref) => isHttp(ref.protocol));
+  const httpPorts = servicePorts(snapshot, proxy.namespace).filter((ref) => isHttp(ref.protocol));
   const portNumbers = [...new Set(httpPorts.map((ref) => ref.port.port))].sort((a, b) => a - b);
   return portNumbers.map((port) => {
     const ctx: RouteContext = {
@@ -79,6 +82,6 @@ export function outboundRouteConfigs(snapshot: Snapshot, proxy: OutboundRouteFac
     const hosts = httpPorts
       .filter((ref) => ref.port.port === port)
       .map((ref) => serviceVirtualHost(ref, virtualServiceOf(ref.service, meshServices, snapshot.domain), ctx, created.get(ref.service) ?? Infinity));
-    return routeConfiguration(outboundRouteName(port), [...hosts, catchAllVirtualHost(proxy.interceptionMode)]);
+    return routeConfiguration(outboundRouteName(port), [...hosts, catchAllVirtualHost(passesUnknownHosts(snapshot, proxy))]);
   });
 }

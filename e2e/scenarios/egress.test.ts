@@ -1,0 +1,131 @@
+// Istio's "Accessing External Services" task (istio.io/latest/docs/tasks/traffic-management/
+// egress/egress-control/) through real Envoy, on loopback: a sidecar under
+// outboundTrafficPolicy REGISTRY_ONLY (`--mesh-config`) gets 502 for a host the registry does not
+// know, a ServiceEntry (DNS resolution, MESH_EXTERNAL, HTTP port) opens it, and removing the entry
+// closes it again; then a STATIC ServiceEntry with endpoints, and a WorkloadEntry (a "VM") that a
+// DestinationRule subset picks. The task's YAML lives in istio.io's docs, not in the pinned
+// module's samples, and names httpbin.org: the entries here are ours, in its shape, naming
+// `.test` hosts that the sidecar's Envoy resolves from a hosts file of its own (envoy.ts
+// hostsFile), so no name ever reaches the outside world's DNS.
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { startEcho, type EchoAnswer } from '../../examples/app/echo';
+import { tempDir } from '../harness/processes';
+import { get } from '../harness/net';
+import { converge, describeMesh } from '../harness/scenario';
+
+const CASE = path.join(__dirname, '..', 'cases', 'egress');
+const meshConfig = path.join(tempDir('egress'), 'mesh.yaml');
+writeFileSync(meshConfig, 'outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n');
+
+/** The "external" sites: block 9 of the mesh's address plan, outside every Pod's. */
+const SITES = { httpbin: 1, static: 2, vmV1: 3, vmV2: 4 } as const;
+const site = (prefix: string, n: number): string => `${prefix}.9.${n}`;
+
+const serviceEntry = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext, namespace: default}
+spec:
+  hosts: [httpbin.example.test]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DNS
+  location: MESH_EXTERNAL
+`;
+
+const staticEntry = (prefix: string): string => `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: static-site, namespace: default}
+spec:
+  hosts: [static.example.test]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  location: MESH_EXTERNAL
+  endpoints: [{address: ${site(prefix, SITES.static)}}]
+`;
+
+const vms = (prefix: string): string => `
+apiVersion: v1
+kind: Service
+metadata: {name: vm-app, namespace: default}
+spec:
+  ports: [{port: 80, name: http, targetPort: 80}]
+  selector: {app: vm-app}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: vm-app-v1, namespace: default}
+spec: {address: ${site(prefix, SITES.vmV1)}, labels: {app: vm-app, version: v1}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: vm-app-v2, namespace: default}
+spec: {address: ${site(prefix, SITES.vmV2)}, labels: {app: vm-app, version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: vm-app, namespace: default}
+spec:
+  host: vm-app.default.svc.cluster.local
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vm-app, namespace: default}
+spec:
+  hosts: [vm-app]
+  http: [{route: [{destination: {host: vm-app, subset: v2}}]}]
+`;
+
+describeMesh(
+  'egress (Accessing External Services)',
+  (mesh) => {
+    const servers: Server[] = [];
+    let prefix = '';
+    const call = (host: string) => get(`http://${mesh().workload('sleep-0').outboundAddress}:80/`, { host });
+    const answeredBy = async (host: string): Promise<string | number> => {
+      const r = await call(host);
+      return r.status === 200 ? (JSON.parse(r.text) as EchoAnswer).pod : r.status;
+    };
+
+    before(async () => {
+      prefix = mesh().workload('sleep-0').ip.split('.').slice(0, 2).join('.');
+      for (const [name, n] of Object.entries(SITES)) servers.push(await startEcho({ address: site(prefix, n), port: 80, service: name, version: 'v1', pod: name }));
+    });
+    after(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); }))));
+
+    it('answers 502 for a host the registry does not know (REGISTRY_ONLY: block_all)', async () => {
+      const r = await call('httpbin.example.test');
+      assert.equal(r.status, 502);
+    });
+
+    it('a DNS ServiceEntry opens the host, resolved by Envoy, and removing it closes it again', async (t) => {
+      await mesh().apply(serviceEntry);
+      await converge(t, 'httpbin.example.test served through the ServiceEntry', async () => (await answeredBy('httpbin.example.test')) === 'httpbin');
+      const cluster = (await mesh().workload('sleep-0').envoy.dynamic('cluster')).find((c) => (c as { cluster?: { name?: string } }).cluster?.name === 'outbound|80||httpbin.example.test') as { cluster: { type: string } } | undefined;
+      assert.equal(cluster?.cluster.type, 'STRICT_DNS');
+      await mesh().delete(serviceEntry);
+      await converge(t, 'httpbin.example.test blocked again', async () => (await answeredBy('httpbin.example.test')) === 502);
+    });
+
+    it('a STATIC ServiceEntry sends to its endpoints over EDS', async (t) => {
+      await mesh().apply(staticEntry(prefix));
+      await converge(t, 'static.example.test served by its endpoint', async () => (await answeredBy('static.example.test')) === 'static');
+    });
+
+    it('a Service selecting WorkloadEntries, with a DestinationRule subset picking one', async (t) => {
+      await mesh().apply(vms(prefix));
+      await converge(t, 'vm-app served by the v2 WorkloadEntry', async () => (await answeredBy('vm-app')) === 'vmV2');
+      const seen = new Set<string | number>();
+      for (let i = 0; i < 10; i++) seen.add(await answeredBy('vm-app'));
+      assert.deepEqual([...seen], ['vmV2']);
+    });
+  },
+  { source: CASE, mastArgs: ['--mesh-config', meshConfig], hosts: (prefix) => `${site(prefix, SITES.httpbin)} httpbin.example.test\n` },
+);
