@@ -121,3 +121,38 @@ test('a VirtualService Envoy would reject is left out alone, and its status says
   for (const p of syncz.proxies) for (const type of p.types) assert.equal(type.lastNack, undefined, `${p.proxyId} ${type.type} NACKed`);
   await mesh().delete(ENVOY_REFUSES);
 });
+
+/** Two Gateways for the bookinfo gateway workload claiming one host on one TLS port. */
+const gatewayClaiming = (name: string, credential: string): string => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 9443, name: https-${credential}, protocol: HTTPS}
+    hosts: [shop.example.com]
+    tls: {mode: SIMPLE, credentialName: ${credential}}
+`;
+
+test('of two Gateways claiming one host and port, the newer by creation time is reported in its status, naming the older', async (t) => {
+  const gateway = (name: string): Target => ({ group: 'networking.istio.io', plural: 'gateways', name });
+  // Named against their creation order, so that only creation time can pick the older. The API
+  // server's timestamps have whole seconds: the second Gateway is created in a later one.
+  const older = gatewayClaiming('zz-first', 'first-cert');
+  const newer = gatewayClaiming('aa-second', 'second-cert');
+  await mesh().apply(older);
+  await statusSays(t, 'the first Gateway', gateway('zz-first'), 'True');
+  await new Promise((r) => setTimeout(r, 1100));
+  await mesh().apply(newer);
+  try {
+    let message = '';
+    await waitFor(async () => /MAST3007/.test((message = (await accepted(gateway('aa-second')))?.message ?? '')), 5000, 'MAST3007 on the newer Gateway', 50);
+    assert.match(message, /shop\.example\.com on port 9443 .* already served by Gateway default\/zz-first \(older\)/);
+    assert.doesNotMatch((await accepted(gateway('zz-first')))?.message ?? '', /MAST3007/, 'the older Gateway is not the one reported');
+    const syncz = await mesh().mast.syncz<{ proxies: ConnectionStatus[] }>();
+    for (const p of syncz.proxies) for (const type of p.types) assert.equal(type.lastNack, undefined, `${p.proxyId} ${type.type} NACKed`);
+  } finally {
+    await mesh().delete(newer);
+    await mesh().delete(older);
+  }
+});

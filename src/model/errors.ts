@@ -90,6 +90,7 @@ export const DIAGNOSTIC_CODES = {
   MAST3003: { severity: 'warning', title: 'AuthorizationPolicy ALLOW rule tests HTTP attributes and is left out on the TCP ports of the workloads it selects, where it allows nothing' },
   MAST3004: { severity: 'warning', title: 'VirtualService http route delegates to a VirtualService that does not exist, has hosts, or is not exported to its namespace; that route is left out (Istio does the same)' },
   MAST3005: { severity: 'warning', title: 'delegate VirtualService route matches nothing its root route matches; it is left out (Istio: HTTPMatchRequests conflict)' },
+  MAST3007: { severity: 'warning', title: 'Gateway server conflicts with an older Gateway\'s server for the same workloads and port (Istio: IST0145 ConflictingGateways); the older one is served, or for plain HTTP both are merged' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },

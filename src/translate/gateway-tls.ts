@@ -9,7 +9,7 @@
 // (listeners/tcp-gateway.ts). Certificates from files (serverCertificate, privateKey) and
 // AUTO_PASSTHROUGH are not translated yet (validation reports them, MAST1008).
 import type { EnvoyJson } from './types';
-import type { Server } from './gateway-servers';
+import type { Server } from '../model/gateway-servers';
 import { filterCipherSuites } from '../model/validate/server-tls';
 import { ROOT_CA_SECRET, sdsSecretConfig, typed, WORKLOAD_CERT_SECRET } from './core';
 
@@ -21,19 +21,6 @@ export const CREDENTIAL_CA_SUFFIX = '-cacert';
 /** What an HTTP gateway offers in ALPN over TLS (Istio's util.ALPNHttp). */
 const ALPN_HTTP = ['h2', 'http/1.1'];
 
-/** The modes whose certificate is a credentialName; ISTIO_MUTUAL's is the gateway's own. */
-const CREDENTIAL_MODES = new Set(['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL']);
-
-/**
- * Whether Mast terminates TLS for `server`: HTTPS in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a
- * credentialName, or in mode ISTIO_MUTUAL.
- */
-export function terminatesTls(server: Server): boolean {
-  const mode = server.tls?.mode ?? '';
-  if (server.port.protocol.toUpperCase() !== 'HTTPS') return false;
-  return mode === 'ISTIO_MUTUAL' || (CREDENTIAL_MODES.has(mode) && Boolean(server.tls?.credentialName));
-}
-
 /** Istio's convertTLSProtocol: the API's TLSV1_2 is Envoy's TLSv1_2. */
 function envoyTlsVersion(version: string): string {
   return version === 'TLS_AUTO' ? version : version.replace('TLSV', 'TLSv');
@@ -44,7 +31,7 @@ function envoyTlsVersion(version: string): string {
  * the protocol versions and cipher suites the server allows, or nothing for Envoy's defaults.
  */
 function tlsParams(tls: NonNullable<Server['tls']>): EnvoyJson | undefined {
-  if (!CREDENTIAL_MODES.has(tls.mode ?? '')) return undefined;
+  if (!['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL'].includes(tls.mode ?? '')) return undefined;
   const params: EnvoyJson = {};
   if (tls.minProtocolVersion && tls.minProtocolVersion !== 'TLS_AUTO') params.tls_minimum_protocol_version = envoyTlsVersion(tls.minProtocolVersion);
   if (tls.maxProtocolVersion && tls.maxProtocolVersion !== 'TLS_AUTO') params.tls_maximum_protocol_version = envoyTlsVersion(tls.maxProtocolVersion);
@@ -54,26 +41,7 @@ function tlsParams(tls: NonNullable<Server['tls']>): EnvoyJson | undefined {
 }
 
 /**
- * Whether `server` passes TLS through untouched, its destination picked by SNI from VirtualService
- * `tls` rules (listeners/tcp-gateway.ts): TLS or HTTPS in mode PASSTHROUGH (the mode's zero value).
- */
-export function passesTlsThrough(server: Server): boolean {
-  const protocol = server.port.protocol.toUpperCase();
-  return (protocol === 'TLS' || protocol === 'HTTPS') && server.tls !== undefined && (server.tls.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
-}
-
-/**
- * The SNI names a server's filter chain matches (Istio's GetSNIHostsForServer: hosts without their
- * `namespace/` part, each once, sorted); undefined when a host is `*`, which matches any name or
- * none, so the chain has no server_names at all.
- */
-export function sniHosts(server: Server): string[] | undefined {
-  const hosts = [...new Set(server.hosts.map((h) => h.slice(h.indexOf('/') + 1)))].sort();
-  return hosts.includes('*') ? undefined : hosts;
-}
-
-/**
- * The `envoy.transport_sockets.tls` socket of a terminating server (see terminatesTls). The
+ * The `envoy.transport_sockets.tls` socket of a server that terminates TLS (model/gateway-servers.ts terminatesTls). The
  * certificate: the credential's over SDS, or for ISTIO_MUTUAL the gateway's workload certificate.
  * Clients: MUTUAL and ISTIO_MUTUAL require a certificate, OPTIONAL_MUTUAL checks one if offered,
  * against the credential's CA (the mesh's roots for ISTIO_MUTUAL), its SAN one of

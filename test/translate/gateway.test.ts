@@ -100,7 +100,7 @@ test('match.gateways narrows a rule to the gateways it names', () => {
 
 test('HTTPS servers with a credentialName terminate TLS: a filter chain and route table per server, chosen by SNI', () => {
   const tls = (port: string, hosts: string, mode: string, cred: string) => `{port: ${port}, hosts: ${hosts}, tls: {mode: ${mode}, credentialName: ${cred}}}`;
-  const snapshot = mesh(
+  const { snapshot, diagnostics } = snapshotFromYaml([
     service('productpage'),
     gateway('web', 'default', `[${tls('{number: 443, name: https, protocol: HTTPS}', '["a.example.com", "ns/b.example.com"]', 'SIMPLE', 'web-cert')}]`),
     // Same SNI name on the same port in a later Gateway: dropped, as Istio's MergeGateways drops it.
@@ -109,14 +109,20 @@ test('HTTPS servers with a credentialName terminate TLS: a filter chain and rout
     // A plain-text server on a TLS port: dropped (one kind per port).
     gateway('plain', 'default', '[{port: {number: 443, name: http, protocol: HTTP}, hosts: ["*"]}]'),
     virtualService('bookinfo', 'default', `hosts: ["a.example.com", "c.example.com"]\ngateways: [web, mtls]\n${routeTo()}`),
-  );
+  ].join('\n---\n'));
+  // Each dropped server is reported, naming the Gateway that keeps the port or host (MAST3007).
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.object?.name, d.field]), [
+    ['MAST3007', 'web2', 'spec.servers[0].hosts'],
+    ['MAST3007', 'plain', 'spec.servers[0].port'],
+  ]);
+  assert.match(diagnostics[0]!.message, /a\.example\.com on port 443 .* by Gateway default\/web \(older\)/);
   const set = translate(snapshot, router({ interceptionMode: 'REDIRECT' }));
   const l = listener(set, '0.0.0.0_443');
   assert.deepEqual((l.listener_filters as EnvoyJson[]).map((f) => f.name), ['envoy.filters.listener.tls_inspector']);
   const chains = l.filter_chains as EnvoyJson[];
   const rds = (c: EnvoyJson) => (((c.filters as EnvoyJson[])[0]!.typed_config as EnvoyJson).rds as EnvoyJson).route_config_name;
   const tlsContext = (c: EnvoyJson) => ((c.transport_socket as EnvoyJson).typed_config as EnvoyJson);
-  // In Gateway order (namespace/name); `*` has no server_names.
+  // In Gateway order (creation; here all at once, so by name); `*` has no server_names.
   assert.deepEqual(chains.map((c) => [c.filter_chain_match ?? null, rds(c)]), [
     [null, 'https.443.https-m.mtls.default'],
     [{ server_names: ['a.example.com', 'b.example.com'] }, 'https.443.https.web.default'],

@@ -5,6 +5,7 @@ import type { MeshIndexes } from '../snapshot';
 import type { Diagnostic } from '../types';
 import { allowRulesLostOnTcp } from './authorization-tcp';
 import { delegationFindings } from './delegates';
+import { gatewayConflicts } from './gateway-conflicts';
 import { meshHostConflicts } from './mesh-hosts';
 import { subsetReferenceErrors } from './references';
 
@@ -17,6 +18,7 @@ import { subsetReferenceErrors } from './references';
  * port the proxy keeps for itself is left out alone (MAST2102). An AuthorizationPolicy ALLOW rule
  * testing HTTP attributes is named where it meets TCP ports, which it cannot allow (MAST3003).
  * Delegation that cannot happen is named on the rule that asks for it (MAST3004, MAST3005, MAST2002).
+ * A Gateway server that an older Gateway's keeps from a port or host is named (MAST3007).
  */
 export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
   const ruleFor = indexes.destinationRuleFor.bind(indexes);
@@ -26,6 +28,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
     ...meshHostConflicts(virtualServices, domain),
     ...delegationFindings(virtualServices, domain),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
+    ...gatewayConflicts(indexes.objects.Gateway, indexes.objects.Pod),
     ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {
       pods: indexes.objects.Pod,
       servicesSelecting: (namespace, labels) => indexes.servicesSelecting(namespace, labels),

@@ -7,7 +7,7 @@ import type { NamedResource, ProxyClass } from '../types';
 import { httpFilters } from '../filters/chain';
 import { gatewayKeyOf, type BoundServer, type GatewayPort } from '../gateway-servers';
 import { intersectHosts } from '../hosts';
-import { terminatesTls } from '../gateway-tls';
+import { terminatesTls } from '../../model/gateway-servers';
 import { gatewayRouteName, gatewayTlsRouteName, virtualHostName } from '../names';
 import type { RouteContext } from './context';
 import { virtualServiceRoutes } from './http-route';
