@@ -69,6 +69,9 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.exportTo',
     // model/destination-rules.ts: a rule selecting a workload in its namespace wins there.
     'spec.workloadSelector',
+    // traffic-policy/tunnel.ts: a sidecar's tcp_proxy tunneling_config (PortTrafficPolicy has none).
+    'spec.trafficPolicy.tunnel',
+    'spec.subsets[].trafficPolicy.tunnel',
     'spec.subsets[].name',
     'spec.subsets[].labels',
     'spec.trafficPolicy.loadBalancer.simple',

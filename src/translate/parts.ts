@@ -95,8 +95,9 @@ const SIDECAR: TranslationPart[] = [
   {
     name: 'outbound-listeners',
     // VirtualService `tcp` and `tls` rules read the namespace (exportTo, sourceNamespace) and the
-    // labels through `sourceLabels`, as routes do.
-    key: (proxy, snapshot) => JSON.stringify([proxy.interceptionMode, proxy.outboundAddress, proxy.namespace, matchedSelectors(proxy, snapshot)]),
+    // labels through `sourceLabels`, as routes do, and through the DestinationRules whose `tunnel`
+    // their tcp_proxy carries.
+    key: (proxy, snapshot) => JSON.stringify([proxy.interceptionMode, proxy.outboundAddress, proxy.namespace, matchedSelectors(proxy, snapshot), selectingRules(snapshot, proxy)]),
     build: (snapshot, proxy) => ({ listeners: outboundListeners(snapshot, proxy) }),
   },
   {

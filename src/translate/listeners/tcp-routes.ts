@@ -13,6 +13,7 @@ import type { ServicePortRef } from '../service-ports';
 import { l4MatchApplies, l4RouteFilter, prefixRanges, type L4Where } from '../routes/l4-route';
 import { MESH_GATEWAY, virtualServiceHosts, virtualServicesFor } from '../routes/virtual-services';
 import { tcpProxy } from './tcp-proxy';
+import { tunnelingConfig } from '../traffic-policy/tunnel';
 
 export type L4SourceFacets = Pick<ProxyClass, 'namespace' | 'labels'>;
 
@@ -28,6 +29,12 @@ function meshVirtualServices(snapshot: Snapshot, proxy: L4SourceFacets, hostname
 
 function where(port: number, proxy: L4SourceFacets): L4Where {
   return { port, gateways: new Set([MESH_GATEWAY]), source: { namespace: proxy.namespace, labels: proxy.labels } };
+}
+
+/** The tcp_proxy to the service's own cluster, with its DestinationRule's `tunnel` (Istio's default route). */
+function ownCluster(snapshot: Snapshot, proxy: L4SourceFacets, port: number, ref: ServicePortRef): EnvoyJson {
+  const rule = snapshot.destinationRuleFor(ref.service.hostname, proxy.namespace, proxy.labels);
+  return tcpProxy(outboundClusterName(port, ref.service.hostname), tunnelingConfig(rule));
 }
 
 function chain(filter: EnvoyJson, match: EnvoyJson = {}): EnvoyJson {
@@ -51,15 +58,15 @@ export function sidecarTcpChains(snapshot: Snapshot, proxy: L4SourceFacets, ref:
       const applying = matches.filter((m) => l4MatchApplies(m, vs, where(port, proxy)));
       if (matches.length === 0 || applying.some((m) => !m.destinationSubnets?.length)) {
         sources.push(refOf(vs));
-        return { chains: [...chains, chain(l4RouteFilter(rule.route, vs, ctx))], sources };
+        return { chains: [...chains, chain(l4RouteFilter(rule.route, vs, ctx, proxy))], sources };
       }
       const subnets = applying.flatMap((m) => m.destinationSubnets ?? []);
       if (subnets.length === 0) continue;
       sources.push(refOf(vs));
-      chains.push(chain(l4RouteFilter(rule.route, vs, ctx), { prefix_ranges: prefixRanges(subnets) }));
+      chains.push(chain(l4RouteFilter(rule.route, vs, ctx, proxy), { prefix_ranges: prefixRanges(subnets) }));
     }
   }
-  return { chains: [...chains, chain(tcpProxy(outboundClusterName(port, ref.service.hostname)))], sources };
+  return { chains: [...chains, chain(ownCluster(snapshot, proxy, port, ref))], sources };
 }
 
 /**
@@ -92,12 +99,12 @@ export function sidecarTlsChains(snapshot: Snapshot, proxy: L4SourceFacets, refs
         for (const match of rule.match ?? []) {
           if (!l4MatchApplies(match, vs, where(port, proxy))) continue;
           routed = true;
-          if (add(l4RouteFilter(rule.route, vs, { snapshot, port }), match.sniHosts ?? [], match.destinationSubnets ?? [])) sources.push(refOf(vs));
+          if (add(l4RouteFilter(rule.route, vs, { snapshot, port }, proxy), match.sniHosts ?? [], match.destinationSubnets ?? [])) sources.push(refOf(vs));
         }
       }
     }
     if (routed) return;
-    const own = tcpProxy(outboundClusterName(port, ref.service.hostname));
+    const own = ownCluster(snapshot, proxy, port, ref);
     if (i === 0) fallback = own;
     else add(own, [ref.service.hostname], []);
   });

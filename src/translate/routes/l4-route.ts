@@ -10,6 +10,8 @@ import { tcpProxy, weightedTcpProxy } from '../listeners/tcp-proxy';
 import type { RouteContext } from './context';
 import { destinationCluster } from './destination';
 import { gatewayKey } from './virtual-services';
+import { resolveHost } from '../../model/hosts';
+import { tunnelingConfig } from '../traffic-policy/tunnel';
 
 export type TcpRule = NonNullable<VirtualServiceSpec['tcp']>[number];
 export type TlsRule = NonNullable<VirtualServiceSpec['tls']>[number];
@@ -46,13 +48,18 @@ export function l4MatchApplies(match: L4Match | undefined | null, vs: VirtualSer
  * several are weighted clusters (those of weight above 0), stats under `NAME.NAMESPACE` of the
  * VirtualService, as Istio's buildOutboundNetworkFiltersWithWeightedClusters names them. Each
  * destination's cluster is picked as for HTTP routes (destinationCluster: its port, or the
- * service's only port, or the listener's).
+ * service's only port, or the listener's). On a sidecar (`source`), the DestinationRule of the
+ * first destination's host adds its `tunnel`: the subset's for one destination, the rule's for
+ * several (a subset's cannot apply to a listener shared by clusters), as Istio's
+ * buildOutboundNetworkFilters; gateways get none.
  */
-export function l4RouteFilter(route: readonly L4RouteDestination[], vs: VirtualService, ctx: Pick<RouteContext, 'snapshot' | 'port'>): EnvoyJson {
+export function l4RouteFilter(route: readonly L4RouteDestination[], vs: VirtualService, ctx: Pick<RouteContext, 'snapshot' | 'port'>, source?: L4Where['source']): EnvoyJson {
   const clusters = route.map((r) => ({ name: destinationCluster(r.destination, vs, ctx), weight: r.weight ?? 0 }));
   const weighted = clusters.filter((c) => c.weight > 0);
-  if (clusters.length === 1 || weighted.length === 0) return tcpProxy(clusters[0]!.name);
-  return weightedTcpProxy(`${vs.meta.name}.${vs.meta.namespace}`, weighted);
+  const first = route[0]!.destination;
+  const rule = source && first ? ctx.snapshot.destinationRuleFor(resolveHost(first.host, vs.meta.namespace, ctx.snapshot.domain), source.namespace, source.labels) : undefined;
+  if (clusters.length === 1 || weighted.length === 0) return tcpProxy(clusters[0]!.name, tunnelingConfig(rule, first?.subset));
+  return weightedTcpProxy(`${vs.meta.name}.${vs.meta.namespace}`, weighted, tunnelingConfig(rule));
 }
 
 /** An Envoy CidrRange for each `destinationSubnets` entry (`10.0.0.0/8`, or a bare address as /32 or /128). */
