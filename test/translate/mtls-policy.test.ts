@@ -7,6 +7,7 @@ import { snapshotFromYaml, type Snapshot } from '../../src/model';
 import { modeForPort, serviceMtlsMode, workloadMtls } from '../../src/policy/mtls/peer-authentication';
 import { inboundChainOptions, tlsInspector } from '../../src/policy/mtls/inbound-tls';
 import { clusterTls } from '../../src/policy/mtls/cluster-tls';
+import { fileTlsContext } from '../../src/policy/mtls/upstream-tls';
 import { mesh } from './helpers';
 
 function pa(name: string, namespace: string, spec: string, created?: string): string {
@@ -123,4 +124,15 @@ spec:
   };
   assert.deepEqual(sans([]), { match_subject_alt_names: [{ exact: 'spiffe://cluster.local/ns/default/sa/bookinfo-reviews' }] });
   assert.deepEqual(sans(['spiffe://other/ns/x/sa/y']), { match_subject_alt_names: [{ exact: 'spiffe://other/ns/x/sa/y' }] });
+});
+
+test('client TLS from files: caCrl becomes the validation context\'s crl, beside the CA and SANs; insecureSkipVerify drops all three', () => {
+  const context = (tls: Parameters<typeof fileTlsContext>[0]): Record<string, unknown> =>
+    ((fileTlsContext(tls, false) as { common_tls_context: Record<string, unknown> }).common_tls_context.validation_context as Record<string, unknown>);
+  assert.deepEqual(context({ mode: 'SIMPLE', caCertificates: '/etc/certs/ca.pem', caCrl: '/etc/certs/ca.crl', subjectAltNames: ['api.example.com'] }), {
+    trusted_ca: { filename: '/etc/certs/ca.pem' },
+    match_subject_alt_names: [{ exact: 'api.example.com' }],
+    crl: { filename: '/etc/certs/ca.crl' },
+  });
+  assert.deepEqual(context({ mode: 'SIMPLE', caCrl: '/etc/certs/ca.crl', insecureSkipVerify: true }), {});
 });
