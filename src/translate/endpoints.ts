@@ -41,7 +41,7 @@ function localityJson(l: Locality): EnvoyJson | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** One group per distinct locality, by locality name; each endpoint weighs 1. */
+/** One group per distinct locality, by locality name; an endpoint weighs its `weight` (a WorkloadEntry's), else 1, as in Istio. */
 function byLocality(endpoints: readonly ResolvedEndpoint[]): LocalityGroup<ResolvedEndpoint>[] {
   const groups = new Map<string, LocalityGroup<ResolvedEndpoint>>();
   for (const ep of endpoints) {
@@ -49,8 +49,9 @@ function byLocality(endpoints: readonly ResolvedEndpoint[]): LocalityGroup<Resol
     const key = localityString(locality);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { locality, endpoints: [], priority: 0, weight: 0 }));
-    group.endpoints.push({ labels: withTopologyLabels(ep.labels, locality), item: ep });
-    group.weight += 1;
+    const weight = ep.weight || 1;
+    group.endpoints.push({ labels: withTopologyLabels(ep.labels, locality), weight, item: ep });
+    group.weight += weight;
   }
   return [...groups.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, g]) => g);
 }

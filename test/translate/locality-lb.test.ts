@@ -11,7 +11,7 @@ import type { ProxyClass } from '../../src/translate/types';
 import { mesh, service, sidecar } from './helpers';
 
 function groups(...localities: string[]): LocalityGroup<string>[] {
-  return localities.map((l) => ({ locality: parseLocality(l), endpoints: [{ labels: {}, item: l }], priority: 0, weight: 1 }));
+  return localities.map((l) => ({ locality: parseLocality(l), endpoints: [{ labels: {}, weight: 1, item: l }], priority: 0, weight: 1 }));
 }
 
 function priorities(out: LocalityGroup<string>[]): Record<string, number> {
@@ -41,9 +41,9 @@ test('failover needs outlier detection: without it every locality stays at prior
 
 test('distribute shares a `to` weight among the localities it matches by their weight, rounded up, and empties the rest', () => {
   const input: LocalityGroup<string>[] = [
-    { locality: parseLocality('r1/z1'), endpoints: [{ labels: {}, item: 'a' }, { labels: {}, item: 'b' }], priority: 0, weight: 2 },
-    { locality: parseLocality('r1/z2'), endpoints: [{ labels: {}, item: 'c' }], priority: 0, weight: 1 },
-    { locality: parseLocality('r2/z3'), endpoints: [{ labels: {}, item: 'd' }], priority: 0, weight: 1 },
+    { locality: parseLocality('r1/z1'), endpoints: [{ labels: {}, weight: 1, item: 'a' }, { labels: {}, weight: 1, item: 'b' }], priority: 0, weight: 2 },
+    { locality: parseLocality('r1/z2'), endpoints: [{ labels: {}, weight: 1, item: 'c' }], priority: 0, weight: 1 },
+    { locality: parseLocality('r2/z3'), endpoints: [{ labels: {}, weight: 1, item: 'd' }], priority: 0, weight: 1 },
   ];
   const out = applyLocalityLoadBalancer(input, at('r1/z1'), { distribute: [{ from: 'r9/*', to: { 'r9/*': 100 } }, { from: 'r1/*', to: { 'r1/*': 80, 'r3/*': 20 } }] }, false);
   assert.deepEqual(out.map((g) => [g.weight, g.endpoints.length]), [[54, 2], [27, 1], [1, 0]], '80 * 2/3 = 53.3 -> 54, 80 * 1/3 = 26.7 -> 27; r2 matches no `to`');
@@ -56,16 +56,16 @@ test('failoverPriority splits localities by the labels the proxy shares, with la
   const input: LocalityGroup<string>[] = [{
     locality: parseLocality('r1/z1'),
     endpoints: [
-      { labels: { version: 'v1', tier: 'a' }, item: 'v1a' },
-      { labels: { version: 'v1', tier: 'b' }, item: 'v1b' },
-      { labels: { version: 'v2', tier: 'a' }, item: 'v2a' },
+      { labels: { version: 'v1', tier: 'a' }, weight: 1, item: 'v1a' },
+      { labels: { version: 'v1', tier: 'b' }, weight: 2, item: 'v1b' },
+      { labels: { version: 'v2', tier: 'a' }, weight: 1, item: 'v2a' },
     ],
     priority: 0,
-    weight: 3,
+    weight: 4,
   }];
   const proxy = { locality: parseLocality('r1/z1'), labels: { version: 'v1', tier: 'a' } };
   const out = applyLocalityLoadBalancer(input, proxy, { failoverPriority: ['version', 'tier'] }, true);
-  assert.deepEqual(out.map((g) => [g.endpoints.map((e) => e.item), g.priority, g.weight]), [[['v1a'], 0, 1], [['v1b'], 1, 1], [['v2a'], 2, 1]]);
+  assert.deepEqual(out.map((g) => [g.endpoints.map((e) => e.item), g.priority, g.weight]), [[['v1a'], 0, 1], [['v1b'], 1, 2], [['v2a'], 2, 1]], "a split locality weighs its endpoints' weights");
   const overridden = applyLocalityLoadBalancer(input, proxy, { failoverPriority: ['version=v2'] }, true);
   assert.deepEqual(overridden.map((g) => [g.endpoints.map((e) => e.item), g.priority]), [[['v2a'], 0], [['v1a', 'v1b'], 1]]);
   const network = applyLocalityLoadBalancer(input, proxy, { failoverPriority: ['topology.istio.io/network', 'version'] }, true);

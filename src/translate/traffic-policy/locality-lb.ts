@@ -4,13 +4,14 @@
 // loadbalancer.go) set them on a ClusterLoadAssignment's LocalityLbEndpoints.
 import type { Locality, LocalityLbSetting } from './locality';
 
-/** One endpoint and the labels failoverPriority compares (its Pod's, with topology labels). */
+/** One endpoint, its load-balancing weight and the labels failoverPriority compares (its Pod's, with topology labels). */
 export interface GroupEndpoint<E> {
   labels: Readonly<Record<string, string>>;
+  weight: number;
   item: E;
 }
 
-/** A LocalityLbEndpoints under construction: `weight` is its load_balancing_weight. */
+/** A LocalityLbEndpoints under construction: `weight` is its load_balancing_weight, its endpoints' sum. */
 export interface LocalityGroup<E> {
   locality: Locality;
   endpoints: GroupEndpoint<E>[];
@@ -25,7 +26,7 @@ export interface ProxyPosition {
 }
 
 /**
- * Applies `setting` to `groups` (every group at priority 0, one endpoint weighing 1) for a proxy
+ * Applies `setting` to `groups` (every group at priority 0, weighing what its endpoints do) for a proxy
  * at `proxy`: `distribute` reweighs localities (always, as it needs no health checking);
  * otherwise, when `enableFailover` (the cluster has outlier detection), `failoverPriority` splits
  * groups by the labels the proxy shares, then `failover` (or the default order: same subzone,
@@ -138,7 +139,7 @@ function applyFailoverPriorities<E>(groups: LocalityGroup<E>[], proxyLabels: Rea
       const r = rank(ep.labels);
       byRank.set(r, [...(byRank.get(r) ?? []), ep]);
     }
-    return [...byRank.keys()].sort((a, b) => a - b).map((r) => ({ ...g, priority: r, endpoints: byRank.get(r)!, weight: byRank.get(r)!.length }));
+    return [...byRank.keys()].sort((a, b) => a - b).map((r) => ({ ...g, priority: r, endpoints: byRank.get(r)!, weight: byRank.get(r)!.reduce((sum, ep) => sum + ep.weight, 0) }));
   });
   return compact(split);
 }
