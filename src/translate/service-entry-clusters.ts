@@ -15,6 +15,16 @@ import type { EnvoyJson } from './types';
 /** MeshConfig dnsRefreshRate's default; Envoy follows the records' TTL (respect_dns_ttl) when it has one. */
 const DNS_REFRESH_RATE = '60s';
 
+/**
+ * An endpoint inside a cluster without Mast's provenance: a cluster carries its sources beside it
+ * (NamedResource.sources), since Envoy re-warms a cluster whose bytes change (provenance.ts).
+ */
+function withoutProvenance(lb: EnvoyJson): EnvoyJson {
+  const { metadata, ...rest } = lb as { metadata?: { filter_metadata?: Record<string, unknown> } };
+  const { mast: _mast, ...kept } = metadata?.filter_metadata ?? {};
+  return Object.keys(kept).length > 0 ? { ...rest, metadata: { filter_metadata: kept } } : rest;
+}
+
 /** Whether the service's clusters take their endpoints over EDS (and so need ClusterLoadAssignments). */
 export function usesEds(c: Pick<OutboundCluster, 'service'>): boolean {
   return c.service.kind === 'Service' || c.service.resolution === 'STATIC' || c.service.resolution === 'NONE';
@@ -64,7 +74,7 @@ export function discovery(snapshot: Snapshot, c: OutboundCluster, passthrough: b
       dns_lookup_family: 'V4_ONLY',
       dns_refresh_rate: DNS_REFRESH_RATE,
       respect_dns_ttl: true,
-      load_assignment: { cluster_name: c.name, endpoints: [{ lb_endpoints: picked.map((ep) => lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep))) }] },
+      load_assignment: { cluster_name: c.name, endpoints: [{ lb_endpoints: picked.map((ep) => withoutProvenance(lbEndpoint(ep, endpointSpeaksMtls(snapshot, tls, ep)))) }] },
     },
   };
 }

@@ -118,11 +118,11 @@ test('retries: attempts 0 turns them off; status codes in retryOn become retriab
   assert.deepEqual(on, { retry_on: '5xx,retriable-status-codes', num_retries: 4, host_selection_retry_max_attempts: '5', retriable_status_codes: [429] });
 });
 
-test('under capture unknown hosts pass through; without it they fail fast', () => {
+test('under capture unknown hosts pass through; without it they fail fast, 502 as Istio\'s block_all', () => {
   const snapshot = mesh(service('reviews'));
   assert.deepEqual(routeTargets(virtualHost(translate(snapshot, sidecar()), '9080', 'allow_any')), ['PassthroughCluster']);
   const none = translate(snapshot, sidecar({ interceptionMode: 'NONE', outboundAddress: '127.0.3.1' }));
-  assert.deepEqual(routeTargets(virtualHost(none, '9080', 'block_all')), ['BlackHoleCluster']);
+  assert.deepEqual(virtualHost(none, '9080', 'block_all').routes, [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }]);
 });
 
 test('services sharing a port share one route table, one virtual host each', () => {
