@@ -91,6 +91,7 @@ export const DIAGNOSTIC_CODES = {
   MAST3004: { severity: 'warning', title: 'VirtualService http route delegates to a VirtualService that does not exist, has hosts, or is not exported to its namespace; that route is left out (Istio does the same)' },
   MAST3005: { severity: 'warning', title: 'delegate VirtualService route matches nothing its root route matches; it is left out (Istio: HTTPMatchRequests conflict)' },
   MAST3007: { severity: 'warning', title: 'Gateway server conflicts with an older Gateway\'s server for the same workloads and port (Istio: IST0145 ConflictingGateways); the older one is served, or for plain HTTP both are merged' },
+  MAST3008: { severity: 'warning', title: 'credentialName names no Secret (or credential file) in the namespace of the gateway proxy that reads it; the TLS it configures waits for one and serves nothing meanwhile' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },

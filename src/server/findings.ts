@@ -1,13 +1,21 @@
 // Every finding about the configuration in one list: the model's (reading, schema, meaning,
-// references) and translation's (what Envoy would reject, left out: MAST4001). /debug/diagnostics
-// and the status writer read it; the model logs its own, and translation's are logged here.
+// references), translation's (what Envoy would reject, left out: MAST4001) and SDS's (a
+// credentialName no Secret answers: MAST3008). /debug/diagnostics and the status writer read it;
+// the model logs its own, and the others are logged here.
 import { EventEmitter } from 'node:events';
 import { formatDiagnostic, type ConfigStore, type Diagnostic, type Logger } from '../model';
 import { FindingsLog } from '../model/findings-log';
 import type { ViewCache } from '../xds/cache';
+import { missingCredentialFindings, type MissingCredential } from './credential-findings';
+
+/** What SDS knows of credentials proxies asked for and the source does not have (xds/credentials.ts). */
+export interface MissingCredentials {
+  missing(): MissingCredential[];
+  onMissingChange(listener: () => void): void;
+}
 
 /**
- * The model's findings and translation's (MAST4001) as one list; `change` carries the whole list
+ * The model's findings, translation's (MAST4001) and SDS's (MAST3008) as one list; `change` carries the whole list
  * whenever it differs from the one before (compared as formatted lines).
  */
 export class MeshFindings extends EventEmitter<{ change: [findings: readonly Diagnostic[]] }> {
@@ -18,20 +26,30 @@ export class MeshFindings extends EventEmitter<{ change: [findings: readonly Dia
     private readonly store: ConfigStore,
     private readonly views: ViewCache,
     log: Logger,
+    private readonly credentials?: MissingCredentials,
   ) {
     super();
     this.log = new FindingsLog(log);
     store.on('findings', () => this.refresh());
     views.onFindings(() => this.refresh());
+    credentials?.onMissingChange(() => this.refresh());
   }
 
   current(): Diagnostic[] {
-    return [...this.store.diagnostics(), ...this.views.findings()];
+    return [...this.store.diagnostics(), ...this.derived()];
+  }
+
+  /** Translation's findings and the missing credentials', which the model cannot see. */
+  private derived(): Diagnostic[] {
+    const missing = this.credentials?.missing() ?? [];
+    const snapshot = missing.length > 0 ? this.store.snapshot() : undefined;
+    const credentials = snapshot ? missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], missing) : [];
+    return [...this.views.findings(), ...credentials];
   }
 
   /** After the model or the views changed (or a push): logs translation's new findings, and tells listeners if anything changed. */
   refresh(): void {
-    const translated = this.views.findings();
+    const translated = this.derived();
     this.log.report(translated);
     const all = [...this.store.diagnostics(), ...translated];
     const lines = all.map(formatDiagnostic).sort().join('\n');

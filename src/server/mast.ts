@@ -139,7 +139,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const access = await accessFor(kc, { stateDir, audience: opts.xdsTokenAudience });
   xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator });
   const server = xds;
-  const findings = new MeshFindings(store, views, log.child({ component: 'translate' }));
+  const findings = new MeshFindings(store, views, log.child({ component: 'translate' }), credentials);
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.
   const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => {
     server.push(changedAt);

@@ -100,6 +100,7 @@ export class CredentialSecrets {
   private readonly denied = new Set<string>();
   private readonly decisions = new Map<string, Decision>();
   private listener: ((streams: string[]) => void) | undefined;
+  private readonly missingListeners: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private polling = false;
 
@@ -111,6 +112,23 @@ export class CredentialSecrets {
   /** Told which streams to push to when a credential they want changes. */
   onChange(listener: (streams: string[]) => void): void {
     this.listener = listener;
+  }
+
+  /**
+   * The credentials some gateway asks for that its source does not have: `name` is the
+   * credentialName (a `-cacert` request falls back to it, so only the name itself counts), in the
+   * gateway proxy's namespace, where Istio looks too. Gateways' servers naming one serve nothing
+   * until it exists (the listener waits for it); src/server/credential-findings.ts reports them.
+   */
+  missing(): { namespace: string; name: string }[] {
+    return [...this.watched.values()]
+      .filter((w) => w.hash === 'none' && !w.resourceName.endsWith(CA_SUFFIX))
+      .map((w) => ({ namespace: w.namespace, name: w.resourceName.slice(CREDENTIAL_PREFIX.length) }));
+  }
+
+  /** Told whenever what missing() answers may have changed. */
+  onMissingChange(listener: () => void): void {
+    this.missingListeners.push(listener);
   }
 
   /**
@@ -157,7 +175,10 @@ export class CredentialSecrets {
 
   private unwatch(key: string, w: Watched, streamId: string): void {
     w.streams.delete(streamId);
-    if (w.streams.size === 0) this.watched.delete(key);
+    if (w.streams.size === 0) {
+      this.watched.delete(key);
+      if (w.hash === 'none') for (const l of this.missingListeners) l();
+    }
   }
 
   /** Why a proxy may not have `resourceName`, or undefined if it may. */
@@ -241,7 +262,10 @@ export class CredentialSecrets {
     w.hash = hash;
     w.built = data === undefined ? undefined : this.build(w, data, isCa);
     if (data === undefined) this.log.warn({ namespace: w.namespace, secret: w.resourceName }, `${w.resourceName}: no Secret ${w.namespace}/${name} in ${this.source.where}`);
-    if (this.watched.get(`${w.namespace}/${w.resourceName}`) === w) this.listener?.([...w.streams]);
+    if (this.watched.get(`${w.namespace}/${w.resourceName}`) === w) {
+      this.listener?.([...w.streams]);
+      for (const l of this.missingListeners) l();
+    }
   }
 
   private build(w: Watched, data: Record<string, string>, isCa: boolean): BuiltSecret | undefined {

@@ -1,0 +1,71 @@
+// A credentialName no Secret answers (MAST3008): SDS knows which credentials a connected proxy
+// asked for and the source lacks (CredentialSecrets.missing), and the finding names each Gateway
+// server and DestinationRule TLS field that names it; writing the credential clears it.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { snapshotFromYaml } from '../../src/model';
+import { credentialDir } from '../../src/ca/credentials';
+import { CredentialSecrets } from '../../src/xds/credentials';
+import { missingCredentialFindings } from '../../src/server/credential-findings';
+import { makeGatewayCredential, writeCredential } from '../support/gateway-credential';
+
+const quiet = { warn() {}, error() {}, info() {}, debug() {} };
+
+const CONFIG = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [web.example.com]
+    tls: {mode: SIMPLE, credentialName: web-cert}
+  - port: {number: 8443, name: https-ok, protocol: HTTPS}
+    hosts: [ok.example.com]
+    tls: {mode: SIMPLE, credentialName: ok-cert}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: external, namespace: istio-system}
+spec:
+  host: api.example.com
+  trafficPolicy:
+    portLevelSettings:
+    - port: {number: 443}
+      tls: {mode: MUTUAL, credentialName: web-cert}
+`;
+
+test('a credential a gateway asks for and the source lacks is named on every field that names it, until it exists', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mast-credentials-'));
+  const secrets = new CredentialSecrets(credentialDir(dir), quiet, 50);
+  try {
+    writeCredential(dir, 'istio-system', 'ok-cert', (await makeGatewayCredential(['ok.example.com'])).data);
+    let changes = 0;
+    secrets.onMissingChange(() => changes++);
+    const gateway = { namespace: 'istio-system', role: 'router' as const, serviceAccount: 'ingress' };
+    secrets.secretsFor('gw-1', gateway, ['kubernetes://web-cert', 'kubernetes://web-cert-cacert', 'kubernetes://ok-cert']);
+    await sleep(200);
+    assert.deepEqual(secrets.missing(), [{ namespace: 'istio-system', name: 'web-cert' }], 'the -cacert request falls back to web-cert, so it is not named twice');
+    assert.ok(changes > 0, 'listeners were told');
+
+    const { snapshot } = snapshotFromYaml(CONFIG);
+    const found = missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], secrets.missing());
+    assert.deepEqual(found.map((d) => [d.code, d.object?.kind, d.field]), [
+      ['MAST3008', 'Gateway', 'spec.servers[0].tls.credentialName'],
+      ['MAST3008', 'DestinationRule', 'spec.trafficPolicy.portLevelSettings[0].tls.credentialName'],
+    ]);
+    assert.match(found[0]!.message, /web-cert names no Secret in namespace istio-system/);
+
+    writeCredential(dir, 'istio-system', 'web-cert', (await makeGatewayCredential(['web.example.com'])).data);
+    await sleep(300);
+    assert.deepEqual(secrets.missing(), [], 'written, it is no longer missing');
+    secrets.release('gw-1');
+  } finally {
+    secrets.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
