@@ -20,8 +20,8 @@ import { onCleanup, tempDir } from './processes';
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 export const BOOKINFO = path.join(EXAMPLES, 'bookinfo');
 
-/** Pods with this label are gateways (Envoy alone, role `router`), as Istio labels its own. */
-const GATEWAY_LABEL = ['istio', 'ingressgateway'] as const;
+/** Pods with label `istio` set to one of these are gateways (Envoy alone, role `router`), as Istio labels its own. */
+const GATEWAY_LABEL = ['istio', ['ingressgateway', 'egressgateway']] as const;
 const ENVOY_ADMIN_PORT = 15000;
 /** A Pod annotated with this `none` gets no sample app from the harness: its scenario starts one. */
 export const OWN_APP_ANNOTATION = 'mast.e2e/app';
@@ -217,7 +217,7 @@ export function task(file: string): string {
 async function startWorkload(p: PodSpec, mast: Mast, backend: ConfigBackend, logDir: string, delta: boolean, hostsFile?: string): Promise<Workload> {
   const labels = p.metadata.labels ?? {};
   const namespace = p.metadata.namespace ?? 'default';
-  const role = labels[GATEWAY_LABEL[0]] === GATEWAY_LABEL[1] ? 'router' : 'sidecar';
+  const role = (GATEWAY_LABEL[1] as readonly string[]).includes(labels[GATEWAY_LABEL[0]] ?? '') ? 'router' : 'sidecar';
   const ip = p.status.podIP;
   const [localAddress, outboundAddress] = role === 'router' ? [ip, ip] : [planAddress(ip, 2), planAddress(ip, 3)];
   const container = p.spec.containers[0];
