@@ -4,7 +4,8 @@
 // the gateway sends it on to the external site. First the task's HTTP variant (Gateway on 80), then
 // its mutual TLS variant (Gateway on 443 in ISTIO_MUTUAL, a DestinationRule subset originating
 // ISTIO_MUTUAL from the sidecar), then "Egress Gateways with TLS Origination" (the gateway
-// originates TLS to the site's 443 by a SIMPLE DestinationRule). The task's YAML lives in
+// originates TLS to the site's 443 by a SIMPLE DestinationRule), and last "Egress TLS Origination"
+// (the client's sidecar originates it, no gateway). The tasks' YAML lives in
 // istio.io's docs, not in the pinned module: the objects here are ours, in the task's shape, with
 // edition.cnn.com played by `external.example.test`, a loopback server on block 9 of the mesh's
 // address plan that every Envoy resolves from its own hosts file (envoy.ts hostsFile), never the
@@ -97,6 +98,31 @@ spec:
       tls: {mode: SIMPLE, sni: ${HOST}, caCertificates: ${caFile}}
 `;
 
+// "Egress TLS Origination" (istio.io/latest/docs/tasks/traffic-management/egress/egress-tls-origination/):
+// no gateway; the client's sidecar itself turns the plain HTTP on 80 into TLS to the site's 443
+// (the entry's port 80 has targetPort 443, the rule's port-level SIMPLE applies on port 80).
+const sidecarOrigination = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: edition-cnn-com, namespace: default}
+spec:
+  hosts: [${HOST}]
+  ports:
+  - {number: 80, name: http-port, protocol: HTTP, targetPort: 443}
+  - {number: 443, name: https-port, protocol: HTTPS}
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: edition-cnn-com, namespace: default}
+spec:
+  host: ${HOST}
+  trafficPolicy:
+    portLevelSettings:
+    - port: {number: 80}
+      tls: {mode: SIMPLE, sni: ${HOST}, caCertificates: ${caFile}}
+`;
+
 /** An Envoy's counter by its full stat name (0 if it has none yet). */
 async function counter(envoy: Envoy, name: string): Promise<number> {
   const text = (await get(`${envoy.adminUrl}/stats?filter=${encodeURIComponent(`^${name.replace(/[|.]/g, '\\$&')}$`)}`)).text;
@@ -118,7 +144,7 @@ function tlsWithoutCertificate(ip: string): Promise<'answered' | 'refused'> {
 const upstreamRq = (cluster: string): string => `cluster.${cluster}.upstream_rq_total`;
 
 describeMesh(
-  'egress gateway (Egress Gateways, with TLS origination)',
+  'egress gateway (Egress Gateways, with TLS origination; Egress TLS Origination)',
   (mesh) => {
     const servers: Server[] = [];
     const sidecar = () => mesh().workload('sleep-0');
@@ -193,6 +219,19 @@ describeMesh(
       const grew = await sendThrough(10, 'cnn-https', `outbound|80|cnn|${GATEWAY_SERVICE}`, `outbound|443||${HOST}`);
       t.diagnostic(`10 requests: ${JSON.stringify(grew)}`);
       assert.deepEqual(grew, { gateway: 10, sidecarToGateway: 10, sidecarDirect: 0 });
+    });
+
+    it('Egress TLS Origination: without the gateway, the sidecar itself speaks TLS to the site', async (t) => {
+      await mesh().delete(throughGateway('originate') + '---' + originateTls + '---' + serviceEntry);
+      await mesh().apply(sidecarOrigination);
+      await converge(t, 'the HTTPS site answers the sidecar directly', async () => {
+        const r = await call();
+        return r.status === 200 && r.text.includes('cnn-https') && (await counter(sidecar().envoy, `cluster.outbound|80||${HOST}.ssl.handshake`)) > 0;
+      });
+      assert.deepEqual(JSON.parse((await call()).text), { pod: 'cnn-https', servername: HOST, host: HOST });
+      const grew = await sendThrough(10, 'cnn-https', `outbound|80|cnn|${GATEWAY_SERVICE}`, `outbound|443||${HOST}`);
+      t.diagnostic(`10 requests: ${JSON.stringify(grew)}`);
+      assert.deepEqual(grew, { gateway: 0, sidecarToGateway: 0, sidecarDirect: 10 });
     });
   },
   { source: CASE, hosts: (prefix) => `${site(prefix)} ${HOST}\n` },
