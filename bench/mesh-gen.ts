@@ -1,7 +1,7 @@
 // A synthetic mesh for the xDS benchmark, as a file-mode config dir: one multi-document file per
 // service, so a change to one service's endpoints rewrites one small file.
 //
-//   node --import tsx bench/mesh-gen.ts --services 1000 --out DIR
+//   node --import tsx bench/mesh-gen.ts --services 1000 [--scope 10] --out DIR
 //
 // Every service has port 9080 (http) and one EndpointSlice of 3 endpoints. Every TRAFFIC_EVERY-th
 // service also has a DestinationRule with subsets v1/v2 and a VirtualService splitting 80/20
@@ -106,9 +106,21 @@ export function rewriteService(dir: string, i: number, ips: string[]): void {
   renameSync(aside, path.join(dir, fileName(i)));
 }
 
-export function writeMesh(dir: string, services: number): void {
+/**
+ * A namespace-wide Sidecar importing services 0..scope-1 only (the first holds a DestinationRule
+ * and VirtualService, the second is the one whose endpoints the benchmark changes), so every
+ * sidecar is sent `scope` services' config out of the mesh's.
+ */
+export function sidecarYaml(scope: number): string {
+  const hosts = Array.from({ length: scope }, (_, i) => `./${serviceHost(i)}`);
+  return stringify({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: NAMESPACE }, spec: { egress: [{ hosts }] } });
+}
+
+/** `services` services, each in its file, and with `scope` > 0 a Sidecar scoping every sidecar to that many. */
+export function writeMesh(dir: string, services: number, scope = 0): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < services; i++) writeFileSync(path.join(dir, fileName(i)), serviceYaml(i));
+  if (scope > 0) writeFileSync(path.join(dir, 'sidecar.yaml'), sidecarYaml(scope));
 }
 
 /** The whole dir as one YAML text, in file order: what the benchmark translates for the peer. */
@@ -123,9 +135,9 @@ export function checkMesh(dir: string): void {
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { services: { type: 'string', default: '1000' }, out: { type: 'string' } } });
-  if (!values.out) throw new Error('usage: mesh-gen.ts --services N --out DIR');
-  writeMesh(values.out, Number(values.services));
+  const { values } = parseArgs({ options: { services: { type: 'string', default: '1000' }, scope: { type: 'string', default: '0' }, out: { type: 'string' } } });
+  if (!values.out) throw new Error('usage: mesh-gen.ts --services N [--scope S] --out DIR');
+  writeMesh(values.out, Number(values.services), Number(values.scope));
   checkMesh(values.out);
   console.log(`wrote ${values.services} services to ${values.out}`);
 }

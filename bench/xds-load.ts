@@ -2,8 +2,11 @@
 // peer serving the same resources, one child process at a time, on a mesh of S services.
 //
 //   node --import tsx bench/xds-load.ts [--clients 100,1000] [--services 1000]
-//     [--transport sotw,delta] [--target mast,peer] [--changes 5] [--shared-ip]
+//     [--transport sotw,delta] [--target mast,peer] [--changes 5] [--shared-ip] [--scope 0,10]
 //
+// `--scope S` adds a namespace-wide Sidecar importing S of the services (0: none, the default),
+// so each sidecar is sent S services' config; a list runs each. The lists select the rows: e.g.
+// `--clients 1000 --transport sotw --target mast --scope 0,10` runs the unscoped and scoped rows.
 // Lists run every combination, Mast and the peer back to back for each shape, so each ratio
 // compares runs made minutes apart on the same machine. Measured per run: time from the first
 // request until every sidecar holds the full config (CDS, EDS for every cluster, LDS, RDS), time
@@ -34,6 +37,8 @@ const CHANGED_CLUSTER = `outbound|${PORT}||${serviceHost(CHANGED_SERVICE)}`;
 
 interface Options {
   services: number;
+  /** Services the Sidecar imports; 0 for no Sidecar. */
+  scope: number;
   changes: number;
   sharedIp: boolean;
   syncTimeoutMs: number;
@@ -103,7 +108,7 @@ function sameResources(a: ResourceSet, b: ResourceSet): boolean {
 async function run(targetName: TargetName, transport: Transport, clients: number, o: Options): Promise<RunResult> {
   const work = tempDir('bench');
   const configDir = path.join(work, 'mesh');
-  writeMesh(configDir, o.services);
+  writeMesh(configDir, o.services, o.scope);
   const nodes = Array.from({ length: clients }, (_, i) => benchNode(i, o.sharedIp));
   const proxy = proxyOf(nodes[0]!);
   const loadAverage = os.loadavg()[0]!;
@@ -151,9 +156,10 @@ async function run(targetName: TargetName, transport: Transport, clients: number
       transport,
       clients,
       services: o.services,
+      ...(o.scope > 0 && { scope: o.scope }),
       loadAverage,
       holdings: sidecars[0]!.holdings!,
-      sync: { totalMs, p50Ms: percentile(perClient, 50), p99Ms: percentile(perClient, 99) },
+      sync: { totalMs, p50Ms: percentile(perClient, 50), p99Ms: percentile(perClient, 99), bytesPerClient: sidecars[0]!.syncBytes },
       change: { steps: o.changes, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), stepMaxMs },
       targetCpu: { syncS: cpuAfterSync - cpuAtStart, changesS: cpuAtEnd - cpuAfterSync, totalS: cpuAtEnd - cpuAtStart },
       peakRssMib: rss,
@@ -175,7 +181,7 @@ function failures(sidecars: readonly Sidecar[]): string {
  * every one of them the same config, which this checks for the first and the last. */
 function checkOneClass(clients: number, o: Options): void {
   const dir = path.join(tempDir('bench-check'), 'mesh');
-  writeMesh(dir, o.services);
+  writeMesh(dir, o.services, o.scope);
   checkMesh(dir);
   const { snapshot } = snapshotFromYaml(readMesh(dir), dir);
   const [first, last] = [benchNode(0, o.sharedIp), benchNode(clients - 1, o.sharedIp)].map((n) => translate(snapshot, proxyOf(n)));
@@ -189,6 +195,7 @@ async function main(): Promise<void> {
     options: {
       clients: { type: 'string', default: '100,1000' },
       services: { type: 'string', default: '1000' },
+      scope: { type: 'string', default: '0' },
       transport: { type: 'string', default: 'sotw,delta' },
       target: { type: 'string', default: 'mast,peer' },
       changes: { type: 'string', default: '5' },
@@ -199,7 +206,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: path.join(__dirname, 'results') },
     },
   });
-  const o: Options = {
+  const base: Omit<Options, 'scope'> = {
     services: Number(values.services),
     changes: Number(values.changes),
     sharedIp: values['shared-ip'],
@@ -207,32 +214,36 @@ async function main(): Promise<void> {
     changeTimeoutMs: Number(values['change-timeout-s']) * 1000,
     maxRssMib: Number(values['max-rss-mib']),
   };
+  const scopes = list(values.scope).map(Number);
   const clientCounts = list(values.clients).map(Number);
   const transports = list(values.transport) as Transport[];
   const targets = list(values.target) as TargetName[];
   const info = machine();
   process.stderr.write(`${JSON.stringify(info)}\n`);
-  checkOneClass(Math.max(...clientCounts), o);
+  for (const scope of scopes) checkOneClass(Math.max(...clientCounts), { ...base, scope });
   loadProtos();
 
   const results: Outcome[] = [];
-  for (const clients of clientCounts) {
-    for (const transport of transports) {
-      for (const target of targets) {
-        const loadAverage = os.loadavg()[0]!;
-        try {
-          results.push(await run(target, transport, clients, o));
-        } catch (err) {
-          const failed = err instanceof Error ? err.message : String(err);
-          process.stderr.write(`  ${target} ${transport} N=${clients} failed: ${failed}\n`);
-          results.push({ target, transport, clients, services: o.services, loadAverage, failed });
+  for (const scope of scopes) {
+    const o: Options = { ...base, scope };
+    for (const clients of clientCounts) {
+      for (const transport of transports) {
+        for (const target of targets) {
+          const loadAverage = os.loadavg()[0]!;
+          try {
+            results.push(await run(target, transport, clients, o));
+          } catch (err) {
+            const failed = err instanceof Error ? err.message : String(err);
+            process.stderr.write(`  ${target} ${transport} N=${clients}${scope ? ` scope=${scope}` : ''} failed: ${failed}\n`);
+            results.push({ target, transport, clients, services: o.services, ...(scope > 0 && { scope }), loadAverage, failed });
+          }
         }
       }
     }
   }
   mkdirSync(values.out, { recursive: true });
   const file = path.join(values.out, `xds-load-${String(info.date).replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine: info, options: o, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine: info, options: { ...base, scopes }, results }, null, 2)}\n`);
   console.log(table(results));
   console.log(`\n${JSON.stringify(info)}\nresults: ${path.relative(process.cwd(), file)}`);
 }

@@ -66,6 +66,8 @@ export class Sidecar {
   /** With `sds`: when the response carrying its certificate (`default`) arrived. */
   certAt: number | undefined;
   holdings: Holdings | undefined;
+  /** Bytes of the responses (gRPC messages) that arrived until the sidecar was synced. */
+  syncBytes = 0;
   failure: Error | undefined;
   readonly synced: Promise<number>;
   private resolveSynced!: (ms: number) => void;
@@ -116,6 +118,7 @@ export class Sidecar {
 
   private onResponse(bytes: Buffer): void {
     const now = performance.now();
+    if (this.syncedAt === undefined) this.syncBytes += bytes.length;
     const r = readResponse(bytes, this.transport === 'delta');
     const st = this.state(r.typeUrl);
     st.answered = true;

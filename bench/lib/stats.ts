@@ -12,10 +12,13 @@ export interface RunResult {
   transport: 'sotw' | 'delta';
   clients: number;
   services: number;
+  /** Services a Sidecar scopes every sidecar to (bench/mesh-gen.ts sidecarYaml); absent for none. */
+  scope?: number;
   /** Client-side 1-minute load average when the run began: other work on the machine skews figures. */
   loadAverage: number;
   holdings: { clusters: number; endpoints: number; listeners: number; routes: number };
-  sync: { totalMs: number; p50Ms: number; p99Ms: number };
+  /** bytesPerClient: the responses' bytes one sidecar received until synced (the first sidecar's; all get the same). */
+  sync: { totalMs: number; p50Ms: number; p99Ms: number; bytesPerClient?: number };
   change: { steps: number; p50Ms: number; p99Ms: number; maxMs: number; stepMaxMs: number[] };
   targetCpu: { syncS: number; changesS: number; totalS: number };
   peakRssMib: number;
@@ -35,7 +38,11 @@ const COLUMNS: [string, (r: RunResult) => number, number][] = [
   ['EDS change p99 (ms)', (r) => r.change.p99Ms, 0],
   ['CPU (s)', (r) => r.targetCpu.totalS, 2],
   ['peak RSS (MiB)', (r) => r.peakRssMib, 0],
+  ['sync KiB per client', (r) => (r.sync.bytesPerClient ?? NaN) / 1024, 0],
 ];
+
+/** The server, and the Sidecar scope its sidecars run under, if any. */
+const serverCell = (r: { target: string; scope?: number; services: number }): string => (r.scope ? `${r.target}, Sidecar ${r.scope}/${r.services}` : r.target);
 
 /** A run that could not finish: over its time or memory bound, or its server died. */
 export interface FailedRun {
@@ -43,6 +50,7 @@ export interface FailedRun {
   transport: 'sotw' | 'delta';
   clients: number;
   services: number;
+  scope?: number;
   loadAverage: number;
   failed: string;
 }
@@ -60,13 +68,13 @@ export function table(outcomes: readonly Outcome[]): string {
   for (const r of outcomes) {
     if ('failed' in r) {
       notes.push(`[${notes.length + 1}] ${r.target} ${r.transport} N=${r.clients}: ${r.failed}`);
-      row([String(r.clients), r.transport, r.target, `failed [${notes.length}]`, ...COLUMNS.slice(1).map(() => ''), '']);
+      row([String(r.clients), r.transport, serverCell(r), `failed [${notes.length}]`, ...COLUMNS.slice(1).map(() => ''), '']);
       continue;
     }
     if (r.sameConfigAsPeer === false) notes.push(`[${notes.length + 1}] mast ${r.transport} N=${r.clients}: /debug/config_dump differs from the peer's input`);
-    row([String(r.clients), r.transport, r.target, ...COLUMNS.map(([, get, d]) => fixed(get(r), d)), fixed(r.client.cpuS, 1)]);
+    row([String(r.clients), r.transport, serverCell(r), ...COLUMNS.map(([, get, d]) => fixed(get(r), d)), fixed(r.client.cpuS, 1)]);
     if (r.target !== 'peer') continue;
-    const mast = results.find((m) => m.target === 'mast' && m.transport === r.transport && m.clients === r.clients && m.services === r.services);
+    const mast = results.find((m) => m.target === 'mast' && m.transport === r.transport && m.clients === r.clients && m.services === r.services && m.scope === r.scope);
     if (mast) row([String(r.clients), r.transport, '**Mast / peer**', ...COLUMNS.map(([, get]) => ratio(get(mast), get(r))), '']);
   }
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');

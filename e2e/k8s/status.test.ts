@@ -69,31 +69,6 @@ test('an invalid VirtualService past admission gets a status naming the field an
   assert.notEqual(fixed.lastTransitionTime, undefined);
 });
 
-const UNTRANSLATED = `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: default, namespace: default}
-spec:
-  egress: [{hosts: ["./*"]}]
-`;
-
-test('Istio kinds Mast does not translate yet are watched, and their status and /debug say so', async (t) => {
-  const diagnosed = async (): Promise<string[]> => {
-    const { diagnostics } = await mesh().mast.diagnostics<{ diagnostics: { code: string; object?: { kind: string } }[] }>();
-    return diagnostics.filter((d) => d.code === 'MAST1011').map((d) => d.object?.kind ?? '').sort();
-  };
-  await mesh().apply(UNTRANSLATED);
-  for (const target of [
-    { group: 'networking.istio.io', plural: 'sidecars', name: 'default' },
-  ]) {
-    const c = await statusSays(t, target.plural, target, 'True');
-    assert.match(c.message, /MAST1011 \w+ is not translated by Mast yet and has no effect on Envoy/);
-  }
-  assert.deepEqual(await diagnosed(), ['Sidecar']);
-
-  await mesh().delete(UNTRANSLATED);
-  await waitFor(async () => (await diagnosed()).length === 0, 5000, 'the deleted objects to leave /debug/diagnostics');
-});
-
 /**
  * Passes Istio's validation, but Envoy refuses an unknown %COMMAND% in a header value. On the
  * ingress gateway, on a host of its own (every bookinfo service's host has a VirtualService by now,

@@ -73,6 +73,7 @@ export const DIAGNOSTIC_CODES = {
   MAST2042: { severity: 'error', title: 'PeerAuthentication is not valid' },
   MAST2043: { severity: 'error', title: 'AuthorizationPolicy is not valid' },
   MAST2044: { severity: 'error', title: 'RequestAuthentication is not valid' },
+  MAST2045: { severity: 'error', title: 'Sidecar is not valid' },
   MAST2046: { severity: 'error', title: 'ServiceEntry is not valid' },
   MAST2047: { severity: 'error', title: 'WorkloadEntry is not valid' },
 
@@ -90,6 +91,7 @@ export const DIAGNOSTIC_CODES = {
   MAST3003: { severity: 'warning', title: 'AuthorizationPolicy ALLOW rule tests HTTP attributes and is left out on the TCP ports of the workloads it selects, where it allows nothing' },
   MAST3004: { severity: 'warning', title: 'VirtualService http route delegates to a VirtualService that does not exist, has hosts, or is not exported to its namespace; that route is left out (Istio does the same)' },
   MAST3005: { severity: 'warning', title: 'delegate VirtualService route matches nothing its root route matches; it is left out (Istio: HTTPMatchRequests conflict)' },
+  MAST3006: { severity: 'warning', title: 'Sidecar is one more for the same workloads (a second without workloadSelector in its namespace, or a second whose selector picks a Pod an older one picks; Istio: IST0111, IST0110); the oldest applies, in Istio and in Mast' },
   MAST3007: { severity: 'warning', title: 'Gateway server conflicts with an older Gateway\'s server for the same workloads and port (Istio: IST0145 ConflictingGateways); the older one is served, or for plain HTTP both are merged' },
   MAST3008: { severity: 'warning', title: 'credentialName names no Secret (or credential file) in the namespace of the gateway proxy that reads it; the TLS it configures waits for one and serves nothing meanwhile' },
 

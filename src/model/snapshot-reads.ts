@@ -16,6 +16,7 @@ import type {
   ResolvedEndpoint,
   Service,
   ServicePort,
+  Sidecar,
   Snapshot,
   VirtualService,
   WorkloadEntry,
@@ -105,6 +106,10 @@ export class SnapshotReads implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.reads(this.inner.gateways(), 'Gateway');
+  }
+
+  sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined {
+    return this.reads(this.inner.sidecarFor(namespace, labels), 'Sidecar');
   }
 
   peerAuthentications(): readonly PeerAuthentication[] {

@@ -26,6 +26,7 @@ import {
   type ResolvedEndpoint,
   type Service,
   type ServicePort,
+  type Sidecar,
   type Snapshot,
   type VirtualService,
   type WorkloadEntry,
@@ -39,7 +40,8 @@ export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject,
  * of two Gateway servers that cannot share a port of one gateway workload, the oldest Gateway's is
  * served.
  */
-const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry']);
+// Of two Sidecars for one workload, the oldest applies.
+const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry', 'Sidecar']);
 
 /**
  * `objects` by kind, Services and VirtualServices in creation order (src/model/creation-order.ts,
@@ -91,6 +93,7 @@ export class MeshIndexes {
   private byPodName?: Map<string, Pod>;
   private slicesByService?: Map<string, EndpointSlice[]>;
   private rules?: DestinationRuleIndex;
+  private sidecarsByNamespace?: Map<string, Sidecar[]>;
   /** By namespace and labels: the pods of one deployment share one answer. */
   private readonly selecting = new Map<string, readonly Service[]>();
 
@@ -161,6 +164,22 @@ export class MeshIndexes {
       }
     }
     return this.slicesByService.get(nsName(service.meta.namespace, service.meta.name)) ?? [];
+  }
+
+  /** Snapshot.sidecarFor: Istio's initSidecarScopes order (selector first, then oldest first) and doGetSidecarScope's pick. */
+  sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined {
+    if (!this.sidecarsByNamespace) {
+      this.sidecarsByNamespace = new Map();
+      for (const sidecar of this.objects.Sidecar) {
+        const list = this.sidecarsByNamespace.get(sidecar.meta.namespace) ?? [];
+        list.push(sidecar);
+        this.sidecarsByNamespace.set(sidecar.meta.namespace, list);
+      }
+    }
+    const own = this.sidecarsByNamespace.get(namespace) ?? [];
+    const selected = own.find((s) => s.spec.workloadSelector && labelsMatch(s.spec.workloadSelector.labels, labels));
+    const unselected = (list: readonly Sidecar[]) => list.find((s) => !s.spec.workloadSelector);
+    return selected ?? unselected(own) ?? unselected(this.sidecarsByNamespace.get(this.mesh.rootNamespace) ?? []);
   }
 
   destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
@@ -260,6 +279,10 @@ export class MeshSnapshot implements Snapshot {
 
   gateways(): readonly Gateway[] {
     return this.indexes.objects.Gateway;
+  }
+
+  sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined {
+    return this.indexes.sidecarFor(namespace, labels);
   }
 
   peerAuthentications(): readonly PeerAuthentication[] {

@@ -196,4 +196,16 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
   ],
   // An endpoint of the Services and ServiceEntries that select it (src/model/service-entries.ts).
   WorkloadEntry: ['spec.address', 'spec.ports', 'spec.labels', 'spec.serviceAccount', 'spec.weight'],
+  // src/translate/sidecar-scope.ts: which Sidecar applies, and what its egress listeners let a
+  // proxy see (clusters, endpoints, routes and listeners of those hosts alone).
+  Sidecar: [
+    'spec.workloadSelector',
+    'spec.egress[].hosts',
+    'spec.egress[].port',
+    // src/translate/sidecar-ingress.ts: the inbound ports and where each goes.
+    'spec.ingress[].port',
+    'spec.ingress[].defaultEndpoint',
+    // src/translate/outbound-traffic-policy.ts: the Sidecar's mode beats the mesh's.
+    'spec.outboundTrafficPolicy.mode',
+  ],
 };

@@ -16,14 +16,13 @@ import type { IRequestAuthentication } from '@kubernetes-models/istio/security.i
  * issue that translates one only adds a translator.
  */
 export interface UntranslatedSpecs {
-  Sidecar: NonNullable<ISidecar['spec']>;
 }
 export type UntranslatedKind = keyof UntranslatedSpecs;
 
 /** The security.istio.io kinds, translated by src/policy/. */
 export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | UntranslatedKind;
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | UntranslatedKind;
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -124,6 +123,12 @@ export interface Gateway extends Base<'Gateway'> {
   spec: GatewaySpec;
 }
 
+export type SidecarSpec = NonNullable<ISidecar['spec']>;
+/** Scopes what the sidecars it selects receive (src/translate/sidecar-scope.ts). */
+export interface Sidecar extends Base<'Sidecar'> {
+  spec: SidecarSpec;
+}
+
 export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
 export type WorkloadEntrySpec = NonNullable<IWorkloadEntry['spec']>;
 /** Adds hosts to the mesh's registry (src/model/service-entries.ts turns each host into an ExternalService). */
@@ -189,6 +194,7 @@ export type MeshObject =
   | VirtualService
   | DestinationRule
   | Gateway
+  | Sidecar
   | ServiceEntry
   | WorkloadEntry
   | PeerAuthentication
@@ -266,6 +272,13 @@ export interface Snapshot extends Readonly<MeshSettings> {
    */
   destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined;
   gateways(): readonly Gateway[];
+  /**
+   * The Sidecar that applies to a sidecar proxy in `namespace` with `labels`, as Istio picks it
+   * (PushContext.getSidecarScope): the oldest of the namespace's whose workloadSelector matches,
+   * else the namespace's oldest without one, else the root namespace's oldest without one (the
+   * mesh default); undefined when none does.
+   */
+  sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined;
   /** In creation order: of two at one level (mesh, namespace, workload), Istio applies the oldest. */
   peerAuthentications(): readonly PeerAuthentication[];
   authorizationPolicies(): readonly AuthorizationPolicy[];

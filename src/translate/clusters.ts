@@ -92,8 +92,8 @@ export function inboundPassthroughCluster(): NamedResource {
   });
 }
 
-/** The app behind a sidecar on one target port, reached at the pod's local address. */
-export function inboundCluster(targetPort: number, protocol: Protocol, localAddress: string, sources: readonly ObjectRef[]): NamedResource {
+/** The app behind a sidecar on one target port, reached at the pod's local address, or at `address` (a Sidecar ingress `defaultEndpoint`). */
+export function inboundCluster(targetPort: number, protocol: Protocol, localAddress: string, sources: readonly ObjectRef[], address: EnvoyJson = socketAddress(localAddress, targetPort)): NamedResource {
   const name = inboundClusterName(targetPort);
   return resource({
     name,
@@ -102,7 +102,7 @@ export function inboundCluster(targetPort: number, protocol: Protocol, localAddr
     ...connectionPoolFields({}, protocol),
     load_assignment: {
       cluster_name: name,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(localAddress, targetPort) } }] }],
+      endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }],
     },
   }, sources);
 }

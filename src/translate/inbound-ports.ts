@@ -1,6 +1,6 @@
 // The ports a sidecar's own app serves: target ports of the Services that select its workload.
 import { refOf, type ObjectRef, type Pod, type ServicePort, type Snapshot } from '../model/types';
-import type { ProxyClass } from './types';
+import type { EnvoyJson, ProxyClass } from './types';
 import { byKey } from './order';
 import { portProtocol, type Protocol } from './protocol';
 
@@ -11,6 +11,8 @@ export interface InboundPort {
   protocol: Protocol;
   /** The Services (and the Pod, when a named target port was looked up in it) behind the port. */
   sources: ObjectRef[];
+  /** Where the inbound cluster sends (a Sidecar ingress `defaultEndpoint`); the app's local address on targetPort when absent. */
+  endpoint?: EnvoyJson;
 }
 
 /** A numeric target port as is; a named one through the Pod's container ports, as kube-proxy does. */

@@ -18,6 +18,8 @@ import { gatewayRouteConfigs } from './routes/gateway';
 import { outboundRouteConfigs } from './routes/outbound';
 import type { FilterContext } from './filters/http-filter';
 import { requestAuthenticationClusters } from '../policy/request-authentication';
+import { scopedPart } from './sidecar-scope-snapshot';
+import { sidecarIngressPorts } from './sidecar-ingress';
 
 export interface TranslationPart {
   name: string;
@@ -75,15 +77,16 @@ const endpoints: TranslationPart = {
   build: (snapshot, proxy) => ({ endpoints: serviceEndpoints(snapshot, proxy) }),
 };
 
+// A Sidecar resource narrows what a sidecar's outbound parts are built from (sidecar-scope.ts).
 const SIDECAR: TranslationPart[] = [
-  services,
-  endpoints,
+  scopedPart(services, 'clusters'),
+  scopedPart(endpoints, 'clusters'),
   {
     name: 'fixed-clusters',
     key: () => '',
     build: () => ({ clusters: [passthroughCluster(), blackHoleCluster(), inboundPassthroughCluster()] }),
   },
-  {
+  scopedPart({
     name: 'outbound-routes',
     // Labels matter to routes only through VirtualService `sourceLabels`: pods of different
     // deployments that satisfy the same selectors (usually none) share their routes.
@@ -91,23 +94,23 @@ const SIDECAR: TranslationPart[] = [
     // generation (the last good piece of a key must be that key's).
     key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.interceptionMode, matchedSelectors(proxy, snapshot), selectingRules(snapshot, proxy)]),
     build: (snapshot, proxy) => ({ routes: outboundRouteConfigs(snapshot, proxy) }),
-  },
-  {
+  }, 'listeners'),
+  scopedPart({
     name: 'outbound-listeners',
     // VirtualService `tcp` and `tls` rules read the namespace (exportTo, sourceNamespace) and the
     // labels through `sourceLabels`, as routes do, and through the DestinationRules whose `tunnel`
     // their tcp_proxy carries.
     key: (proxy, snapshot) => JSON.stringify([proxy.interceptionMode, proxy.outboundAddress, proxy.namespace, matchedSelectors(proxy, snapshot), selectingRules(snapshot, proxy)]),
     build: (snapshot, proxy) => ({ listeners: outboundListeners(snapshot, proxy) }),
-  },
+  }, 'listeners'),
   {
     name: 'inbound',
     key: facets('namespace', 'labels', 'ips', 'interceptionMode', 'localAddress'),
     build: (snapshot, proxy) => {
-      const ports = inboundPorts(snapshot, proxy);
+      const ports = sidecarIngressPorts(snapshot, proxy) ?? inboundPorts(snapshot, proxy);
       const context = securityContext(snapshot, proxy);
       return {
-        clusters: [...ports.map((p) => inboundCluster(p.targetPort, p.protocol, proxy.localAddress, p.sources)), ...requestAuthenticationClusters(context)],
+        clusters: [...ports.map((p) => inboundCluster(p.targetPort, p.protocol, proxy.localAddress, p.sources, p.endpoint)), ...requestAuthenticationClusters(context)],
         listeners: [virtualInbound(ports, proxy, workloadMtls(snapshot, proxy.namespace, proxy.labels), context)],
       };
     },

@@ -163,17 +163,9 @@ test('metadata is checked once: a label value that is not a string is one findin
   assert.deepEqual(findings(dr), [['MAST1006', 'metadata.labels.release']]);
 });
 
-test('Istio kinds Mast does not translate yet are checked against their schema and reported once each', () => {
-  const kinds: [string, string[], Raw][] = [
-    ['Sidecar', ['networking.istio.io/v1beta1'], { egress: [{ hosts: ['./*'] }] }],
-  ];
-  const objects = kinds.flatMap(([kind, versions, spec]) => versions.map((apiVersion, i) => ({ apiVersion, kind, metadata: { name: `o${i}`, namespace: 'default' }, spec })));
-  const { diagnostics } = snapshotFromYaml(yamlOf(...objects));
-  assert.deepEqual(
-    diagnostics.map((d) => [d.code, d.severity, `${d.object?.kind}/${d.object?.name}`, d.message]),
-    objects.map((o) => ['MAST1011', 'warning', `${o.kind}/${o.metadata.name}`, `${o.kind} is not translated by Mast yet and has no effect on Envoy`]),
-  );
-
+test('Sidecar, the last kind that drew MAST1011, is translated: a valid one draws no finding', () => {
+  const sidecar = { apiVersion: 'networking.istio.io/v1beta1', kind: 'Sidecar', metadata: { name: 's', namespace: 'default' }, spec: { egress: [{ hosts: ['./*'] }] } };
+  assert.deepEqual(snapshotFromYaml(yamlOf(sidecar)).diagnostics, []);
 });
 
 test('the security kinds are checked against their schema, and a field Mast does not translate yet is named (MAST1008)', () => {

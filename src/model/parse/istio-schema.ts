@@ -13,7 +13,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import type { SecurityKind, UntranslatedKind } from '../types';
 
 /** The Istio kinds whose fields Mast translates (and so says, field by field, which it ignores). */
-export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind;
+export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | 'Sidecar' | SecurityKind;
 export type IstioKind = TranslatedIstioKind | UntranslatedKind;
 export type Segment = string | number;
 

@@ -15,6 +15,8 @@ import type {
   Meta,
   ServiceEntry,
   ServiceEntrySpec,
+  Sidecar,
+  SidecarSpec,
   UntranslatedKind,
   UntranslatedObject,
   UntranslatedSpecs,
@@ -25,6 +27,7 @@ import type {
 } from '../types';
 import { validateDestinationRule } from '../validate/destination-rule';
 import { validateGateway } from '../validate/gateway';
+import { validateSidecar } from '../validate/sidecar';
 import { validateVirtualService } from '../validate/virtual-service';
 import { validateServiceEntry, validateWorkloadEntry } from '../validate/service-entry';
 import { validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication } from '../validate/security';
@@ -56,6 +59,11 @@ export function toServiceEntry(raw: Json, ctx: ConvertContext): ServiceEntry {
 export function toWorkloadEntry(raw: Json, ctx: ConvertContext): WorkloadEntry {
   const spec = checked('WorkloadEntry', raw, ctx, validateWorkloadEntry);
   return { kind: 'WorkloadEntry', ...ctx.base, spec };
+}
+
+export function toSidecar(raw: Json, ctx: ConvertContext): Sidecar {
+  const spec = checked('Sidecar', raw, ctx, validateSidecar);
+  return { kind: 'Sidecar', ...ctx.base, spec };
 }
 
 export function toPeerAuthentication(raw: Json, ctx: ConvertContext): PeerAuthentication {
@@ -108,7 +116,7 @@ function checkSchema(kind: IstioKind, raw: Json, apiVersion: string, read: Field
   return answer.known;
 }
 
-function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
+function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | SidecarSpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
   kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,

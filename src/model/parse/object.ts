@@ -1,7 +1,7 @@
 // One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
 import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
-import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toServiceEntry, toUntranslated, toVirtualService, toWorkloadEntry } from './istio';
+import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toServiceEntry, toSidecar, toVirtualService, toWorkloadEntry } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
@@ -36,7 +36,7 @@ const KINDS: Record<Kind, KindParser> = {
   DestinationRule: { apiVersions: ISTIO_NETWORKING, convert: toDestinationRule },
   Gateway: { apiVersions: ISTIO_NETWORKING, convert: toGateway },
   ServiceEntry: { apiVersions: ISTIO_NETWORKING, convert: toServiceEntry },
-  Sidecar: { apiVersions: ISTIO_NETWORKING, convert: toUntranslated('Sidecar') },
+  Sidecar: { apiVersions: ISTIO_NETWORKING, convert: toSidecar },
   WorkloadEntry: { apiVersions: ISTIO_NETWORKING, convert: toWorkloadEntry },
   PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toPeerAuthentication },
   AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toAuthorizationPolicy },

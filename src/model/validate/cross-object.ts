@@ -8,6 +8,7 @@ import { delegationFindings } from './delegates';
 import { gatewayConflicts } from './gateway-conflicts';
 import { meshHostConflicts } from './mesh-hosts';
 import { subsetReferenceErrors } from './references';
+import { sidecarConflicts } from './sidecar-conflicts';
 
 /**
  * Findings that need more than one object, on the mesh as served. A VirtualService naming a subset
@@ -28,6 +29,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
     ...meshHostConflicts(virtualServices, domain),
     ...delegationFindings(virtualServices, domain),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
+    ...sidecarConflicts(indexes.objects.Sidecar, indexes.objects.Pod),
     ...gatewayConflicts(indexes.objects.Gateway, indexes.objects.Pod),
     ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {
       pods: indexes.objects.Pod,

@@ -106,12 +106,12 @@ export function portProblem(port: number): string | undefined {
   return port >= 1 && port <= 65535 ? undefined : `port number ${port} must be in the range 1..65535`;
 }
 
-/** agent.validateSidecarOrGatewayHostnamePart for a Gateway: a dotted name or `*`, a wildcard only as a whole first label, or an IP. */
-function gatewayHostnamePartProblems(hostname: string): string[] {
+/** agent.validateSidecarOrGatewayHostnamePart: a dotted name or `*`, a wildcard only as a whole first label, or (for a Gateway) an IP. */
+function hostnamePartProblems(hostname: string, isGateway = true): string[] {
   const problems: string[] = [];
   if (hostname !== '*' && !hostname.includes('.')) problems.push('short names (non FQDN) are not allowed');
   const domain = wildcardDomainProblem(hostname);
-  if (domain && !isIpAddress(hostname)) problems.push(domain);
+  if (domain && (!isGateway || !isIpAddress(hostname))) problems.push(domain);
   if (hostname.includes('*') && hostname.length !== 1 && !hostname.startsWith('*.')) problems.push(`partial wildcard ${JSON.stringify(hostname)} not allowed`);
   return problems;
 }
@@ -122,12 +122,27 @@ function gatewayHostnamePartProblems(hostname: string): string[] {
  */
 export function gatewayServerHostProblems(hostname: string, gatewaySemantics: boolean): string[] {
   const slash = hostname.indexOf('/');
-  if (slash < 0) return gatewayHostnamePartProblems(hostname);
+  if (slash < 0) return hostnamePartProblems(hostname);
   const [ns, name] = [hostname.slice(0, slash), hostname.slice(slash + 1)];
   const problems: string[] = [];
   if (!ns || !name) problems.push('config namespace and dnsName in host entry cannot be empty');
   if (ns !== '*' && ns !== '.' && (ns !== '~' || !gatewaySemantics) && !isDns1123Label(ns)) problems.push(`invalid namespace value ${JSON.stringify(ns)} in gateway`);
-  return [...problems, ...gatewayHostnamePartProblems(name)];
+  return [...problems, ...hostnamePartProblems(name)];
+}
+
+/**
+ * agent.ValidateNamespaceSlashWildcardHostname(hostname, isGateway=false): a Sidecar egress host
+ * must be `ns/host`, the namespace `*`, `.` or a DNS label, optionally `~`-prefixed (excluded).
+ */
+export function sidecarEgressHostProblems(hostname: string): string[] {
+  const slash = hostname.indexOf('/');
+  if (slash < 0) return ['host must be of form namespace/dnsName'];
+  const [ns, name] = [hostname.slice(0, slash), hostname.slice(slash + 1)];
+  const problems: string[] = [];
+  if (!ns || !name) problems.push('config namespace and dnsName in host entry cannot be empty');
+  const bare = ns.startsWith('~') ? ns.slice(1) : ns;
+  if (bare !== '' && bare !== '*' && bare !== '.' && !isDns1123Label(bare)) problems.push(`invalid namespace value ${JSON.stringify(ns)} in sidecar`);
+  return [...problems, ...hostnamePartProblems(name, false)];
 }
 
 /** labels.Instance.Validate: each key an optional DNS-name prefix and `/` plus a qualified name, each value a qualified name or empty. */
