@@ -30,13 +30,17 @@ spec:
 async function heldHosts(mesh: Mesh, pod: string): Promise<{ clusters: string[]; virtualHosts: string[] }> {
   const envoy = mesh.workload(pod).envoy;
   const clusters = (await envoy.names('cluster')).filter((n) => n.startsWith('outbound|')).map((n) => n.split('|')[3]!);
-  type Dumped = { route_config?: { virtual_hosts?: { name: string; domains: string[] }[] } };
-  const routes = (await envoy.dynamic('route')) as Dumped[];
+  // Route tables of the active listeners only: a listener left out drains for a while, and the
+  // route table it named stays in the dump until it is gone.
+  const ports = new Set((await envoy.names('listener')).flatMap((n) => /_(\d+)$/.exec(n)?.[1] ?? []));
+  type Dumped = { route_config?: { name: string; virtual_hosts?: { name: string; domains: string[] }[] } };
+  const routes = ((await envoy.dynamic('route')) as Dumped[]).filter((r) => ports.has(r.route_config?.name ?? ''));
   const virtualHosts = routes.flatMap((r) => (r.route_config?.virtual_hosts ?? []).map((v) => v.name.replace(/:\d+$/, '')));
   return { clusters: [...new Set(clusters)].sort(), virtualHosts: [...new Set(virtualHosts)].sort() };
 }
 
 const host = (name: string) => `${name}.default.svc.cluster.local`;
+const BOOKINFO = ['details', 'productpage', 'ratings', 'reviews'].map(host);
 const status = async (mesh: Mesh, name: string) => (await get(mesh.outboundUrl(POD), { host: `${name}:9080` })).status;
 
 describeMesh('Sidecar scoping', (mesh) => {
@@ -46,8 +50,9 @@ describeMesh('Sidecar scoping', (mesh) => {
     const held = await heldHosts(mesh(), POD);
     assert.deepEqual(held.clusters, [host('reviews')], 'clusters: reviews (and its subsets) only');
     assert.deepEqual(held.virtualHosts.filter((v) => v !== 'block_all' && v !== 'allow_any'), [host('reviews')], 'virtual hosts: reviews only');
+    // Kubernetes mode has more Services (kubernetes, Mast's own): every service, not only bookinfo's.
     const other = await heldHosts(mesh(), 'reviews-v1-0');
-    assert.deepEqual(other.clusters, ['details', 'productpage', 'ratings', 'reviews'].map(host), 'a proxy the Sidecar does not select still sees every service');
+    assert.ok(BOOKINFO.every((h) => other.clusters.includes(h)), `a proxy the Sidecar does not select still sees every service: ${other.clusters.join(', ')}`);
   });
 
   test('a request for a host outside the scope gets 502 under REGISTRY_ONLY; one inside is served', async () => {
@@ -77,6 +82,7 @@ describeMesh('Sidecar scoping', (mesh) => {
   test('removing the Sidecar gives the proxy the whole mesh back', async (t) => {
     await mesh().delete('apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: productpage, namespace: default}\n');
     await converge(t, 'ratings reachable again', async () => (await status(mesh(), 'ratings')) === 200);
-    assert.deepEqual((await heldHosts(mesh(), POD)).clusters, ['details', 'productpage', 'ratings', 'reviews'].map(host));
+    const held = (await heldHosts(mesh(), POD)).clusters;
+    assert.ok(BOOKINFO.every((h) => held.includes(h)), held.join(', '));
   });
 });
