@@ -37,10 +37,9 @@ export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject,
 /**
  * Kinds whose lists come in creation order: they claim hosts and addresses, and the oldest keeps
  * what two claim; of two PeerAuthentications at one level for one workload, the oldest applies;
- * of two Gateway servers that cannot share a port of one gateway workload, the oldest Gateway's is
- * served.
+ * of two Sidecars for one workload, the oldest applies; of two Gateway servers that cannot share
+ * a port of one gateway workload, the oldest Gateway's is served.
  */
-// Of two Sidecars for one workload, the oldest applies.
 const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry', 'Sidecar']);
 
 /**

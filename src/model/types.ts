@@ -10,19 +10,10 @@ import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.ist
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
 
-/**
- * Istio kinds Mast reads, checks against Istio's schema and reports on (MAST1011), but does not
- * translate yet. They are in the model so that each source watches them from the start and the
- * issue that translates one only adds a translator.
- */
-export interface UntranslatedSpecs {
-}
-export type UntranslatedKind = keyof UntranslatedSpecs;
-
 /** The security.istio.io kinds, translated by src/policy/. */
 export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | UntranslatedKind;
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind;
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -183,10 +174,6 @@ export interface RequestAuthentication extends Base<'RequestAuthentication'> {
   spec: RequestAuthenticationSpec;
 }
 
-export interface UntranslatedObject<K extends UntranslatedKind> extends Base<K> {
-  spec: UntranslatedSpecs[K];
-}
-
 export type MeshObject =
   | Service
   | EndpointSlice
@@ -199,8 +186,7 @@ export type MeshObject =
   | WorkloadEntry
   | PeerAuthentication
   | AuthorizationPolicy
-  | RequestAuthentication
-  | { [K in UntranslatedKind]: UntranslatedObject<K> }[UntranslatedKind];
+  | RequestAuthentication;
 
 /** An endpoint of one service port, with the labels of the Pod behind it. */
 export interface ResolvedEndpoint {

@@ -10,11 +10,11 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { SecurityKind, UntranslatedKind } from '../types';
+import type { SecurityKind } from '../types';
 
 /** The Istio kinds whose fields Mast translates (and so says, field by field, which it ignores). */
 export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | 'Sidecar' | SecurityKind;
-export type IstioKind = TranslatedIstioKind | UntranslatedKind;
+export type IstioKind = TranslatedIstioKind;
 export type Segment = string | number;
 
 export interface SchemaRequest {

@@ -1,6 +1,5 @@
-// Istio's kinds. VirtualService, DestinationRule and Gateway: Istio's schema first, then the fields
-// Mast ignores, then (only for a well-typed object) what the fields mean. The kinds Mast does not
-// translate yet: Istio's schema, and one MAST1011 saying the object has no effect on Envoy.
+// Istio's kinds: Istio's schema first, then the fields Mast ignores (MAST1008, or MAST1007 for a
+// field Istio does not know), then (only for a well-typed object) what the fields mean.
 import type {
   AuthorizationPolicy,
   AuthorizationPolicySpec,
@@ -17,9 +16,6 @@ import type {
   ServiceEntrySpec,
   Sidecar,
   SidecarSpec,
-  UntranslatedKind,
-  UntranslatedObject,
-  UntranslatedSpecs,
   VirtualService,
   VirtualServiceSpec,
   WorkloadEntry,
@@ -81,15 +77,6 @@ export function toRequestAuthentication(raw: Json, ctx: ConvertContext): Request
   return { kind: 'RequestAuthentication', ...ctx.base, spec };
 }
 
-export function toUntranslated<K extends UntranslatedKind>(kind: K): (raw: Json, ctx: ConvertContext) => UntranslatedObject<K> {
-  return (given, { read, base }) => {
-    const raw = withoutNullFields(given);
-    checkSchema(kind, raw, base.apiVersion, read, []);
-    read.report('MAST1011', undefined, `${kind} is not translated by Mast yet and has no effect on Envoy`);
-    const spec = (isRecord(raw.spec) ? raw.spec : {}) as UntranslatedSpecs[K];
-    return { kind, ...base, spec } as UntranslatedObject<K>;
-  };
-}
 
 /**
  * `raw` without the null-valued fields of its spec. The Kubernetes API server prunes null values of

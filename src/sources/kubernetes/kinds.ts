@@ -1,6 +1,5 @@
 // What the Kubernetes source watches: the kinds the model understands, each with its API path
-// and its list call. The Istio kinds Mast does not translate yet are watched too, so each is
-// checked and its status says it has no effect (MAST1011). Namespaces and ServiceAccounts are not
+// and its list call. Namespaces and ServiceAccounts are not
 // watched while nothing reads them (a Pod names its service account); the CA Secret is read by
 // name (ca-secret.ts).
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
