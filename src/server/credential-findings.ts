@@ -4,7 +4,8 @@
 // DestinationRule TLS setting naming a credential that a connected proxy asked for and the source
 // (Kubernetes Secrets, or --credential-dir) does not have, on the object and field (MAST3008).
 import { diagnostic } from '../model/errors';
-import { refOf, type Diagnostic, type MeshObject } from '../model/types';
+import { labelsMatch } from '../model/labels';
+import { refOf, type Diagnostic, type MeshObject, type Pod } from '../model/types';
 
 export interface MissingCredential {
   /** The namespace of the proxy that asked, where the credential is looked up. */
@@ -25,17 +26,30 @@ function credentialFields(value: unknown, at: string): { field: string; name: st
 }
 
 /**
- * MAST3008 at each field of `objects` (Gateways and DestinationRules) whose credentialName is in
- * `missing`. A Gateway in another namespace than the proxy's is still named: Istio reads a
- * gateway's credentials in the proxy's own namespace, which is the mistake to point at.
+ * The namespaces a Gateway's credentials are looked up in: those of the Pods it selects (Istio's
+ * analyzer IST0163 checks the same), or every namespace when no Pod answers it (file mode, or a
+ * gateway not running yet). A DestinationRule's are read wherever a proxy it applies to runs.
  */
-export function missingCredentialFindings(objects: readonly MeshObject[], missing: readonly MissingCredential[]): Diagnostic[] {
+function lookedUpIn(object: MeshObject, pods: readonly Pod[]): (namespace: string) => boolean {
+  if (object.kind !== 'Gateway') return () => true;
+  const namespaces = new Set(pods.filter((p) => labelsMatch(object.spec.selector, p.meta.labels)).map((p) => p.meta.namespace));
+  return (namespace) => namespaces.size === 0 || namespaces.has(namespace);
+}
+
+/**
+ * MAST3008 at each field of `objects` (Gateways and DestinationRules) whose credentialName is in
+ * `missing` for a namespace it is looked up in. A Gateway in another namespace than its proxy's
+ * is still named: Istio reads a gateway's credentials in the proxy's own namespace, which is the
+ * mistake to point at.
+ */
+export function missingCredentialFindings(objects: readonly MeshObject[], pods: readonly Pod[], missing: readonly MissingCredential[]): Diagnostic[] {
   if (missing.length === 0) return [];
   const found: Diagnostic[] = [];
   for (const object of objects) {
     if (object.kind !== 'Gateway' && object.kind !== 'DestinationRule') continue;
+    const applies = lookedUpIn(object, pods);
     for (const { field, name } of credentialFields(object.spec, 'spec')) {
-      const where = missing.filter((m) => m.name === name).map((m) => m.namespace);
+      const where = missing.filter((m) => m.name === name && applies(m.namespace)).map((m) => m.namespace);
       if (where.length === 0) continue;
       const message = `${name} names no Secret in namespace ${[...new Set(where)].sort().join(', ')}, where the proxy using it looks it up; what it configures serves nothing until one exists`;
       found.push(diagnostic('MAST3008', message, { object: refOf(object), origin: object.origin, field }));

@@ -43,7 +43,7 @@ export class MeshFindings extends EventEmitter<{ change: [findings: readonly Dia
   private derived(): Diagnostic[] {
     const missing = this.credentials?.missing() ?? [];
     const snapshot = missing.length > 0 ? this.store.snapshot() : undefined;
-    const credentials = snapshot ? missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], missing) : [];
+    const credentials = snapshot ? missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], snapshot.pods(), missing) : [];
     return [...this.views.findings(), ...credentials];
   }
 

@@ -63,3 +63,18 @@ status: {podIP: 10.1.0.9}`;
   assert.deepEqual(findings(a, b), [], 'no workload has both labels');
   assert.deepEqual(findings(pod, a, b), [['MAST3007', 'b', 'spec.servers[0].hosts']]);
 });
+
+test("no conflict where Istio's analyzer sees none: hosts in different namespaces' scope, or a second selector no Pod answers", () => {
+  const teamA = gateway('a', '2024-01-01T00:00:00Z', http('team-a/*'));
+  const teamB = gateway('b', '2024-02-01T00:00:00Z', http('team-b/*'));
+  assert.deepEqual(findings(teamA, teamB), [], 'team-a/* and team-b/* are different hosts');
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: gw-0, namespace: istio-system, labels: {istio: ingressgateway}}
+spec: {containers: [{name: istio-proxy, image: envoy}]}
+status: {podIP: 10.1.0.9}`;
+  const wide = gateway('wide', '2024-01-01T00:00:00Z', http('*'));
+  const narrow = gateway('narrow', '2024-02-01T00:00:00Z', http('*'), '{istio: ingressgateway, app: x}');
+  assert.deepEqual(findings(pod, wide, narrow), [], 'no Pod has app: x');
+  assert.deepEqual(findings(wide, narrow), [], 'different selectors meet only on a Pod');
+});

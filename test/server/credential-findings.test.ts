@@ -53,7 +53,7 @@ test('a credential a gateway asks for and the source lacks is named on every fie
     assert.ok(changes > 0, 'listeners were told');
 
     const { snapshot } = snapshotFromYaml(CONFIG);
-    const found = missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], secrets.missing());
+    const found = missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], snapshot.pods(), secrets.missing());
     assert.deepEqual(found.map((d) => [d.code, d.object?.kind, d.field]), [
       ['MAST3008', 'Gateway', 'spec.servers[0].tls.credentialName'],
       ['MAST3008', 'DestinationRule', 'spec.trafficPolicy.portLevelSettings[0].tls.credentialName'],
@@ -68,4 +68,35 @@ test('a credential a gateway asks for and the source lacks is named on every fie
     secrets.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a Gateway whose Pods run where the credential exists is not named for another namespace missing it', () => {
+  const { snapshot } = snapshotFromYaml(`apiVersion: v1
+kind: Pod
+metadata: {name: ingress-0, namespace: istio-system, labels: {istio: ingressgateway}}
+spec: {containers: [{name: istio-proxy, image: envoy}]}
+status: {podIP: 10.1.0.9}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other-0, namespace: other-ns, labels: {app: other-gw}}
+spec: {containers: [{name: istio-proxy, image: envoy}]}
+status: {podIP: 10.1.0.10}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw1, namespace: ns1}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: my-cert}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw2, namespace: ns2}
+spec:
+  selector: {app: other-gw}
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [b.example.com], tls: {mode: SIMPLE, credentialName: my-cert}}]
+`);
+  const found = missingCredentialFindings(snapshot.gateways(), snapshot.pods(), [{ namespace: 'other-ns', name: 'my-cert' }]);
+  assert.deepEqual(found.map((d) => d.object?.name), ['gw2']);
 });

@@ -5,7 +5,7 @@
 // (pkg/config/analysis/analyzers/gateway/conflictinggateway.go). Mast reports each newer server
 // (MAST3007), saying which older Gateway keeps the port or host, and what happens to this one.
 import { diagnostic } from '../errors';
-import { mergeGatewayServers, sniHosts, terminatesTls, type DroppedServer } from '../gateway-servers';
+import { mergeGatewayServers, terminatesTls, type DroppedServer } from '../gateway-servers';
 import { labelsMatch } from '../labels';
 import { refOf, type Diagnostic, type Gateway, type Pod } from '../types';
 
@@ -22,31 +22,41 @@ function droppedMessage(d: DroppedServer, labels: Record<string, string>): strin
 }
 
 /**
- * MAST3007 findings for `gateways` (in creation order). The gateway workloads are the Pods some
- * Gateway selects and, where no Pod stands for them (file mode, or a proxy not yet running), a
- * workload with exactly each Gateway's selector labels.
+ * MAST3007 findings for `gateways` (in creation order), on each gateway workload: as Istio's
+ * analyzer, Gateways with one selector always meet, and two different selectors meet only on a
+ * Pod both select.
  */
 export function gatewayConflicts(gateways: readonly Gateway[], pods: readonly Pod[]): Diagnostic[] {
   if (gateways.length < 2) return [];
-  const workloads = [
-    ...gateways.map((g) => g.spec.selector ?? {}),
-    ...pods.map((p) => p.meta.labels).filter((labels) => gateways.some((g) => labelsMatch(g.spec.selector, labels))),
-  ];
+  const key = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels).sort());
+  // Each distinct Pod label set once (a gateway Deployment's replicas all carry the same labels),
+  // picked by every Gateway whose selector matches; and each selector no Pod answers, standing for
+  // a workload that only Gateways with that very selector pick (the analyzer's same-selector rule).
+  const workloads = new Map<string, { labels: Record<string, string>; picks: (g: Gateway) => boolean }>();
+  for (const { meta } of pods) {
+    if (gateways.some((g) => labelsMatch(g.spec.selector, meta.labels))) workloads.set(key(meta.labels), { labels: meta.labels, picks: (g) => labelsMatch(g.spec.selector, meta.labels) });
+  }
+  for (const g of gateways) {
+    const selector = g.spec.selector ?? {};
+    if (pods.some((p) => labelsMatch(selector, p.meta.labels))) continue;
+    workloads.set(`selector ${key(selector)}`, { labels: selector, picks: (other) => key(other.spec.selector ?? {}) === key(selector) });
+  }
   const found = new Map<string, Diagnostic>();
   const report = (gateway: Gateway, field: string, message: string): void => {
-    const key = `${nameOf(gateway)} ${field}`;
-    if (!found.has(key)) found.set(key, diagnostic('MAST3007', message, { object: refOf(gateway), origin: gateway.origin, field }));
+    const id = `${nameOf(gateway)} ${field}`;
+    if (!found.has(id)) found.set(id, diagnostic('MAST3007', message, { object: refOf(gateway), origin: gateway.origin, field }));
   };
-  for (const labels of workloads) {
-    const selecting = gateways.filter((g) => labelsMatch(g.spec.selector, labels));
+  for (const { labels, picks } of workloads.values()) {
+    const selecting = gateways.filter(picks);
     if (selecting.length < 2) continue;
     const { ports, dropped } = mergeGatewayServers(selecting);
     for (const d of dropped) report(d.gateway, `spec.servers[${d.index}].${d.reason === 'sni' ? 'hosts' : 'port'}`, droppedMessage(d, labels));
     // Plain-text HTTP servers of two Gateways naming one host: both served, their routes merged.
+    // Hosts as written (`team-a/*` and `team-b/*` differ), as the analyzer's CheckDuplicates compares them.
     for (const gp of ports) {
       const claimed = new Map<string, Gateway>();
       for (const { gateway, server } of gp.servers.filter((b) => !terminatesTls(b.server))) {
-        for (const host of sniHosts(server) ?? ['*']) {
+        for (const host of server.hosts) {
           const owner = claimed.get(host);
           if (owner && owner !== gateway) {
             const index = (gateway.spec.servers ?? []).indexOf(server);
