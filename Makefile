@@ -104,3 +104,20 @@ istioctl:
 
 e2e-kind:
 	tools/kind/e2e.sh
+
+# ---- Real backends for the telemetry and rate-limit tests (issue 9) ---------------------------
+# Jaeger (github.com/jaegertracing/jaeger/cmd/jaeger) and envoyproxy/ratelimit built from the Go
+# module proxy at the versions pinned in tools/backends/build.sh into ~/.cache/mast/<name>-<version>/
+# (outside the repo; a second run builds nothing), and Debian's redis-server installed with apt-get
+# if missing. JAEGER_BIN, RATELIMIT_BIN and REDIS_SERVER_BIN name binaries to use instead. The e2e
+# harness (e2e/harness/backends.ts) finds them the same way and names the target when one is missing.
+.PHONY: tracing ratelimit redis
+
+tracing:
+	tools/backends/build.sh jaeger
+
+ratelimit:
+	tools/backends/build.sh ratelimit
+
+redis:
+	tools/backends/build.sh redis

@@ -24,10 +24,10 @@ export function onCleanup(fn: () => unknown): void {
   closers.add(fn);
 }
 
-/** Starts a process whose stdout and stderr go to `logFile`. */
-export function spawnLogged(name: string, cmd: string, args: string[], logFile: string): Proc {
+/** Starts a process whose stdout and stderr go to `logFile`, with `env` (default: the test's own). */
+export function spawnLogged(name: string, cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): Proc {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...(env ? { env } : {}) });
   closeSync(fd);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
