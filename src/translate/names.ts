@@ -25,6 +25,18 @@ export function inboundClusterName(targetPort: number): string {
   return `inbound|${targetPort}||`;
 }
 
+/**
+ * What an inbound HTTP connection manager's stat prefix ends with on a chain that takes mutual
+ * TLS: its requests count apart from plaintext ones, and the bootstrap's stats tags read it as
+ * Istio's `connection_security_policy="mutual_tls"` (src/bootstrap/stats.ts, docs/telemetry.md).
+ */
+export const MUTUAL_TLS_STAT_SUFFIX = '_mutual_tls';
+
+/** `inbound_0.0.0.0_9080`, `inbound_0.0.0.0_9080_mutual_tls` on a mutual TLS chain: Istio's prefix (`inbound_` and the listener name it would have). */
+export function inboundStatPrefix(targetPort: number, mutualTls: boolean): string {
+  return `inbound_${listenerName('0.0.0.0', targetPort)}${mutualTls ? MUTUAL_TLS_STAT_SUFFIX : ''}`;
+}
+
 /** `0.0.0.0_9080`: listeners are named after what they bind (or would bind, under capture). */
 export function listenerName(address: string, port: number): string {
   return `${address}_${port}`;

@@ -17,7 +17,7 @@ import type { InboundPort } from '../inbound-ports';
 import { socketAddress, typed } from '../core';
 import { downstreamTlsSocket, inboundChainOptions, tlsInspector, type InboundChainOption } from '../../policy/mtls/inbound-tls';
 import { modeForPort, type MtlsMode, type WorkloadMtls } from '../../policy/mtls/peer-authentication';
-import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT, inboundClusterName, listenerName } from '../names';
+import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT, inboundClusterName, inboundStatPrefix } from '../names';
 import { sourceKeys } from '../provenance';
 import { isHttp } from '../protocol';
 import { inboundRouteConfig } from '../routes/inbound';
@@ -55,16 +55,17 @@ function chain(name: string, match: EnvoyJson, option: InboundChainOption, filte
 function portChains(port: InboundPort, mode: MtlsMode, context: FilterContext, rbac: readonly EnvoyJson[]): EnvoyJson[] {
   const cluster = inboundClusterName(port.targetPort);
   const http = isHttp(port.protocol);
-  const filter = http
-    ? httpConnectionManager({
-        statPrefix: `inbound_${listenerName('0.0.0.0', port.targetPort)}`,
+  // An HTTP chain that takes mutual TLS counts its requests under a stat prefix of its own, so
+  // the stats tell mTLS requests from plaintext ones (Istio's connection_security_policy).
+  const filters = (o: InboundChainOption): EnvoyJson[] => http
+    ? [httpConnectionManager({
+        statPrefix: inboundStatPrefix(port.targetPort, o.mtls),
         routes: { inline: inboundRouteConfig(port.targetPort) },
         chain: 'inbound',
         context,
-      })
-    : tcpProxy(cluster);
-  const filters = http ? [filter] : [...rbac, filter];
-  return inboundChainOptions(mode, http).map((o) => chain(cluster, { destination_port: port.targetPort }, o, filters));
+      })]
+    : [...rbac, tcpProxy(cluster)];
+  return inboundChainOptions(mode, http).map((o) => chain(cluster, { destination_port: port.targetPort }, o, filters(o)));
 }
 
 /**
