@@ -53,6 +53,7 @@ test("a token Mast signed for X gets nothing as Y: no config, no certificate, re
     xdsServerName: MAST_SERVICE_NAME,
     token: tokenX,
     adminAddress: `${a}.${b}.2.220`,
+    statsAddress: `${a}.${b}.2.220`,
   });
   assert.ok(!('error' in bootstrap));
   const envoy = Envoy.start({ name: 'impostor', bootstrap, dir: mesh.logDir, adminUrl: `http://${a}.${b}.2.220:15000` });

@@ -68,7 +68,7 @@ for (const transport of ['sotw', 'delta'] as const) {
       for (const ns of ['good', 'bad']) {
         ports[ns] = await freePort();
         const envoyAdmin = await freePort();
-        const bootstrap = buildBootstrap({ nodeId: nodeIdFor(ns), xdsAddress: xds, insecureXds: true, delta: transport === 'delta', adminPort: envoyAdmin });
+        const bootstrap = buildBootstrap({ nodeId: nodeIdFor(ns), xdsAddress: xds, insecureXds: true, delta: transport === 'delta', adminPort: envoyAdmin, statsPort: 0 });
         assert.ok(!('error' in bootstrap));
         envoys[ns] = Envoy.start({ name: ns, bootstrap, dir, adminUrl: `http://127.0.0.1:${envoyAdmin}` });
       }

@@ -71,7 +71,7 @@ async function rig(name: string, o: SdsStackOptions & { delta?: boolean }, nacks
   const xds = await world.start();
   onCleanup(() => world.stop());
   const adminPort = await freePort();
-  const bootstrap = buildBootstrap({ nodeId: `router~127.0.0.1~${name}.${NS}~${NS}.svc.cluster.local`, xdsAddress: xds, insecureXds: true, delta: o.delta ?? false, adminPort });
+  const bootstrap = buildBootstrap({ nodeId: `router~127.0.0.1~${name}.${NS}~${NS}.svc.cluster.local`, xdsAddress: xds, insecureXds: true, delta: o.delta ?? false, adminPort, statsPort: 0 });
   assert.ok(!('error' in bootstrap));
   const envoy = Envoy.start({ name, bootstrap, dir: tempDir(`sds-${name}`), adminUrl: `http://127.0.0.1:${adminPort}` });
   nacks.push(envoy);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { XDS_CA_SECRET } from '../ca/bundle-file';
 import { META, parseNodeId } from '../proxy/node';
 import { tokenFilters } from './token-sds';
+import { PROMETHEUS_STATS_PORT, prometheusStatsCluster, prometheusStatsListener, statsConfig } from './stats';
 import type { EnvoyJson, InterceptionMode } from '../translate/types';
 import { REGEX_MAX_PROGRAM_SIZE, REGEX_MAX_PROGRAM_SIZE_KEY } from '../xds/validate/limits';
 
@@ -15,6 +16,16 @@ export interface BootstrapOptions {
   delta?: boolean;
   adminAddress?: string;
   adminPort?: number;
+  /**
+   * Where Prometheus scrapes `/stats/prometheus` (stats.ts). Defaults to Istio's 0.0.0.0; without
+   * capture (NONE) to the pod's local address (else the admin's), as several proxies then share
+   * a host and each binds addresses of its own (docs/conventions.md, the laptop plan).
+   */
+  statsAddress?: string;
+  /** Istio's 15090 by default; 0 binds any free port (tests that run proxies side by side and read no stats). */
+  statsPort?: number;
+  /** The workload the proxy's stats name as `reporter_workload` (Istio's WORKLOAD_NAME); defaults to the Pod's name. */
+  workloadName?: string;
   /** Defaults to the namespace in the node id. */
   namespace?: string;
   labels?: Record<string, string>;
@@ -117,6 +128,8 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
   if (o.localAddress) metadata[META.localAddress] = o.localAddress;
   if (o.outboundAddress) metadata[META.outboundAddress] = o.outboundAddress;
 
+  const adminAddress = o.adminAddress ?? '127.0.0.1';
+  const adminPort = o.adminPort ?? 15000;
   const ads = { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: '0s' };
   const tls = o.xdsCa ? { caFile: o.xdsCa, serverName } : undefined;
   const grpcService = tls && googleGrpc
@@ -140,8 +153,15 @@ export function buildBootstrap(o: BootstrapOptions): EnvoyJson | { error: string
       cds_config: ads,
       lds_config: ads,
     },
-    static_resources: { clusters: 'google_grpc' in grpcService ? [] : [{ ...xdsCluster(xds, googleGrpc ? undefined : o.tokenFile), ...(tls ? { transport_socket: xdsTls(tls.caFile, tls.serverName) } : {}) }] },
-    admin: { address: socketAddress(o.adminAddress ?? '127.0.0.1', o.adminPort ?? 15000) },
+    static_resources: {
+      listeners: [prometheusStatsListener(o.statsAddress ?? (o.interceptionMode === 'NONE' ? o.localAddress ?? adminAddress : '0.0.0.0'), o.statsPort ?? PROMETHEUS_STATS_PORT)],
+      clusters: [
+        ...('google_grpc' in grpcService ? [] : [{ ...xdsCluster(xds, googleGrpc ? undefined : o.tokenFile), ...(tls ? { transport_socket: xdsTls(tls.caFile, tls.serverName) } : {}) }]),
+        prometheusStatsCluster(adminAddress, adminPort),
+      ],
+    },
+    stats_config: statsConfig({ workload: o.workloadName ?? podName, namespace, app: labels['app'], version: labels['version'] }),
+    admin: { address: socketAddress(adminAddress, adminPort) },
     // An admin layer makes `/runtime_modify` work, for flipping runtime flags while debugging.
     // Regexes may compile to Istio's RE2 program size, the limit Mast's validator checks.
     layered_runtime: { layers: [{ name: 'mast', static_layer: { [REGEX_MAX_PROGRAM_SIZE_KEY]: REGEX_MAX_PROGRAM_SIZE } }, { name: 'admin', admin_layer: {} }] },

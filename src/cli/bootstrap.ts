@@ -13,6 +13,9 @@ interface Flags {
   delta?: boolean;
   adminPort?: number;
   adminAddress?: string;
+  statsPort?: number;
+  statsAddress?: string;
+  workloadName?: string;
   namespace?: string;
   label: Record<string, string>;
   ip?: string;
@@ -76,6 +79,9 @@ export function register(program: Command): void {
     .option('--token-ttl <duration>', 'with --bootstrap-token: how long the token is valid', lifetime, 24 * 3600_000)
     .option('--admin-port <n>', 'Envoy admin port (default 15000)', port)
     .option('--admin-address <a>', 'Envoy admin address (default 127.0.0.1)')
+    .option('--stats-port <n>', "where Prometheus scrapes /stats/prometheus (default 15090, Istio's)", port)
+    .option('--stats-address <a>', 'the stats listener address (default 0.0.0.0; with --interception-mode NONE the --local-address)')
+    .option('--workload-name <name>', 'the workload the stats name as reporter_workload, e.g. the Deployment (default: the Pod in the node id)')
     .option('--namespace <ns>', 'workload namespace (default: from the node id)')
     .option('--label <k=v>', 'workload label, repeatable', label, {})
     .option('--ip <ip>', 'workload IP (default: from the node id)')

@@ -139,7 +139,7 @@ test('a token file is read by the Google gRPC client for every stream (file_base
   assert.equal(g.call_credentials[0].from_plugin.typed_config.header_prefix, 'Bearer ');
   assert.equal(g.credentials_factory_name, 'envoy.grpc_credentials.file_based_metadata');
   assert.equal(g.channel_args.args['grpc.ssl_target_name_override'].string_value, 'mast.mast-system.svc');
-  assert.deepEqual(b['static_resources'].clusters, [], 'no Envoy gRPC cluster to Mast');
+  assert.deepEqual(b['static_resources'].clusters.map((c: Json) => c.name), ['prometheus_stats'], 'no Envoy gRPC cluster to Mast');
   assert.equal(build({ ...TLS, xdsAddress: '[::1]:15012', tokenFile: 't' })['dynamic_resources'].ads_config.grpc_services[0].google_grpc.target_uri, '[::1]:15012');
 });
 
@@ -189,7 +189,7 @@ test('mast bootstrap --bootstrap-token embeds a token Mast accepts for exactly t
   }
 });
 
-test("manifests/sidecar-bootstrap.yaml is mast bootstrap's output for a Pod's projected token, without the identity metadata, and the SDS files naming the Pod's root and token", () => {
+test("manifests/sidecar-bootstrap.yaml is mast bootstrap's output for a Pod's projected token, without the identity metadata and stats tags, and the SDS files naming the Pod's root and token", () => {
   const configMap = parse(readFileSync(path.join(__dirname, '..', '..', 'manifests', 'sidecar-bootstrap.yaml'), 'utf8')) as { data: Record<string, string> };
   const expected = build({
     nodeId: 'sidecar~0.0.0.0~POD.NAMESPACE~NAMESPACE.svc.cluster.local',
@@ -198,6 +198,8 @@ test("manifests/sidecar-bootstrap.yaml is mast bootstrap's output for a Pod's pr
     tokenFile: '/etc/mast/xds-token.sds.yaml',
   });
   for (const key of ['NAMESPACE', 'LABELS', 'INSTANCE_IPS', 'SERVICE_ACCOUNT', 'NAME']) delete expected['node'].metadata[key];
+  // One ConfigMap serves every Pod: the reporter_* stats tags (fixed values) would name this placeholder Pod.
+  expected['stats_config'].stats_tags = expected['stats_config'].stats_tags.filter((t: Json) => !('fixed_value' in t));
   assert.deepEqual(Object.keys(configMap.data).sort(), ['envoy.json', 'xds-ca.sds.yaml', 'xds-token.sds.yaml']);
   assert.deepEqual(JSON.parse(configMap.data['envoy.json']!), expected);
   assert.deepEqual(parse(configMap.data['xds-ca.sds.yaml']!), JSON.parse(bundleSdsResource('/var/run/secrets/mast/root-cert.pem')));
