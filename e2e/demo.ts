@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { EchoAnswer } from '../examples/app/echo';
 import { Mesh, istioTasksDir } from './harness/mesh';
 import { get } from './harness/net';
+import { statsUrl } from './harness/prometheus';
 import { cleanup } from './harness/processes';
 
 const ROOT = path.join(__dirname, '..');
@@ -53,6 +54,11 @@ ${block([
   [`curl -s ${admin}/debug/syncz`, 'what each proxy was sent and ACKed'],
   [`curl -s '${admin}/debug/config_dump?proxy=${sidecar.nodeId}'`],
   [`curl -s ${admin}/metrics`],
+])}
+
+Metrics: every proxy's stats as Prometheus text on its :15090 (docs/telemetry.md):
+${block([
+  [`curl -s ${statsUrl(sidecar.localAddress)} | grep '^envoy_cluster_upstream_rq_total{direction="outbound"'`, `${sidecar.pod}'s requests, by destination service and subset`],
 ])}
 
 Mutual TLS, STRICT mesh-wide (${rel(path.join(mesh.configDir, 'peer-authentication.yaml'))}):
