@@ -76,6 +76,8 @@ export const DIAGNOSTIC_CODES = {
   MAST2045: { severity: 'error', title: 'Sidecar is not valid' },
   MAST2046: { severity: 'error', title: 'ServiceEntry is not valid' },
   MAST2047: { severity: 'error', title: 'WorkloadEntry is not valid' },
+  MAST2048: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH is not of protocol TLS (on HTTP the mode does nothing; on HTTPS it passes mesh mTLS through as on TLS)' },
+  MAST2049: { severity: 'warning', title: 'namespace part of an AUTO_PASSTHROUGH server\'s host does not limit it: services of that name in every namespace are reachable (Istio drops it too)' },
 
   // Kubernetes objects' meaning, as the API server validates it (file mode has no API server).
   MAST2101: { severity: 'error', title: 'EndpointSlice address is not an IP address of its addressType' },
@@ -94,6 +96,7 @@ export const DIAGNOSTIC_CODES = {
   MAST3006: { severity: 'warning', title: 'Sidecar is one more for the same workloads (a second without workloadSelector in its namespace, or a second whose selector picks a Pod an older one picks; Istio: IST0111, IST0110); the oldest applies, in Istio and in Mast' },
   MAST3007: { severity: 'warning', title: 'Gateway server conflicts with an older Gateway\'s server for the same workloads and port (Istio: IST0145 ConflictingGateways); the older one is served, or for plain HTTP both are merged' },
   MAST3008: { severity: 'warning', title: 'credentialName names no Secret (or credential file) in the namespace of the gateway proxy that reads it; the TLS it configures waits for one and serves nothing meanwhile' },
+  MAST3009: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH covers no service of the mesh: no SNI reaches anything through it' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },

@@ -21,7 +21,8 @@ export interface GatewayPort {
   servers: BoundServer[];
   /**
    * Servers routed by VirtualService `tcp` rules (TCP, MONGO, REDIS, MYSQL without TLS) or `tls`
-   * rules by SNI (TLS or HTTPS in mode PASSTHROUGH): translate/listeners/tcp-gateway.ts.
+   * rules by SNI (TLS or HTTPS in mode PASSTHROUGH): translate/listeners/tcp-gateway.ts; or by SNI
+   * to the SNI-DNAT cluster it names (TLS or HTTPS in mode AUTO_PASSTHROUGH): translate/sni-dnat.ts.
    */
   l4?: BoundServer[];
 }
@@ -54,8 +55,24 @@ export function terminatesTls(server: Server): boolean {
  * `tls` rules (translate/listeners/tcp-gateway.ts): TLS or HTTPS in mode PASSTHROUGH (the mode's zero value).
  */
 export function passesTlsThrough(server: Server): boolean {
+  return passthroughMode(server) === 'PASSTHROUGH';
+}
+
+/**
+ * Whether `server` passes TLS through to the cluster its SNI names, `outbound_.PORT_.SUBSET_.HOST`,
+ * with no VirtualService (translate/sni-dnat.ts): TLS or HTTPS in mode AUTO_PASSTHROUGH, which
+ * Istio's IsPassThroughServer (pkg/config/gateway/gateway.go) serves on either protocol.
+ */
+export function autoPassesTlsThrough(server: Server): boolean {
+  return passthroughMode(server) === 'AUTO_PASSTHROUGH';
+}
+
+/** The mode of a TLS or HTTPS server that passes TLS through, else undefined (the mode's zero value is PASSTHROUGH). */
+function passthroughMode(server: Server): 'PASSTHROUGH' | 'AUTO_PASSTHROUGH' | undefined {
   const protocol = server.port.protocol.toUpperCase();
-  return (protocol === 'TLS' || protocol === 'HTTPS') && server.tls !== undefined && (server.tls.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
+  if ((protocol !== 'TLS' && protocol !== 'HTTPS') || server.tls === undefined) return undefined;
+  const mode = server.tls.mode ?? 'PASSTHROUGH';
+  return mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH' ? mode : undefined;
 }
 
 /**
@@ -78,7 +95,7 @@ function serverKind(server: Server): 'http' | 'tls' | 'l4' | undefined {
   if (terminatesTls(server)) return 'tls';
   if (HTTP_PROTOCOLS.has(protocol)) return 'http';
   if (OPAQUE_TCP_PROTOCOLS.has(protocol) && !server.tls) return 'l4';
-  if (passesTlsThrough(server)) return 'l4';
+  if (passthroughMode(server)) return 'l4';
   return undefined;
 }
 

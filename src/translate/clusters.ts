@@ -24,14 +24,17 @@ function resource(json: EnvoyJson, sources: readonly ObjectRef[] = []): NamedRes
   return { name: json.name as string, json, sources: sourceKeys(sources) };
 }
 
-function outboundCluster(snapshot: Snapshot, c: OutboundCluster, passthrough: boolean, role: ProxyRole): NamedResource | undefined {
+/** Istio's ClusterMode: a service's own cluster, or an SNI-DNAT one, which never originates TLS (cluster_traffic_policy.go). */
+type ClusterMode = 'standard' | 'sni-dnat';
+
+function outboundCluster(snapshot: Snapshot, c: OutboundCluster, passthrough: boolean, role: ProxyRole, mode: ClusterMode = 'standard'): NamedResource | undefined {
   const found = discovery(snapshot, c, passthrough);
   if (!found) return undefined;
   const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
   const outlier = outlierDetection(policy);
   const http2 = speaksHttp2(policy.connectionPool, c.protocol);
   const credentials = role === 'router' || Boolean(c.destinationRule?.spec.workloadSelector);
-  const tls = clusterTls(snapshot, { tls: policy.tls, service: c.service, port: c.port.port, subset: c.subset?.name, http2, credentials });
+  const tls = mode === 'sni-dnat' ? { fields: {} } : clusterTls(snapshot, { tls: policy.tls, service: c.service, port: c.port.port, subset: c.subset?.name, http2, credentials });
   const sources: ObjectRef[] = [refOf(c.service), ...(c.destinationRule ? [refOf(c.destinationRule)] : [])];
   return resource({
     name: c.name,
@@ -58,6 +61,16 @@ function outboundCluster(snapshot: Snapshot, c: OutboundCluster, passthrough: bo
  */
 export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>, role: ProxyRole = 'sidecar', passthrough = false): NamedResource[] {
   return outboundClusters(snapshot, namespace, labels).flatMap((c) => outboundCluster(snapshot, c, passthrough, role) ?? []);
+}
+
+/**
+ * A gateway's SNI-DNAT clusters (translate/sni-dnat.ts): each of `clusters`, named
+ * `outbound_.PORT_.SUBSET_.HOST`, built as that service port's (or subset's) outbound cluster
+ * but without TLS, since the client's own mTLS passes through (Istio's buildOutboundSniDnatClusters
+ * in cluster.go, applyDestinationRule in SniDnatClusterMode).
+ */
+export function sniDnatClusters(snapshot: Snapshot, clusters: readonly OutboundCluster[]): NamedResource[] {
+  return clusters.flatMap((c) => outboundCluster(snapshot, c, false, 'router', 'sni-dnat') ?? []);
 }
 
 /** Sends a connection on to wherever it was originally addressed (Istio's ALLOW_ANY). */

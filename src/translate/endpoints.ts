@@ -56,12 +56,13 @@ function byLocality(endpoints: readonly ResolvedEndpoint[]): LocalityGroup<Resol
   return [...groups.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, g]) => g);
 }
 
-function loadAssignment(snapshot: Snapshot, c: OutboundCluster, proxy: ProxyPosition): NamedResource {
+/** `mtlsOnly`: only the endpoints a client would send mTLS to (an SNI-DNAT cluster's, sniDnatEndpoints). */
+function loadAssignment(snapshot: Snapshot, c: OutboundCluster, proxy: ProxyPosition, mtlsOnly = false): NamedResource {
+  const tls = { rule: c.destinationRule, subset: c.subset?.name, servicePort: c.port.port, namespace: c.service.meta.namespace };
   const endpoints = snapshot
     .endpoints(c.service, c.port)
-    .filter((ep) => labelsMatch(c.subset?.labels, ep.labels))
+    .filter((ep) => labelsMatch(c.subset?.labels, ep.labels) && (!mtlsOnly || endpointSpeaksMtls(snapshot, tls, ep)))
     .sort(byAddress);
-  const tls = { rule: c.destinationRule, subset: c.subset?.name, servicePort: c.port.port, namespace: c.service.meta.namespace };
   const policy = effectivePolicy(c.destinationRule, c.port.port, c.subset);
   const setting = effectiveLocalitySetting(policy);
   let groups = byLocality(endpoints);
@@ -101,4 +102,15 @@ export function proxyPosition(proxy: Pick<ProxyClass, 'labels' | 'locality'>): P
 export function serviceEndpoints(snapshot: Snapshot, proxy: Pick<ProxyClass, 'namespace' | 'labels' | 'locality'>): NamedResource[] {
   const position = proxyPosition(proxy);
   return outboundClusters(snapshot, proxy.namespace, proxy.labels).filter(usesEds).map((c) => loadAssignment(snapshot, c, position));
+}
+
+/**
+ * The ClusterLoadAssignments of a gateway's SNI-DNAT clusters (`clusters`, those of them over EDS),
+ * as `proxy`'s locality sees them, holding only the endpoints that speak mesh mTLS: the gateway
+ * cannot tell whether the TLS it passes through is mTLS, so it sends it only where an mTLS inbound
+ * chain answers (Istio's EndpointsWithMTLSFilter for IsDNSSrvSubsetKey clusters, endpoint_builder.go).
+ */
+export function sniDnatEndpoints(snapshot: Snapshot, clusters: readonly OutboundCluster[], proxy: Pick<ProxyClass, 'labels' | 'locality'>): NamedResource[] {
+  const position = proxyPosition(proxy);
+  return clusters.filter(usesEds).map((c) => loadAssignment(snapshot, c, position, true));
 }

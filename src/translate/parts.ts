@@ -20,6 +20,7 @@ import type { FilterContext } from './filters/http-filter';
 import { requestAuthenticationClusters } from '../policy/request-authentication';
 import { scopedPart } from './sidecar-scope-snapshot';
 import { sidecarIngressPorts } from './sidecar-ingress';
+import { sniDnatResources } from './sni-dnat';
 
 export interface TranslationPart {
   name: string;
@@ -120,6 +121,13 @@ const SIDECAR: TranslationPart[] = [
 const GATEWAY: TranslationPart[] = [
   services,
   endpoints,
+  {
+    // AUTO_PASSTHROUGH servers' clusters: they read the Gateways selecting the proxy, and what
+    // the endpoints part reads (the locality, where a rule weighs localities).
+    name: 'sni-dnat',
+    key: (proxy, snapshot) => JSON.stringify([facets('labels')(proxy), endpoints.key(proxy, snapshot)]),
+    build: (snapshot, proxy) => sniDnatResources(snapshot, proxy),
+  },
   {
     name: 'gateway',
     key: facets('namespace', 'labels', 'ips', 'interceptionMode'),

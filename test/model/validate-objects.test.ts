@@ -130,7 +130,8 @@ describe('Gateway (ValidateGateway, validateServer, validateTLSOptions)', () => 
     assert.deepEqual(gw([https({ mode: 'OPTIONAL_MUTUAL', credentialName: 'cert' })]), []);
     assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL' })]), []);
     assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [['MAST2034', 'spec.servers[0].tls']]);
-    assert.deepEqual(gw([https({ mode: 'AUTO_PASSTHROUGH' })]), [modeIgnored]);
+    // Served as on TLS (translate/sni-dnat.ts), with a warning to declare TLS.
+    assert.deepEqual(gw([https({ mode: 'AUTO_PASSTHROUGH' })]), [['MAST2048', 'spec.servers[0].port.protocol']]);
     assert.deepEqual(gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'cert' } }]), [modeIgnored]);
     assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'], minProtocolVersion: 'TLSV1_3' })]), [['MAST2041', 'spec.servers[0].tls']]);
     assert.deepEqual(gw([server({ tls: { httpsRedirect: true } })]), [], 'a plain-text HTTP server may redirect to https');

@@ -4,6 +4,7 @@ import { reservedPortFindings } from '../proxy-ports';
 import type { MeshIndexes } from '../snapshot';
 import type { Diagnostic } from '../types';
 import { allowRulesLostOnTcp } from './authorization-tcp';
+import { autoPassthroughCoversNothing } from './auto-passthrough';
 import { delegationFindings } from './delegates';
 import { gatewayConflicts } from './gateway-conflicts';
 import { meshHostConflicts } from './mesh-hosts';
@@ -20,6 +21,7 @@ import { sidecarConflicts } from './sidecar-conflicts';
  * testing HTTP attributes is named where it meets TCP ports, which it cannot allow (MAST3003).
  * Delegation that cannot happen is named on the rule that asks for it (MAST3004, MAST3005, MAST2002).
  * A Gateway server that an older Gateway's keeps from a port or host is named (MAST3007).
+ * An AUTO_PASSTHROUGH Gateway server whose hosts cover no service of the mesh is named (MAST3009).
  */
 export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
   const ruleFor = indexes.destinationRuleFor.bind(indexes);
@@ -31,6 +33,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
     ...sidecarConflicts(indexes.objects.Sidecar, indexes.objects.Pod),
     ...gatewayConflicts(indexes.objects.Gateway, indexes.objects.Pod),
+    ...autoPassthroughCoversNothing(indexes.objects.Gateway, indexes.meshServices()),
     ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {
       pods: indexes.objects.Pod,
       servicesSelecting: (namespace, labels) => indexes.servicesSelecting(namespace, labels),

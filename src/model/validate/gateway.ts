@@ -5,6 +5,7 @@ import type { FieldReader } from '../parse/read';
 import type { GatewaySpec, Meta } from '../types';
 import { checkAnnotations } from './metadata';
 import { gatewayServerHostProblems, isDns1123Label, isIpAddress, portProblem } from './names';
+import { checkAutoPassthrough } from './auto-passthrough';
 import { checkServerTls, type ServerTls } from './server-tls';
 
 /** Istio's annotation for Gateways it converted from Gateway API ones, whose checks it relaxes. */
@@ -60,12 +61,13 @@ function checkServer(read: FieldReader, server: Server, at: string, gatewaySeman
   const portOk = checkServerPort(read, server.port, server.bind ?? '', `${at}.port`);
   checkBind(read, server, at);
   checkServerTls(read, server.tls, `${at}.tls`);
+  checkAutoPassthrough(read, server, at);
   if (!portOk || !server.port) return;
   const protocol = (server.port.protocol ?? '').toLowerCase();
   if (TLS_PROTOCOLS.has(protocol) && !server.tls) read.report('MAST2033', `${at}.tls`, 'server must have TLS settings for HTTPS/TLS protocols');
   else if (TLS_PROTOCOLS.has(protocol) && !servedTlsMode(protocol, server.tls!.mode ?? 'PASSTHROUGH')) {
-    // What src/translate/gateway-tls.ts terminates and listeners/tcp-gateway.ts passes through.
-    read.report('MAST1008', `${at}.tls.mode`, `${server.tls!.mode ?? 'PASSTHROUGH'} on a ${protocol.toUpperCase()} server is not supported by Mast yet: only HTTPS servers in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a credentialName or in mode ISTIO_MUTUAL, and HTTPS or TLS servers in mode PASSTHROUGH, are served`);
+    // What src/translate/gateway-tls.ts terminates and listeners/tcp-gateway.ts and sni-dnat.ts pass through.
+    read.report('MAST1008', `${at}.tls.mode`, `${server.tls!.mode ?? 'PASSTHROUGH'} on a ${protocol.toUpperCase()} server is not supported by Mast yet: only HTTPS servers in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a credentialName or in mode ISTIO_MUTUAL, and HTTPS or TLS servers in mode PASSTHROUGH or AUTO_PASSTHROUGH, are served`);
   }
   else if (!TLS_PROTOCOLS.has(protocol) && server.tls) {
     if (!HTTP_PROTOCOLS.has(protocol)) read.report('MAST2033', `${at}.tls`, 'server cannot have TLS settings for non HTTPS/TLS ports');
@@ -80,9 +82,9 @@ function checkServer(read: FieldReader, server: Server, at: string, gatewaySeman
   }
 }
 
-/** The TLS modes Mast serves: HTTPS terminated (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL), HTTPS or TLS passed through by SNI. */
+/** The TLS modes Mast serves: HTTPS terminated (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL), HTTPS or TLS passed through by SNI (PASSTHROUGH, AUTO_PASSTHROUGH). */
 function servedTlsMode(protocol: string, mode: string): boolean {
-  return mode === 'PASSTHROUGH' || (protocol === 'https' && ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'].includes(mode));
+  return mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH' || (protocol === 'https' && ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'].includes(mode));
 }
 
 /** validateServerPort. Answers whether the port passed. */

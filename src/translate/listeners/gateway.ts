@@ -2,7 +2,8 @@
 // several gateways can share a host; otherwise every address, as Istio's gateways do. A server
 // that terminates TLS has a filter chain of its own, chosen by SNI (gateway-tls.ts); the port's
 // plain-text servers share one chain; TCP and TLS-passthrough servers have the chains their
-// VirtualServices' `tcp` and `tls` rules give (tcp-gateway.ts).
+// VirtualServices' `tcp` and `tls` rules give (tcp-gateway.ts); AUTO_PASSTHROUGH servers a
+// chain per SNI-DNAT cluster (sni-dnat.ts).
 import { refOf } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import type { BoundServer, GatewayPort } from '../gateway-servers';
@@ -16,6 +17,8 @@ import { gatewayServerRouteName } from '../routes/gateway';
 import { sourceKeys } from '../provenance';
 import { httpConnectionManager } from './http-connection-manager';
 import { gatewayL4Chains } from './tcp-gateway';
+import { autoPassesTlsThrough } from '../../model/gateway-servers';
+import { sniDnatChains } from '../sni-dnat';
 
 export type GatewayListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'ips'>;
 
@@ -38,7 +41,9 @@ export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets, c
       transport_socket: gatewayTransportSocket(bound.server),
     };
   });
-  const l4 = (gp.l4 ?? []).map((bound) => gatewayL4Chains(context.snapshot, bound, context.workload.namespace, sniTaken));
+  const l4 = (gp.l4 ?? []).map((bound) => autoPassesTlsThrough(bound.server)
+    ? sniDnatChains(context.snapshot, bound, context.workload, sniTaken)
+    : gatewayL4Chains(context.snapshot, bound, context.workload.namespace, sniTaken));
   // Envoy picks the most specific match whatever the order; server order keeps output stable.
   const all = [...chains, ...l4.flatMap((c) => c.chains), ...(plain ? [{ filters: [hcm(plain)] }] : [])];
   // Envoy refuses a listener without chains: an L4 server no VirtualService routes has none, as in Istio.
