@@ -21,7 +21,7 @@ const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 export const BOOKINFO = path.join(EXAMPLES, 'bookinfo');
 
 /** Pods with label `istio` set to one of these are gateways (Envoy alone, role `router`), as Istio labels its own. */
-const GATEWAY_LABEL = ['istio', ['ingressgateway', 'egressgateway']] as const;
+const GATEWAY_LABEL = ['istio', ['ingressgateway', 'egressgateway', 'eastwestgateway']] as const;
 const ENVOY_ADMIN_PORT = 15000;
 /** A Pod annotated with this `none` gets no sample app from the harness: its scenario starts one. */
 export const OWN_APP_ANNOTATION = 'mast.e2e/app';

@@ -18,6 +18,7 @@ import { makeGatewayCredential, type GatewayCredential } from '../../test/suppor
 import { certs } from '../../test/support/x509-chain';
 import { sameSerial } from '../harness/envoy-certs';
 import { OWN_APP_ANNOTATION, type Mesh } from '../harness/mesh';
+import { podYaml } from '../harness/pod-yaml';
 import { waitFor } from '../harness/net';
 import { onCleanup, tempDir } from '../harness/processes';
 import { describeMesh } from '../harness/scenario';
@@ -76,12 +77,6 @@ spec:
 
 /** my-nginx as the task's Service (port 443 `https`), its Pod and EndpointSlice, a decoy on 443, a client, and the ingress gateway. */
 function meshSource(): string {
-  const pod = (name: string, ip: string, labels: Record<string, string>, port: number, namespace = 'default', annotations: Record<string, string> = {}): string => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, namespace: ${namespace}, labels: ${JSON.stringify(labels)}, annotations: ${JSON.stringify(annotations)}}
-spec: {containers: [{name: app, image: app, ports: [{containerPort: ${port}}]}]}
-status: {phase: Running, podIP: ${ip}, podIPs: [{ip: ${ip}}], conditions: [{type: Ready, status: "True"}]}
-`;
   const yaml = [
     `apiVersion: v1
 kind: Service
@@ -108,9 +103,9 @@ ports: [{name: https, port: 443, protocol: TCP}]
 endpoints:
 - {addresses: [127.0.1.1], conditions: {ready: true}, targetRef: {kind: Pod, name: my-nginx-0, namespace: default}}
 `,
-    pod('my-nginx-0', '127.0.1.1', { run: 'my-nginx', 'security.istio.io/tlsMode': 'istio' }, PORT, 'default', { [OWN_APP_ANNOTATION]: 'none' }),
-    pod('sleep-0', '127.0.1.9', { app: 'sleep', 'security.istio.io/tlsMode': 'istio' }, 9080),
-    pod('istio-ingressgateway-0', '127.0.4.1', { app: 'istio-ingressgateway', istio: 'ingressgateway' }, PORT, 'istio-system'),
+    podYaml('my-nginx-0', '127.0.1.1', { run: 'my-nginx', 'security.istio.io/tlsMode': 'istio' }, PORT, 'default', { [OWN_APP_ANNOTATION]: 'none' }),
+    podYaml('sleep-0', '127.0.1.9', { app: 'sleep', 'security.istio.io/tlsMode': 'istio' }, 9080),
+    podYaml('istio-ingressgateway-0', '127.0.4.1', { app: 'istio-ingressgateway', istio: 'ingressgateway' }, PORT, 'istio-system'),
   ].join('---\n');
   const dir = tempDir('passthrough-mesh');
   writeFileSync(path.join(dir, 'mesh.yaml'), yaml);
