@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { parseMeshConfig, type MeshConfig } from '../model/mesh-config';
+import { DEFAULT_MESH_CONFIG, parseMeshConfig, type MeshConfig } from '../model/mesh-config';
+import { formatDiagnostic } from '../model/errors';
 import { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS } from '../ca';
 import type { ClusterOptions } from '../server/cluster';
 import { DEFAULT_XDS_TOKEN_AUDIENCE } from '../server/access';
@@ -36,6 +37,7 @@ interface ServeFlags {
   workloadCertTtl: number;
   workloadCertGrace: number;
   credentialDir?: string;
+  otlpEndpoint?: string;
   logLevel: string;
 }
 
@@ -52,6 +54,7 @@ export function register(program: Command): void {
     .option('--xds-token-audience <aud>', "Kubernetes mode: the audience a proxy's service-account token must be for (Istio's)", DEFAULT_XDS_TOKEN_AUDIENCE)
     .option('--admin-address <host:port>', 'admin, metrics and debug HTTP address', '127.0.0.1:15014')
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
+    .option('--otlp-endpoint <url>', 'export traces of the push pipeline (source event, rebuild, each proxy\'s send and ACK) by OTLP/HTTP to this base URL (http://HOST:4318); default: OTEL_EXPORTER_OTLP_ENDPOINT, else none')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .option('--namespace <ns>', "Kubernetes mode: Mast's own namespace (its Lease and CA Secret)", process.env['POD_NAMESPACE'] ?? 'mast-system')
     .option('--identity <name>', "Kubernetes mode: this replica's name in the Lease", process.env['POD_NAME'] ?? hostname())
@@ -74,11 +77,12 @@ export function register(program: Command): void {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
       const log = pino({ level: flags.logLevel, base: { app: 'mast' } });
-      let meshConfig: MeshConfig = {};
-      try {
-        if (flags.meshConfig !== undefined) meshConfig = parseMeshConfig(readFileSync(flags.meshConfig, 'utf8'), flags.meshConfig);
-      } catch (e) {
-        program.error(`mast serve: --mesh-config: ${(e as Error).message}`);
+      let meshConfig: MeshConfig = DEFAULT_MESH_CONFIG;
+      if (flags.meshConfig !== undefined) {
+        const parsed = parseMeshConfig(readFileSync(flags.meshConfig, 'utf8'), { file: flags.meshConfig });
+        for (const d of parsed.diagnostics) log[d.severity === 'error' ? 'error' : 'warn'](formatDiagnostic(d));
+        if (!parsed.config) program.error(`mast serve: --mesh-config ${flags.meshConfig} has errors`);
+        meshConfig = parsed.config;
       }
       const mast = await startMast({
         source,
@@ -92,8 +96,9 @@ export function register(program: Command): void {
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         rootNamespace: flags.rootNamespace,
         trustDomain: flags.trustDomain,
-        ...(meshConfig.outboundTrafficPolicy ? { outboundTrafficPolicy: meshConfig.outboundTrafficPolicy } : {}),
+        outboundTrafficPolicy: meshConfig.outboundTrafficPolicy.mode,
         ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace, credentialDir: flags.credentialDir },
+        otlpEndpoint: flags.otlpEndpoint,
         log,
       });
       const stop = (signal: string): void => {

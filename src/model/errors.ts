@@ -27,6 +27,8 @@ export const DIAGNOSTIC_CODES = {
   MAST1012: { severity: 'error', title: 'file is not UTF-8 text and is not read' },
   MAST1013: { severity: 'error', title: 'file or document exceeds what Mast reads (size, nesting, alias expansion)' },
   MAST1014: { severity: 'warning', title: 'file is UTF-16; it is read, but other tools expect UTF-8' },
+  MAST1015: { severity: 'warning', title: 'MeshConfig field or value is not supported by Mast; the field is ignored (or the value read as the one named)' },
+  MAST1016: { severity: 'error', title: 'MeshConfig cannot be read (not YAML, not a mapping, or no `mesh` key); the last good mesh config keeps serving' },
 
   MAST2001: { severity: 'error', title: 'VirtualService route weights are not valid: a weight below 0, or several destinations that all weigh 0' },
   MAST2002: { severity: 'warning', title: 'VirtualService has no hosts: it is a delegate, serving only the root VirtualServices whose http routes delegate to it' },
@@ -76,6 +78,8 @@ export const DIAGNOSTIC_CODES = {
   MAST2045: { severity: 'error', title: 'Sidecar is not valid' },
   MAST2046: { severity: 'error', title: 'ServiceEntry is not valid' },
   MAST2047: { severity: 'error', title: 'WorkloadEntry is not valid' },
+  MAST2053: { severity: 'error', title: 'MeshConfig field value is not valid; the last good mesh config keeps serving' },
+  MAST2054: { severity: 'warning', title: 'MeshConfig extension provider is of a type Mast does not support (Stackdriver, Datadog, ext_authz, ...); it provides nothing' },
   MAST2048: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH is not of protocol TLS (on HTTP the mode does nothing; on HTTPS it passes mesh mTLS through as on TLS)' },
   MAST2049: { severity: 'warning', title: 'namespace part of an AUTO_PASSTHROUGH server\'s host does not limit it: services of that name in every namespace are reachable (Istio drops it too)' },
 

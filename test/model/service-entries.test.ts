@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
-import { parseMeshConfig } from '../../src/model/mesh-config';
 import { translate } from '../../src/translate';
 import type { ProxyClass } from '../../src/translate/types';
 
@@ -96,12 +95,5 @@ describe('outboundTrafficPolicy', () => {
   it('blocks without capture even under ALLOW_ANY: there is no original destination to pass to', () => {
     const [route] = unknownHosts('ALLOW_ANY', { ...SIDECAR, interceptionMode: 'NONE', outboundAddress: '127.0.3.1' });
     assert.deepEqual(route, { name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } });
-  });
-
-  it('reads MeshConfig YAML and refuses what it does not know', () => {
-    assert.deepEqual(parseMeshConfig('outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n', 'mesh.yaml'), { outboundTrafficPolicy: 'REGISTRY_ONLY' });
-    assert.deepEqual(parseMeshConfig('', 'mesh.yaml'), {});
-    assert.throws(() => parseMeshConfig('outboundTrafficPolicy: {mode: DENY}', 'mesh.yaml'), /outboundTrafficPolicy.mode is "DENY"/);
-    assert.throws(() => parseMeshConfig('enableTracing: true', 'mesh.yaml'), /enableTracing: this MeshConfig field is not supported/);
   });
 });
