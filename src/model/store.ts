@@ -39,7 +39,7 @@ interface Source {
  * `change`: the snapshot changed. `findings`: what is wrong changed (an invalid new version of an
  * object changes the findings but not the snapshot, which keeps its last good version).
  */
-export class ConfigStore extends EventEmitter<{ change: [generation: number]; findings: [findings: readonly Diagnostic[]] }> {
+export class ConfigStore extends EventEmitter<{ change: [generation: number, keys: readonly string[]]; findings: [findings: readonly Diagnostic[]] }> {
   readonly domain: string;
   private readonly mesh: MeshSettings;
   private readonly sources = new Map<string, Source>();
@@ -169,8 +169,9 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
     const indexes = new MeshIndexes(groupByKind(objects.values(), this.admissions), this.mesh);
     findings.push(...crossObjectFindings(indexes, this.domain));
     const fingerprints = new Map([...objects].map(([key, object]) => [key, fingerprint(object)]));
-    const kinds = changedKinds(this.fingerprints, fingerprints);
-    const changed = kinds.size > 0;
+    const keys = changedKeys(this.fingerprints, fingerprints);
+    const kinds = new Set(keys.map(kindOfKey));
+    const changed = keys.length > 0;
     if (changed) {
       const generation = this.current.generation + 1;
       for (const kind of kinds) this.kindChangedAt.set(kind, generation);
@@ -178,7 +179,8 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number]; fi
       this.current = new MeshSnapshot(generation, indexes, new Map(this.kindChangedAt));
     }
     this.report(findings.sort(byOrigin));
-    if (changed) this.emit('change', this.current.generation);
+    // The keys (Kind/namespace/name) name what changed, for traces of the push it causes.
+    if (changed) this.emit('change', this.current.generation, keys);
   }
 
   /**
@@ -277,14 +279,15 @@ function fingerprint(object: MeshObject): string {
   return f;
 }
 
-/** The kinds of the objects added, changed or removed between two fingerprint maps (keyed `Kind/ns/name`). */
-function changedKinds(before: Map<string, string>, after: Map<string, string>): Set<Kind> {
-  const kinds = new Set<Kind>();
-  const kindOf = (key: string) => key.slice(0, key.indexOf('/')) as Kind;
-  for (const [key, f] of after) if (before.get(key) !== f) kinds.add(kindOf(key));
-  for (const key of before.keys()) if (!after.has(key)) kinds.add(kindOf(key));
-  return kinds;
+/** The keys (`Kind/ns/name`) of the objects added, changed or removed between two fingerprint maps. */
+function changedKeys(before: Map<string, string>, after: Map<string, string>): string[] {
+  const keys: string[] = [];
+  for (const [key, f] of after) if (before.get(key) !== f) keys.push(key);
+  for (const key of before.keys()) if (!after.has(key)) keys.push(key);
+  return keys;
 }
+
+const kindOfKey = (key: string): Kind => key.slice(0, key.indexOf('/')) as Kind;
 
 function byOrigin(a: Diagnostic, b: Diagnostic): number {
   const where = (d: Diagnostic) => d.origin?.file ?? d.origin?.apiPath ?? '';

@@ -12,6 +12,8 @@ import { watchConfigDir } from '../sources/files';
 import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
 import { kubeCredentials } from '../sources/kubernetes/credential-secrets';
 import { createTelemetry } from '../telemetry/metrics';
+import { ChangeTrace } from '../telemetry/push-trace';
+import { startTracing } from '../telemetry/tracing';
 import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer } from '../xds/debounce';
@@ -56,6 +58,11 @@ export interface MastOptions {
   outboundTrafficPolicy?: OutboundTrafficPolicyMode;
   /** The CA and the workload certificates it issues (src/ca/). */
   ca?: CaSettings;
+  /**
+   * `--otlp-endpoint`: export traces of the push pipeline by OTLP/HTTP to this base URL; without
+   * it, OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) does; with neither, none are made.
+   */
+  otlpEndpoint?: string;
   log: PinoLogger;
 }
 
@@ -110,6 +117,9 @@ function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindin
 export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const { log } = opts;
   const telemetry = createTelemetry();
+  const tracing = startTracing({ endpoint: opts.otlpEndpoint });
+  if (tracing) log.info({ otlp: tracing.url }, `exporting traces of the push pipeline to ${tracing.url}`);
+  const changes = new ChangeTrace();
   const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, outboundTrafficPolicy: opts.outboundTrafficPolicy });
   const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
@@ -142,10 +152,13 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const findings = new MeshFindings(store, views, log.child({ component: 'translate' }), credentials);
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.
   const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => {
-    server.push(changedAt);
+    changes.push(store.snapshot().generation, () => server.push(changedAt));
     findings.refresh();
   });
-  store.on('change', () => debouncer.trigger());
+  store.on('change', (_generation, keys) => {
+    changes.noted(keys);
+    debouncer.trigger();
+  });
 
   const watcher = startSource(opts, store, findings, kc);
   await watcher.ready;
@@ -210,6 +223,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
       ca.close();
       await duties;
       await telemetry.shutdown();
+      await tracing?.shutdown();
     },
   };
 }

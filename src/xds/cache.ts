@@ -13,7 +13,8 @@ import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types'
 import { CompositeMap } from './composite-map';
 import { PartMap } from './part-diff';
 import { encodeAny } from './encode';
-import { buildChecked, LastServed, type Checked } from './checked-build';
+import { LastServed, type Checked } from './checked-build';
+import { buildTraced } from './build-spans';
 import { MAST_LIMITS, validateResource } from './validate';
 import { PUSH_ORDER, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
@@ -175,7 +176,7 @@ export class ViewCache {
     if (last?.reads && !snapshot.changedSince(last.reads, last.generation)) return last;
     try {
       const reads = new SnapshotReads(snapshot);
-      const { json, encoded, findings } = buildChecked(part, reads, proxy, (typeUrl, r) => this.interner.get(typeUrl, r), this.lastServed);
+      const { json, encoded, findings } = buildTraced(part, reads, proxy, (typeUrl, r) => this.interner.get(typeUrl, r), this.lastServed);
       const resources = new Map<TypeUrl, PartMap>();
       const before = last?.resources;
       for (const [typeUrl, list] of encoded) {

@@ -1,9 +1,11 @@
 // What SotW and delta streams share: identity, nonces, writing with backpressure, and the
 // per-type bookkeeping /debug/syncz reads.
+import type { Context } from '@opentelemetry/api';
 import { TYPE_URLS, type Proxy } from '../translate/types';
 import type { ProxyView } from './cache';
 import type { XdsMetrics } from './metrics';
 import { nackReason, reasonLabel } from './nack';
+import { StreamSpans } from './stream-spans';
 import { SHORT_TYPE } from './types';
 
 export interface Logger {
@@ -23,6 +25,8 @@ const WARM_HOLD_MS = 5000;
 export interface PushContext {
   view: ProxyView;
   changedAt?: number;
+  /** The push's trace (src/telemetry/push-trace.ts), when Mast exports traces. */
+  trace?: Context;
 }
 
 export interface TypeStatus {
@@ -68,6 +72,7 @@ export abstract class Connection {
    */
   private readonly warming = new Set<string>();
   private holdTimer: NodeJS.Timeout | undefined;
+  private readonly spans = new StreamSpans(this);
 
   constructor(
     readonly id: string,
@@ -126,6 +131,7 @@ export abstract class Connection {
 
   /** The stream is gone: nothing may be sent on it any more. */
   close(): void {
+    this.spans.close();
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     this.latest = undefined;
@@ -141,15 +147,22 @@ export abstract class Connection {
     const type = SHORT_TYPE[typeUrl] ?? typeUrl;
     const reason = nackReason(detail);
     this.metrics.rejected(type, reasonLabel(reason));
+    this.spans.answered(nonce, { nack: reason });
     this.log.warn({ proxy: this.proxy.id, type, nonce, version, reason }, `proxy ${this.proxy.id} rejected ${type} (NACK): ${reason}`);
     return { ...(version !== undefined ? { version } : {}), nonce, message: reason, at: new Date().toISOString() };
   }
 
+  /** The proxy accepted the response with `nonce`. */
+  protected acked(nonce: string): void {
+    this.spans.answered(nonce);
+  }
+
   abstract status(): ConnectionStatus;
 
-  protected write(typeUrl: string, bytes: Buffer, startedAt: number, ctx?: PushContext): void {
+  protected write(typeUrl: string, bytes: Buffer, startedAt: number, nonce: string, ctx?: PushContext): void {
     const type = SHORT_TYPE[typeUrl] ?? typeUrl;
-    this.metrics.pushed(type, (performance.now() - startedAt) / 1000, ctx?.changedAt);
+    this.metrics.pushed(type, (performance.now() - startedAt) / 1000, bytes.length, ctx?.changedAt);
+    this.spans.sent(ctx?.trace, type, nonce, bytes.length, this.generation);
     if (this.call.write(bytes)) return;
     this.blocked = true;
     this.call.once('drain', () => {

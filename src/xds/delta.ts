@@ -84,6 +84,7 @@ export class DeltaConnection extends Connection {
     } else if (req.response_nonce === st.nonce) {
       st.ackedNonce = req.response_nonce;
       st.ackedAt = new Date();
+      this.acked(req.response_nonce);
     }
   }
 
@@ -134,7 +135,7 @@ export class DeltaConnection extends Connection {
     st.nonce = nonce;
     st.sentAt = new Date();
     st.sentCount = st.known.size;
-    this.write(typeUrl, deltaResponse(typeUrl, this.systemVersion, nonce, changed, removed), started, ctx);
+    this.write(typeUrl, deltaResponse(typeUrl, this.systemVersion, nonce, changed, removed), started, nonce, ctx);
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */

@@ -5,11 +5,14 @@ import type { Counter, Histogram, ObservableGauge } from '@opentelemetry/api';
 import type { Meter } from '@opentelemetry/api';
 
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** istiod's own buckets for pilot_xds_config_size_bytes (pilot/pkg/xds/monitoring.go). */
+const SIZE_BUCKETS = [1, 10000, 1000000, 4000000, 10000000, 40000000];
 
 export class XdsMetrics {
   private readonly pushes: Counter;
   private readonly pushTime: Histogram;
   private readonly convergence: Histogram;
+  private readonly configSize: Histogram;
   private readonly rejects: Counter;
   readonly connected: ObservableGauge;
 
@@ -25,6 +28,11 @@ export class XdsMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
+    this.configSize = meter.createHistogram('pilot_xds_config_size_bytes', {
+      description: 'Size of each xDS response written to a proxy, by type',
+      unit: 'By',
+      advice: { explicitBucketBoundaries: SIZE_BUCKETS },
+    });
     this.rejects = meter.createCounter('pilot_total_xds_rejects', { description: "xDS responses proxies rejected (NACK), by type and the first line of Envoy's reason" });
     this.connected = meter.createObservableGauge('pilot_xds', { description: 'Connected xDS streams, by transport' });
     this.connected.addCallback((result) => {
@@ -34,9 +42,11 @@ export class XdsMetrics {
     });
   }
 
-  pushed(type: string, seconds: number, changedAt?: number): void {
+  /** One response of `type` (`bytes` long, built and written in `seconds`) went out. */
+  pushed(type: string, seconds: number, bytes: number, changedAt?: number): void {
     this.pushes.add(1, { type });
     this.pushTime.record(seconds, { type });
+    this.configSize.record(bytes, { type });
     if (changedAt !== undefined) this.convergence.record((performance.now() - changedAt) / 1000);
   }
 

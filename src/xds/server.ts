@@ -18,6 +18,7 @@ import { resourceTypes, serviceDefinitions } from './protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
 import { fetchResources } from './fetch';
+import { inSpan, tracedContext } from '../telemetry/tracing';
 
 export interface XdsServerOptions {
   views: ViewCache;
@@ -146,13 +147,19 @@ export class XdsServer {
     await Promise.all(Object.values(this.servers).map(shutdown));
   }
 
-  /** Pushes the current snapshot to every connected proxy whose view changed. */
+  /**
+   * Pushes the current snapshot to every connected proxy whose view changed: every view is
+   * rebuilt first (one `rebuild` span when the push is traced), then each stream is brought up to
+   * its view, carrying the push's trace to its sends and ACKs.
+   */
   push(changedAt?: number): void {
-    this.opts.views.setSnapshot(this.opts.snapshot());
-    for (const entry of this.connections.values()) {
-      const view = this.viewOf(entry);
-      if (view) entry.conn.push({ view, changedAt });
-    }
+    const snapshot = this.opts.snapshot();
+    const views = inSpan(() => 'rebuild', () => ({ 'mast.generation': snapshot.generation, 'mast.streams': this.connections.size }), () => {
+      this.opts.views.setSnapshot(snapshot);
+      return [...this.connections.values()].map((entry) => [entry, this.viewOf(entry)] as const);
+    });
+    const trace = tracedContext();
+    for (const [entry, view] of views) if (view) entry.conn.push({ view, changedAt, trace });
   }
 
   status(): ConnectionStatus[] {

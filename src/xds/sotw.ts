@@ -117,6 +117,7 @@ export class SotwConnection extends Connection {
       } else {
         st.ackedVersion = req.version_info;
         st.ackedAt = new Date();
+        this.acked(req.response_nonce);
       }
     }
     // An ACK or NACK that leaves the subscription as it was asks for nothing new: pushes carry
@@ -181,7 +182,7 @@ export class SotwConnection extends Connection {
     st.nonce = nonce;
     st.sentAt = new Date();
     st.forced.clear();
-    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, list.chunks), started, ctx);
+    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, list.chunks), started, nonce, ctx);
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */

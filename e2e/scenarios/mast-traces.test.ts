@@ -1,0 +1,65 @@
+// Mast's own traces (issue 9, item 6): with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a real Jaeger
+// (`make tracing`), one config change (Istio's virtual-service-reviews-v3.yaml) produces one trace
+// whose spans name the changed object, the rebuild and every proxy pushed, each push ending with
+// the proxy's ACK; found through Jaeger's own query API, as an operator would find it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startJaeger, type Jaeger, type JaegerSpan, type JaegerTrace } from '../harness/jaeger';
+import { task } from '../harness/mesh';
+import { waitFor } from '../harness/net';
+import { converge, describeMesh, seesOnly } from '../harness/scenario';
+
+let jaeger: Jaeger | undefined;
+
+// Before any mesh of the file starts: Mast inherits the test's environment (harness/mast.ts).
+before(async () => {
+  jaeger = await startJaeger();
+  process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = `http://${jaeger.host}:${jaeger.otlpHttpPort}`;
+});
+after(() => {
+  delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+});
+
+const tag = (s: JaegerSpan, key: string): unknown => s.tags.find((t) => t.key === key)?.value;
+
+describeMesh('Mast traces its pushes', (mesh) => {
+  test('one VirtualService change: a trace with its source span, the rebuild and a push per proxy, each until its ACK', async (t) => {
+    assert.ok(jaeger);
+    await mesh().apply(task('destination-rule-all.yaml'));
+    await converge(t, 'subsets known', () => seesOnly(mesh(), ['v1', 'v2', 'v3'], 30));
+    const productpage = mesh().workload('productpage-v1-0').nodeId;
+    await mesh().apply(task('virtual-service-reviews-v3.yaml'));
+    await converge(t, 'all to v3', () => seesOnly(mesh(), ['v3']));
+
+    // Traces are exported in batches (every 500 ms) and the push spans end with the ACKs.
+    let found: JaegerTrace | undefined;
+    await waitFor(async () => {
+      const traces = await jaeger!.traces('mast', { operation: 'source VirtualService/default/reviews' });
+      found = traces.find((tr) => tr.spans.some((s) => s.operationName === `push ${productpage}` && tag(s, 'mast.proxy') === productpage));
+      return found !== undefined;
+    }, 10_000, `a trace of the reviews change that pushed ${productpage}`, 250);
+    const spans = found!.spans;
+    const byId = new Map(spans.map((s) => [s.spanID, s]));
+    const parent = (s: JaegerSpan | undefined) => byId.get(s?.references.find((r) => r.refType === 'CHILD_OF')?.spanID ?? '')?.operationName;
+    const one = (name: string) => spans.find((s) => s.operationName === name);
+
+    const root = one('config change');
+    assert.ok(root, `no root span in ${spans.map((s) => s.operationName).join(', ')}`);
+    assert.equal(parent(one('source VirtualService/default/reviews')), 'config change');
+    assert.equal(parent(one('rebuild')), 'config change');
+    const translated = spans.filter((s) => s.operationName.startsWith('translate ') && parent(s) === 'rebuild');
+    assert.ok(translated.length > 0, 'the rebuild translated something');
+    assert.ok(spans.some((s) => s.operationName.startsWith('encode ') && parent(s) === 'rebuild'), 'and encoded it');
+
+    // Every sidecar routes to reviews, so each was pushed the new route table and ACKed it.
+    const pushes = spans.filter((s) => s.operationName.startsWith('push ') && parent(s) === 'config change');
+    const sidecars = mesh().workloads.filter((w) => w.role === 'sidecar').map((w) => w.nodeId).sort();
+    assert.deepEqual(pushes.map((s) => tag(s, 'mast.proxy')).filter((id) => sidecars.includes(id as string)).sort(), sidecars);
+    for (const push of pushes) {
+      const sends = spans.filter((s) => s.operationName.startsWith('send ') && parent(s) === push.operationName);
+      assert.ok(sends.some((s) => s.operationName === 'send rds'), `${push.operationName} sent route tables`);
+      for (const s of sends) assert.ok(tag(s, 'mast.acked') === true || tag(s, 'mast.superseded') === true, `${push.operationName}: ${s.operationName} was answered with an ACK (tags ${JSON.stringify(s.tags)})`);
+    }
+    t.diagnostic(`trace ${found!.traceID}: ${spans.length} spans, ${pushes.length} proxies pushed, convergence up to ${Math.max(...pushes.map((p) => p.duration)) / 1000} ms`);
+  });
+});
