@@ -29,8 +29,10 @@ export interface EchoAnswer {
 }
 
 // Headers an app must pass on for the mesh to route its calls as it routed the request
-// (Istio asks the same of bookinfo: `end-user` drives the reviews header match).
-const PROPAGATED = ['end-user', 'x-request-id', 'traceparent'];
+// (Istio asks the same of bookinfo: `end-user` drives the reviews header match), and to join its
+// calls to the request's trace: the request id, B3 (Zipkin) and W3C trace context (OpenTelemetry),
+// as bookinfo's productpage forwards them.
+const PROPAGATED = ['end-user', 'x-request-id', 'traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'];
 
 function call(url: string, via: string | undefined, incoming: http.IncomingHttpHeaders): Promise<EchoAnswer['calls'][number]> {
   const target = new URL(url);

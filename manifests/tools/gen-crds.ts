@@ -11,7 +11,7 @@ interface Kind {
   kind: string;
   plural: string;
   shortNames: string[];
-  group: 'networking.istio.io' | 'security.istio.io';
+  group: 'networking.istio.io' | 'security.istio.io' | 'telemetry.istio.io';
   columns?: { name: string; jsonPath: string; type: string }[];
 }
 
@@ -28,10 +28,11 @@ const KINDS: Kind[] = [
   { kind: 'PeerAuthentication', plural: 'peerauthentications', shortNames: ['pa'], group: 'security.istio.io', columns: [{ name: 'Mode', jsonPath: '.spec.mtls.mode', type: 'string' }] },
   { kind: 'AuthorizationPolicy', plural: 'authorizationpolicies', shortNames: ['ap'], group: 'security.istio.io', columns: [{ name: 'Action', jsonPath: '.spec.action', type: 'string' }] },
   { kind: 'RequestAuthentication', plural: 'requestauthentications', shortNames: ['ra'], group: 'security.istio.io' },
+  { kind: 'Telemetry', plural: 'telemetries', shortNames: ['telemetry'], group: 'telemetry.istio.io' },
 ];
 
 // The versions Istio serves for each group; v1 is stored, so objects read back in any version.
-const VERSIONS = { 'networking.istio.io': ['v1', 'v1beta1', 'v1alpha3'], 'security.istio.io': ['v1', 'v1beta1'] } as const;
+const VERSIONS = { 'networking.istio.io': ['v1', 'v1beta1', 'v1alpha3'], 'security.istio.io': ['v1', 'v1beta1'], 'telemetry.istio.io': ['v1', 'v1alpha1'] } as const;
 
 const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 

@@ -78,6 +78,8 @@ export const DIAGNOSTIC_CODES = {
   MAST2045: { severity: 'error', title: 'Sidecar is not valid' },
   MAST2046: { severity: 'error', title: 'ServiceEntry is not valid' },
   MAST2047: { severity: 'error', title: 'WorkloadEntry is not valid' },
+  MAST2057: { severity: 'error', title: 'Telemetry is not valid' },
+  MAST2058: { severity: 'error', title: 'Telemetry accessLogging filter expression is not a CEL expression' },
   MAST2053: { severity: 'error', title: 'MeshConfig field value is not valid; the last good mesh config keeps serving' },
   MAST2054: { severity: 'warning', title: 'MeshConfig extension provider is of a type Mast does not support (Stackdriver, Datadog, ext_authz, ...); it provides nothing' },
   MAST2048: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH is not of protocol TLS (on HTTP the mode does nothing; on HTTPS it passes mesh mTLS through as on TLS)' },
@@ -100,6 +102,8 @@ export const DIAGNOSTIC_CODES = {
   MAST3006: { severity: 'warning', title: 'Sidecar is one more for the same workloads (a second without workloadSelector in its namespace, or a second whose selector picks a Pod an older one picks; Istio: IST0111, IST0110); the oldest applies, in Istio and in Mast' },
   MAST3007: { severity: 'warning', title: 'Gateway server conflicts with an older Gateway\'s server for the same workloads and port (Istio: IST0145 ConflictingGateways); the older one is served, or for plain HTTP both are merged' },
   MAST3008: { severity: 'warning', title: 'credentialName names no Secret (or credential file) in the namespace of the gateway proxy that reads it; the TLS it configures waits for one and serves nothing meanwhile' },
+  MAST3012: { severity: 'warning', title: 'Telemetry names a provider that MeshConfig extensionProviders does not define, or one that cannot serve this use (Istio: IST0157); it is left out, as Istio leaves it' },
+  MAST3013: { severity: 'warning', title: 'Telemetry is one more for the same workloads (a second without selector in its namespace, or a second whose selector picks a Pod another picks; Istio: IST0160, IST0159); the oldest namespace-wide one applies, selecting ones merge in creation order, in Istio and in Mast' },
   MAST3009: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH covers no service of the mesh: no SNI reaches anything through it' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.

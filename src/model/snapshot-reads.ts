@@ -17,6 +17,7 @@ import type {
   Service,
   ServicePort,
   Sidecar,
+  Telemetry,
   Snapshot,
   VirtualService,
   WorkloadEntry,
@@ -122,6 +123,10 @@ export class SnapshotReads implements Snapshot {
 
   requestAuthentications(): readonly RequestAuthentication[] {
     return this.reads(this.inner.requestAuthentications(), 'RequestAuthentication');
+  }
+
+  telemetries(): readonly Telemetry[] {
+    return this.reads(this.inner.telemetries(), 'Telemetry');
   }
 
   object(ref: ObjectRef): MeshObject | undefined {

@@ -22,6 +22,7 @@ import {
   type AuthorizationPolicy,
   type PeerAuthentication,
   type RequestAuthentication,
+  type Telemetry,
   type Pod,
   type ResolvedEndpoint,
   type Service,
@@ -40,7 +41,7 @@ export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject,
  * of two Sidecars for one workload, the oldest applies; of two Gateway servers that cannot share
  * a port of one gateway workload, the oldest Gateway's is served.
  */
-const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry', 'Sidecar']);
+const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry', 'Sidecar', 'Telemetry']);
 
 /**
  * `objects` by kind, Services and VirtualServices in creation order (src/model/creation-order.ts,
@@ -60,6 +61,7 @@ export function groupByKind(objects: Iterable<MeshObject>, admissions: Admission
     PeerAuthentication: [],
     AuthorizationPolicy: [],
     RequestAuthentication: [],
+    Telemetry: [],
   };
   for (const o of objects) groups[o.kind].push(o);
   // Translation output must not depend on the order files were read or events arrived.
@@ -294,6 +296,10 @@ export class MeshSnapshot implements Snapshot {
 
   requestAuthentications(): readonly RequestAuthentication[] {
     return this.indexes.objects.RequestAuthentication;
+  }
+
+  telemetries(): readonly Telemetry[] {
+    return this.indexes.objects.Telemetry;
   }
 
   object(ref: ObjectRef): MeshObject | undefined {

@@ -208,4 +208,21 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     // src/translate/outbound-traffic-policy.ts: the Sidecar's mode beats the mesh's.
     'spec.outboundTrafficPolicy.mode',
   ],
+  // src/translate/telemetry/: which Telemetries apply (applicable.ts) and the access logs they
+  // put on every HCM, tcp_proxy and listener (access-log.ts).
+  Telemetry: [
+    'spec.selector',
+    'spec.targetRef',
+    'spec.targetRefs',
+    'spec.accessLogging[].providers',
+    'spec.accessLogging[].disabled',
+    'spec.accessLogging[].match',
+    'spec.accessLogging[].filter',
+    // tracing.ts: the HCM's tracing, by level and side.
+    'spec.tracing[].providers',
+    'spec.tracing[].match',
+    'spec.tracing[].randomSamplingPercentage',
+    'spec.tracing[].customTags',
+    'spec.tracing[].disableSpanReporting',
+  ],
 };

@@ -9,11 +9,12 @@ import type { IWorkloadEntry } from '@kubernetes-models/istio/networking.istio.i
 import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import type { ITelemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
 
 /** The security.istio.io kinds, translated by src/policy/. */
 export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind;
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | 'Telemetry';
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -120,6 +121,12 @@ export interface Sidecar extends Base<'Sidecar'> {
   spec: SidecarSpec;
 }
 
+export type TelemetrySpec = NonNullable<ITelemetry['spec']>;
+/** Access logging and tracing for the workloads it selects (src/translate/telemetry/). */
+export interface Telemetry extends Base<'Telemetry'> {
+  spec: TelemetrySpec;
+}
+
 export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
 export type WorkloadEntrySpec = NonNullable<IWorkloadEntry['spec']>;
 /** Adds hosts to the mesh's registry (src/model/service-entries.ts turns each host into an ExternalService). */
@@ -186,7 +193,8 @@ export type MeshObject =
   | WorkloadEntry
   | PeerAuthentication
   | AuthorizationPolicy
-  | RequestAuthentication;
+  | RequestAuthentication
+  | Telemetry;
 
 /** An endpoint of one service port, with the labels of the Pod behind it. */
 export interface ResolvedEndpoint {
@@ -269,6 +277,8 @@ export interface Snapshot extends Readonly<MeshSettings> {
   peerAuthentications(): readonly PeerAuthentication[];
   authorizationPolicies(): readonly AuthorizationPolicy[];
   requestAuthentications(): readonly RequestAuthentication[];
+  /** In creation order: of two namespace-wide ones in a namespace, Istio applies the oldest. */
+  telemetries(): readonly Telemetry[];
   /** Any object in the snapshot, by kind, namespace and name. */
   object(ref: ObjectRef): MeshObject | undefined;
   /**

@@ -20,6 +20,7 @@ import type { FilterContext } from './filters/http-filter';
 import { requestAuthenticationClusters } from '../policy/request-authentication';
 import { scopedPart } from './sidecar-scope-snapshot';
 import { sidecarIngressPorts } from './sidecar-ingress';
+import { withTelemetry } from './telemetry/listeners';
 import { sniDnatResources } from './sni-dnat';
 
 export interface TranslationPart {
@@ -96,15 +97,16 @@ const SIDECAR: TranslationPart[] = [
     key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.interceptionMode, matchedSelectors(proxy, snapshot), selectingRules(snapshot, proxy)]),
     build: (snapshot, proxy) => ({ routes: outboundRouteConfigs(snapshot, proxy) }),
   }, 'listeners'),
-  scopedPart({
+  // Telemetry (access logs) on every listener part, by the side of the proxy it serves.
+  withTelemetry(scopedPart({
     name: 'outbound-listeners',
     // VirtualService `tcp` and `tls` rules read the namespace (exportTo, sourceNamespace) and the
     // labels through `sourceLabels`, as routes do, and through the DestinationRules whose `tunnel`
     // their tcp_proxy carries.
     key: (proxy, snapshot) => JSON.stringify([proxy.interceptionMode, proxy.outboundAddress, proxy.namespace, matchedSelectors(proxy, snapshot), selectingRules(snapshot, proxy)]),
     build: (snapshot, proxy) => ({ listeners: outboundListeners(snapshot, proxy) }),
-  }, 'listeners'),
-  {
+  }, 'listeners'), 'CLIENT'),
+  withTelemetry({
     name: 'inbound',
     key: facets('namespace', 'labels', 'ips', 'interceptionMode', 'localAddress'),
     build: (snapshot, proxy) => {
@@ -115,7 +117,7 @@ const SIDECAR: TranslationPart[] = [
         listeners: [virtualInbound(ports, proxy, workloadMtls(snapshot, proxy.namespace, proxy.labels), context)],
       };
     },
-  },
+  }, 'SERVER'),
 ];
 
 const GATEWAY: TranslationPart[] = [
@@ -128,7 +130,7 @@ const GATEWAY: TranslationPart[] = [
     key: (proxy, snapshot) => JSON.stringify([facets('labels')(proxy), endpoints.key(proxy, snapshot)]),
     build: (snapshot, proxy) => sniDnatResources(snapshot, proxy),
   },
-  {
+  withTelemetry({
     name: 'gateway',
     key: facets('namespace', 'labels', 'ips', 'interceptionMode'),
     build: (snapshot, proxy) => {
@@ -140,7 +142,7 @@ const GATEWAY: TranslationPart[] = [
         routes: ports.flatMap((gp) => gatewayRouteConfigs(snapshot, gp, proxy)),
       };
     },
-  },
+  }, 'CLIENT'),
 ];
 
 export function partsFor(role: ProxyRole): readonly TranslationPart[] {

@@ -3,7 +3,7 @@
 // many candidates into one bootstrap and bisect only a refused batch: Envoy stops at its first
 // error, so each refused half is searched again until the refused candidates stand alone.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,15 +70,21 @@ function runEnvoy(bootstrap: object): Promise<EnvoyVerdict> {
   const file = join(workDir(), `bootstrap-${files++}.json`);
   writeFileSync(file, JSON.stringify(bootstrap));
   return new Promise((resolve, reject) => {
-    const child = spawn(envoyBin, ['--mode', 'validate', '-c', file, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Stdout is a file, not Node's pipe (a socket): Envoy opens a file access log at /dev/stdout
+    // when it loads one, and open(2) of a socket's /dev/stdout fails (ENXIO).
+    const stdoutFile = `${file}.stdout`;
+    const stdout = openSync(stdoutFile, 'w');
+    const child = spawn(envoyBin, ['--mode', 'validate', '-c', file, '--log-level', 'error'], { stdio: ['ignore', stdout, 'pipe'] });
+    closeSync(stdout);
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      output = readFileSync(stdoutFile, 'utf8') + output;
       rmSync(file, { force: true });
+      rmSync(stdoutFile, { force: true });
       const at = output.lastIndexOf('error initializing configuration');
       resolve({ ok: code === 0, output: code === 0 ? '' : output.slice(Math.max(at, 0)).slice(-1000) });
     });

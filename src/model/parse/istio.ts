@@ -16,6 +16,8 @@ import type {
   ServiceEntrySpec,
   Sidecar,
   SidecarSpec,
+  Telemetry,
+  TelemetrySpec,
   VirtualService,
   VirtualServiceSpec,
   WorkloadEntry,
@@ -24,6 +26,7 @@ import type {
 import { validateDestinationRule } from '../validate/destination-rule';
 import { validateGateway } from '../validate/gateway';
 import { validateSidecar } from '../validate/sidecar';
+import { validateTelemetry } from '../validate/telemetry';
 import { validateVirtualService } from '../validate/virtual-service';
 import { validateServiceEntry, validateWorkloadEntry } from '../validate/service-entry';
 import { validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication } from '../validate/security';
@@ -60,6 +63,11 @@ export function toWorkloadEntry(raw: Json, ctx: ConvertContext): WorkloadEntry {
 export function toSidecar(raw: Json, ctx: ConvertContext): Sidecar {
   const spec = checked('Sidecar', raw, ctx, validateSidecar);
   return { kind: 'Sidecar', ...ctx.base, spec };
+}
+
+export function toTelemetry(raw: Json, ctx: ConvertContext): Telemetry {
+  const spec = checked('Telemetry', raw, ctx, validateTelemetry);
+  return { kind: 'Telemetry', ...ctx.base, spec };
 }
 
 export function toPeerAuthentication(raw: Json, ctx: ConvertContext): PeerAuthentication {
@@ -103,7 +111,7 @@ function checkSchema(kind: IstioKind, raw: Json, apiVersion: string, read: Field
   return answer.known;
 }
 
-function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | SidecarSpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
+function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | SidecarSpec | TelemetrySpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
   kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,

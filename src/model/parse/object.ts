@@ -1,7 +1,7 @@
 // One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
 import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
-import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toServiceEntry, toSidecar, toVirtualService, toWorkloadEntry } from './istio';
+import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toServiceEntry, toSidecar, toTelemetry, toVirtualService, toWorkloadEntry } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
@@ -27,6 +27,7 @@ interface KindParser {
 // Istio serves the same schema under each of a group's versions.
 const ISTIO_NETWORKING = ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'];
 const ISTIO_SECURITY = ['security.istio.io/v1', 'security.istio.io/v1beta1'];
+const ISTIO_TELEMETRY = ['telemetry.istio.io/v1', 'telemetry.istio.io/v1alpha1'];
 
 const KINDS: Record<Kind, KindParser> = {
   Service: { apiVersions: ['v1'], convert: toService },
@@ -41,6 +42,7 @@ const KINDS: Record<Kind, KindParser> = {
   PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toPeerAuthentication },
   AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toAuthorizationPolicy },
   RequestAuthentication: { apiVersions: ISTIO_SECURITY, convert: toRequestAuthentication },
+  Telemetry: { apiVersions: ISTIO_TELEMETRY, convert: toTelemetry },
 };
 
 export interface ParsedObject {

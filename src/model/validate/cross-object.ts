@@ -10,6 +10,7 @@ import { gatewayConflicts } from './gateway-conflicts';
 import { meshHostConflicts } from './mesh-hosts';
 import { subsetReferenceErrors } from './references';
 import { sidecarConflicts } from './sidecar-conflicts';
+import { telemetryConflicts } from './telemetry-conflicts';
 
 /**
  * Findings that need more than one object, on the mesh as served. A VirtualService naming a subset
@@ -32,6 +33,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
     ...delegationFindings(virtualServices, domain),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
     ...sidecarConflicts(indexes.objects.Sidecar, indexes.objects.Pod),
+    ...telemetryConflicts(indexes.objects.Telemetry, indexes.objects.Pod),
     ...gatewayConflicts(indexes.objects.Gateway, indexes.objects.Pod),
     ...autoPassthroughCoversNothing(indexes.objects.Gateway, indexes.meshServices()),
     ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {

@@ -12,8 +12,8 @@ import { checkRequestAuthentication } from './request-authentication';
 
 type PolicySpec = { selector?: { matchLabels?: Record<string, string> }; targetRef?: unknown; targetRefs?: unknown[] };
 
-/** validateWorkloadSelector and validateOneOfSelectorType (MAST2038). */
-function checkPolicySelection(spec: PolicySpec, read: FieldReader): void {
+/** validateWorkloadSelector and validateOneOfSelectorType (MAST2038); Telemetry's too. */
+export function checkPolicySelection(spec: PolicySpec, read: FieldReader): void {
   checkWorkloadSelector(read, spec.selector, 'spec.selector');
   const set = [spec.selector, spec.targetRef, spec.targetRefs?.length ? spec.targetRefs : undefined].filter((x) => x !== undefined).length;
   if (set > 1) read.report('MAST2038', 'spec.selector', 'only one of targetRefs or workloadSelector can be set');

@@ -29,6 +29,7 @@ export interface WatchedKind {
 
 const ISTIO_NETWORKING = 'networking.istio.io/v1';
 const ISTIO_SECURITY = 'security.istio.io/v1';
+const ISTIO_TELEMETRY = 'telemetry.istio.io/v1';
 
 function custom(kind: Kind, plural: string, apiVersion = ISTIO_NETWORKING): WatchedKind {
   const [group = '', version = ''] = apiVersion.split('/');
@@ -60,6 +61,7 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   custom('PeerAuthentication', 'peerauthentications', ISTIO_SECURITY),
   custom('AuthorizationPolicy', 'authorizationpolicies', ISTIO_SECURITY),
   custom('RequestAuthentication', 'requestauthentications', ISTIO_SECURITY),
+  custom('Telemetry', 'telemetries', ISTIO_TELEMETRY),
 ];
 
 /** `/api/v1` for the core group, `/apis/GROUP/VERSION` for the others. */

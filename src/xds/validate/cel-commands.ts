@@ -88,18 +88,25 @@ function treeProblem(e: Expr, depth: number): string | undefined {
 }
 
 /**
- * Why Mast refuses `%name(expr)%` for name CEL or TYPED_CEL: a message saying Envoy 1.36 would
- * refuse it where Mast knows (it does not parse), else why Mast cannot confirm Envoy takes it.
- * Undefined when Mast accepts it.
+ * Why Mast refuses `expr` where Envoy 1.36 builds a CEL expression (a `%CEL%` command, an access
+ * log's ExpressionFilter, which extensions/filters/common/expr builds alike): a message saying
+ * Envoy would refuse it where Mast knows (it does not parse), else why Mast cannot confirm Envoy
+ * takes it. Undefined when Mast accepts it.
  */
-export function celProblem(name: string, expr: string): string | undefined {
+export function celExpressionProblem(expr: string): string | undefined {
   let parsed: Expr;
   try {
     parsed = parse(expr).expr;
   } catch (e) {
-    return `%${name}(${expr})%: not able to parse the expression: ${(e as Error).message}`;
+    return `not able to parse the expression: ${(e as Error).message}`;
   }
   const brackets = expr.replace(/[^([{]/g, '').length;
   const why = expr.includes('\\') ? 'it has a backslash escape' : brackets > MAX_DEPTH ? `it has more than ${MAX_DEPTH} brackets` : treeProblem(parsed, 1);
-  return why === undefined ? undefined : `%${name}(${expr})%: Mast cannot confirm Envoy 1.36 accepts this CEL expression (${why})`;
+  return why === undefined ? undefined : `Mast cannot confirm Envoy 1.36 accepts this CEL expression (${why})`;
+}
+
+/** celExpressionProblem for `%name(expr)%`, name CEL or TYPED_CEL, naming the command. */
+export function celProblem(name: string, expr: string): string | undefined {
+  const problem = celExpressionProblem(expr);
+  return problem === undefined ? undefined : `%${name}(${expr})%: ${problem}`;
 }

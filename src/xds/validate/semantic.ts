@@ -4,6 +4,7 @@
 // wherever it appears (every Duration, every RegexMatcher, every StringMatcher) ride on the proto
 // walk of pgv.ts as visitors, so they also reach inside Any (typed_per_filter_config, filters).
 import { re2Problem } from '../../model/validate/regex';
+import { celExpressionProblem } from './cel-commands';
 import { checkCluster, checkClusterLoadAssignment } from './cluster-checks';
 import { durationNanos, goDuration } from './format';
 import { checkListener } from './listener-checks';
@@ -48,6 +49,14 @@ export function semanticVisitors(limits: ValidationLimits): Visitors {
       else if (size.size > limits.regexMaxProgramSize) {
         out.push({ path: p, rule: 'regex.program_size', message: `regex '${regex}' RE2 program size may reach ${size.size} (Mast's upper bound) > max program size of ${limits.regexMaxProgramSize} set for the error level threshold` });
       }
+    }],
+    // source/extensions/access_loggers/filters/cel/config.cc: Envoy builds a Telemetry filter's
+    // expression when it loads the listener, refusing what its CEL builder cannot resolve.
+    ['envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', (json, path, out) => {
+      const expression = obj(json)?.expression;
+      if (typeof expression !== 'string') return;
+      const problem = celExpressionProblem(expression);
+      if (problem) out.push({ path: `${path}.expression`, rule: 'cel.expression', message: `failed to create an expression: ${problem}` });
     }],
     // source/common/common/matchers.h, StringMatcherImpl: ignore_case means nothing to a regex.
     ['envoy.type.matcher.v3.StringMatcher', (json, path, out) => {

@@ -1,0 +1,36 @@
+// A Telemetry access log filter is a CEL expression Envoy 1.36 builds when it loads the listener
+// (source/extensions/access_loggers/filters/cel): one it cannot build (an unknown function, a
+// comprehension) makes it refuse the listener, so Mast's load checks refuse it first. Each verdict
+// is checked against the real binary.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MAST_LIMITS, validateResource } from '../../src/xds/validate';
+import { envoyValidate, skipWithoutEnvoy } from '../support/envoy-validate';
+
+const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+
+function listener(expression: string): Record<string, unknown> {
+  const filter = { extension_filter: { name: 'envoy.access_loggers.extension_filters.cel', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', expression } } };
+  const log = { name: 'envoy.access_loggers.file', filter, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: '/dev/null' } };
+  const tcp = { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'c', cluster: 'c', access_log: [log] };
+  return { name: 'l', address: { socket_address: { address: '127.0.0.1', port_value: 10000 } }, filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: tcp }] }] };
+}
+
+const CASES: [expression: string, accepted: boolean][] = [
+  ['response.code >= 400', true],
+  ['xds.cluster_name.startsWith("outbound|9080")', true],
+  ['foo(1) == 1', false],
+  ['[1, 2].all(x, x > 0)', false],
+  ['request.headers["x"].lowerAscii() == "a"', false],
+];
+
+test('Mast refuses the access log CEL filters Envoy cannot build, and only those', { skip: skipWithoutEnvoy }, async () => {
+  for (const [expression, accepted] of CASES) {
+    const found = validateResource(LISTENER, listener(expression), MAST_LIMITS);
+    assert.equal(found.length === 0, accepted, `${expression}: ${JSON.stringify(found)}`);
+    if (!accepted) assert.deepEqual(found.map((v) => v.rule), ['cel.expression']);
+    const cluster = { name: 'c', connect_timeout: '1s', type: 'STATIC', load_assignment: { cluster_name: 'c', endpoints: [] } };
+    const verdict = await envoyValidate({ static_resources: { listeners: [listener(expression)], clusters: [cluster] } });
+    assert.equal(verdict.ok, accepted, `envoy on ${expression}: ${verdict.output}`);
+  }
+});
