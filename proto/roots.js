@@ -48,6 +48,29 @@ const resourceProtos = [
   'envoy/config/trace/v3/opentelemetry.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
+  // Extensions EnvoyFilter patches commonly add (src/model/envoy-proto-json.ts refuses an "@type"
+  // no file here defines): Lua, rate limits (Istio's rate-limit task), external authorization,
+  // header manipulation, compression, gRPC-Web, health checks, PROXY protocol.
+  ...[
+    'http/lua/v3/lua.proto',
+    'http/ratelimit/v3/rate_limit.proto',
+    'http/ext_authz/v3/ext_authz.proto',
+    'http/ext_proc/v3/ext_proc.proto',
+    'http/buffer/v3/buffer.proto',
+    'http/header_mutation/v3/header_mutation.proto',
+    'http/header_to_metadata/v3/header_to_metadata.proto',
+    'http/compressor/v3/compressor.proto',
+    'http/grpc_web/v3/grpc_web.proto',
+    'http/grpc_stats/v3/config.proto',
+    'http/health_check/v3/health_check.proto',
+    'http/set_metadata/v3/set_metadata.proto',
+    'network/ratelimit/v3/rate_limit.proto',
+    'network/local_ratelimit/v3/local_rate_limit.proto',
+    'network/ext_authz/v3/ext_authz.proto',
+    'network/connection_limit/v3/connection_limit.proto',
+    'listener/proxy_protocol/v3/proxy_protocol.proto',
+  ].map((f) => `envoy/extensions/filters/${f}`),
+  'envoy/extensions/compression/gzip/compressor/v3/gzip.proto',
 ];
 
 module.exports = { includeDirs, serviceProtos, resourceProtos };

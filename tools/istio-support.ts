@@ -111,7 +111,7 @@ Each field of each Istio kind Mast reads, as Istio's CRD schemas at the pinned r
 under it; a "not yet" field is listed once, as high up as nothing under it is supported. A field
 that is not yet supported is never silently ignored: Mast reports it (MAST1008) in the log, the
 object's status, \`/debug/diagnostics\` and \`mast analyze\`. Istio kinds not listed here (e.g.
-EnvoyFilter, WasmPlugin, ProxyConfig) are not read yet: a file holding one draws MAST1003.
+WasmPlugin, ProxyConfig) are not read yet: a file holding one draws MAST1003.
 
 "Proved by" names the tests that show the field working: golden translation cases
 (\`test/golden/<case>\`), unit tests, and end-to-end scenarios through real Envoy

@@ -13,6 +13,8 @@ interface Kind {
   shortNames: string[];
   group: 'networking.istio.io' | 'security.istio.io' | 'telemetry.istio.io';
   columns?: { name: string; jsonPath: string; type: string }[];
+  /** The versions Istio serves this kind at, the first stored, when not its group's (EnvoyFilter: v1alpha3 alone). */
+  versions?: readonly string[];
 }
 
 const hosts = { name: 'Hosts', jsonPath: '.spec.hosts', type: 'string' };
@@ -24,6 +26,7 @@ const KINDS: Kind[] = [
   { kind: 'Gateway', plural: 'gateways', shortNames: ['gw'], group: 'networking.istio.io' },
   { kind: 'ServiceEntry', plural: 'serviceentries', shortNames: ['se'], group: 'networking.istio.io', columns: [hosts] },
   { kind: 'Sidecar', plural: 'sidecars', shortNames: [], group: 'networking.istio.io' },
+  { kind: 'EnvoyFilter', plural: 'envoyfilters', shortNames: [], group: 'networking.istio.io', versions: ['v1alpha3'] },
   { kind: 'WorkloadEntry', plural: 'workloadentries', shortNames: ['we'], group: 'networking.istio.io', columns: [{ name: 'Address', jsonPath: '.spec.address', type: 'string' }] },
   { kind: 'PeerAuthentication', plural: 'peerauthentications', shortNames: ['pa'], group: 'security.istio.io', columns: [{ name: 'Mode', jsonPath: '.spec.mtls.mode', type: 'string' }] },
   { kind: 'AuthorizationPolicy', plural: 'authorizationpolicies', shortNames: ['ap'], group: 'security.istio.io', columns: [{ name: 'Action', jsonPath: '.spec.action', type: 'string' }] },
@@ -53,10 +56,10 @@ function crd(k: Kind): object {
         ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
         categories: ['istio-io', k.group.replace(/\./g, '-')],
       },
-      versions: VERSIONS[k.group].map((name) => ({
+      versions: (k.versions ?? VERSIONS[k.group]).map((name) => ({
         name,
         served: true,
-        storage: name === 'v1',
+        storage: name === (k.versions?.[0] ?? 'v1'),
         subresources: { status: {} },
         additionalPrinterColumns: columns,
         schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } },

@@ -78,6 +78,11 @@ export const DIAGNOSTIC_CODES = {
   MAST2045: { severity: 'error', title: 'Sidecar is not valid' },
   MAST2046: { severity: 'error', title: 'ServiceEntry is not valid' },
   MAST2047: { severity: 'error', title: 'WorkloadEntry is not valid' },
+  // EnvoyFilter (src/model/validate/envoy-filter.ts), as Istio's ValidateEnvoyFilter.
+  MAST2063: { severity: 'error', title: 'EnvoyFilter configPatch is not valid (applyTo, patch operation or value missing, or a match that does not fit applyTo)' },
+  MAST2064: { severity: 'error', title: 'EnvoyFilter patch value is not the Envoy message its applyTo takes (an unknown field, a wrong type, an unknown @type)' },
+  MAST2066: { severity: 'warning', title: 'EnvoyFilter patch matches on proxy version or metadata, which Mast\'s proxies do not report; it applies to no proxy' },
+  MAST2067: { severity: 'warning', title: 'EnvoyFilter match has no effect with this applyTo, or the operation is not one Istio applies to it' },
   MAST2057: { severity: 'error', title: 'Telemetry is not valid' },
   MAST2058: { severity: 'error', title: 'Telemetry accessLogging filter expression is not a CEL expression' },
   MAST2053: { severity: 'error', title: 'MeshConfig field value is not valid; the last good mesh config keeps serving' },
@@ -102,12 +107,16 @@ export const DIAGNOSTIC_CODES = {
   MAST3006: { severity: 'warning', title: 'Sidecar is one more for the same workloads (a second without workloadSelector in its namespace, or a second whose selector picks a Pod an older one picks; Istio: IST0111, IST0110); the oldest applies, in Istio and in Mast' },
   MAST3007: { severity: 'warning', title: 'Gateway server conflicts with an older Gateway\'s server for the same workloads and port (Istio: IST0145 ConflictingGateways); the older one is served, or for plain HTTP both are merged' },
   MAST3008: { severity: 'warning', title: 'credentialName names no Secret (or credential file) in the namespace of the gateway proxy that reads it; the TLS it configures waits for one and serves nothing meanwhile' },
+  MAST3014: { severity: 'warning', title: 'EnvoyFilter workloadSelector selects no Pod in its namespace (or, in the root namespace, in any namespace)' },
   MAST3012: { severity: 'warning', title: 'Telemetry names a provider that MeshConfig extensionProviders does not define, or one that cannot serve this use (Istio: IST0157); it is left out, as Istio leaves it' },
   MAST3013: { severity: 'warning', title: 'Telemetry is one more for the same workloads (a second without selector in its namespace, or a second whose selector picks a Pod another picks; Istio: IST0160, IST0159); the oldest namespace-wide one applies, selecting ones merge in creation order, in Istio and in Mast' },
   MAST3009: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH covers no service of the mesh: no SNI reaches anything through it' },
 
   // Envoy's own rules (src/xds/validate, docs/envoy-validation.md): the net under the checks above.
   MAST4001: { severity: 'error', title: 'Envoy would reject what this object translates to; its contribution is left out' },
+  MAST4002: { severity: 'error', title: 'EnvoyFilter patch makes a resource Envoy would reject; the proxies it selects keep its last good version (or go without it)' },
+  MAST4003: { severity: 'warning', title: 'EnvoyFilter patch names a filter no listener of a proxy it selects has; it does nothing there' },
+  MAST4004: { severity: 'error', title: 'EnvoyFilter patch breaks the HTTP filter order (the router must be the last filter, once); the proxies it selects keep its last good version (or go without it)' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -1,7 +1,7 @@
 // A snapshot with some objects replaced by another version of themselves, or left out: how a
 // translation serves an object's last good version, or leaves its contribution out, when what it
 // translates to is something Envoy would reject (src/xds/cache.ts).
-import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type MeshService, type OutboundTrafficPolicyMode, type Service, type ServiceEntry, type ServicePort, type Sidecar, type Telemetry, type WorkloadEntry, type Snapshot, type VirtualService } from './types';
+import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type EnvoyFilter, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type MeshService, type OutboundTrafficPolicyMode, type Service, type ServiceEntry, type ServicePort, type Sidecar, type Telemetry, type WorkloadEntry, type Snapshot, type VirtualService } from './types';
 import { externalEndpoints, externalServices } from './service-entries';
 
 /**
@@ -115,6 +115,10 @@ export class SnapshotOverlay implements Snapshot {
   // only ever shrinks what a proxy receives, so leaving it out never adds a rejected resource.
   sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined {
     return this.swap(this.inner.sidecarFor(namespace, labels));
+  }
+
+  envoyFilters(): readonly EnvoyFilter[] {
+    return this.list(this.inner.envoyFilters());
   }
 
   peerAuthentications(): readonly PeerAuthentication[] {

@@ -4,6 +4,7 @@
 import type {
   AuthorizationPolicy,
   DestinationRule,
+  EnvoyFilter,
   Gateway,
   Kind,
   MeshObject,
@@ -111,6 +112,13 @@ export class SnapshotReads implements Snapshot {
 
   sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined {
     return this.reads(this.inner.sidecarFor(namespace, labels), 'Sidecar');
+  }
+
+  // A reader of an empty list is not noted: where no EnvoyFilter exists, what a part built does not
+  // depend on them, and one that comes to select a proxy changes the part's key (envoy-filter/).
+  envoyFilters(): readonly EnvoyFilter[] {
+    const list = this.inner.envoyFilters();
+    return list.length > 0 ? this.reads(list, 'EnvoyFilter') : list;
   }
 
   peerAuthentications(): readonly PeerAuthentication[] {

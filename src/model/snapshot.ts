@@ -28,6 +28,7 @@ import {
   type Service,
   type ServicePort,
   type Sidecar,
+  type EnvoyFilter,
   type Snapshot,
   type VirtualService,
   type WorkloadEntry,
@@ -41,7 +42,7 @@ export type ObjectsByKind = { readonly [K in Kind]: readonly Extract<MeshObject,
  * of two Sidecars for one workload, the oldest applies; of two Gateway servers that cannot share
  * a port of one gateway workload, the oldest Gateway's is served.
  */
-const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry', 'Sidecar', 'Telemetry']);
+const IN_CREATION_ORDER: ReadonlySet<Kind> = new Set(['Service', 'VirtualService', 'Gateway', 'PeerAuthentication', 'ServiceEntry', 'Sidecar', 'Telemetry', 'EnvoyFilter']);
 
 /**
  * `objects` by kind, Services and VirtualServices in creation order (src/model/creation-order.ts,
@@ -57,6 +58,7 @@ export function groupByKind(objects: Iterable<MeshObject>, admissions: Admission
     Gateway: [],
     ServiceEntry: [],
     Sidecar: [],
+    EnvoyFilter: [],
     WorkloadEntry: [],
     PeerAuthentication: [],
     AuthorizationPolicy: [],
@@ -284,6 +286,10 @@ export class MeshSnapshot implements Snapshot {
 
   sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined {
     return this.indexes.sidecarFor(namespace, labels);
+  }
+
+  envoyFilters(): readonly EnvoyFilter[] {
+    return this.indexes.objects.EnvoyFilter;
   }
 
   peerAuthentications(): readonly PeerAuthentication[] {

@@ -196,6 +196,22 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
   ],
   // An endpoint of the Services and ServiceEntries that select it (src/model/service-entries.ts).
   WorkloadEntry: ['spec.address', 'spec.ports', 'spec.labels', 'spec.serviceAccount', 'spec.weight'],
+  // src/translate/envoy-filter/: which EnvoyFilters apply (select.ts) and their patches
+  // (listener-patch.ts, route-config-patch.ts, cluster-patch.ts). `match.proxy` is read and matches
+  // no proxy (MAST2066); EXTENSION_CONFIG and MERGE_AND_REPLACE_LIST draw MAST1008 from validation.
+  EnvoyFilter: [
+    'spec.workloadSelector',
+    'spec.targetRefs',
+    'spec.priority',
+    'spec.configPatches[].applyTo',
+    'spec.configPatches[].match.context',
+    'spec.configPatches[].match.proxy',
+    'spec.configPatches[].match.listener',
+    'spec.configPatches[].match.routeConfiguration',
+    'spec.configPatches[].match.cluster',
+    'spec.configPatches[].patch.operation',
+    'spec.configPatches[].patch.value',
+  ],
   // src/translate/sidecar-scope.ts: which Sidecar applies, and what its egress listeners let a
   // proxy see (clusters, endpoints, routes and listeners of those hosts alone).
   Sidecar: [

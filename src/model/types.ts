@@ -5,6 +5,7 @@ import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
 import type { IServiceEntry } from '@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry';
 import type { ISidecar } from '@kubernetes-models/istio/networking.istio.io/v1/Sidecar';
+import type { IEnvoyFilter } from '@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter';
 import type { IWorkloadEntry } from '@kubernetes-models/istio/networking.istio.io/v1/WorkloadEntry';
 import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
@@ -14,7 +15,7 @@ import type { ITelemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/
 /** The security.istio.io kinds, translated by src/policy/. */
 export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | 'Telemetry';
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'EnvoyFilter' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | 'Telemetry';
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -127,6 +128,12 @@ export interface Telemetry extends Base<'Telemetry'> {
   spec: TelemetrySpec;
 }
 
+export type EnvoyFilterSpec = NonNullable<IEnvoyFilter['spec']>;
+/** Patches the Envoy resources of the proxies it selects (src/translate/envoy-filter/). */
+export interface EnvoyFilter extends Base<'EnvoyFilter'> {
+  spec: EnvoyFilterSpec;
+}
+
 export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
 export type WorkloadEntrySpec = NonNullable<IWorkloadEntry['spec']>;
 /** Adds hosts to the mesh's registry (src/model/service-entries.ts turns each host into an ExternalService). */
@@ -189,6 +196,7 @@ export type MeshObject =
   | DestinationRule
   | Gateway
   | Sidecar
+  | EnvoyFilter
   | ServiceEntry
   | WorkloadEntry
   | PeerAuthentication
@@ -273,6 +281,8 @@ export interface Snapshot extends Readonly<MeshSettings> {
    * mesh default); undefined when none does.
    */
   sidecarFor(namespace: string, labels: Readonly<Record<string, string>>): Sidecar | undefined;
+  /** In creation order (Istio orders them by priority, then creation time: src/translate/envoy-filter/select.ts). */
+  envoyFilters(): readonly EnvoyFilter[];
   /** In creation order: of two at one level (mesh, namespace, workload), Istio applies the oldest. */
   peerAuthentications(): readonly PeerAuthentication[];
   authorizationPolicies(): readonly AuthorizationPolicy[];

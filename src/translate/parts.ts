@@ -2,7 +2,7 @@
 // deployment differ in their IPs alone, so they share every piece but the inbound one, and the
 // xDS layer builds and encodes each piece once per distinct key instead of once per pod.
 import { labelsMatch } from '../model/labels';
-import type { Snapshot } from '../model/types';
+import type { Diagnostic, Snapshot } from '../model/types';
 import type { ProxyClass, ProxyRole, ResourceSet } from './types';
 import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, passthroughCluster, serviceClusters } from './clusters';
 import { proxyPosition, serviceEndpoints } from './endpoints';
@@ -20,6 +20,7 @@ import type { FilterContext } from './filters/http-filter';
 import { requestAuthenticationClusters } from '../policy/request-authentication';
 import { scopedPart } from './sidecar-scope-snapshot';
 import { sidecarIngressPorts } from './sidecar-ingress';
+import { withEnvoyFilters } from './envoy-filter';
 import { withTelemetry } from './telemetry/listeners';
 import { sniDnatResources } from './sni-dnat';
 
@@ -27,8 +28,11 @@ export interface TranslationPart {
   name: string;
   /** Equal keys, equal output (for one snapshot): the part reads no other facet of the proxy. */
   key(proxy: ProxyClass, snapshot: Snapshot): string;
-  build(snapshot: Snapshot, proxy: ProxyClass): Partial<ResourceSet>;
+  build(snapshot: Snapshot, proxy: ProxyClass): PartOutput;
 }
+
+/** What a part builds: resources, and findings of its own (the EnvoyFilter patch stage's). */
+export type PartOutput = Partial<ResourceSet> & { findings?: readonly Diagnostic[] };
 
 function facets(...names: (keyof ProxyClass)[]): (proxy: ProxyClass) => string {
   return (proxy) => JSON.stringify(names.map((n) => (n === 'labels' ? Object.entries(proxy.labels).sort() : proxy[n])));
@@ -145,6 +149,10 @@ const GATEWAY: TranslationPart[] = [
   }, 'CLIENT'),
 ];
 
+// EnvoyFilters patch what each part builds (envoy-filter/index.ts).
+const PATCHED_SIDECAR = SIDECAR.map((part) => withEnvoyFilters(part, 'sidecar'));
+const PATCHED_GATEWAY = GATEWAY.map((part) => withEnvoyFilters(part, 'router'));
+
 export function partsFor(role: ProxyRole): readonly TranslationPart[] {
-  return role === 'router' ? GATEWAY : SIDECAR;
+  return role === 'router' ? PATCHED_GATEWAY : PATCHED_SIDECAR;
 }

@@ -51,7 +51,14 @@ export interface NamedResource {
    * Service that shares a port must not change them (see provenance.ts).
    */
   sources?: readonly string[];
+  /**
+   * Set when EnvoyFilter patches changed or added the resource (src/translate/envoy-filter/): the
+   * patches (`EnvoyFilter/ns/name#spec.configPatches[i]`) and the resource before them, so that a
+   * resource Envoy would reject only since a patch is blamed on that patch.
+   */
+  patched?: { by: readonly string[]; original?: NamedResource };
 }
+
 
 /** The four resource types translation produces, each as a list of uniquely named resources. */
 export interface ResourceSet {

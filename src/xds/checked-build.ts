@@ -6,7 +6,7 @@ import { SnapshotOverlay } from '../model/snapshot-overlay';
 import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type Snapshot } from '../model/types';
 import type { TranslationPart } from '../translate/parts';
 import { TYPE_URLS, type NamedResource, type ProxyClass, type ResourceSet } from '../translate/types';
-import { blame, refOfKey, rejectionFinding, withoutRejected, type Rejection } from './rejections';
+import { blame, keptNote, patchBlame, refOfKey, rejectionFinding, withoutRejected, type Rejection } from './rejections';
 import type { TypeUrl } from './types';
 import type { Violation } from './validate';
 import type { EncodedResource } from './wire';
@@ -30,7 +30,7 @@ const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
 ];
 
 /** The kinds a user edits as configuration: these have a last good version worth serving. */
-const CONFIG_KINDS: readonly Kind[] = ['VirtualService', 'DestinationRule', 'Gateway'];
+const CONFIG_KINDS: readonly Kind[] = ['VirtualService', 'DestinationRule', 'Gateway', 'EnvoyFilter'];
 
 /**
  * The version of each configuration object last served in full, so that an edit Envoy would
@@ -46,7 +46,7 @@ export class LastServed {
    */
   advance(previous: Snapshot, blamed: ReadonlySet<string>): void {
     const next = new Map<string, MeshObject>();
-    for (const o of [...previous.virtualServices(), ...previous.destinationRules(), ...previous.gateways()]) {
+    for (const o of [...previous.virtualServices(), ...previous.destinationRules(), ...previous.gateways(), ...previous.envoyFilters()]) {
       const key = refKey(refOf(o));
       const served = blamed.has(key) ? this.versions.get(key) : o;
       if (served) next.set(key, served);
@@ -66,14 +66,21 @@ export class LastServed {
 /**
  * Builds `part` for `proxy` on `snapshot`, checking every resource. Each round blames the objects
  * behind every rejected field: one not blamed before is served at its last good version if it
- * has one, else left out; one blamed again is left out. Each round moves at least one object, so
- * it ends; what still fails with nobody left to blame is not sent.
+ * has one, else left out; one blamed again is left out. A resource an EnvoyFilter patched is
+ * blamed on its patches when it passes without them (MAST4002), and the patch stage's own
+ * refusals (MAST4004) move their EnvoyFilter the same way. Each round moves at least one object,
+ * so it ends; what still fails with nobody left to blame is not sent.
  */
 export function buildChecked(part: TranslationPart, snapshot: Snapshot, proxy: ProxyClass, check: Check, lastServed: LastServed): CheckedPart {
   const overrides = new Map<string, MeshObject | null>();
-  const blamed = new Map<string, { r: Rejection; v: Violation; field?: string }>();
+  const blamed = new Map<string, { r?: Rejection; v?: Violation; field?: string; finding?: Diagnostic }>();
+  const drop = (key: string): boolean => {
+    if (overrides.get(key) === null) return false;
+    overrides.set(key, overrides.has(key) ? null : (lastServed.for(key, snapshot) ?? null));
+    return true;
+  };
   for (;;) {
-    const json = part.build(overrides.size ? new SnapshotOverlay(snapshot, overrides) : snapshot, proxy);
+    const { findings: own = [], ...json } = part.build(overrides.size ? new SnapshotOverlay(snapshot, overrides) : snapshot, proxy);
     const encoded = new Map<TypeUrl, [string, EncodedResource][]>();
     const rejected: Rejection[] = [];
     for (const [field, typeUrl] of SET_TYPES) {
@@ -88,20 +95,42 @@ export function buildChecked(part: TranslationPart, snapshot: Snapshot, proxy: P
       }
     }
     let moved = false;
+    // The patch stage's own refusals (an EnvoyFilter breaking the HTTP filter order, MAST4004);
+    // one EnvoyFilter may be refused on several chains, and moves once a round.
+    const refused = new Set<string>();
+    for (const d of own) {
+      if (d.severity !== 'error' || !d.object || refused.has(refKey(d.object))) continue;
+      refused.add(refKey(d.object));
+      if (!drop(refKey(d.object))) continue;
+      blamed.set(refKey(d.object), { finding: d });
+      moved = true;
+    }
     for (const r of rejected) {
+      const patched = patchBlame(r, (original) => !Array.isArray(check(r.typeUrl as TypeUrl, original)), snapshot);
+      if (patched) {
+        for (const [key, finding] of patched) {
+          if (refused.has(key)) continue;
+          refused.add(key);
+          if (!drop(key)) continue;
+          blamed.set(key, { finding });
+          moved = true;
+        }
+        continue;
+      }
       for (const v of r.violations) {
         const { keys, field } = blame(r.resource, v);
         for (const key of keys) {
-          if (overrides.get(key) === null) continue;
-          overrides.set(key, overrides.has(key) ? null : (lastServed.for(key, snapshot) ?? null));
+          if (!drop(key)) continue;
           blamed.set(key, { r, v, ...(field ? { field } : {}) });
           moved = true;
         }
       }
     }
     if (moved) continue;
-    const findings = [...blamed].map(([key, { r, v, field }]) => rejectionFinding(r, v, snapshot, { key, ...(field ? { field } : {}), kept: overrides.get(key) !== null }));
-    findings.push(...rejected.map((r) => rejectionFinding(r, r.violations[0], snapshot)));
+    const findings = [...blamed].map(([key, { r, v, field, finding }]) =>
+      finding ? keptNote(finding, overrides.get(key) !== null) : rejectionFinding(r!, v, snapshot, { key, ...(field ? { field } : {}), kept: overrides.get(key) !== null }),
+    );
+    findings.push(...rejected.map((r) => rejectionFinding(r, r.violations[0], snapshot)), ...own.filter((d) => d.severity !== 'error'));
     return { json: rejected.length ? withoutRejected(json, rejected) : json, encoded, findings };
   }
 }

@@ -106,3 +106,37 @@ export function withoutRejected<T extends { [k: string]: NamedResource[] | undef
   for (const [field, list] of Object.entries(json)) out[field] = list?.filter((r) => !gone.has(r));
   return out as T;
 }
+
+/**
+ * MAST4002 for each EnvoyFilter whose patches changed (or added) a resource Envoy would reject,
+ * when the resource as translated (before the patches) passes `passes`: the patches are at fault,
+ * and the proxy goes without that EnvoyFilter (its last good version, else none). Undefined when
+ * no patch touched the resource, or it fails without them (then its own objects are blamed).
+ */
+export function patchBlame(r: Rejection, passes: (original: NamedResource) => boolean, snapshot: Snapshot): Map<string, Diagnostic> | undefined {
+  const patched = r.resource.patched;
+  if (!patched || patched.by.length === 0) return undefined;
+  if (patched.original && !passes(patched.original)) return undefined;
+  const what = `${SHORT_TYPE[r.typeUrl] ?? r.typeUrl} ${r.resource.name}`;
+  const v = r.violations[0];
+  const why = v ? `${v.path ? `${v.path}: ` : ''}${v.message}` : 'rejected';
+  const fields = new Map<string, string[]>();
+  for (const touch of patched.by) {
+    const [key = '', field = ''] = touch.split('#');
+    fields.set(key, [...(fields.get(key) ?? []), field]);
+  }
+  const out = new Map<string, Diagnostic>();
+  for (const [key, list] of fields) {
+    const ref = refOfKey(key);
+    const object = snapshot.object(ref);
+    const how = patched.original ? 'as patched by' : 'as added by';
+    const message = `Envoy would reject ${what} (${why}) ${how} ${key} (${list.join(', ')})`;
+    out.set(key, diagnostic('MAST4002', message, { object: ref, ...(object ? { origin: object.origin } : {}), field: list[0] as string }));
+  }
+  return out;
+}
+
+/** A patch-stage finding with what the proxies it concerns are served instead. */
+export function keptNote(d: Diagnostic, kept: boolean): Diagnostic {
+  return { ...d, message: `${d.message}; ${kept ? 'its last good version keeps serving' : 'the proxies it selects go without it'}` };
+}

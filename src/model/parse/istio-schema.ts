@@ -13,7 +13,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import type { SecurityKind } from '../types';
 
 /** The Istio kinds whose fields Mast translates (and so says, field by field, which it ignores). */
-export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | 'Sidecar' | 'Telemetry' | SecurityKind;
+export type TranslatedIstioKind = 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry' | 'Sidecar' | 'Telemetry' | 'EnvoyFilter' | SecurityKind;
 export type IstioKind = TranslatedIstioKind;
 export type Segment = string | number;
 

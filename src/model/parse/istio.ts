@@ -9,6 +9,8 @@ import type {
   RequestAuthenticationSpec,
   DestinationRule,
   DestinationRuleSpec,
+  EnvoyFilter,
+  EnvoyFilterSpec,
   Gateway,
   GatewaySpec,
   Meta,
@@ -26,6 +28,7 @@ import type {
 import { validateDestinationRule } from '../validate/destination-rule';
 import { validateGateway } from '../validate/gateway';
 import { validateSidecar } from '../validate/sidecar';
+import { validateEnvoyFilter } from '../validate/envoy-filter';
 import { validateTelemetry } from '../validate/telemetry';
 import { validateVirtualService } from '../validate/virtual-service';
 import { validateServiceEntry, validateWorkloadEntry } from '../validate/service-entry';
@@ -70,6 +73,11 @@ export function toTelemetry(raw: Json, ctx: ConvertContext): Telemetry {
   return { kind: 'Telemetry', ...ctx.base, spec };
 }
 
+export function toEnvoyFilter(raw: Json, ctx: ConvertContext): EnvoyFilter {
+  const spec = checked('EnvoyFilter', raw, ctx, validateEnvoyFilter);
+  return { kind: 'EnvoyFilter', ...ctx.base, spec };
+}
+
 export function toPeerAuthentication(raw: Json, ctx: ConvertContext): PeerAuthentication {
   const spec = checked('PeerAuthentication', raw, ctx, validatePeerAuthentication);
   return { kind: 'PeerAuthentication', ...ctx.base, spec };
@@ -111,7 +119,7 @@ function checkSchema(kind: IstioKind, raw: Json, apiVersion: string, read: Field
   return answer.known;
 }
 
-function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | SidecarSpec | TelemetrySpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
+function checked<Spec extends VirtualServiceSpec | DestinationRuleSpec | GatewaySpec | SidecarSpec | EnvoyFilterSpec | TelemetrySpec | ServiceEntrySpec | WorkloadEntrySpec | PeerAuthenticationSpec | AuthorizationPolicySpec | RequestAuthenticationSpec>(
   kind: TranslatedIstioKind,
   raw: Json,
   { read, base }: ConvertContext,

@@ -1,7 +1,7 @@
 // One raw Kubernetes-shaped object -> one typed, validated model object plus findings.
 import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
-import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toServiceEntry, toSidecar, toTelemetry, toVirtualService, toWorkloadEntry } from './istio';
+import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toEnvoyFilter, toServiceEntry, toSidecar, toTelemetry, toVirtualService, toWorkloadEntry } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
@@ -38,6 +38,8 @@ const KINDS: Record<Kind, KindParser> = {
   Gateway: { apiVersions: ISTIO_NETWORKING, convert: toGateway },
   ServiceEntry: { apiVersions: ISTIO_NETWORKING, convert: toServiceEntry },
   Sidecar: { apiVersions: ISTIO_NETWORKING, convert: toSidecar },
+  // Istio serves EnvoyFilter at v1alpha3 alone.
+  EnvoyFilter: { apiVersions: ['networking.istio.io/v1alpha3'], convert: toEnvoyFilter },
   WorkloadEntry: { apiVersions: ISTIO_NETWORKING, convert: toWorkloadEntry },
   PeerAuthentication: { apiVersions: ISTIO_SECURITY, convert: toPeerAuthentication },
   AuthorizationPolicy: { apiVersions: ISTIO_SECURITY, convert: toAuthorizationPolicy },

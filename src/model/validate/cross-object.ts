@@ -10,6 +10,7 @@ import { gatewayConflicts } from './gateway-conflicts';
 import { meshHostConflicts } from './mesh-hosts';
 import { subsetReferenceErrors } from './references';
 import { sidecarConflicts } from './sidecar-conflicts';
+import { envoyFiltersSelectingNothing } from './envoy-filter-selection';
 import { telemetryConflicts } from './telemetry-conflicts';
 
 /**
@@ -23,6 +24,7 @@ import { telemetryConflicts } from './telemetry-conflicts';
  * Delegation that cannot happen is named on the rule that asks for it (MAST3004, MAST3005, MAST2002).
  * A Gateway server that an older Gateway's keeps from a port or host is named (MAST3007).
  * An AUTO_PASSTHROUGH Gateway server whose hosts cover no service of the mesh is named (MAST3009).
+ * An EnvoyFilter whose workloadSelector picks no Pod is named (MAST3014).
  */
 export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagnostic[] {
   const ruleFor = indexes.destinationRuleFor.bind(indexes);
@@ -33,6 +35,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
     ...delegationFindings(virtualServices, domain),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
     ...sidecarConflicts(indexes.objects.Sidecar, indexes.objects.Pod),
+    ...envoyFiltersSelectingNothing(indexes.objects.EnvoyFilter, indexes.objects.Pod, indexes.objects.Gateway, indexes.mesh.rootNamespace),
     ...telemetryConflicts(indexes.objects.Telemetry, indexes.objects.Pod),
     ...gatewayConflicts(indexes.objects.Gateway, indexes.objects.Pod),
     ...autoPassthroughCoversNothing(indexes.objects.Gateway, indexes.meshServices()),

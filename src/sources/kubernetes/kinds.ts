@@ -57,6 +57,7 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   custom('Gateway', 'gateways'),
   custom('ServiceEntry', 'serviceentries'),
   custom('Sidecar', 'sidecars'),
+  custom('EnvoyFilter', 'envoyfilters', 'networking.istio.io/v1alpha3'),
   custom('WorkloadEntry', 'workloadentries'),
   custom('PeerAuthentication', 'peerauthentications', ISTIO_SECURITY),
   custom('AuthorizationPolicy', 'authorizationpolicies', ISTIO_SECURITY),
