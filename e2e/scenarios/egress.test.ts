@@ -1,25 +1,24 @@
 // Istio's "Accessing External Services" task (istio.io/latest/docs/tasks/traffic-management/
 // egress/egress-control/) through real Envoy, on loopback: a sidecar under
-// outboundTrafficPolicy REGISTRY_ONLY (`--mesh-config`) gets 502 for a host the registry does not
-// know, a ServiceEntry (DNS resolution, MESH_EXTERNAL, HTTP port) opens it, and removing the entry
-// closes it again; then a STATIC ServiceEntry with endpoints, and a WorkloadEntry (a "VM") that a
-// DestinationRule subset picks. The task's YAML lives in istio.io's docs, not in the pinned
+// outboundTrafficPolicy REGISTRY_ONLY (the mesh config: the `istio` ConfigMap of istio-system, in
+// both sources) gets 502 for a host the registry does not know, a ServiceEntry (DNS resolution,
+// MESH_EXTERNAL, HTTP port) opens it, and removing the entry closes it again; then a STATIC
+// ServiceEntry with endpoints, a WorkloadEntry (a "VM") that a DestinationRule subset picks, and
+// the mesh config edited live (defaultServiceExportTo), a bad edit keeping the last good one. The task's YAML lives in istio.io's docs, not in the pinned
 // module's samples, and names httpbin.org: the entries here are ours, in its shape, naming
 // `.test` hosts that the sidecar's Envoy resolves from a hosts file of its own (envoy.ts
 // hostsFile), so no name ever reaches the outside world's DNS.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEcho, type EchoAnswer } from '../../examples/app/echo';
-import { tempDir } from '../harness/processes';
 import { get } from '../harness/net';
 import { converge, describeMesh } from '../harness/scenario';
 
 const CASE = path.join(__dirname, '..', 'cases', 'egress');
-const meshConfig = path.join(tempDir('egress'), 'mesh.yaml');
-writeFileSync(meshConfig, 'outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n');
+/** The case's istio ConfigMap (configmap.istio-system.istio.yaml) with `mesh` as its MeshConfig. */
+const meshConfig = (mesh: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: ${JSON.stringify(mesh)}\n`;
 
 /** The "external" sites: block 9 of the mesh's address plan, outside every Pod's. */
 const SITES = { httpbin: 1, static: 2, vmV1: 3, vmV2: 4 } as const;
@@ -126,6 +125,20 @@ describeMesh(
       for (let i = 0; i < 10; i++) seen.add(await answeredBy('vm-app'));
       assert.deepEqual([...seen], ['vmV2']);
     });
+
+    it('the mesh config is live: defaultServiceExportTo ["~"] hides the ServiceEntry that sets no exportTo, a bad edit keeps that, the first version restores it', async (t) => {
+      // Every service here sets no exportTo, so port 80 has none left for sleep and its listener goes.
+      const reach = (host: string): Promise<string | number> => answeredBy(host).catch((e: Error) => (/ECONNREFUSED/.test(e.message) ? 'refused' : e.message));
+      await mesh().apply(meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}\ndefaultServiceExportTo: ["~"]\n'));
+      await converge(t, 'static.example.test exported nowhere: no listener on port 80', async () => (await reach('static.example.test')) === 'refused');
+      await mesh().apply(meshConfig('outboundTrafficPolicy: {mode: DENY_ALL}\n'));
+      const diagnostics = async () => (await mesh().mast.diagnostics<{ diagnostics: { code: string; field?: string }[] }>()).diagnostics;
+      await converge(t, 'the bad edit reported', async () => (await diagnostics()).some((d) => d.code === 'MAST2053' && d.field === 'data.mesh.outboundTrafficPolicy.mode'));
+      assert.equal(await reach('static.example.test'), 'refused', 'the last good mesh config still serves');
+      await mesh().apply(meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n'));
+      await converge(t, 'static.example.test served again', async () => (await answeredBy('static.example.test')) === 'static');
+      assert.ok(!(await diagnostics()).some((d) => d.code === 'MAST2053'));
+    });
   },
-  { source: CASE, mastArgs: ['--mesh-config', meshConfig], hosts: (prefix) => `${site(prefix, SITES.httpbin)} httpbin.example.test\n` },
+  { source: CASE, hosts: (prefix) => `${site(prefix, SITES.httpbin)} httpbin.example.test\n` },
 );

@@ -63,7 +63,7 @@ function completed(req: AdmissionRequest): { raw: unknown; name: string } {
 export function review(req: AdmissionRequest, world: AdmissionWorld): AdmissionResponse {
   const { snapshot } = world;
   const { raw, name } = completed(req);
-  const parsed = parseObject(raw, { apiPath: apiPath(req, name) }, { domain: snapshot.domain });
+  const parsed = parseObject(raw, { apiPath: apiPath(req, name) }, { domain: snapshot.domain, rootNamespace: snapshot.rootNamespace });
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
   const warnings = parsed.diagnostics.filter((d) => d.severity !== 'error');
   if (parsed.object?.kind === 'VirtualService') {

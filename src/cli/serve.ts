@@ -1,9 +1,6 @@
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { DEFAULT_MESH_CONFIG, parseMeshConfig, type MeshConfig } from '../model/mesh-config';
-import { formatDiagnostic } from '../model/errors';
 import { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS } from '../ca';
 import type { ClusterOptions } from '../server/cluster';
 import { DEFAULT_XDS_TOKEN_AUDIENCE } from '../server/access';
@@ -67,7 +64,7 @@ export function register(program: Command): void {
     .option('--webhook-config <name>', 'the ValidatingWebhookConfiguration whose caBundle Mast sets', 'mast-validator')
     .option('--root-namespace <ns>', "Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide", 'istio-system')
     .option('--trust-domain <domain>', 'the SPIFFE trust domain of workload identities (spiffe://DOMAIN/ns/NS/sa/SA)', 'cluster.local')
-    .option('--mesh-config <file>', "Istio MeshConfig YAML (the istio ConfigMap's `mesh` key); Mast reads outboundTrafficPolicy.mode (ALLOW_ANY or REGISTRY_ONLY), once at start")
+    .option('--mesh-config <file>', "Istio MeshConfig YAML (what the istio ConfigMap's `mesh` key holds), read again when it changes; without it Mast reads the `istio` ConfigMap of --root-namespace, as istiod reads one or the other (README: Mesh config)")
     .option('--ca-dir <dir>', "plug in a CA: Istio's cacerts files (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem); Mast signs as ca-cert and ships the chain")
     .option('--state-dir <dir>', "file mode: where Mast keeps its own root CA (ca.json, owner-only; the trust bundle for proxies in root-cert.pem, and root-cert.sds.yaml for mast bootstrap --xds-ca) and the key its xDS bootstrap tokens are signed with (xds-token-key.pem, owner-only) [default: $XDG_STATE_HOME/mast or ~/.local/state/mast]")
     .option('--workload-cert-ttl <duration>', 'lifetime of workload certificates (at least 1m)', durationMs(60_000), DEFAULT_WORKLOAD_CERT_TTL_MS)
@@ -77,13 +74,6 @@ export function register(program: Command): void {
       const source = sourceOf(flags);
       if (!source) program.error('mast serve: give one of --config-dir, --kubeconfig or --in-cluster');
       const log = pino({ level: flags.logLevel, base: { app: 'mast' } });
-      let meshConfig: MeshConfig = DEFAULT_MESH_CONFIG;
-      if (flags.meshConfig !== undefined) {
-        const parsed = parseMeshConfig(readFileSync(flags.meshConfig, 'utf8'), { file: flags.meshConfig });
-        for (const d of parsed.diagnostics) log[d.severity === 'error' ? 'error' : 'warn'](formatDiagnostic(d));
-        if (!parsed.config) program.error(`mast serve: --mesh-config ${flags.meshConfig} has errors`);
-        meshConfig = parsed.config;
-      }
       const mast = await startMast({
         source,
         xdsAddress: flags.xdsAddress,
@@ -96,7 +86,7 @@ export function register(program: Command): void {
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         rootNamespace: flags.rootNamespace,
         trustDomain: flags.trustDomain,
-        outboundTrafficPolicy: meshConfig.outboundTrafficPolicy.mode,
+        ...(flags.meshConfig === undefined ? {} : { meshConfigFile: flags.meshConfig }),
         ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace, credentialDir: flags.credentialDir },
         otlpEndpoint: flags.otlpEndpoint,
         log,

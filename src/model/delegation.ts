@@ -5,6 +5,7 @@
 // (pilot/pkg/model/virtualservice_controller.go mergeVirtualServices, virtualservice.go
 // MergeHTTPRoutes, mergeHTTPRoute, mergeHTTPMatchRequests, hasConflict). Translation and
 // validation both read this one implementation.
+import { isExportedTo } from './export-to';
 import { resolveHost } from './hosts';
 import type { ObjectRef, VirtualService, VirtualServiceSpec } from './types';
 
@@ -33,22 +34,17 @@ export function isDelegate(vs: VirtualService): boolean {
   return (vs.spec.hosts ?? []).length === 0;
 }
 
-/** `exportTo` as Istio reads it for a delegate: unset or `*` is everyone, `.` its own namespace. */
-function exportedTo(vs: VirtualService, namespace: string): boolean {
-  const to = vs.spec.exportTo ?? [];
-  return to.length === 0 || to.some((ns) => ns === '*' || (ns === '.' ? vs.meta.namespace : ns) === namespace);
-}
 
 /**
  * The delegate `rule` names, as Istio looks it up: in the root's namespace unless the rule names
  * one; it must have no hosts and be exported to the root's namespace.
  */
-function delegateOf(root: VirtualService, rule: HttpRule, lookup: (ref: ObjectRef) => VirtualService | undefined): VirtualService | string {
+function delegateOf(root: VirtualService, rule: HttpRule, lookup: (ref: ObjectRef) => VirtualService | undefined, exportTo: readonly string[]): VirtualService | string {
   const ref = { kind: 'VirtualService' as const, namespace: rule.delegate?.namespace || root.meta.namespace, name: rule.delegate?.name ?? '' };
   const found = lookup(ref);
   if (!found) return 'does not exist';
   if (!isDelegate(found)) return 'has hosts, so it is a root VirtualService, not a delegate';
-  if (!exportedTo(found, root.meta.namespace)) return `is not exported to namespace ${root.meta.namespace}`;
+  if (!isExportedTo(found.spec.exportTo, found.meta.namespace, root.meta.namespace, exportTo)) return `is not exported to namespace ${root.meta.namespace}`;
   return found;
 }
 
@@ -149,15 +145,16 @@ function mergeRule(root: HttpRule, leaf: HttpRule): HttpRule | undefined {
  *
  * @param lookup finds a VirtualService by namespace and name.
  * @param domain the cluster domain, to resolve the delegate's short host names in its namespace.
+ * @param exportTo the exportTo of a delegate that sets none: MeshConfig defaultVirtualServiceExportTo.
  */
-export function mergeDelegates(root: VirtualService, lookup: (ref: ObjectRef) => VirtualService | undefined, domain: string): MergedVirtualService {
+export function mergeDelegates(root: VirtualService, lookup: (ref: ObjectRef) => VirtualService | undefined, domain: string, exportTo: readonly string[] = ['*']): MergedVirtualService {
   const rules = root.spec.http ?? [];
   if (isDelegate(root) || !rules.some((r) => r?.delegate) || root.meta.annotations[ROUTE_SEMANTICS] === 'gateway') return { vs: root, delegates: [], problems: [] };
   const delegates: VirtualService[] = [];
   const problems: DelegationProblem[] = [];
   const http = rules.flatMap((rule, i): HttpRule[] => {
     if (!rule?.delegate) return rule ? [rule] : [];
-    const delegate = delegateOf(root, rule, lookup);
+    const delegate = delegateOf(root, rule, lookup, exportTo);
     if (typeof delegate === 'string') {
       const ref = { kind: 'VirtualService' as const, namespace: rule.delegate.namespace || root.meta.namespace, name: rule.delegate.name ?? '' };
       problems.push({ kind: 'unresolved', rule: i, delegate: ref, reason: delegate });

@@ -1,6 +1,7 @@
 // Which DestinationRule applies to a host, seen from a namespace, the way Istio decides it.
 import { resolveHost } from './hosts';
 import { labelsMatch } from './labels';
+import { isExportedTo as exportToAllows } from './export-to';
 import type { DestinationRule, MeshSettings } from './types';
 
 /** Istio's root namespace by default: rules (and PeerAuthentications) here are the mesh-wide fallback. */
@@ -28,12 +29,14 @@ export class DestinationRuleIndex {
   /**
    * `rules` in a stable order: of two rules without a workloadSelector for the same host in one
    * namespace, the first wins (Istio would merge them; Mast does not), and so does the first of two
-   * selecting one workload. `serviceNamespace` tells where a host's service lives.
+   * selecting one workload. `serviceNamespace` tells where a host's service lives;
+   * `defaultExportTo` is the exportTo of rules that set none (MeshConfig defaultDestinationRuleExportTo).
    */
   constructor(
     rules: readonly DestinationRule[],
     { domain, rootNamespace }: Pick<MeshSettings, 'domain' | 'rootNamespace'>,
     private readonly serviceNamespace: (host: string) => string | undefined,
+    private readonly defaultExportTo: readonly string[] = ['*'],
   ) {
     this.rootNamespace = rootNamespace;
     for (const rule of rules) {
@@ -62,7 +65,7 @@ export class DestinationRuleIndex {
   lookup(host: string, client: RuleClient): DestinationRule | undefined {
     const order = new Set([client.namespace, this.serviceNamespace(host), this.rootNamespace]);
     for (const ns of order) {
-      const rules = ns === undefined ? [] : this.inNamespace(ns, host).filter((rule) => isExportedTo(rule, client.namespace));
+      const rules = ns === undefined ? [] : this.inNamespace(ns, host).filter((rule) => isExportedTo(rule, client.namespace, this.defaultExportTo));
       if (rules.length > 0) return applying(rules, client);
     }
     return undefined;
@@ -84,11 +87,10 @@ function applying(rules: readonly DestinationRule[], client: RuleClient): Destin
 }
 
 /**
- * exportTo: `*` (the default) is everyone, `.` the rule's own namespace, otherwise the names listed.
- * A rule with a workloadSelector is never exported (Istio's setDestinationRules makes it `.`).
+ * exportTo (src/model/export-to.ts; unset: the mesh's default). A rule with a workloadSelector is
+ * never exported (Istio's setDestinationRules makes it `.`).
  */
-function isExportedTo(rule: DestinationRule, namespace: string): boolean {
+function isExportedTo(rule: DestinationRule, namespace: string, defaults: readonly string[]): boolean {
   if (rule.spec.workloadSelector) return namespace === rule.meta.namespace;
-  const exportTo = rule.spec.exportTo?.length ? rule.spec.exportTo : ['*'];
-  return exportTo.includes('*') || exportTo.includes(namespace) || (exportTo.includes('.') && namespace === rule.meta.namespace);
+  return exportToAllows(rule.spec.exportTo, rule.meta.namespace, namespace, defaults);
 }

@@ -3,6 +3,7 @@
 // ServiceEntry is a service of its own; its endpoints are its `endpoints`, or the Pods and
 // WorkloadEntries its workloadSelector picks, or (DNS resolution without either) the host itself.
 // A Kubernetes Service's selector picks WorkloadEntries of its namespace too.
+import { isExportedTo } from './export-to';
 import { labelsMatch } from './labels';
 import {
   refOf,
@@ -60,13 +61,12 @@ export function externalServices(entry: ServiceEntry): ExternalService[] {
 }
 
 /**
- * Whether a proxy in `namespace` sees `service` (Istio's exportTo: absent or `*` everywhere, `.`
- * its own namespace, `~` nowhere, else the namespaces named). Kubernetes Services are seen everywhere.
+ * Whether a proxy in `namespace` sees `service` (Istio's exportTo, src/model/export-to.ts). A
+ * ServiceEntry without exportTo, and every Kubernetes Service (Mast reads no exportTo annotation),
+ * takes `defaults`: MeshConfig defaultServiceExportTo, as Istio's PushContext gives services.
  */
-export function exportedTo(service: Service | ExternalService, namespace: string): boolean {
-  if (service.kind !== 'ServiceEntry' || !service.exportTo) return true;
-  const own = service.meta.namespace;
-  return service.exportTo.some((e) => e === '*' || e === namespace || (e === '.' && namespace === own));
+export function exportedTo(service: Service | ExternalService, namespace: string, defaults: readonly string[]): boolean {
+  return isExportedTo(service.kind === 'ServiceEntry' ? service.exportTo : undefined, service.meta.namespace, namespace, defaults);
 }
 
 /** What endpoint resolution reads besides the service: the Pods and WorkloadEntries of a namespace. */

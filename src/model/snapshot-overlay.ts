@@ -3,6 +3,7 @@
 // translates to is something Envoy would reject (src/xds/cache.ts).
 import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type EnvoyFilter, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type MeshService, type OutboundTrafficPolicyMode, type Service, type ServiceEntry, type ServicePort, type Sidecar, type Telemetry, type WorkloadEntry, type Snapshot, type VirtualService } from './types';
 import { externalEndpoints, externalServices } from './service-entries';
+import type { MeshConfig } from './mesh-config';
 
 /**
  * `inner` with the objects keyed (`Kind/namespace/name`) in `overrides` replaced by the version
@@ -42,6 +43,10 @@ export class SnapshotOverlay implements Snapshot {
 
   get rootNamespace(): string {
     return this.inner.rootNamespace;
+  }
+
+  get meshConfig(): MeshConfig {
+    return this.inner.meshConfig;
   }
 
   get outboundTrafficPolicy(): OutboundTrafficPolicyMode {

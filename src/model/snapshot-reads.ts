@@ -23,6 +23,7 @@ import type {
   VirtualService,
   WorkloadEntry,
 } from './types';
+import type { MeshConfig } from './mesh-config';
 
 export class SnapshotReads implements Snapshot {
   private readonly seen = new Set<Kind>();
@@ -57,8 +58,12 @@ export class SnapshotReads implements Snapshot {
     return this.inner.rootNamespace;
   }
 
+  get meshConfig(): MeshConfig {
+    return this.reads(this.inner.meshConfig, 'ConfigMap');
+  }
+
   get outboundTrafficPolicy(): OutboundTrafficPolicyMode {
-    return this.inner.outboundTrafficPolicy;
+    return this.reads(this.inner.outboundTrafficPolicy, 'ConfigMap');
   }
 
   services(): readonly MeshService[] {
@@ -101,9 +106,9 @@ export class SnapshotReads implements Snapshot {
     return this.reads(this.inner.destinationRules(), 'DestinationRule');
   }
 
-  // Which rule applies depends on the host's Service (its namespace) as well as the rules.
+  // Which rule applies depends on the host's Service (its namespace), the rules and the mesh's default exportTo.
   destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
-    return this.reads(this.inner.destinationRuleFor(host, namespace, labels), 'DestinationRule', 'Service', 'ServiceEntry');
+    return this.reads(this.inner.destinationRuleFor(host, namespace, labels), 'DestinationRule', 'Service', 'ServiceEntry', 'ConfigMap');
   }
 
   gateways(): readonly Gateway[] {

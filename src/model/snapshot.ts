@@ -1,6 +1,7 @@
 // The immutable view translators read. Indexes are built on first use and kept for the life of
 // the snapshot, so an answer costs a map lookup and objects nobody asks about cost nothing.
 import { creationOrder, type Admissions } from './creation-order';
+import { DEFAULT_MESH_CONFIG, type MeshConfig } from './mesh-config';
 import { DestinationRuleIndex } from './destination-rules';
 import { hostNamespace } from './hosts';
 import { isIP } from 'node:net';
@@ -63,6 +64,7 @@ export function groupByKind(objects: Iterable<MeshObject>, admissions: Admission
     PeerAuthentication: [],
     AuthorizationPolicy: [],
     RequestAuthentication: [],
+    ConfigMap: [],
     Telemetry: [],
   };
   for (const o of objects) groups[o.kind].push(o);
@@ -185,11 +187,17 @@ export class MeshIndexes {
     return selected ?? unselected(own) ?? unselected(this.sidecarsByNamespace.get(this.mesh.rootNamespace) ?? []);
   }
 
+  /** The root namespace's `istio` ConfigMap's MeshConfig (the one ConfigMap in the model), else Istio's defaults. */
+  get meshConfig(): MeshConfig {
+    return this.objects.ConfigMap[0]?.mesh ?? DEFAULT_MESH_CONFIG;
+  }
+
   destinationRuleFor(host: string, namespace: string, labels?: Readonly<Record<string, string>>): DestinationRule | undefined {
     this.rules ??= new DestinationRuleIndex(
       this.objects.DestinationRule,
       this.mesh,
       (h) => this.serviceByHost(h)?.meta.namespace ?? hostNamespace(h, this.domain),
+      this.meshConfig.defaultDestinationRuleExportTo,
     );
     return this.rules.lookup(host, { namespace, labels });
   }
@@ -223,8 +231,12 @@ export class MeshSnapshot implements Snapshot {
     return this.indexes.mesh.rootNamespace;
   }
 
+  get meshConfig(): MeshConfig {
+    return this.indexes.meshConfig;
+  }
+
   get outboundTrafficPolicy(): OutboundTrafficPolicyMode {
-    return this.indexes.mesh.outboundTrafficPolicy ?? 'ALLOW_ANY';
+    return this.meshConfig.outboundTrafficPolicy.mode;
   }
 
   services(): readonly MeshService[] {

@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
-import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type MeshSettings, type ObjectRef, type Origin, type OutboundTrafficPolicyMode, type Service, type Snapshot } from './types';
+import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type MeshSettings, type ObjectRef, type Origin, type Service, type Snapshot } from './types';
 import { ROOT_NAMESPACE } from './destination-rules';
 import { creationOrder, type Admissions } from './creation-order';
 import { clusterIPConflicts } from './validate/cluster-ips';
@@ -22,8 +22,6 @@ export interface ConfigStoreOptions {
   trustDomain?: string;
   /** Istio's root namespace (mesh-wide policies), `istio-system` by default. */
   rootNamespace?: string;
-  /** MeshConfig outboundTrafficPolicy.mode (src/model/mesh-config.ts), Istio's ALLOW_ANY by default. */
-  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
 }
 
 interface Source {
@@ -64,9 +62,14 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
   constructor(options: ConfigStoreOptions = {}) {
     super();
     this.domain = options.domain ?? 'cluster.local';
-    this.mesh = { domain: this.domain, trustDomain: options.trustDomain ?? 'cluster.local', rootNamespace: options.rootNamespace ?? ROOT_NAMESPACE, ...(options.outboundTrafficPolicy ? { outboundTrafficPolicy: options.outboundTrafficPolicy } : {}) };
+    this.mesh = { domain: this.domain, trustDomain: options.trustDomain ?? 'cluster.local', rootNamespace: options.rootNamespace ?? ROOT_NAMESPACE };
     this.findingsLog = new FindingsLog(options.log ?? silentLogger);
     this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.mesh));
+  }
+
+  /** Istio's root namespace: its `istio` ConfigMap is the mesh config (ParseOptions). */
+  get rootNamespace(): string {
+    return this.mesh.rootNamespace;
   }
 
   get generation(): number {

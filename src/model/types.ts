@@ -10,12 +10,13 @@ import type { IWorkloadEntry } from '@kubernetes-models/istio/networking.istio.i
 import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import type { MeshConfig } from './mesh-config';
 import type { ITelemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
 
 /** The security.istio.io kinds, translated by src/policy/. */
 export type SecurityKind = 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication';
 
-export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'EnvoyFilter' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | 'Telemetry';
+export type Kind = 'Service' | 'EndpointSlice' | 'Pod' | 'VirtualService' | 'DestinationRule' | 'Gateway' | 'Sidecar' | 'EnvoyFilter' | 'ServiceEntry' | 'WorkloadEntry' | SecurityKind | 'Telemetry' | 'ConfigMap';
 
 /** Identifies one object; `key()` gives its canonical string form `Kind/namespace/name`. */
 export interface ObjectRef {
@@ -188,6 +189,15 @@ export interface RequestAuthentication extends Base<'RequestAuthentication'> {
   spec: RequestAuthenticationSpec;
 }
 
+/**
+ * The `istio` ConfigMap of the root namespace (or `--mesh-config FILE`, read as one): its `mesh`
+ * key, Istio's MeshConfig, read over Istio's defaults (src/model/mesh-config.ts). No other
+ * ConfigMap is a model object.
+ */
+export interface MeshConfigMap extends Base<'ConfigMap'> {
+  mesh: MeshConfig;
+}
+
 export type MeshObject =
   | Service
   | EndpointSlice
@@ -202,7 +212,8 @@ export type MeshObject =
   | PeerAuthentication
   | AuthorizationPolicy
   | RequestAuthentication
-  | Telemetry;
+  | Telemetry
+  | MeshConfigMap;
 
 /** An endpoint of one service port, with the labels of the Pod behind it. */
 export interface ResolvedEndpoint {
@@ -231,11 +242,6 @@ export interface MeshSettings {
   trustDomain: string;
   /** Istio's root namespace: its PeerAuthentications and DestinationRules apply mesh-wide (`istio-system`). */
   rootNamespace: string;
-  /**
-   * MeshConfig `outboundTrafficPolicy.mode` (`--mesh-config FILE`): whether requests for hosts the
-   * registry does not know leave the mesh. Istio's default is ALLOW_ANY.
-   */
-  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
 }
 
 export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -246,7 +252,9 @@ export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
  */
 export interface Snapshot extends Readonly<MeshSettings> {
   readonly generation: number;
-  /** MeshSettings.outboundTrafficPolicy, Istio's ALLOW_ANY when not set. */
+  /** Istio's MeshConfig: the root namespace's `istio` ConfigMap or `--mesh-config`, over Istio's defaults (reads kind ConfigMap). */
+  readonly meshConfig: MeshConfig;
+  /** meshConfig.outboundTrafficPolicy.mode, Istio's ALLOW_ANY when not set. */
   readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
   /** In creation order (src/model/creation-order.ts): of two Services claiming one thing, the first keeps it. */
   services(): readonly MeshService[];

@@ -6,9 +6,9 @@ import { createAdminServer } from '../admin/server';
 import { defaultStateDir, MeshCa, startFileCa, WorkloadCerts, type FileCa, type RenewingCert } from '../ca';
 import { keepBundleFile } from '../ca/bundle-file';
 import { ConfigStore } from '../model';
-import type { OutboundTrafficPolicyMode } from '../model/types';
 import { credentialDir } from '../ca/credentials';
 import { watchConfigDir } from '../sources/files';
+import { watchMeshConfigFile } from '../sources/files/mesh-config-file';
 import { loadKubeConfig, watchKubernetes } from '../sources/kubernetes';
 import { kubeCredentials } from '../sources/kubernetes/credential-secrets';
 import { createTelemetry } from '../telemetry/metrics';
@@ -54,8 +54,11 @@ export interface MastOptions {
   trustDomain?: string;
   /** Istio's root namespace, whose policies apply mesh-wide (`istio-system` by default). */
   rootNamespace?: string;
-  /** MeshConfig outboundTrafficPolicy.mode (`--mesh-config`), ALLOW_ANY by default. */
-  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
+  /**
+   * Istio's MeshConfig YAML (`--mesh-config FILE`), watched; without it, the root namespace's
+   * `istio` ConfigMap (its `mesh` key) is, in either mode, as istiod reads one or the other.
+   */
+  meshConfigFile?: string;
   /** The CA and the workload certificates it issues (src/ca/). */
   ca?: CaSettings;
   /**
@@ -102,15 +105,30 @@ interface StartedSource {
   cluster?: ClusterDuties;
 }
 
-/** The chosen source, writing into `store`: `ready` once it has been read in full. */
+/** The chosen source and the mesh config file, if any, writing into `store`: `ready` once both have been read in full. */
 function startSource(opts: MastOptions, store: ConfigStore, findings: MeshFindings, kc: KubeConfig | undefined): StartedSource {
+  const main = startConfigSource(opts, store, findings, kc);
+  if (opts.meshConfigFile === undefined) return main;
+  const mesh = watchMeshConfigFile(opts.meshConfigFile, store, opts.log.child({ component: 'mesh-config' }));
+  return {
+    ...main,
+    ready: Promise.all([main.ready, mesh.ready]).then(() => undefined),
+    close() {
+      mesh.close();
+      main.close();
+    },
+  };
+}
+
+function startConfigSource(opts: MastOptions, store: ConfigStore, findings: MeshFindings, kc: KubeConfig | undefined): StartedSource {
   const { source, log } = opts;
   if (typeof source === 'object' && 'configDir' in source) {
     return watchConfigDir(source.configDir, store, log.child({ component: 'files' }), { debounceMs: 50 });
   }
   if (!kc) throw new Error('Kubernetes mode needs a kubeconfig');
   const cluster = opts.cluster && clusterDuties(kc, store, findings, opts.cluster, log);
-  const watch = watchKubernetes(kc, store, log.child({ component: 'kubernetes' }), { observer: cluster?.observer });
+  const meshConfigNamespace = opts.meshConfigFile === undefined ? store.rootNamespace : undefined;
+  const watch = watchKubernetes(kc, store, log.child({ component: 'kubernetes' }), { observer: cluster?.observer, ...(meshConfigNamespace === undefined ? {} : { meshConfigNamespace }) });
   return { ...watch, cluster };
 }
 
@@ -120,7 +138,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const tracing = startTracing({ endpoint: opts.otlpEndpoint });
   if (tracing) log.info({ otlp: tracing.url }, `exporting traces of the push pipeline to ${tracing.url}`);
   const changes = new ChangeTrace();
-  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, outboundTrafficPolicy: opts.outboundTrafficPolicy });
+  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });
   const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });

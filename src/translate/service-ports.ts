@@ -23,12 +23,13 @@ export interface OutboundCluster extends ServicePortRef {
 
 /**
  * Every Service and ServiceEntry port Mast proxies (UDP and SCTP ports are skipped) that a proxy in
- * `namespace` sees (ServiceEntry exportTo), by host then port.
+ * `namespace` sees (exportTo, the mesh's defaultServiceExportTo where unset), by host then port.
  */
 export function servicePorts(snapshot: Snapshot, namespace: string): ServicePortRef[] {
   const refs: ServicePortRef[] = [];
+  const defaults = snapshot.meshConfig.defaultServiceExportTo;
   for (const service of snapshot.services()) {
-    if (!exportedTo(service, namespace)) continue;
+    if (!exportedTo(service, namespace, defaults)) continue;
     for (const port of service.ports) {
       const protocol = portProtocol(port);
       if (protocol) refs.push({ service, port, protocol });

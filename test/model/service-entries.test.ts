@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
 import { translate } from '../../src/translate';
+import { meshConfigMap } from '../support/mesh-config-map';
 import type { ProxyClass } from '../../src/translate/types';
 
 function entry(spec: string, kind = 'ServiceEntry'): string {
@@ -72,7 +73,7 @@ const WITH_SERVICE = entry('{hosts: [a.example.com], ports: [{number: 80, name: 
 describe('outboundTrafficPolicy', () => {
   /** The catch-all of the sidecar's port-80 route table, and virtualOutbound's cluster. */
   function unknownHosts(mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' | undefined, proxy: ProxyClass): [unknown, unknown] {
-    const { snapshot } = snapshotFromYaml(WITH_SERVICE, 'input.yaml', mode ? { outboundTrafficPolicy: mode } : {});
+    const { snapshot } = snapshotFromYaml(mode ? `${WITH_SERVICE}---\n${meshConfigMap(`outboundTrafficPolicy: {mode: ${mode}}`)}` : WITH_SERVICE);
     const set = translate(snapshot, proxy);
     const table = set.routes.find((r) => r.name === '80')?.json as { virtual_hosts: { name: string; routes: unknown[] }[] };
     const catchAll = table.virtual_hosts.find((v) => v.name === 'allow_any' || v.name === 'block_all');

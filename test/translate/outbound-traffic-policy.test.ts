@@ -1,11 +1,12 @@
 // Which outbound traffic policy a proxy has (src/translate/outbound-traffic-policy.ts, Istio's
 // initSidecarScopeInternalIndexes): the Sidecar that applies to it beats the mesh config; a Sidecar
 // that sets the policy without a mode is REGISTRY_ONLY (the enum's zero value); no Sidecar, or
-// one without the policy, leaves the mesh's (ALLOW_ANY unless `--mesh-config` says otherwise).
+// one without the policy, leaves the mesh's (ALLOW_ANY unless the mesh config says otherwise).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
 import { outboundTrafficPolicyMode } from '../../src/translate/outbound-traffic-policy';
+import { meshConfigMap } from '../support/mesh-config-map';
 
 const sidecar = (name: string, namespace: string, policy: string, selector = ''): string => `apiVersion: networking.istio.io/v1
 kind: Sidecar
@@ -16,7 +17,7 @@ spec:
 `;
 
 const mode = (yaml: string, namespace: string, labels: Record<string, string>, mesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY'): string =>
-  outboundTrafficPolicyMode(snapshotFromYaml(yaml, 'test.yaml', mesh ? { outboundTrafficPolicy: mesh } : {}).snapshot, { namespace, labels });
+  outboundTrafficPolicyMode(snapshotFromYaml(mesh ? `${yaml}---\n${meshConfigMap(`outboundTrafficPolicy: {mode: ${mesh}}`)}` : yaml, 'test.yaml').snapshot, { namespace, labels });
 
 test("a Sidecar's outboundTrafficPolicy beats the mesh's, in either direction; without one the mesh's holds", () => {
   const docs = [

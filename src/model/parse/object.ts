@@ -3,6 +3,8 @@ import { diagnostic, formatOrigin } from '../errors';
 import type { Diagnostic, Kind, MeshObject, Meta, ObjectRef, Origin } from '../types';
 import { toAuthorizationPolicy, toDestinationRule, toGateway, toPeerAuthentication, toRequestAuthentication, toEnvoyFilter, toServiceEntry, toSidecar, toTelemetry, toVirtualService, toWorkloadEntry } from './istio';
 import { toEndpointSlice } from './endpoint-slice';
+import { ignoredConfigMap, toMeshConfigMap } from './mesh-config-map';
+import { ROOT_NAMESPACE } from '../destination-rules';
 import { toPod } from './pod';
 import { FieldReader, isRecord, type Json } from './read';
 import { toService } from './service';
@@ -12,6 +14,8 @@ import { checkObjectName } from '../validate/kubernetes-names';
 export interface ParseOptions {
   /** The cluster DNS suffix services' hostnames end in. */
   domain: string;
+  /** Istio's root namespace, whose `istio` ConfigMap is the mesh config (istio-system when unset). */
+  rootNamespace?: string;
 }
 
 export interface ConvertContext extends ParseOptions {
@@ -31,6 +35,7 @@ const ISTIO_TELEMETRY = ['telemetry.istio.io/v1', 'telemetry.istio.io/v1alpha1']
 
 const KINDS: Record<Kind, KindParser> = {
   Service: { apiVersions: ['v1'], convert: toService },
+  ConfigMap: { apiVersions: ['v1'], convert: toMeshConfigMap },
   Pod: { apiVersions: ['v1'], convert: toPod },
   EndpointSlice: { apiVersions: ['discovery.k8s.io/v1'], convert: toEndpointSlice },
   VirtualService: { apiVersions: ISTIO_NETWORKING, convert: toVirtualService },
@@ -76,6 +81,8 @@ export function parseObject(raw: unknown, origin: Origin, opts: ParseOptions): P
     return unidentified(id, origin, diagnostic('MAST1004', `${kind} ${apiVersion} is not supported (use ${expected}); ${id} is ignored`, { origin }));
   }
   if (!name) return unidentified(id, origin, diagnostic('MAST1005', `${kind} has no metadata.name`, { origin, field: 'metadata.name' }));
+  const ignored = kind === 'ConfigMap' ? ignoredConfigMap(namespace, name, opts.rootNamespace ?? ROOT_NAMESPACE, origin) : undefined;
+  if (ignored) return unidentified(id, origin, ignored);
 
   const ref: ObjectRef = { kind, namespace, name };
   const read = new FieldReader(origin, ref);

@@ -31,8 +31,8 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
   const virtualServices = indexes.objects.VirtualService;
   return [
     ...virtualServices.flatMap((vs) => subsetReferenceErrors(vs, ruleFor, domain)),
-    ...meshHostConflicts(virtualServices, domain),
-    ...delegationFindings(virtualServices, domain),
+    ...meshHostConflicts(virtualServices, domain, indexes.meshConfig.defaultVirtualServiceExportTo),
+    ...delegationFindings(virtualServices, domain, indexes.meshConfig.defaultVirtualServiceExportTo),
     ...indexes.objects.Gateway.flatMap(reservedPortFindings),
     ...sidecarConflicts(indexes.objects.Sidecar, indexes.objects.Pod),
     ...envoyFiltersSelectingNothing(indexes.objects.EnvoyFilter, indexes.objects.Pod, indexes.objects.Gateway, indexes.mesh.rootNamespace),

@@ -10,13 +10,13 @@ import { refKey, refOf, type Diagnostic, type ObjectRef, type VirtualService } f
  * or is not exported to the root's namespace; MAST3005 on a delegate's rule whose matches conflict
  * with the delegating rule's, so it is dropped; MAST2002 on a delegate no root delegates to.
  */
-export function delegationFindings(virtualServices: readonly VirtualService[], domain: string): Diagnostic[] {
+export function delegationFindings(virtualServices: readonly VirtualService[], domain: string, defaultExportTo: readonly string[] = ['*']): Diagnostic[] {
   const byRef = new Map(virtualServices.map((vs) => [refKey(refOf(vs)), vs]));
   const lookup = (ref: ObjectRef): VirtualService | undefined => byRef.get(refKey(ref));
   const used = new Set<VirtualService>();
   const found: Diagnostic[] = [];
   for (const root of virtualServices) {
-    const merged = mergeDelegates(root, lookup, domain);
+    const merged = mergeDelegates(root, lookup, domain, defaultExportTo);
     merged.delegates.forEach((d) => used.add(d));
     for (const p of merged.problems) {
       if (p.kind === 'unresolved') {

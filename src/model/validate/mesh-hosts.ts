@@ -6,6 +6,7 @@
 // (pkg/config/analysis/analyzers/virtualservice/conflictingmeshgatewayhosts.go) reports such
 // conflicts as IST0109; Mast reports each VirtualService that loses, naming the one that wins.
 import { diagnostic } from '../errors';
+import { exportedNamespaces } from '../export-to';
 import { resolveHost } from '../hosts';
 import { refKey, refOf, type Diagnostic, type VirtualService } from '../types';
 
@@ -18,11 +19,9 @@ function boundToMesh(vs: VirtualService): boolean {
   return gateways.length === 0 || gateways.includes('mesh');
 }
 
-/** exportTo as the analyzer reads it: unset or `*` is everyone, `.` the VirtualService's own namespace. */
-function visibility(vs: VirtualService): Visibility {
-  const to = vs.spec.exportTo ?? [];
-  if (to.length === 0 || to.includes('*')) return '*';
-  return new Set(to.map((ns) => (ns === '.' ? vs.meta.namespace : ns)));
+/** exportTo as the analyzer reads it (unset: the mesh's defaultVirtualServiceExportTo). */
+function visibility(vs: VirtualService, defaults: readonly string[]): Visibility {
+  return exportedNamespaces(vs.spec.exportTo, vs.meta.namespace, defaults);
 }
 
 /** Whether some namespace sees both: only there do they compete for the host. */
@@ -35,12 +34,12 @@ function overlap(a: Visibility, b: Visibility): boolean {
  * of a mesh-bound VirtualService that an older one, seen by some namespace that sees this one
  * too, already names (after short names are resolved in each one's namespace).
  */
-export function meshHostConflicts(virtualServices: readonly VirtualService[], domain: string): Diagnostic[] {
+export function meshHostConflicts(virtualServices: readonly VirtualService[], domain: string, defaultExportTo: readonly string[] = ['*']): Diagnostic[] {
   const claims = new Map<string, { vs: VirtualService; seen: Visibility }[]>();
   const found: Diagnostic[] = [];
   for (const vs of virtualServices) {
     if (!boundToMesh(vs)) continue;
-    const seen = visibility(vs);
+    const seen = visibility(vs, defaultExportTo);
     (vs.spec.hosts ?? []).forEach((written, i) => {
       const host = resolveHost(written, vs.meta.namespace, domain);
       const earlier = claims.get(host) ?? [];

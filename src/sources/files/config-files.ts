@@ -1,7 +1,7 @@
 // Which files in a config directory hold configuration, and reading one of them.
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { decodeConfigText, diagnostic, DOCUMENT_LIMITS, parseDocuments, tooLarge, type ParsedDocuments } from '../../model';
+import { decodeConfigText, diagnostic, DOCUMENT_LIMITS, parseDocuments, tooLarge, type Diagnostic, type ParsedDocuments } from '../../model';
 
 const CONFIG_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -62,6 +62,13 @@ function fileType(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacter
   return 'special file';
 }
 
+/** A config file's text (undefined when it could not be read, as `diagnostics` say) and when it was created. */
+export interface ConfigText {
+  text?: string;
+  diagnostics: Diagnostic[];
+  createdMs: number;
+}
+
 /**
  * Undefined when the file is gone. An unreadable file is a MAST1009 finding (so is anything but a
  * regular file: a pipe would block every later read, /dev/zero never end), one too large or not
@@ -69,6 +76,16 @@ function fileType(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacter
  * bytes are read, whatever the file claims its size is.
  */
 export async function readConfigFile(file: string): Promise<ConfigFile | undefined> {
+  const read = await readConfigText(file);
+  if (!read) return undefined;
+  const { text, diagnostics, createdMs } = read;
+  if (text === undefined) return { objects: [], diagnostics, createdMs };
+  const parsed = parseDocuments(text, file);
+  return { objects: parsed.objects, diagnostics: [...diagnostics, ...parsed.diagnostics], createdMs };
+}
+
+/** A config file's text, decoded, with readConfigFile's limits and findings; undefined when the file is gone. */
+export async function readConfigText(file: string): Promise<ConfigText | undefined> {
   const origin = { file };
   let handle: fs.FileHandle | undefined;
   let createdMs = 0;
@@ -79,22 +96,20 @@ export async function readConfigFile(file: string): Promise<ConfigFile | undefin
     const stat = await handle.stat();
     createdMs = stat.birthtimeMs || stat.mtimeMs;
     if (!stat.isFile()) {
-      return { objects: [], diagnostics: [diagnostic('MAST1009', `${file} is a ${fileType(stat)}, not a regular file, and is not read`, { origin })], createdMs };
+      return { diagnostics: [diagnostic('MAST1009', `${file} is a ${fileType(stat)}, not a regular file, and is not read`, { origin })], createdMs };
     }
-    if (stat.size > DOCUMENT_LIMITS.maxFileBytes) return { objects: [], diagnostics: [tooLarge(file, stat.size)], createdMs };
+    if (stat.size > DOCUMENT_LIMITS.maxFileBytes) return { diagnostics: [tooLarge(file, stat.size)], createdMs };
     bytes = await readAtMost(handle, DOCUMENT_LIMITS.maxFileBytes + 1);
-    if (bytes.length > DOCUMENT_LIMITS.maxFileBytes) return { objects: [], diagnostics: [tooLarge(file, bytes.length)], createdMs };
+    if (bytes.length > DOCUMENT_LIMITS.maxFileBytes) return { diagnostics: [tooLarge(file, bytes.length)], createdMs };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    return { objects: [], diagnostics: [diagnostic('MAST1009', `cannot read ${file}: ${code ?? String(err)}`, { origin })], createdMs };
+    return { diagnostics: [diagnostic('MAST1009', `cannot read ${file}: ${code ?? String(err)}`, { origin })], createdMs };
   } finally {
     await handle?.close();
   }
   const { text, diagnostics } = decodeConfigText(bytes, file);
-  if (text === undefined) return { objects: [], diagnostics, createdMs };
-  const parsed = parseDocuments(text, file);
-  return { objects: parsed.objects, diagnostics: [...diagnostics, ...parsed.diagnostics], createdMs };
+  return { ...(text === undefined ? {} : { text }), diagnostics, createdMs };
 }
 
 async function readAtMost(handle: fs.FileHandle, limit: number): Promise<Buffer> {

@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ConfigStore, Logger } from '../../model';
 import { watchKind, type Backoff, type KindSink } from './informer';
-import { WATCHED_KINDS, objectPath, refOfItem } from './kinds';
+import { WATCHED_KINDS, meshConfigMapKind, objectPath, refOfItem } from './kinds';
 import { PendingWrites } from './writes';
 
 export { LeaderElector } from './leader';
@@ -25,6 +25,8 @@ export interface KubernetesOptions {
   backoff?: Backoff;
   /** Also told of every object (the status writer reads generations and conditions). */
   observer?: KindSink;
+  /** Watch this namespace's `istio` ConfigMap as the mesh config (unset with `--mesh-config FILE`, which Istio then reads instead). */
+  meshConfigNamespace?: string;
 }
 
 /** Where the cluster is: a kubeconfig file, or the Pod's own service account (`in-cluster`). */
@@ -49,10 +51,11 @@ export function watchKubernetes(kc: KubeConfig, store: ConfigStore, log: Logger,
       options.observer?.remove(k, obj);
     },
   };
-  const kinds = WATCHED_KINDS.map((k) => watchKind(kc, k, sink, log, backoff));
+  const watched = options.meshConfigNamespace === undefined ? WATCHED_KINDS : [...WATCHED_KINDS, meshConfigMapKind(options.meshConfigNamespace)];
+  const kinds = watched.map((k) => watchKind(kc, k, sink, log, backoff));
   const server = kc.getCurrentCluster()?.server;
   const ready = Promise.all(kinds.map((k) => k.synced)).then(() => {
-    log.info({ server, kinds: WATCHED_KINDS.map((k) => k.kind) }, `listed ${WATCHED_KINDS.length} kinds from ${server}`);
+    log.info({ server, kinds: watched.map((k) => k.kind) }, `listed ${watched.length} kinds from ${server}`);
   });
   return {
     ready,

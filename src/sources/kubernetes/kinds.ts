@@ -4,6 +4,7 @@
 // name (ca-secret.ts).
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Kind, ObjectRef } from '../../model';
+import { MESH_CONFIG_MAP } from '../../model/parse/mesh-config-map';
 
 /** A list as the API returns it; items lack apiVersion and kind, which the kind supplies. */
 export interface KubeList {
@@ -24,6 +25,8 @@ export interface WatchedKind {
   plural: string;
   /** A custom resource: its CRD may not be installed yet. */
   custom: boolean;
+  /** Where it is listed and watched, when not every namespace's (a query string may narrow it). */
+  path?: string;
   list(kc: KubeConfig): Promise<KubeList>;
 }
 
@@ -65,14 +68,30 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   custom('Telemetry', 'telemetries', ISTIO_TELEMETRY),
 ];
 
+/**
+ * The root namespace's `istio` ConfigMap alone (istiod reads its namespace's, kubemesh): listed and
+ * watched by name, so no other ConfigMap is ever read and a namespaced Role is enough.
+ */
+export function meshConfigMapKind(namespace: string): WatchedKind {
+  const fieldSelector = `metadata.name=${MESH_CONFIG_MAP}`;
+  return {
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    plural: 'configmaps',
+    custom: false,
+    path: `/api/v1/namespaces/${namespace}/configmaps?fieldSelector=${encodeURIComponent(fieldSelector)}`,
+    list: (kc) => kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace, fieldSelector }) as Promise<KubeList>,
+  };
+}
+
 /** `/api/v1` for the core group, `/apis/GROUP/VERSION` for the others. */
 function groupPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }
 
-/** Where the kind is listed and watched, across namespaces. */
+/** Where the kind is listed and watched: across namespaces, unless it says otherwise. */
 export function collectionPath(k: WatchedKind): string {
-  return `${groupPath(k.apiVersion)}/${k.plural}`;
+  return k.path ?? `${groupPath(k.apiVersion)}/${k.plural}`;
 }
 
 /** One object's path: what findings about it point at (Origin.apiPath). */

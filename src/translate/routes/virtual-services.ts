@@ -3,6 +3,7 @@
 import type { Snapshot, VirtualService } from '../../model/types';
 import { resolveHost } from '../../model/hosts';
 import { isDelegate, mergeDelegates } from '../../model/delegation';
+import { isExportedTo } from '../../model/export-to';
 
 /** The reserved gateway name for every sidecar in the mesh. */
 export const MESH_GATEWAY = 'mesh';
@@ -19,12 +20,6 @@ function boundGateways(vs: VirtualService): string[] {
   return refs.length === 0 ? [MESH_GATEWAY] : refs.map((g) => gatewayKey(g, vs.meta.namespace));
 }
 
-/** `exportTo`: unset or `*` is everyone, `.` the VirtualService's own namespace, else the names listed. */
-function exportedTo(vs: VirtualService, namespace: string): boolean {
-  const to = vs.spec.exportTo ?? [];
-  if (to.length === 0 || to.includes('*')) return true;
-  return to.some((ns) => (ns === '.' ? vs.meta.namespace : ns) === namespace);
-}
 
 /**
  * The VirtualServices bound to `gateway` that a proxy in `namespace` may see, oldest first: in the
@@ -38,10 +33,11 @@ export function virtualServicesFor(snapshot: Snapshot, gateway: string, namespac
     const found = snapshot.object(ref);
     return found?.kind === 'VirtualService' ? found : undefined;
   };
+  const defaults = snapshot.meshConfig.defaultVirtualServiceExportTo;
   return snapshot
     .virtualServices()
-    .filter((vs) => !isDelegate(vs) && exportedTo(vs, namespace) && boundGateways(vs).includes(gateway))
-    .map((vs) => mergeDelegates(vs, lookup, snapshot.domain).vs);
+    .filter((vs) => !isDelegate(vs) && isExportedTo(vs.spec.exportTo, vs.meta.namespace, namespace, defaults) && boundGateways(vs).includes(gateway))
+    .map((vs) => mergeDelegates(vs, lookup, snapshot.domain, defaults).vs);
 }
 
 /** The VirtualService's hosts with short names resolved in its namespace. */
