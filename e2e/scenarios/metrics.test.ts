@@ -97,6 +97,8 @@ describeMesh('metrics', (mesh) => {
     assert.equal(rose(clientBefore, clientAfter, 'envoy_cluster_upstream_rq', { ...c, response_code: '200' }), N, 'by response code');
     assert.equal(rose(clientBefore, clientAfter, 'envoy_cluster_upstream_rq', { ...c, response_code_class: '2xx' }), N, 'by response code class');
     assert.equal(rose(clientBefore, clientAfter, 'envoy_cluster_upstream_rq_time', c), N, 'durations (istio_request_duration_milliseconds)');
+    assert.equal(rose(clientBefore, clientAfter, 'envoy_cluster_upstream_rq_body_size', c), N, 'request sizes (istio_request_bytes)');
+    assert.equal(rose(clientBefore, clientAfter, 'envoy_cluster_upstream_rs_body_size', c), N, 'response sizes (istio_response_bytes)');
 
     // Auto-mTLS: the connections to reviews v2 took the cluster's mutual TLS socket, none plaintext.
     assert.ok(valueOf(clientAfter, 'envoy_cluster_total_match_count', { ...c, transport_socket_match: 'tlsMode-istio' }) >= 1, 'connections over mutual TLS');
@@ -106,7 +108,9 @@ describeMesh('metrics', (mesh) => {
     assert.equal(rose(serverBefore, serverAfter, 'envoy_http_downstream_rq_total', s), N, 'requests (istio_requests_total, reporter=destination)');
     assert.equal(rose(serverBefore, serverAfter, 'envoy_http_downstream_rq', { ...s, response_code_class: '2xx' }), N, 'by response code class, over mutual TLS');
     assert.equal(rose(serverBefore, serverAfter, 'envoy_http_downstream_rq_time', s), N, 'durations');
-    assert.equal(rose(serverBefore, serverAfter, 'envoy_cluster_upstream_rq_total', { direction: 'inbound', cluster_name: 'inbound|9080||', destination_port: '9080', ...reporter(server) }), N, "the inbound cluster's count");
+    const inbound = { direction: 'inbound', cluster_name: 'inbound|9080||', destination_port: '9080', ...reporter(server) };
+    assert.equal(rose(serverBefore, serverAfter, 'envoy_cluster_upstream_rq_total', inbound), N, "the inbound cluster's count");
+    assert.equal(rose(serverBefore, serverAfter, 'envoy_cluster_upstream_rs_body_size', inbound), N, "the inbound cluster's response sizes");
     assert.equal(rose(serverBefore, serverAfter, 'envoy_http_downstream_rq_total', { ...s, connection_security_policy: undefined }), 0, 'none in plaintext');
   });
 

@@ -6,7 +6,7 @@ import type { EnvoyJson, NamedResource, ProxyRole } from './types';
 import { socketAddress } from './core';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, inboundClusterName } from './names';
 import { sourceKeys } from './provenance';
-import type { Protocol } from './protocol';
+import { isHttp, type Protocol } from './protocol';
 import { outboundClusters, type OutboundCluster } from './service-ports';
 import { discovery } from './service-entry-clusters';
 import { effectivePolicy } from './traffic-policy/effective';
@@ -50,7 +50,18 @@ function outboundCluster(snapshot: Snapshot, c: OutboundCluster, passthrough: bo
     // Locality-weighted balancing where the locality setting weighs or ranks localities
     // (traffic-policy/locality.ts), whose endpoints then carry locality weights.
     common_lb_config: { healthy_panic_threshold: { value: 0 }, ...(localityWeighted(policy) ? { locality_weighted_lb_config: {} } : {}) },
+    ...requestResponseSizes(c.protocol),
   }, sources);
+}
+
+/**
+ * Istio's istio_request_bytes / istio_response_bytes per request: upstream Envoy keeps header and
+ * body size histograms (upstream_rq_headers_size, upstream_rq_body_size, upstream_rs_*) only on
+ * clusters that ask for them (Cluster.track_cluster_stats.request_response_sizes, cluster.proto),
+ * so HTTP clusters ask; docs/telemetry.md maps them.
+ */
+function requestResponseSizes(protocol: Protocol): EnvoyJson {
+  return isHttp(protocol) ? { track_cluster_stats: { request_response_sizes: true } } : {};
 }
 
 /**
@@ -117,6 +128,7 @@ export function inboundCluster(targetPort: number, protocol: Protocol, localAddr
       cluster_name: name,
       endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }],
     },
+    ...requestResponseSizes(protocol),
   }, sources);
 }
 
