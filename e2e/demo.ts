@@ -3,8 +3,10 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EchoAnswer } from '../examples/app/echo';
-import { Mesh, istioTasksDir } from './harness/mesh';
-import { get } from './harness/net';
+import { GATEWAY_SERVICE, TRACING_EXAMPLE, everyHop, jaegerMissing, spansByService, startDemoJaeger, traceUrl, tracedRequest } from './demo-tracing';
+import type { Jaeger } from './harness/jaeger';
+import { BOOKINFO, Mesh, istioTasksDir } from './harness/mesh';
+import { get, type Reply } from './harness/net';
 import { statsUrl } from './harness/prometheus';
 import { cleanup } from './harness/processes';
 
@@ -82,17 +84,43 @@ ${block(mesh.workloads.map((w) => [w.envoy.adminUrl, w.pod]))}
 Logs: ${rel(mesh.logDir)}/   Ctrl-C stops everything.`;
 }
 
+/** The Tracing part of the printout: the request's trace in Jaeger, or how to get Jaeger. */
+function tracingLines(jaeger: Jaeger | undefined, trace: { traceID: string; counts: Record<string, number> } | undefined, missing: string | undefined): string {
+  if (!jaeger) return `\nTracing: no Jaeger: ${missing}\n  \`make tracing\` builds it once; \`make run\` then starts it and sends the mesh's traces to it (examples/tracing/).`;
+  const spans = trace ? Object.entries(trace.counts).map(([svc, n]) => `${svc} ${n}`).join(', ') : '';
+  return `
+Tracing: every request is traced to Jaeger (${rel(TRACING_EXAMPLE)}/: the mesh config's provider, a mesh-wide Telemetry):
+${block([
+  [`${jaeger.queryUrl}/search?service=${GATEWAY_SERVICE}`, "Jaeger's UI: traces through the gateway"],
+  ...(trace ? [[traceUrl(jaeger, trace.traceID), `the request above: spans by proxy: ${spans}`] as [string, string]] : [['(the request above left no trace in 10 s: see .run/logs/)'] as [string]]),
+  [`curl -s ${jaeger.queryUrl}/api/traces/${trace?.traceID ?? 'TRACE_ID'}`, 'the same through its query API'],
+])}${process.env['JAEGER_UI_ASSETS'] ? '' : "\n  A Jaeger built from its Go module has a placeholder page for a UI: JAEGER_UI_ASSETS=DIR serves jaeger-ui's build from DIR."}`;
+}
+
 async function main(): Promise<void> {
   rmSync(RUN, { recursive: true, force: true });
-  const mesh = await Mesh.start({ workDir: RUN, progress: (line) => console.log(line) });
+  const missing = jaegerMissing();
+  const jaeger = missing ? undefined : await startDemoJaeger('127.0', path.join(RUN, 'jaeger'));
+  if (jaeger) console.log(`started Jaeger (${jaeger.queryUrl})`);
+  const source = jaeger ? [BOOKINFO, TRACING_EXAMPLE] : BOOKINFO;
+  const mesh = await Mesh.start({ workDir: RUN, source, progress: (line) => console.log(line) });
   const url = mesh.gatewayUrl();
-  const reply = await get(url);
+  let reply: Reply;
+  let trace: { traceID: string; counts: Record<string, number> } | undefined;
+  if (jaeger) {
+    const r = await tracedRequest(mesh, jaeger, { complete: everyHop });
+    reply = r.reply;
+    if (r.trace) trace = { traceID: r.trace.traceID, counts: spansByService(r.trace) };
+  } else {
+    reply = await get(url);
+  }
   console.log(`\nGET ${url} -> ${reply.status}`);
   try {
     console.log(tree(JSON.parse(reply.text) as EchoAnswer));
   } catch {
     console.log(reply.text);
   }
+  console.log(tracingLines(jaeger, trace, missing));
   console.log(instructions(mesh));
   process.once('SIGINT', () => console.log('\nstopping Mast, Envoys and apps...'));
 }

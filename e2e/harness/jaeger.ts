@@ -60,7 +60,10 @@ function accepts(host: string, port: number): Promise<boolean> {
 }
 
 /** The collector-style config: OTLP and Zipkin receivers into memory, the query extension on top. */
-function config(host: string, p: { otlpGrpc: number; otlpHttp: number; zipkin: number; query: number; queryGrpc: number }): string {
+/** Jaeger's listening ports, by receiver or API. */
+export interface JaegerPorts { otlpGrpc: number; otlpHttp: number; zipkin: number; query: number; queryGrpc: number }
+
+function config(host: string, p: JaegerPorts, uiAssets?: string): string {
   const at = (port: number) => `${host}:${port}`;
   return stringify({
     service: {
@@ -70,7 +73,14 @@ function config(host: string, p: { otlpGrpc: number; otlpHttp: number; zipkin: n
       telemetry: { metrics: { level: 'none' }, logs: { level: 'info' } },
     },
     extensions: {
-      jaeger_query: { storage: { traces: 'memstore' }, http: { endpoint: at(p.query) }, grpc: { endpoint: at(p.queryGrpc) } },
+      jaeger_query: {
+        storage: { traces: 'memstore' },
+        http: { endpoint: at(p.query) },
+        grpc: { endpoint: at(p.queryGrpc) },
+        // A binary built from the module has a placeholder page for a UI (cmd/query/app/ui/assets.go):
+        // the real one is jaeger-ui's build, served from a directory (QueryOptions.UIConfig.AssetsPath).
+        ...(uiAssets ? { ui: { assets_path: uiAssets } } : {}),
+      },
       jaeger_storage: { backends: { memstore: { memory: { max_traces: 100000 } } } },
     },
     receivers: {
@@ -86,14 +96,15 @@ function config(host: string, p: { otlpGrpc: number; otlpHttp: number; zipkin: n
 /**
  * Starts Jaeger on `host` (127.0.0.1 by default) and resolves once its query API answers and its
  * OTLP and Zipkin receivers accept connections. Fails with its log if it exits or is not ready
- * in 30 s.
+ * in 30 s. `ports` fixes ports (the demo's config names Jaeger's usual ones), else free ports;
+ * `uiAssets` is a directory holding jaeger-ui's build, served as the UI.
  */
-export async function startJaeger(o: { host?: string; dir?: string } = {}): Promise<Jaeger> {
+export async function startJaeger(o: { host?: string; dir?: string; ports?: JaegerPorts; uiAssets?: string } = {}): Promise<Jaeger> {
   const host = o.host ?? '127.0.0.1';
   const dir = o.dir ?? tempDir('jaeger');
-  const ports = { otlpGrpc: await freePort(host), otlpHttp: await freePort(host), zipkin: await freePort(host), query: await freePort(host), queryGrpc: await freePort(host) };
+  const ports = o.ports ?? { otlpGrpc: await freePort(host), otlpHttp: await freePort(host), zipkin: await freePort(host), query: await freePort(host), queryGrpc: await freePort(host) };
   const file = path.join(dir, 'jaeger.yaml');
-  writeFileSync(file, config(host, ports));
+  writeFileSync(file, config(host, ports, o.uiAssets));
   const proc = spawnLogged('jaeger', backendBin('jaeger'), ['--config', file], path.join(dir, 'jaeger.log'));
   const queryUrl = `http://${host}:${ports.query}`;
   await waitReady(proc, async () => {

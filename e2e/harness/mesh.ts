@@ -27,8 +27,8 @@ const ENVOY_ADMIN_PORT = 15000;
 export const OWN_APP_ANNOTATION = 'mast.e2e/app';
 
 export interface MeshOptions {
-  /** Folder of YAML to copy into the mesh's config dir. */
-  source?: string;
+  /** Folder of YAML to copy into the mesh's config dir, or several (the demo adds examples/tracing/). */
+  source?: string | string[];
   /** Where the configuration lives: the config dir (default) or an API server. */
   backend?: BackendFactory;
   delta?: boolean;
@@ -263,11 +263,12 @@ function closeServer(s: Server): Promise<void> {
  * The YAML files of `source`, with every 127.0.x.y address moved to `<prefix>.x.y`, and the Pods
  * they describe.
  */
-function readConfig(source: string, prefix: string): { files: { file: string; text: string }[]; pods: PodSpec[] } {
+function readConfig(source: string | string[], prefix: string): { files: { file: string; text: string }[]; pods: PodSpec[] } {
   const files: { file: string; text: string }[] = [];
   const pods: PodSpec[] = [];
-  for (const file of readdirSync(source).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    const text = readFileSync(path.join(source, file), 'utf8').replace(/\b127\.0\.(\d+)\.(\d+)\b/g, `${prefix}.$1.$2`);
+  const found = [source].flat().flatMap((dir) => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((file) => ({ dir, file })));
+  for (const { dir, file } of found) {
+    const text = readFileSync(path.join(dir, file), 'utf8').replace(/\b127\.0\.(\d+)\.(\d+)\b/g, `${prefix}.$1.$2`);
     files.push({ file, text });
     for (const doc of parseAllDocuments(text)) {
       const obj = doc.toJS() as { kind?: string } | null;
