@@ -13,12 +13,27 @@
 // - an HTTP server with httpsRedirect answers 301 to https, for a host a VirtualService serves and
 //   for one none does;
 // - Mast's /debug endpoints show the credential's and the workload certificate's keys `[redacted]`.
+// Certificates from files on the gateway's disk (serverCertificate, privateKey, caCertificates,
+// caCrl), which Envoy reads itself from the Secrets Mast's SDS sends under Istio's file-cert: and
+// file-root: names, and the rest of issue 8's certificate pieces:
+// - SIMPLE with files: the file's certificate is presented; a new pair renamed into place (as a
+//   mounted Secret is swapped) is presented next, with no change to any Mast object;
+// - MUTUAL with files: a client from the caCertificates file's CA is served, none or another CA's
+//   refused, and one the caCrl file revokes refused;
+// - credentialNames with an ECDSA and an RSA credential: a client that verifies only ECDSA
+//   signatures gets the ECDSA certificate, one that verifies only RSA gets the RSA one;
+// - TLS servers in mode SIMPLE and MUTUAL: TLS terminated at the gateway, the plain stream routed
+//   by the VirtualService's `tcp` rule to a TCP echo server outside the mesh.
+// The config source is the config dir only: the credentials come from --credential-dir, and the
+// file certificates from the Envoy's own disk, whichever source the Gateway comes from.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { after, before, test } from 'node:test';
+import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
+import { after, afterEach, before, test } from 'node:test';
 import type { WorkloadCert } from '../../src/ca';
 import { makeGatewayCredential, writeCredential, type GatewayCredential } from '../../test/support/gateway-credential';
 import { certs } from '../../test/support/x509-chain';
@@ -32,9 +47,15 @@ const SIMPLE_PORT = 8443;
 const MUTUAL_PORT = 9443;
 const REDIRECT_PORT = 8080;
 const OPTIONAL_PORT = 10443;
+const FILES_PORT = 11443;
+const FILES_MUTUAL_PORT = 12443;
+const PAIR_PORT = 13443;
+const TLS_TCP_PORT = 14443;
+const TLS_TCP_MUTUAL_PORT = 16443;
 const CLIENT_SAN = 'spiffe://example.com/client';
 
-const config = `apiVersion: v1
+/** The gateway's files: DIR/server/{tls.crt,tls.key}, DIR/clients/{ca.crt,ca.crl}. */
+const config = (files: string, echo: string): string => `apiVersion: v1
 kind: Pod
 metadata:
   name: istio-ingressgateway-0
@@ -71,6 +92,26 @@ spec:
   - port: {number: ${OPTIONAL_PORT}, name: https-optional, protocol: HTTPS}
     hosts: ["*"]
     tls: {mode: OPTIONAL_MUTUAL, credentialName: partner-cert, minProtocolVersion: TLSV1_3}
+  - port: {number: ${FILES_PORT}, name: https-files, protocol: HTTPS}
+    hosts: [files.example.com]
+    tls: {mode: SIMPLE, serverCertificate: ${files}/server/tls.crt, privateKey: ${files}/server/tls.key}
+  - port: {number: ${FILES_MUTUAL_PORT}, name: https-files-mutual, protocol: HTTPS}
+    hosts: ["*"]
+    tls:
+      mode: MUTUAL
+      serverCertificate: ${files}/server/tls.crt
+      privateKey: ${files}/server/tls.key
+      caCertificates: ${files}/clients/ca.crt
+      caCrl: ${files}/clients/ca.crl
+  - port: {number: ${PAIR_PORT}, name: https-pair, protocol: HTTPS}
+    hosts: [pair.example.com]
+    tls: {mode: SIMPLE, credentialNames: [pair-ecdsa, pair-rsa]}
+  - port: {number: ${TLS_TCP_PORT}, name: tls-tcp, protocol: TLS}
+    hosts: [tcp.example.com]
+    tls: {mode: SIMPLE, serverCertificate: ${files}/server/tls.crt, privateKey: ${files}/server/tls.key}
+  - port: {number: ${TLS_TCP_MUTUAL_PORT}, name: tls-tcp-mutual, protocol: TLS}
+    hosts: ["*"]
+    tls: {mode: MUTUAL, serverCertificate: ${files}/server/tls.crt, privateKey: ${files}/server/tls.key, caCertificates: ${files}/clients/ca.crt}
   - port: {number: ${REDIRECT_PORT}, name: http, protocol: HTTP}
     hosts: [web.example.com, www.example.com]
     tls: {httpsRedirect: true}
@@ -79,30 +120,124 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: hello, namespace: ${NS}}
 spec:
-  hosts: [web.example.com, partner.example.com]
+  hosts: [web.example.com, partner.example.com, files.example.com, pair.example.com]
   gateways: [secure]
   http:
   - directResponse: {status: 200, body: {string: hello}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec:
+  clusterIP: 10.96.0.41
+  ports:
+  - {name: tcp, port: 7000, targetPort: ${echo.split(':')[1]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
+addressType: IPv4
+ports: [{name: tcp, port: ${echo.split(':')[1]}, protocol: TCP}]
+endpoints:
+- {addresses: [${echo.split(':')[0]}], conditions: {ready: true}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo, namespace: ${NS}}
+spec:
+  hosts: [tcp.example.com]
+  gateways: [secure]
+  tcp:
+  - route:
+    - destination: {host: echo.default.svc.cluster.local, port: {number: 7000}}
 `;
 
 let mesh: Mesh;
 let credentialDir: string;
 let web: GatewayCredential;
 let partner: GatewayCredential;
+let filesDir: string;
+let fileServer: GatewayCredential;
+let pki: FilePki;
+let pairRsa: string;
+let pairEcdsa: GatewayCredential;
+let echo: net.Server;
+
+/**
+ * A client CA of the user's own, made with openssl as its docs do, with a client it revokes in a
+ * CRL: Node cannot sign a CRL. DIR/clients/{ca.crt,ca.crl} are what the Gateway names; the good
+ * and revoked clients' PEM are returned.
+ */
+interface FilePki {
+  ca: string;
+  good: { cert: string; key: string };
+  revoked: { cert: string; key: string };
+}
+
+function makeFilePki(dir: string): FilePki {
+  const at = (f: string): string => path.join(dir, f);
+  const ssl = (...args: string[]): string => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  writeFileSync(at('index.txt'), '');
+  writeFileSync(at('crlnumber'), '01\n');
+  writeFileSync(at('ca.cnf'), `[ca]\ndefault_ca = own\n[own]\ndatabase = ${at('index.txt')}\ncrlnumber = ${at('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`);
+  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=files client CA', '-days', '1');
+  const client = (name: string): { cert: string; key: string } => {
+    ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1');
+    return { cert: ssl('x509', '-in', `${name}.crt`), key: ssl('pkey', '-in', `${name}.key`) };
+  };
+  const good = client('good');
+  const revoked = client('revoked');
+  ssl('ca', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-revoke', 'revoked.crt');
+  ssl('ca', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-gencrl', '-out', 'ca.crl');
+  return { ca: ssl('x509', '-in', 'ca.crt'), good, revoked };
+}
+
+/** An RSA certificate for `host` and its key, self-signed (openssl: Mast's CA signs with ECDSA only). */
+function rsaCredential(dir: string, host: string): Record<string, string> {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa.key', '-out', 'rsa.crt', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-days', '1'], { cwd: dir, stdio: 'ignore' });
+  const read = (f: string): string => execFileSync('cat', [path.join(dir, f)]).toString();
+  return { 'tls.crt': read('rsa.crt'), 'tls.key': read('rsa.key') };
+}
+
+/** Puts a certificate and key at DIR/server/{tls.crt,tls.key}, each written aside and renamed into place. */
+function writeServerFiles(dir: string, c: GatewayCredential): void {
+  for (const [name, text] of [['tls.crt', c.data['tls.crt']!], ['tls.key', c.data['tls.key']!]] as const) {
+    writeFileSync(path.join(dir, 'server', `.${name}.new`), text, { mode: 0o600 });
+    renameSync(path.join(dir, 'server', `.${name}.new`), path.join(dir, 'server', name));
+  }
+}
 
 before(async () => {
+  const octet = randomOctet();
+  echo = net.createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, `127.${octet}.5.1`, resolve));
+  const { address, port } = echo.address() as AddressInfo;
+  filesDir = tempDir('gateway-tls-files');
+  mkdirSync(path.join(filesDir, 'server'));
+  mkdirSync(path.join(filesDir, 'clients'));
+  pki = makeFilePki(path.join(filesDir, 'clients'));
   const source = tempDir('gateway-tls-config');
-  writeFileSync(path.join(source, 'gateway.yaml'), config);
+  writeFileSync(path.join(source, 'gateway.yaml'), config(filesDir, `${address.replace(/^127\.\d+\./, '127.0.')}:${port}`));
   credentialDir = tempDir('gateway-tls-credentials');
-  [web, partner] = await Promise.all([makeGatewayCredential(['web.example.com']), makeGatewayCredential(['partner.example.com'])]);
+  [web, partner, fileServer, pairEcdsa] = await Promise.all([['web'], ['partner'], ['files', 'tcp'], ['pair']].map((hs) => makeGatewayCredential(hs.map((h) => `${h}.example.com`))));
+  writeServerFiles(filesDir, fileServer);
+  const rsa = rsaCredential(filesDir, 'pair.example.com');
+  pairRsa = rsa['tls.crt']!;
   writeCredential(credentialDir, NS, 'web-cert', web.data);
   writeCredential(credentialDir, NS, 'partner-cert', partner.data);
-  mesh = await Mesh.start({ source, octet: randomOctet(), mastArgs: ['--credential-dir', credentialDir] });
+  writeCredential(credentialDir, NS, 'pair-ecdsa', pairEcdsa.data);
+  writeCredential(credentialDir, NS, 'pair-rsa', rsa);
+  mesh = await Mesh.start({ source, octet, mastArgs: ['--credential-dir', credentialDir] });
 });
+
+// No update to the gateway may be refused by its Envoy, the file secrets' included.
+afterEach(() => mesh?.nacks.assertNone('during this test'));
 
 after(async () => {
   try {
     await mesh?.stop();
+    echo?.close();
   } finally {
     await cleanup();
   }
@@ -114,8 +249,19 @@ interface Answer {
   peer: PeerCertificate;
 }
 
-/** One HTTPS GET to the gateway on `port` with SNI `servername`, trusting `ca`, presenting `client` if given, offering at most TLS `maxVersion`. */
-function call(port: number, servername: string, ca: string, client?: WorkloadCert, maxVersion?: 'TLSv1.2'): Promise<Answer> {
+interface Client {
+  cert: string;
+  key: string;
+}
+
+const asClient = (c: WorkloadCert): Client => ({ cert: c.chainPem, key: c.key.reveal() });
+
+/**
+ * One HTTPS GET to the gateway on `port` with SNI `servername`, trusting `ca`, presenting `client`
+ * if given, offering at most TLS `maxVersion`, verifying only the signature algorithms `sigalgs`.
+ */
+function call(port: number, servername: string, ca: string | string[], client?: WorkloadCert | Client, maxVersion?: 'TLSv1.2', sigalgs?: string): Promise<Answer> {
+  const own = client && 'chainPem' in client ? asClient(client) : client;
   return new Promise((resolve, reject) => {
     const req = https.get({
       host: mesh.gateway.ip,
@@ -124,8 +270,9 @@ function call(port: number, servername: string, ca: string, client?: WorkloadCer
       path: '/',
       headers: { host: servername },
       ca,
-      ...(client ? { cert: client.chainPem, key: client.key.reveal() } : {}),
+      ...(own ? { cert: own.cert, key: own.key } : {}),
       ...(maxVersion ? { maxVersion } : {}),
+      ...(sigalgs ? { sigalgs } : {}),
       agent: false,
       timeout: 3000,
     }, (res) => {
@@ -198,8 +345,12 @@ test('a rewritten credential reaches the gateway without a restart', async () =>
 
 test("Mast's /debug endpoints redact every key: the credential's and the gateway's workload certificate's", async () => {
   const dump = await mesh.mast.configDump<{ secrets: { name: string; json: { tls_certificate?: { certificate_chain: { inline_bytes: string }; private_key: { inline_bytes: string } } } }[] }>(mesh.gateway.nodeId);
-  const keyed = dump.secrets.filter((s) => s.json.tls_certificate);
-  assert.deepEqual(keyed.map((s) => s.name).sort(), ['default', 'kubernetes://partner-cert', 'kubernetes://web-cert']);
+  // The file secrets name files on the gateway's disk: no key (nor certificate) passes through Mast.
+  const files = dump.secrets.filter((s) => s.name.startsWith('file-'));
+  assert.deepEqual(files.map((s) => s.name).sort(), [`file-cert:${filesDir}/server/tls.crt~${filesDir}/server/tls.key`, `file-root:${filesDir}/clients/ca.crt`]);
+  for (const s of files) assert.doesNotMatch(JSON.stringify(s.json), /inline/, s.name);
+  const keyed = dump.secrets.filter((s) => s.json.tls_certificate && !s.name.startsWith('file-'));
+  assert.deepEqual(keyed.map((s) => s.name).sort(), ['default', 'kubernetes://pair-ecdsa', 'kubernetes://pair-rsa', 'kubernetes://partner-cert', 'kubernetes://web-cert']);
   for (const s of keyed) {
     assert.equal(s.json.tls_certificate!.private_key.inline_bytes, '[redacted]', s.name);
     assert.ok(certs(Buffer.from(s.json.tls_certificate!.certificate_chain.inline_bytes, 'base64').toString()).length > 0, `${s.name} keeps its chain`);
@@ -211,4 +362,79 @@ test("Mast's /debug endpoints redact every key: the credential's and the gateway
     const decoded = [...text.matchAll(/"([A-Za-z0-9+/]{40,}={0,2})"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('latin1'));
     for (const t of [text, ...decoded]) assert.doesNotMatch(t, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, endpoint);
   }
+});
+
+/** Retries `attempt` until the listener on its port has its secrets (initial_fetch_timeout 0s), then answers its first success. */
+async function once<T>(attempt: () => Promise<T>, what: string): Promise<T> {
+  let answer: T | undefined;
+  await waitFor(async () => (answer = await attempt().catch(() => undefined)) !== undefined, 20_000, what, 250);
+  return answer!;
+}
+
+test('SIMPLE with files: the file certificate is presented, and a new pair renamed into place is presented next', async () => {
+  const ca = fileServer.data['ca.crt']!;
+  const answer = await once(() => call(FILES_PORT, 'files.example.com', ca), 'the files listener');
+  assert.equal(answer.status, 200);
+  assert.ok(sameSerial(answer.peer.serialNumber, leafSerial(fileServer.data['tls.crt']!)), `the file's leaf (${answer.peer.serialNumber})`);
+  const renewed = await makeGatewayCredential(['files.example.com', 'tcp.example.com'], fileServer.ca);
+  const before = await mesh.mast.configDump<{ secrets: unknown[] }>(mesh.gateway.nodeId);
+  writeServerFiles(filesDir, renewed);
+  const serial = leafSerial(renewed.data['tls.crt']!);
+  await waitFor(async () => sameSerial((await call(FILES_PORT, 'files.example.com', ca)).peer.serialNumber, serial), 15_000, 'the renamed certificate', 250);
+  // Envoy read the files again itself: what Mast sends is what it sent.
+  assert.deepEqual((await mesh.mast.configDump<{ secrets: unknown[] }>(mesh.gateway.nodeId)).secrets, before.secrets);
+  fileServer = renewed;
+});
+
+test("MUTUAL with files: a client of the caCertificates file's CA is served; none, another CA's, or one the caCrl file revokes are refused", async () => {
+  const ca = fileServer.data['ca.crt']!;
+  const answer = await once(() => call(FILES_MUTUAL_PORT, 'files.example.com', ca, pki.good), 'the files MUTUAL listener');
+  assert.equal(answer.status, 200);
+  await assert.rejects(call(FILES_MUTUAL_PORT, 'files.example.com', ca), /certificate required|ECONNRESET/, 'no client certificate');
+  await assert.rejects(call(FILES_MUTUAL_PORT, 'files.example.com', ca, await web.client()), /unknown ca|ECONNRESET/, "another CA's client");
+  await assert.rejects(call(FILES_MUTUAL_PORT, 'files.example.com', ca, pki.revoked), /certificate revoked/, 'a revoked client');
+});
+
+test('credentialNames: an ECDSA and an RSA credential, each presented to the client that can verify it', async () => {
+  const cas = [pairEcdsa.data['ca.crt']!, pairRsa];
+  const ecdsa = await once(() => call(PAIR_PORT, 'pair.example.com', cas, undefined, undefined, 'ecdsa_secp256r1_sha256'), 'the pair listener');
+  assert.equal(ecdsa.status, 200);
+  assert.ok(sameSerial(ecdsa.peer.serialNumber, leafSerial(pairEcdsa.data['tls.crt']!)), 'the ECDSA credential');
+  const rsa = await call(PAIR_PORT, 'pair.example.com', cas, undefined, undefined, 'rsa_pss_rsae_sha256:rsa_pkcs1_sha256');
+  assert.equal(rsa.status, 200);
+  assert.ok(sameSerial(rsa.peer.serialNumber, leafSerial(pairRsa)), 'the RSA credential');
+});
+
+/** Sends `text` over TLS to the gateway on `port` (SNI `servername`) and answers what comes back before the gateway closes. */
+function tlsEcho(port: number, servername: string, ca: string, text: string, client?: Client): Promise<{ reply: string; peer: PeerCertificate }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: mesh.gateway.ip, port, servername, ca, ...(client ?? {}) }, () => {
+      const peer = socket.getPeerCertificate();
+      let reply = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        reply += d;
+        if (reply.length >= text.length) {
+          socket.end();
+          resolve({ reply, peer });
+        }
+      });
+      socket.write(text);
+    });
+    socket.setTimeout(3000, () => socket.destroy(new Error('no echo within 3 s')));
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('closed before the echo')));
+  });
+}
+
+test('TLS servers in mode SIMPLE and MUTUAL: TLS ends at the gateway, and the plain stream follows the tcp route to the echo server', async () => {
+  const ca = fileServer.data['ca.crt']!;
+  const simple = await once(() => tlsEcho(TLS_TCP_PORT, 'tcp.example.com', ca, 'ping over TLS'), 'the TLS-to-TCP listener');
+  assert.equal(simple.reply, 'ping over TLS');
+  assert.ok(sameSerial(simple.peer.serialNumber, leafSerial(fileServer.data['tls.crt']!)), "the files' certificate");
+  // The chain matches the server's host alone.
+  await assert.rejects(tlsEcho(TLS_TCP_PORT, 'other.example.com', ca, 'x'), /ECONNRESET|closed|socket disconnected/);
+  const mutual = await once(() => tlsEcho(TLS_TCP_MUTUAL_PORT, 'tcp.example.com', ca, 'ping over mutual TLS', pki.good), 'the MUTUAL TLS-to-TCP listener');
+  assert.equal(mutual.reply, 'ping over mutual TLS');
+  await assert.rejects(tlsEcho(TLS_TCP_MUTUAL_PORT, 'tcp.example.com', ca, 'x'), /certificate required|ECONNRESET|closed/, 'no client certificate');
 });

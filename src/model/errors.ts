@@ -89,6 +89,7 @@ export const DIAGNOSTIC_CODES = {
   MAST2054: { severity: 'warning', title: 'MeshConfig extension provider is of a type Mast does not support (Stackdriver, Datadog, ext_authz, ...); it provides nothing' },
   MAST2048: { severity: 'warning', title: 'Gateway server in tls.mode AUTO_PASSTHROUGH is not of protocol TLS (on HTTP the mode does nothing; on HTTPS it passes mesh mTLS through as on TLS)' },
   MAST2049: { severity: 'warning', title: 'namespace part of an AUTO_PASSTHROUGH server\'s host does not limit it: services of that name in every namespace are reachable (Istio drops it too)' },
+  MAST2051: { severity: 'error', title: 'Gateway server certificate path holds "~", which Istio\'s file SDS names (file-cert:CERT~KEY) cannot carry; the server would never get its certificate' },
 
   // Kubernetes objects' meaning, as the API server validates it (file mode has no API server).
   MAST2101: { severity: 'error', title: 'EndpointSlice address is not an IP address of its addressType' },

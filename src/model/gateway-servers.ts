@@ -20,9 +20,10 @@ export interface GatewayPort {
   /** Plain HTTP servers, and HTTPS servers that terminate TLS (see terminatesTls). */
   servers: BoundServer[];
   /**
-   * Servers routed by VirtualService `tcp` rules (TCP, MONGO, REDIS, MYSQL without TLS) or `tls`
-   * rules by SNI (TLS or HTTPS in mode PASSTHROUGH): translate/listeners/tcp-gateway.ts; or by SNI
-   * to the SNI-DNAT cluster it names (TLS or HTTPS in mode AUTO_PASSTHROUGH): translate/sni-dnat.ts.
+   * Servers routed by VirtualService `tcp` rules (TCP, MONGO, REDIS, MYSQL without TLS; TLS after
+   * terminating it, see terminatesTlsToTcp) or `tls` rules by SNI (TLS or HTTPS in mode
+   * PASSTHROUGH): translate/listeners/tcp-gateway.ts; or by SNI to the SNI-DNAT cluster it names
+   * (TLS or HTTPS in mode AUTO_PASSTHROUGH): translate/sni-dnat.ts.
    */
   l4?: BoundServer[];
 }
@@ -37,17 +38,38 @@ export interface DroppedServer extends BoundServer {
   names?: string[];
 }
 
-/** The modes whose certificate is a credentialName; ISTIO_MUTUAL's is the gateway's own. */
-const CREDENTIAL_MODES = new Set(['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL']);
+/** The modes whose certificate is the user's (credential names or files); ISTIO_MUTUAL's is the gateway's own. */
+const CERTIFICATE_MODES = new Set(['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL']);
 
 /**
- * Whether Mast terminates TLS for `server`: HTTPS in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a
- * credentialName, or in mode ISTIO_MUTUAL (translate/gateway-tls.ts builds the TLS context).
+ * Whether `server`'s TLS settings in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL name a certificate:
+ * `credentialName`, `credentialNames`, `tlsCertificates`, or both `serverCertificate` and
+ * `privateKey` (Istio's validateTLSOptions requires one; translate/gateway-tls.ts serves each).
+ */
+function hasCertificate(server: Server): boolean {
+  const tls = server.tls;
+  if (!tls || !CERTIFICATE_MODES.has(tls.mode ?? '')) return false;
+  return Boolean(tls.credentialName || tls.credentialNames?.length || tls.tlsCertificates?.length || (tls.serverCertificate && tls.privateKey));
+}
+
+/**
+ * Whether Mast terminates TLS for `server` and then routes HTTP: HTTPS in mode SIMPLE, MUTUAL or
+ * OPTIONAL_MUTUAL with a certificate, or in mode ISTIO_MUTUAL (translate/gateway-tls.ts builds the
+ * TLS context).
  */
 export function terminatesTls(server: Server): boolean {
-  const mode = server.tls?.mode ?? '';
   if (server.port.protocol.toUpperCase() !== 'HTTPS') return false;
-  return mode === 'ISTIO_MUTUAL' || (CREDENTIAL_MODES.has(mode) && Boolean(server.tls?.credentialName));
+  return server.tls?.mode === 'ISTIO_MUTUAL' || hasCertificate(server);
+}
+
+/**
+ * Whether Mast terminates TLS for `server` and then routes the plain TCP stream by its
+ * VirtualServices' `tcp` rules, as Istio's createGatewayTCPFilterChainOpts does for a TLS server
+ * that does not pass through: TLS in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a certificate
+ * (ISTIO_MUTUAL there is not translated yet: validation says so).
+ */
+export function terminatesTlsToTcp(server: Server): boolean {
+  return server.port.protocol.toUpperCase() === 'TLS' && hasCertificate(server);
 }
 
 /**
@@ -95,7 +117,7 @@ function serverKind(server: Server): 'http' | 'tls' | 'l4' | undefined {
   if (terminatesTls(server)) return 'tls';
   if (HTTP_PROTOCOLS.has(protocol)) return 'http';
   if (OPAQUE_TCP_PROTOCOLS.has(protocol) && !server.tls) return 'l4';
-  if (passthroughMode(server)) return 'l4';
+  if (passthroughMode(server) || terminatesTlsToTcp(server)) return 'l4';
   return undefined;
 }
 
@@ -126,7 +148,7 @@ export function mergeGatewayServers(gateways: readonly Gateway[]): { ports: Gate
       if (!first) firstOnPort.set(number, { plain: kind === 'http', bound });
       // A terminating server's SNI names, and `*` for an opaque TCP server's chain, which matches
       // any name; a passthrough server's names come from its VirtualServices (tcp-gateway.ts).
-      const names = kind === 'tls' ? (sniHosts(server) ?? ['*']) : kind === 'l4' && !server.tls ? ['*'] : [];
+      const names = kind === 'tls' || terminatesTlsToTcp(server) ? (sniHosts(server) ?? ['*']) : kind === 'l4' && !server.tls ? ['*'] : [];
       const taken = sniTaken.get(number) ?? new Map<string, BoundServer>();
       const clash = names.filter((n) => taken.has(n));
       if (clash.length > 0) {

@@ -174,6 +174,14 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
     'spec.servers[].tls.mode',
     'spec.servers[].tls.credentialName',
     'spec.servers[].tls.subjectAltNames',
+    // gateway-tls.ts: an RSA and an ECDSA credential, and certificates from files on the gateway's
+    // disk, over SDS under Istio's file-cert:/file-root: names (file-credentials.ts).
+    'spec.servers[].tls.credentialNames',
+    'spec.servers[].tls.serverCertificate',
+    'spec.servers[].tls.privateKey',
+    'spec.servers[].tls.caCertificates',
+    'spec.servers[].tls.caCrl',
+    'spec.servers[].tls.tlsCertificates',
     // gateway-tls.ts: Istio's applyServerTLSSettings for SIMPLE, MUTUAL and OPTIONAL_MUTUAL.
     'spec.servers[].tls.minProtocolVersion',
     'spec.servers[].tls.maxProtocolVersion',

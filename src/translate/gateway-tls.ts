@@ -1,17 +1,21 @@
-// TLS termination at a gateway's HTTPS server, as Istio builds it (pilot/pkg/networking/core/
+// TLS termination at a gateway's HTTPS and TLS servers, as Istio builds it (pilot/pkg/networking/core/
 // gateway.go with BuildListenerTLSContext in listener.go, and ApplyCredentialSDSToServerCommonTLSContext
-// and ApplyToCommonTLSContext in pilot/pkg/model/authentication.go): SIMPLE, MUTUAL and
+// and ApplyToCommonTLSContext in pilot/pkg/security/model/authentication.go): SIMPLE, MUTUAL and
 // OPTIONAL_MUTUAL present the server's `credentialName` certificate over SDS as `kubernetes://NAME`
-// and check clients against `kubernetes://NAME-cacert` (src/xds/credentials.ts serves both);
-// ISTIO_MUTUAL presents the gateway's own workload certificate and requires a mesh client
-// certificate (SDS `default` and `ROOTCA`, as sidecars' inbound mTLS). Each server is a filter chain
-// of its own chosen by SNI among its hosts. PASSTHROUGH servers are routed by SNI
-// (listeners/tcp-gateway.ts). Certificates from files (serverCertificate, privateKey) and
-// AUTO_PASSTHROUGH are not translated yet (validation reports them, MAST1008).
+// (or each of `credentialNames`, an RSA and an ECDSA one) and check clients against
+// `kubernetes://NAME-cacert` (of the first name; src/xds/credentials.ts serves both); without a
+// credential name they present the files `serverCertificate` and `privateKey` (or each of
+// `tlsCertificates`) and check clients against the file `caCertificates`, over SDS under Istio's
+// file names (file-credentials.ts), with `caCrl` read by Envoy; ISTIO_MUTUAL presents the gateway's
+// own workload certificate and requires a mesh client certificate (SDS `default` and `ROOTCA`, as
+// sidecars' inbound mTLS). Each server is a filter chain of its own chosen by SNI among its hosts.
+// PASSTHROUGH servers are routed by SNI (listeners/tcp-gateway.ts), and so are TLS servers that
+// terminate, then by their VirtualServices' `tcp` rules.
 import type { EnvoyJson } from './types';
 import type { Server } from '../model/gateway-servers';
 import { filterCipherSuites } from '../model/validate/server-tls';
 import { ROOT_CA_SECRET, sdsSecretConfig, typed, WORKLOAD_CERT_SECRET } from './core';
+import { fileCertSecretName, fileRootSecretName } from './file-credentials';
 
 /** Istio's prefix for credentials its SDS reads from Kubernetes Secrets (pilot/pkg/model/credentials). */
 export const CREDENTIAL_SECRET_PREFIX = 'kubernetes://';
@@ -40,20 +44,42 @@ function tlsParams(tls: NonNullable<Server['tls']>): EnvoyJson | undefined {
   return Object.keys(params).length > 0 ? params : undefined;
 }
 
+type ServerTls = NonNullable<Server['tls']>;
+
 /**
- * The `envoy.transport_sockets.tls` socket of a server that terminates TLS (model/gateway-servers.ts terminatesTls). The
- * certificate: the credential's over SDS, or for ISTIO_MUTUAL the gateway's workload certificate.
- * Clients: MUTUAL and ISTIO_MUTUAL require a certificate, OPTIONAL_MUTUAL checks one if offered,
- * against the credential's CA (the mesh's roots for ISTIO_MUTUAL), its SAN one of
- * `subjectAltNames` when they are given.
+ * The SDS names of the certificates a terminating server presents, and of the CA certificates its
+ * clients are checked against: ISTIO_MUTUAL's workload certificate and mesh roots; the credential
+ * names (the first one's CA, as Istio: Envoy validates against one CA); or the files, Istio's
+ * fallback to the mesh roots when no `caCertificates` is given (validation requires one for MUTUAL).
+ */
+function certificateNames(tls: ServerTls): { certificates: string[]; trust: string } {
+  if (tls.mode === 'ISTIO_MUTUAL') return { certificates: [WORKLOAD_CERT_SECRET], trust: ROOT_CA_SECRET };
+  const credentials = tls.credentialNames?.length ? tls.credentialNames : tls.credentialName ? [tls.credentialName] : [];
+  if (credentials.length > 0) {
+    const certificates = credentials.map((n) => `${CREDENTIAL_SECRET_PREFIX}${n}`);
+    return { certificates, trust: `${certificates[0]}${CREDENTIAL_CA_SUFFIX}` };
+  }
+  const files = tls.tlsCertificates?.length ? tls.tlsCertificates : [{ serverCertificate: tls.serverCertificate, privateKey: tls.privateKey }];
+  return {
+    certificates: files.map((f) => fileCertSecretName(f.serverCertificate ?? '', f.privateKey ?? '')),
+    trust: tls.caCertificates ? fileRootSecretName(tls.caCertificates) : ROOT_CA_SECRET,
+  };
+}
+
+/**
+ * The `envoy.transport_sockets.tls` socket of a server that terminates TLS (model/gateway-servers.ts
+ * terminatesTls): its certificates (see certificateNames) over SDS. Clients: MUTUAL and ISTIO_MUTUAL
+ * require a certificate, OPTIONAL_MUTUAL checks one if offered, against the trusted CA, its SAN one
+ * of `subjectAltNames` when they are given, not revoked by the `caCrl` file when one is given
+ * (Istio: with files or ISTIO_MUTUAL; validation refuses it with a credentialName).
  */
 export function gatewayTransportSocket(server: Server): EnvoyJson {
   const tls = server.tls!;
   const istioMutual = tls.mode === 'ISTIO_MUTUAL';
-  const certificate = istioMutual ? WORKLOAD_CERT_SECRET : `${CREDENTIAL_SECRET_PREFIX}${tls.credentialName}`;
-  const trust = istioMutual ? ROOT_CA_SECRET : `${certificate}${CREDENTIAL_CA_SUFFIX}`;
+  const { certificates, trust } = certificateNames(tls);
   const validates = tls.mode === 'MUTUAL' || tls.mode === 'OPTIONAL_MUTUAL' || istioMutual;
   const sans = tls.subjectAltNames ?? [];
+  const crl = tls.caCrl && !tls.credentialName && !tls.credentialNames?.length ? { crl: { filename: tls.caCrl } } : {};
   const params = tlsParams(tls);
   return {
     name: 'envoy.transport_sockets.tls',
@@ -61,11 +87,11 @@ export function gatewayTransportSocket(server: Server): EnvoyJson {
       common_tls_context: {
         ...(params ? { tls_params: params } : {}),
         alpn_protocols: ALPN_HTTP,
-        tls_certificate_sds_secret_configs: [sdsSecretConfig(certificate)],
+        tls_certificate_sds_secret_configs: certificates.map((n) => sdsSecretConfig(n)),
         ...(validates
           ? {
               combined_validation_context: {
-                default_validation_context: sans.length > 0 ? { match_subject_alt_names: sans.map((exact) => ({ exact })) } : {},
+                default_validation_context: { ...(sans.length > 0 ? { match_subject_alt_names: sans.map((exact) => ({ exact })) } : {}), ...crl },
                 validation_context_sds_secret_config: sdsSecretConfig(trust),
               },
             }

@@ -1,7 +1,9 @@
 // SDS over the proxy's ADS stream, as Istio serves it (pkg/istio-agent/sds, pilot/pkg/xds/sds.go):
 // `default`, the tls_certificate of the proxy's own identity (its chain and key); `ROOTCA`, the
-// validation_context trusting every current root; and, for gateways, the `kubernetes://` credentials
-// their servers name (credentials.ts). A proxy's view of the Secret type is exactly its identity's
+// validation_context trusting every current root; for gateways, the `kubernetes://` credentials
+// their servers name (credentials.ts); and Istio's `file-cert:` and `file-root:` names, answered with
+// Secrets naming those files on the proxy's own disk, which Envoy reads (translate/file-credentials.ts:
+// paths, no key, so any proxy may have them). A proxy's view of the Secret type is exactly its identity's
 // two plus the credentials of its own namespace it may have, so no request can name its way to
 // another identity's key. Each identity's pair is built and encoded once per certificate and
 // bundle and shared by the proxies of that identity (the same map object until either changes,
@@ -16,7 +18,8 @@ import { ROOT_CA_SECRET, WORKLOAD_CERT_SECRET } from '../translate/core';
 import type { NamedResource, Proxy } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import type { ProxyView } from './cache';
-import { certificateSecret, CREDENTIAL_PREFIX, trustSecret, type BuiltSecret, type CredentialSecrets } from './credentials';
+import { certificateSecret, CREDENTIAL_PREFIX, buildSecret, trustSecret, type BuiltSecret, type CredentialSecrets } from './credentials';
+import { fileSecret, isFileSecretName } from '../translate/file-credentials';
 import type { EncodedResource } from './wire';
 
 interface Logger {
@@ -42,8 +45,10 @@ const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === 
 
 export class SdsSecrets {
   private readonly streams = new Map<string, Stream>();
-  /** The `kubernetes://` names each stream has asked for. */
+  /** The `kubernetes://`, `file-cert:` and `file-root:` names each stream has asked for. */
   private readonly requested = new Map<string, Set<string>>();
+  /** Secrets naming files, by name: the same object for every stream and push (undefined: a name Istio would not parse). */
+  private readonly files = new Map<string, BuiltSecret | undefined>();
   private readonly byIdentity = new Map<string, IdentitySecrets>();
   private roots: BuiltSecret | undefined;
   private listener: ((streams: string[] | undefined) => void) | undefined;
@@ -72,6 +77,7 @@ export class SdsSecrets {
   /** Notes the names a Secret request of stream `streamId` subscribes to (SotW: all of them; delta: the changes). */
   noteRequest(streamId: string, req: DiscoveryRequest__Output | DeltaDiscoveryRequest__Output): void {
     const credential = (n: string): boolean => n.startsWith(CREDENTIAL_PREFIX);
+    const noted = (n: string): boolean => credential(n) || isFileSecretName(n);
     const asked = 'resource_names_subscribe' in req ? req.resource_names_subscribe : req.resource_names;
     if (!this.credentials && asked.some(credential) && !this.warnedNoCredentials) {
       this.warnedNoCredentials = true;
@@ -79,11 +85,11 @@ export class SdsSecrets {
     }
     if ('resource_names_subscribe' in req) {
       const names = this.requested.get(streamId) ?? new Set<string>();
-      for (const n of req.resource_names_subscribe.filter(credential)) names.add(n);
+      for (const n of req.resource_names_subscribe.filter(noted)) names.add(n);
       for (const n of req.resource_names_unsubscribe) names.delete(n);
       this.requested.set(streamId, names);
     } else {
-      this.requested.set(streamId, new Set(req.resource_names.filter(credential)));
+      this.requested.set(streamId, new Set(req.resource_names.filter(noted)));
     }
   }
 
@@ -97,7 +103,8 @@ export class SdsSecrets {
     const s = this.bind(streamId, proxy);
     const base = this.built(identityKey(proxy))?.map ?? NONE;
     const names = this.requested.get(streamId);
-    const creds = o.credentials && this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy, names) : [];
+    const keyed = o.credentials && this.credentials && names?.size ? this.credentials.secretsFor(streamId, proxy, names) : [];
+    const creds = [...keyed, ...this.fileSecrets(names)];
     let secrets = base;
     if (creds.length > 0) {
       if (!s.own || s.own.base !== base || !sameList(s.own.credentials, creds)) {
@@ -111,9 +118,28 @@ export class SdsSecrets {
     return { generation: view.generation, resources, json: () => Object.assign(view.json(), { secrets: debug() }) };
   }
 
+  /** The Secrets answering the `file-cert:` and `file-root:` names among `names`, built once each. */
+  private fileSecrets(names: ReadonlySet<string> | undefined): BuiltSecret[] {
+    const out: BuiltSecret[] = [];
+    for (const name of names ?? []) {
+      if (!isFileSecretName(name)) continue;
+      if (!this.files.has(name)) {
+        const json = fileSecret(name);
+        if (!json) this.log.warn({ secret: name }, `${name} names no certificate and key (file-cert:CERT~KEY) or CA file (file-root:CA); not served`);
+        this.files.set(name, json && buildSecret(json, json, this.log));
+      }
+      const built = this.files.get(name);
+      if (built) out.push(built);
+    }
+    return out;
+  }
+
   /** The stream is gone: its identity's certificate goes with the identity's last stream. */
   release(streamId: string): void {
     this.requested.delete(streamId);
+    // A file name no stream asks for any more is forgotten, so names proxies ask for cannot pile up.
+    const asked = new Set([...this.requested.values()].flatMap((names) => [...names]));
+    for (const name of this.files.keys()) if (!asked.has(name)) this.files.delete(name);
     this.credentials?.release(streamId);
     const s = this.streams.get(streamId);
     if (!s) return;

@@ -132,10 +132,30 @@ describe('Gateway (ValidateGateway, validateServer, validateTLSOptions)', () => 
     assert.deepEqual(gw([https({ mode: 'ISTIO_MUTUAL', credentialName: 'cert' })]), [['MAST2034', 'spec.servers[0].tls']]);
     // Served as on TLS (translate/sni-dnat.ts), with a warning to declare TLS.
     assert.deepEqual(gw([https({ mode: 'AUTO_PASSTHROUGH' })]), [['MAST2048', 'spec.servers[0].port.protocol']]);
-    assert.deepEqual(gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'cert' } }]), [modeIgnored]);
+    // TLS terminated, then routed as TCP; ISTIO_MUTUAL there is not translated yet.
+    assert.deepEqual(gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'cert' } }]), []);
+    assert.deepEqual(gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'ISTIO_MUTUAL' } }]), [modeIgnored]);
     assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialName: 'cert', cipherSuites: ['BOGUS'], minProtocolVersion: 'TLSV1_3' })]), [['MAST2041', 'spec.servers[0].tls']]);
     assert.deepEqual(gw([server({ tls: { httpsRedirect: true } })]), [], 'a plain-text HTTP server may redirect to https');
     assert.deepEqual(gw([server({ tls: { mode: 'SIMPLE', credentialName: 'cert' } })]), [['MAST2033', 'spec.servers[0].tls']]);
+  });
+
+  test('certificates from files, credentialNames and tlsCertificates are translated; at most 2 of a list (the schema, MAST1006), no `~` in a path (MAST2051)', () => {
+    const https = (tls: Raw): Raw => ({ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls });
+    const files = { serverCertificate: '/etc/certs/tls.crt', privateKey: '/etc/certs/tls.key' };
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', ...files })]), []);
+    assert.deepEqual(gw([https({ mode: 'MUTUAL', ...files, caCertificates: '/etc/certs/ca.crt', caCrl: '/etc/certs/ca.crl', subjectAltNames: ['client'] })]), []);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialNames: ['rsa', 'ecdsa'] })]), []);
+    assert.deepEqual(gw([https({ mode: 'MUTUAL', tlsCertificates: [files, files], caCertificates: '/etc/certs/ca.crt' })]), []);
+    // Istio's own rules still hold: MUTUAL needs a CA; one certificate source; no CRL under SIMPLE.
+    assert.deepEqual(gw([https({ mode: 'MUTUAL', ...files })]), [['MAST2034', 'spec.servers[0].tls']]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', ...files, credentialName: 'cert' })]), [['MAST2034', 'spec.servers[0].tls']]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', ...files, caCrl: '/etc/certs/ca.crl' })]), [['MAST2034', 'spec.servers[0].tls']]);
+    // The schema holds both lists to 2, as Istio's CRD does.
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', credentialNames: ['a', 'b', 'c'] })]), [['MAST1006', 'spec.servers[0].tls.credentialNames']]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', tlsCertificates: [files, files, files] })]), [['MAST1006', 'spec.servers[0].tls.tlsCertificates']]);
+    assert.deepEqual(gw([https({ mode: 'SIMPLE', serverCertificate: '/home/~me/tls.crt', privateKey: '/etc/certs/tls.key' })]), [['MAST2051', 'spec.servers[0].tls.serverCertificate']]);
+    assert.deepEqual(gw([https({ mode: 'MUTUAL', tlsCertificates: [{ ...files, privateKey: '/k~' }], caCertificates: '/c~' })]), [['MAST2051', 'spec.servers[0].tls.caCertificates'], ['MAST2051', 'spec.servers[0].tls.tlsCertificates[0].privateKey']]);
   });
 });
 

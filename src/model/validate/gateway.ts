@@ -67,7 +67,7 @@ function checkServer(read: FieldReader, server: Server, at: string, gatewaySeman
   if (TLS_PROTOCOLS.has(protocol) && !server.tls) read.report('MAST2033', `${at}.tls`, 'server must have TLS settings for HTTPS/TLS protocols');
   else if (TLS_PROTOCOLS.has(protocol) && !servedTlsMode(protocol, server.tls!.mode ?? 'PASSTHROUGH')) {
     // What src/translate/gateway-tls.ts terminates and listeners/tcp-gateway.ts and sni-dnat.ts pass through.
-    read.report('MAST1008', `${at}.tls.mode`, `${server.tls!.mode ?? 'PASSTHROUGH'} on a ${protocol.toUpperCase()} server is not supported by Mast yet: only HTTPS servers in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a credentialName or in mode ISTIO_MUTUAL, and HTTPS or TLS servers in mode PASSTHROUGH or AUTO_PASSTHROUGH, are served`);
+    read.report('MAST1008', `${at}.tls.mode`, `${server.tls!.mode ?? 'PASSTHROUGH'} on a ${protocol.toUpperCase()} server is not supported by Mast yet: only HTTPS servers in mode SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL, TLS servers in mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL, and HTTPS or TLS servers in mode PASSTHROUGH or AUTO_PASSTHROUGH, are served`);
   }
   else if (!TLS_PROTOCOLS.has(protocol) && server.tls) {
     if (!HTTP_PROTOCOLS.has(protocol)) read.report('MAST2033', `${at}.tls`, 'server cannot have TLS settings for non HTTPS/TLS ports');
@@ -82,9 +82,13 @@ function checkServer(read: FieldReader, server: Server, at: string, gatewaySeman
   }
 }
 
-/** The TLS modes Mast serves: HTTPS terminated (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL), HTTPS or TLS passed through by SNI (PASSTHROUGH, AUTO_PASSTHROUGH). */
+/**
+ * The TLS modes Mast serves: HTTPS terminated (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL), TLS
+ * terminated then routed as TCP (SIMPLE, MUTUAL, OPTIONAL_MUTUAL), HTTPS or TLS passed through by SNI (PASSTHROUGH, AUTO_PASSTHROUGH).
+ */
 function servedTlsMode(protocol: string, mode: string): boolean {
-  return mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH' || (protocol === 'https' && ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'].includes(mode));
+  const terminated = protocol === 'https' ? ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'] : ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL'];
+  return mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH' || terminated.includes(mode);
 }
 
 /** validateServerPort. Answers whether the port passed. */

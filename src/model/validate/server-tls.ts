@@ -1,7 +1,7 @@
 // A Gateway server's TLS settings, as Istio's validateTLSOptions
-// (pkg/config/validation/validation.go) checks them. Mast does not terminate TLS at gateways yet
-// (MAST1008), but Istio refuses a Gateway whose TLS settings are invalid, and so does Mast.
-// Findings are MAST2034; what Istio only warns about is a MAST2041 warning.
+// (pkg/config/validation/validation.go) checks them: Istio refuses a Gateway whose TLS settings are
+// invalid, and so does Mast. Findings are MAST2034; what Istio only warns about is a MAST2041
+// warning. One more comes from what Istio's file SDS names can carry (checkPaths).
 import type { FieldReader } from '../parse/read';
 
 /** The cipher suites Istio knows (pkg/config/security ValidCipherSuites). */
@@ -38,8 +38,27 @@ export function filterCipherSuites(suites: readonly string[]): string[] {
   return [...new Set(suites.filter(isValidCipherSuite))];
 }
 
+/**
+ * MAST2051: a certificate, key or CA path holding `~`, which separates the certificate and key
+ * paths in Istio's file SDS name `file-cert:CERT~KEY` (security.SdsCertificateConfigFromResourceName
+ * would not parse it, and neither does Mast's SDS), so the server would wait for its certificate
+ * forever. (The CRD's limit of 2 `credentialNames` and `tlsCertificates` is the schema check's, MAST1006.)
+ */
+function checkPaths(read: FieldReader, tls: ServerTls, field: string): void {
+  const paths: [string, string | undefined][] = [
+    ['serverCertificate', tls.serverCertificate],
+    ['privateKey', tls.privateKey],
+    ['caCertificates', tls.caCertificates],
+    ...(tls.tlsCertificates ?? []).flatMap((c, i): [string, string | undefined][] => [[`tlsCertificates[${i}].serverCertificate`, c.serverCertificate], [`tlsCertificates[${i}].privateKey`, c.privateKey]]),
+  ];
+  for (const [at, path] of paths) {
+    if (path?.includes('~')) read.report('MAST2051', `${field}.${at}`, `${JSON.stringify(path)} holds "~", which Istio's SDS name for certificate files (file-cert:CERT~KEY, file-root:CA) cannot carry: the server would never get its certificate; rename the file or its directory`);
+  }
+}
+
 export function checkServerTls(read: FieldReader, tls: ServerTls | undefined, field: string): void {
   if (!tls) return;
+  checkPaths(read, tls, field);
   const warn = (message: string): void => read.report('MAST2041', field, `${message} (an Istio warning: validateTLSOptions)`);
   const fail = (message: string): void => read.report('MAST2034', field, message);
   // The TLSmode enum's zero value is PASSTHROUGH.

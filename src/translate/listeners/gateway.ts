@@ -1,9 +1,9 @@
 // A gateway listener per server port. Without capture it binds the router's own address, so
 // several gateways can share a host; otherwise every address, as Istio's gateways do. A server
 // that terminates TLS has a filter chain of its own, chosen by SNI (gateway-tls.ts); the port's
-// plain-text servers share one chain; TCP and TLS-passthrough servers have the chains their
-// VirtualServices' `tcp` and `tls` rules give (tcp-gateway.ts); AUTO_PASSTHROUGH servers a
-// chain per SNI-DNAT cluster (sni-dnat.ts).
+// plain-text servers share one chain; TCP, TLS-terminating-to-TCP and TLS-passthrough servers have
+// the chains their VirtualServices' `tcp` and `tls` rules give (tcp-gateway.ts); AUTO_PASSTHROUGH
+// servers a chain per SNI-DNAT cluster (sni-dnat.ts).
 import { refOf } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import type { BoundServer, GatewayPort } from '../gateway-servers';
@@ -11,7 +11,7 @@ import type { FilterContext } from '../filters/http-filter';
 import { policySources } from '../../policy/workload-policies';
 import { socketAddress } from '../core';
 import { gatewayTransportSocket, tlsInspector } from '../gateway-tls';
-import { sniHosts, terminatesTls } from '../../model/gateway-servers';
+import { sniHosts, terminatesTls, terminatesTlsToTcp } from '../../model/gateway-servers';
 import { listenerName } from '../names';
 import { gatewayServerRouteName } from '../routes/gateway';
 import { sourceKeys } from '../provenance';
@@ -32,7 +32,9 @@ export function gatewayListener(gp: GatewayPort, proxy: GatewayListenerFacets, c
   const hcm = (bound: BoundServer): EnvoyJson => httpConnectionManager({ statPrefix: `outbound_${name}`, routes: { rds: gatewayServerRouteName(bound) }, chain: 'gateway', context });
   const tls = gp.servers.filter((s) => terminatesTls(s.server));
   const plain = gp.servers.find((s) => !terminatesTls(s.server));
-  const sniTaken = new Set(tls.flatMap((bound) => sniHosts(bound.server) ?? []));
+  // The names terminating servers match, HTTP or TCP, are theirs before any passthrough server's.
+  const terminating = [...tls, ...(gp.l4 ?? []).filter((b) => terminatesTlsToTcp(b.server))];
+  const sniTaken = new Set(terminating.flatMap((bound) => sniHosts(bound.server) ?? []));
   const chains: EnvoyJson[] = tls.map((bound) => {
     const serverNames = sniHosts(bound.server);
     return {

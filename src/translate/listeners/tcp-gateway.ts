@@ -4,12 +4,16 @@
 // (pickMatchingGatewayHosts), oldest first.
 // - An opaque TCP server (no `tls`): one chain, the first `tcp` rule one of whose matches (or
 //   none) holds for the server's port and Gateway (buildGatewayNetworkFiltersFromTCPRoutes).
+// - A TLS server that terminates (SIMPLE, MUTUAL, OPTIONAL_MUTUAL): the same chain, matching the
+//   server's SNI names, with the server's TLS context (gateway-tls.ts): TLS termination, then TCP.
 // - A PASSTHROUGH server: a chain per `tls` match that holds, matching its SNI names; a match
 //   naming an SNI name an earlier chain on the port has is skipped, as Istio skips it, since
 //   Envoy refuses two chains with one match (buildGatewayNetworkFiltersFromTLSRoutes).
 import { refOf, type ObjectRef, type Snapshot, type VirtualService } from '../../model/types';
 import type { EnvoyJson } from '../types';
 import { gatewayKeyOf, type BoundServer } from '../gateway-servers';
+import { gatewayTransportSocket } from '../gateway-tls';
+import { sniHosts, terminatesTlsToTcp } from '../../model/gateway-servers';
 import { hostMatches } from '../hosts';
 import { l4MatchApplies, l4RouteFilter, type L4Where } from '../routes/l4-route';
 import { serverHostsFor } from '../routes/gateway';
@@ -34,10 +38,17 @@ export function gatewayL4Chains(snapshot: Snapshot, bound: BoundServer, namespac
   const chains: EnvoyJson[] = [];
   const sources: ObjectRef[] = [];
   for (const vs of boundVirtualServices(snapshot, bound, namespace)) {
-    if (!bound.server.tls) {
+    const terminates = terminatesTlsToTcp(bound.server);
+    if (!bound.server.tls || terminates) {
       const rule = (vs.spec.tcp ?? []).find((r) => (r.match?.length ? r.match.some((m) => l4MatchApplies(m, vs, where)) : true) && r.route?.length);
-      if (rule) return { chains: [{ filters: [l4RouteFilter(rule.route!, vs, ctx)] }], sources: [refOf(vs)] };
-      continue;
+      if (!rule) continue;
+      const filters = [l4RouteFilter(rule.route!, vs, ctx)];
+      if (!terminates) return { chains: [{ filters }], sources: [refOf(vs)] };
+      // mergeGatewayServers kept this server only if no earlier one on the port has its names, and
+      // gatewayListener put them in sniTaken before any passthrough server's.
+      const names = sniHosts(bound.server);
+      const chain = { ...(names ? { filter_chain_match: { server_names: names } } : {}), filters, transport_socket: gatewayTransportSocket(bound.server) };
+      return { chains: [chain], sources: [refOf(vs)] };
     }
     for (const rule of vs.spec.tls ?? []) {
       if (!rule.route?.length) continue;
