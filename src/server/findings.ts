@@ -6,11 +6,13 @@ import { EventEmitter } from 'node:events';
 import { formatDiagnostic, type ConfigStore, type Diagnostic, type Logger } from '../model';
 import { FindingsLog } from '../model/findings-log';
 import type { ViewCache } from '../xds/cache';
-import { missingCredentialFindings, type MissingCredential } from './credential-findings';
+import { missingCredentialFindings, refusedCredentialFindings, type MissingCredential, type RefusedCredential } from './credential-findings';
 
 /** What SDS knows of credentials proxies asked for and the source does not have (xds/credentials.ts). */
 export interface MissingCredentials {
   missing(): MissingCredential[];
+  /** The keys proxies asked for and were refused. */
+  refused(): RefusedCredential[];
   onMissingChange(listener: () => void): void;
 }
 
@@ -42,8 +44,10 @@ export class MeshFindings extends EventEmitter<{ change: [findings: readonly Dia
   /** Translation's findings and the missing credentials', which the model cannot see. */
   private derived(): Diagnostic[] {
     const missing = this.credentials?.missing() ?? [];
-    const snapshot = missing.length > 0 ? this.store.snapshot() : undefined;
-    const credentials = snapshot ? missingCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], snapshot.pods(), missing) : [];
+    const refused = this.credentials?.refused() ?? [];
+    const snapshot = missing.length + refused.length > 0 ? this.store.snapshot() : undefined;
+    const objects = snapshot ? [...snapshot.gateways(), ...snapshot.destinationRules()] : [];
+    const credentials = snapshot ? [...missingCredentialFindings(objects, snapshot.pods(), missing), ...refusedCredentialFindings(objects, snapshot.pods(), refused)] : [];
     return [...this.views.findings(), ...credentials];
   }
 

@@ -17,7 +17,8 @@ import { startTracing } from '../telemetry/tracing';
 import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer } from '../xds/debounce';
-import { CredentialSecrets } from '../xds/credentials';
+import { CredentialSecrets, type CredentialClient } from '../xds/credentials';
+import { sidecarCredentialNames } from '../policy/mtls/sidecar-credentials';
 import { XdsMetrics } from '../xds/metrics';
 import { SdsSecrets } from '../xds/secrets';
 import { XdsServer } from '../xds/server';
@@ -155,7 +156,9 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const workloadCerts = new WorkloadCerts(ca, { ttlMs: opts.ca?.workloadCertTtlMs, grace: opts.ca?.workloadCertGrace, log: caLog, meter: telemetry.meter });
   const sdsLog = log.child({ component: 'sds' });
   const credentialSource = kc ? kubeCredentials(kc) : opts.ca?.credentialDir !== undefined ? credentialDir(opts.ca.credentialDir) : undefined;
-  const credentials = credentialSource && new CredentialSecrets(credentialSource, sdsLog);
+  // A sidecar may have the keys the DestinationRules selecting it name (Istio's rule for credentialName at sidecars).
+  const sidecarKeys = (client: CredentialClient): ReadonlySet<string> => sidecarCredentialNames(store.snapshot().destinationRules(), client);
+  const credentials = credentialSource && new CredentialSecrets(credentialSource, sdsLog, undefined, undefined, sidecarKeys);
   const secrets = new SdsSecrets(ca, workloadCerts, sdsLog, credentials);
   // A CA from files is there before anything is served; one from Secrets follows the election.
   const fileCa: FileCa | undefined = fileMode || opts.ca?.caDir !== undefined

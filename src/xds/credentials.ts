@@ -2,10 +2,12 @@
 // `kubernetes://NAME`, the certificate and key of Secret NAME in the proxy's own namespace, and
 // `kubernetes://NAME-cacert`, its CA certificate (from Secret NAME-cacert if there is one, else
 // from NAME: Istio's GetCaCert). As in Istio's filterAuthorizedResources, only a proxy's own
-// namespace is ever read; the key-bearing secret goes only to gateways and, where the source can
-// ask (Kubernetes: a SubjectAccessReview, as Istio's CredentialsController.Authorize), only to a
-// proxy whose service account may list that namespace's Secrets; a CA certificate, public
-// information, goes to any proxy of the namespace. Each wanted credential is read again every
+// namespace is ever read; the key-bearing secret goes only to gateways, and to a sidecar that a
+// DestinationRule with a workloadSelector in its namespace sends MUTUAL TLS with that credential
+// (policy/mtls/sidecar-credentials.ts: Istio's rule for credentialName at sidecars), and, where the
+// source can ask (Kubernetes: a SubjectAccessReview, as Istio's CredentialsController.Authorize),
+// only to a proxy whose service account may list that namespace's Secrets; a CA certificate,
+// public information, goes to any proxy of the namespace. A key refused is reported (refused()). Each wanted credential is read again every
 // couple of seconds and pushed to the streams that want it when it changes.
 import { createHash } from 'node:crypto';
 import { caCredential, isCredentialRef, serverCredential, type CredentialSource } from '../ca/credentials';
@@ -56,11 +58,24 @@ export function buildSecret(json: EnvoyJson, debugJson: EnvoyJson, log: Logger):
   return { resource: { name, any, version: createHash('sha256').update(any).digest('base64url').slice(0, 16) }, debug: { name, json: debugJson } };
 }
 
-/** Who asks for credentials: a proxy's namespace, role and service account (as proven in Kubernetes mode). */
+/** Who asks for credentials: a proxy's namespace, role and service account (as proven in Kubernetes mode), and its workload's labels. */
 export interface CredentialClient {
   namespace: string;
   role: ProxyRole;
   serviceAccount: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
+/** The credential names whose keys a sidecar may be sent (policy/mtls/sidecar-credentials.ts over the current DestinationRules). */
+export type SidecarKeys = (client: CredentialClient) => ReadonlySet<string>;
+
+/** A key a proxy asked for and was refused: who, which, and why. */
+export interface RefusedKey {
+  namespace: string;
+  serviceAccount: string;
+  /** The credentialName. */
+  name: string;
+  why: string;
 }
 
 /** How long an authorization answer is reused: Istio's (a denial 1 minute, an allowance 5). */
@@ -97,14 +112,22 @@ export function trustSecret(name: string, caPem: string, log: Logger): BuiltSecr
 
 export class CredentialSecrets {
   private readonly watched = new Map<string, Watched>();
-  private readonly denied = new Set<string>();
+  /** Keys refused, by stream and resource name: reported by refused() while the stream still asks. */
+  private readonly denied = new Map<string, RefusedKey>();
   private readonly decisions = new Map<string, Decision>();
   private listener: ((streams: string[]) => void) | undefined;
   private readonly missingListeners: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private polling = false;
 
-  constructor(private readonly source: CredentialSource, private readonly log: Logger, pollMs = 2000, private readonly ttl = ISTIO_AUTHORIZATION_TTL) {
+  /** `sidecarKeys`: which keys each sidecar may have; without it, none (gateways alone get keys). */
+  constructor(
+    private readonly source: CredentialSource,
+    private readonly log: Logger,
+    pollMs = 2000,
+    private readonly ttl = ISTIO_AUTHORIZATION_TTL,
+    private readonly sidecarKeys: SidecarKeys = () => new Set(),
+  ) {
     this.timer = setInterval(() => void this.poll(), pollMs);
     this.timer.unref();
   }
@@ -126,7 +149,18 @@ export class CredentialSecrets {
       .map((w) => ({ namespace: w.namespace, name: w.resourceName.slice(CREDENTIAL_PREFIX.length) }));
   }
 
-  /** Told whenever what missing() answers may have changed. */
+  /**
+   * The keys proxies ask for and are refused (a sidecar no DestinationRule entitles, a service
+   * account that may not read its namespace's Secrets): what they configure waits for a key that
+   * never comes; src/server/credential-findings.ts reports them (MAST3010).
+   */
+  refused(): RefusedKey[] {
+    const seen = new Map<string, RefusedKey>();
+    for (const r of this.denied.values()) seen.set(`${r.namespace}\0${r.serviceAccount}\0${r.name}`, r);
+    return [...seen.values()];
+  }
+
+  /** Told whenever what missing() or refused() answers may have changed. */
   onMissingChange(listener: () => void): void {
     this.missingListeners.push(listener);
   }
@@ -141,11 +175,17 @@ export class CredentialSecrets {
     const { namespace } = client;
     const out: BuiltSecret[] = [];
     const wanted = new Set<string>();
+    const refusedNow = new Set<string>();
+    let sidecarKeys: ReadonlySet<string> | undefined;
+    const entitled = (name: string): boolean => (sidecarKeys ??= this.sidecarKeys(client)).has(name);
     for (const resourceName of names) {
       if (!resourceName.startsWith(CREDENTIAL_PREFIX)) continue;
-      const why = this.refusal(client, resourceName) ?? this.unauthorized(streamId, client, resourceName);
+      const why = this.refusal(client, resourceName, entitled) ?? this.unauthorized(streamId, client, resourceName);
       if (why) {
-        if (why !== PENDING) this.deny(streamId, resourceName, why);
+        if (why !== PENDING) {
+          refusedNow.add(resourceName);
+          this.deny(streamId, client, resourceName, why);
+        }
         continue;
       }
       const key = `${namespace}/${resourceName}`;
@@ -160,13 +200,22 @@ export class CredentialSecrets {
       if (w.built) out.push(w.built);
     }
     for (const [key, w] of this.watched) if (w.streams.has(streamId) && !wanted.has(key)) this.unwatch(key, w, streamId);
+    // A refusal lasts while the stream asks and is refused; a key granted since, or no longer asked for, is no longer one.
+    let changed = false;
+    for (const key of [...this.denied.keys()]) {
+      const [stream, resourceName] = key.split('\0') as [string, string];
+      if (stream === streamId && !refusedNow.has(resourceName)) changed = this.denied.delete(key);
+    }
+    if (changed) for (const l of this.missingListeners) l();
     return out;
   }
 
   /** The stream is gone. */
   release(streamId: string): void {
     for (const [key, w] of this.watched) if (w.streams.has(streamId)) this.unwatch(key, w, streamId);
-    for (const d of [...this.denied]) if (d.startsWith(`${streamId}\0`)) this.denied.delete(d);
+    let changed = false;
+    for (const d of [...this.denied.keys()]) if (d.startsWith(`${streamId}\0`)) changed = this.denied.delete(d);
+    if (changed) for (const l of this.missingListeners) l();
   }
 
   close(): void {
@@ -181,12 +230,14 @@ export class CredentialSecrets {
     }
   }
 
-  /** Why a proxy may not have `resourceName`, or undefined if it may. */
-  private refusal({ namespace, role }: CredentialClient, resourceName: string): string | undefined {
+  /** Why a proxy may not have `resourceName`, or undefined if it may; `entitled` tells the keys a sidecar may have. */
+  private refusal({ namespace, role }: CredentialClient, resourceName: string, entitled: (name: string) => boolean): string | undefined {
     const name = resourceName.slice(CREDENTIAL_PREFIX.length);
     // `kubernetes://NS/NAME` would reach into another namespace: Istio allows that only to Gateway API references.
     if (!isCredentialRef(namespace, name)) return `"${name}" is not the name of a Secret in the proxy's namespace`;
-    if (!name.endsWith(CA_SUFFIX) && role !== 'router') return 'only gateways are sent a credential\'s key';
+    if (!name.endsWith(CA_SUFFIX) && role !== 'router' && !entitled(name)) {
+      return 'a sidecar is sent a credential\'s key only when a DestinationRule in its namespace whose workloadSelector selects it names the credential in tls mode MUTUAL';
+    }
     return undefined;
   }
 
@@ -228,11 +279,12 @@ export class CredentialSecrets {
     return decision.answer.why;
   }
 
-  private deny(streamId: string, resourceName: string, why: string): void {
+  private deny(streamId: string, client: CredentialClient, resourceName: string, why: string): void {
     const key = `${streamId}\0${resourceName}`;
-    if (this.denied.has(key)) return;
-    this.denied.add(key);
+    if (this.denied.get(key)?.why === why) return;
+    this.denied.set(key, { namespace: client.namespace, serviceAccount: client.serviceAccount, name: resourceName.slice(CREDENTIAL_PREFIX.length), why });
     this.log.warn({ stream: streamId, secret: resourceName, reason: why }, `not serving ${resourceName}: ${why}`);
+    for (const l of this.missingListeners) l();
   }
 
   private async poll(): Promise<void> {

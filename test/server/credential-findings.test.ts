@@ -1,6 +1,7 @@
 // A credentialName no Secret answers (MAST3008): SDS knows which credentials a connected proxy
 // asked for and the source lacks (CredentialSecrets.missing), and the finding names each Gateway
-// server and DestinationRule TLS field that names it; writing the credential clears it.
+// server and DestinationRule TLS field that names it; writing the credential clears it. A key SDS
+// refuses to a proxy that asks for it (MAST3010) is named the same way, with who and why.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { snapshotFromYaml } from '../../src/model';
 import { credentialDir } from '../../src/ca/credentials';
 import { CredentialSecrets } from '../../src/xds/credentials';
-import { missingCredentialFindings } from '../../src/server/credential-findings';
+import { missingCredentialFindings, refusedCredentialFindings } from '../../src/server/credential-findings';
 import { makeGatewayCredential, writeCredential } from '../support/gateway-credential';
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
@@ -99,4 +100,30 @@ spec:
 `);
   const found = missingCredentialFindings(snapshot.gateways(), snapshot.pods(), [{ namespace: 'other-ns', name: 'my-cert' }]);
   assert.deepEqual(found.map((d) => d.object?.name), ['gw2']);
+});
+
+test('a key refused to a sidecar that asks for it is named on the fields naming it (MAST3010) while it asks', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mast-credentials-'));
+  const secrets = new CredentialSecrets(credentialDir(dir), quiet, 50);
+  try {
+    let changes = 0;
+    secrets.onMissingChange(() => changes++);
+    const sidecar = { namespace: 'istio-system', role: 'sidecar' as const, serviceAccount: 'payments', labels: { app: 'payments' } };
+    secrets.secretsFor('sc-1', sidecar, ['kubernetes://web-cert', 'kubernetes://web-cert-cacert']);
+    assert.deepEqual(secrets.refused().map((r) => [r.namespace, r.serviceAccount, r.name]), [['istio-system', 'payments', 'web-cert']], 'the key, not the CA');
+    assert.ok(changes > 0, 'listeners were told');
+    const { snapshot } = snapshotFromYaml(CONFIG);
+    const found = refusedCredentialFindings([...snapshot.gateways(), ...snapshot.destinationRules()], snapshot.pods(), secrets.refused());
+    assert.deepEqual(found.map((d) => [d.code, d.object?.kind, d.field]), [
+      ['MAST3010', 'Gateway', 'spec.servers[0].tls.credentialName'],
+      ['MAST3010', 'DestinationRule', 'spec.trafficPolicy.portLevelSettings[0].tls.credentialName'],
+    ]);
+    assert.match(found[0]!.message, /refused to the proxy that uses it \(service account istio-system\/payments: a sidecar is sent a credential's key only when/);
+    // No longer asked for: no longer refused.
+    secrets.secretsFor('sc-1', sidecar, ['kubernetes://web-cert-cacert']);
+    assert.deepEqual(secrets.refused(), []);
+  } finally {
+    secrets.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,8 +2,9 @@
 // credential directory (file mode's source; Kubernetes mode reads the same data from a Secret):
 // a gateway gets the certificate and key of a credential of its own namespace, and its CA as a
 // validation context (from NAME's ca.crt, or from Secret NAME-cacert when there is one); a
-// rewritten credential is pushed without the gateway asking; a sidecar never gets a credential's
-// key and nobody reaches another namespace; /debug shows keys `[redacted]`; a credential whose
+// rewritten credential is pushed without the gateway asking; a sidecar gets a credential's key
+// only when a DestinationRule selecting it entitles it (the sidecarKeys function), a refusal is
+// reported while it lasts, and nobody reaches another namespace; /debug shows keys `[redacted]`; a credential whose
 // key is not its certificate's is refused, naming why but never quoting the key.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,9 +31,12 @@ import { FakeWorld, fakeSnapshot, quiet } from './fake-world';
 const SDS = TYPE_URLS.secret;
 const NS = 'istio-system';
 
-function node(role: 'router' | 'sidecar', n: number, ns = NS): NodeInfo {
-  return { id: nodeId(role, `127.0.8.${n}`, `gw${n}.${ns}`, ns), metadata: { [META.namespace]: ns, [META.serviceAccount]: 'ingress' } };
+function node(role: 'router' | 'sidecar', n: number, ns = NS, serviceAccount = 'ingress'): NodeInfo {
+  return { id: nodeId(role, `127.0.8.${n}`, `gw${n}.${ns}`, ns), metadata: { [META.namespace]: ns, [META.serviceAccount]: serviceAccount } };
 }
+
+/** Stands in for the DestinationRules (policy/mtls/sidecar-credentials.ts, tested on its own): service account `payer` may have `web`'s key. */
+const sidecarKeys = (c: { serviceAccount: string }): ReadonlySet<string> => new Set(c.serviceAccount === 'payer' ? ['web'] : []);
 
 const text = (v: unknown): string => (Buffer.isBuffer(v) || v instanceof Uint8Array ? Buffer.from(v).toString() : Buffer.from(String(v), 'base64').toString());
 
@@ -71,7 +75,7 @@ describe('gateway credentials over SDS', () => {
     web = await makeGatewayCredential(['web.example.com']);
     writeCredential(dir, NS, 'web', web.data);
     sds = await sdsStack();
-    credentials = new CredentialSecrets(credentialDir(dir), log, 100);
+    credentials = new CredentialSecrets(credentialDir(dir), log, 100, undefined, sidecarKeys);
     world = new FakeWorld(quiet, new SdsSecrets(sds.ca, sds.certs, log, credentials));
     address = await world.start();
   });
@@ -168,15 +172,31 @@ describe('gateway credentials over SDS', () => {
     }
   });
 
-  it("a sidecar gets a credential's CA but never its key, and no proxy reaches another namespace's credentials", async () => {
+  it("a sidecar gets a credential's CA, its key only when entitled, and no proxy reaches another namespace's credentials", async () => {
     writeCredential(dir, 'shop', 'web', web.data);
     const sidecar = AdsClient.sotw(address, node('sidecar', 3));
+    const payer = AdsClient.sotw(address, node('sidecar', 6, NS, 'payer'));
     const elsewhere = AdsClient.sotw(address, node('router', 4, 'shop'));
     try {
       warnings.length = 0;
       sidecar.send({ type_url: SDS, resource_names: ['kubernetes://web', 'kubernetes://web-cacert'] });
       assert.deepEqual([...decode((await sidecar.next()).resources).keys()], ['kubernetes://web-cacert']);
-      assert.ok(warnings.some((w) => /only gateways are sent a credential's key/.test(w.msg)), 'the refusal is logged');
+      assert.ok(warnings.some((w) => /a sidecar is sent a credential's key only when a DestinationRule in its namespace whose workloadSelector selects it/.test(w.msg)), 'the refusal is logged');
+      assert.deepEqual(credentials.refused().map((r) => [r.namespace, r.serviceAccount, r.name]), [[NS, 'ingress', 'web']], 'and reported');
+      // A sidecar a rule entitles gets the key, as a gateway does.
+      payer.send({ type_url: SDS, resource_names: ['kubernetes://web', 'kubernetes://web-cacert'] });
+      // Each credential is pushed as soon as it is read (the key's may follow the CA's).
+      let r = await payer.next();
+      if (r.resources.length < 2) {
+        payer.send({ type_url: SDS, resource_names: ['kubernetes://web', 'kubernetes://web-cacert'], version_info: r.version_info, response_nonce: r.nonce });
+        r = await payer.next(2000);
+      }
+      const paid = decode(r.resources);
+      assert.deepEqual([...paid.keys()].sort(), ['kubernetes://web', 'kubernetes://web-cacert']);
+      assert.equal(paid.get('kubernetes://web')!.key, web.data['tls.key']);
+      // The refusal lasts while the sidecar asks.
+      sidecar.close();
+      await waitForRefusals(0);
       // A gateway of namespace shop naming istio-system's credential by path gets shop's own web, or nothing.
       elsewhere.send({ type_url: SDS, resource_names: ['kubernetes://istio-system/web', 'kubernetes://../istio-system/web', 'kubernetes://web'] });
       const got = decode((await elsewhere.next()).resources);
@@ -185,9 +205,16 @@ describe('gateway credentials over SDS', () => {
       assert.doesNotMatch(JSON.stringify(warnings), /PRIVATE KEY/);
     } finally {
       sidecar.close();
+      payer.close();
       elsewhere.close();
     }
   });
+
+  /** Waits (1 s at most) until refused() lists `n` keys: a closed stream is released asynchronously. */
+  async function waitForRefusals(n: number): Promise<void> {
+    for (let i = 0; i < 50 && credentials.refused().length !== n; i++) await sleep(20);
+    assert.equal(credentials.refused().length, n);
+  }
 });
 
 describe("reading a credential's data (Istio's ExtractCertInfo keys)", () => {

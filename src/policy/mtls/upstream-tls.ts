@@ -83,7 +83,7 @@ export function fileTlsContext(tls: ClientTls, http2: boolean): EnvoyJson {
  * client certificate and key of the credential over SDS as `kubernetes://NAME` (MUTUAL), and the
  * server verified against its CA certificate, `kubernetes://NAME-cacert`, and `subjectAltNames`,
  * unless `insecureSkipVerify` (then no validation at all). src/xds/credentials.ts serves both
- * from the Secret (or files) in the proxy's own namespace, the key to gateways only.
+ * from the Secret (or files) in the proxy's own namespace, the key to gateways and to the sidecars a rule selecting them entitles (sidecar-credentials.ts).
  */
 export function credentialTlsContext(tls: ClientTls, http2: boolean): EnvoyJson {
   const name = `${CREDENTIAL_SECRET_PREFIX}${tls.credentialName}`;
