@@ -24,8 +24,9 @@
 //   signatures gets the ECDSA certificate, one that verifies only RSA gets the RSA one;
 // - TLS servers in mode SIMPLE and MUTUAL: TLS terminated at the gateway, the plain stream routed
 //   by the VirtualService's `tcp` rule to a TCP echo server outside the mesh.
-// The config source is the config dir only: the credentials come from --credential-dir, and the
-// file certificates from the Envoy's own disk, whichever source the Gateway comes from.
+// These share one mesh from the config dir (the credentials come from --credential-dir). The last
+// block runs file certificates (SIMPLE, MUTUAL) through both sources and both ADS variants: the
+// Gateway from the config dir or a real API server, the files from the Envoy's own disk either way.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -39,6 +40,7 @@ import { makeGatewayCredential, writeCredential, type GatewayCredential } from '
 import { certs } from '../../test/support/x509-chain';
 import { sameSerial } from '../harness/envoy-certs';
 import { Mesh, randomOctet } from '../harness/mesh';
+import { describeMesh } from '../harness/scenario';
 import { get, waitFor } from '../harness/net';
 import { cleanup, tempDir } from '../harness/processes';
 
@@ -260,11 +262,11 @@ const asClient = (c: WorkloadCert): Client => ({ cert: c.chainPem, key: c.key.re
  * One HTTPS GET to the gateway on `port` with SNI `servername`, trusting `ca`, presenting `client`
  * if given, offering at most TLS `maxVersion`, verifying only the signature algorithms `sigalgs`.
  */
-function call(port: number, servername: string, ca: string | string[], client?: WorkloadCert | Client, maxVersion?: 'TLSv1.2', sigalgs?: string): Promise<Answer> {
+function call(port: number, servername: string, ca: string | string[], client?: WorkloadCert | Client, maxVersion?: 'TLSv1.2', sigalgs?: string, host = mesh.gateway.ip): Promise<Answer> {
   const own = client && 'chainPem' in client ? asClient(client) : client;
   return new Promise((resolve, reject) => {
     const req = https.get({
-      host: mesh.gateway.ip,
+      host,
       port,
       servername,
       path: '/',
@@ -438,3 +440,54 @@ test('TLS servers in mode SIMPLE and MUTUAL: TLS ends at the gateway, and the pl
   assert.equal(mutual.reply, 'ping over mutual TLS');
   await assert.rejects(tlsEcho(TLS_TCP_MUTUAL_PORT, 'tcp.example.com', ca, 'x'), /certificate required|ECONNRESET|closed/, 'no client certificate');
 });
+
+// Certificates from files through both config sources: the Gateway comes from the config dir or
+// from a real API server, and the files from the gateway Envoy's own disk either way.
+const FILES_CASE = tempDir('gateway-files-case');
+const FILES_DIR = tempDir('gateway-files-certs');
+writeFileSync(path.join(FILES_CASE, 'gateway.yaml'), config(FILES_DIR, '127.0.5.1:7').split('\n---\n')[0]!);
+
+describeMesh('Gateway certificates from files', (mesh) => {
+  let server: GatewayCredential;
+  let clients: FilePki;
+  before(async () => {
+    mkdirSync(path.join(FILES_DIR, 'server'), { recursive: true });
+    mkdirSync(path.join(FILES_DIR, 'clients'), { recursive: true });
+    clients = makeFilePki(path.join(FILES_DIR, 'clients'));
+    server = await makeGatewayCredential(['files.example.com']);
+    writeServerFiles(FILES_DIR, server);
+    await mesh().apply(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: files, namespace: ${NS}}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${FILES_PORT}, name: https-files, protocol: HTTPS}
+    hosts: [files.example.com]
+    tls: {mode: SIMPLE, serverCertificate: ${FILES_DIR}/server/tls.crt, privateKey: ${FILES_DIR}/server/tls.key}
+  - port: {number: ${FILES_MUTUAL_PORT}, name: https-files-mutual, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: MUTUAL, serverCertificate: ${FILES_DIR}/server/tls.crt, privateKey: ${FILES_DIR}/server/tls.key, caCertificates: ${FILES_DIR}/clients/ca.crt}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: files, namespace: ${NS}}
+spec:
+  hosts: [files.example.com]
+  gateways: [files]
+  http:
+  - directResponse: {status: 200, body: {string: from files}}
+`);
+  });
+
+  test('SIMPLE: the file certificate is presented; MUTUAL: a client of the file CA is served, none refused', async () => {
+    const ca = server.data['ca.crt']!;
+    const at = mesh().gateway.ip;
+    const simple = await once(() => call(FILES_PORT, 'files.example.com', ca, undefined, undefined, undefined, at), 'the files listener');
+    assert.deepEqual([simple.status, simple.body], [200, 'from files']);
+    assert.ok(sameSerial(simple.peer.serialNumber, leafSerial(server.data['tls.crt']!)), "the file's leaf");
+    const mutual = await once(() => call(FILES_MUTUAL_PORT, 'files.example.com', ca, clients.good, undefined, undefined, at), 'the files MUTUAL listener');
+    assert.equal(mutual.status, 200);
+    await assert.rejects(call(FILES_MUTUAL_PORT, 'files.example.com', ca, undefined, undefined, undefined, at), /certificate required|ECONNRESET/, 'no client certificate');
+  });
+}, { source: FILES_CASE });
