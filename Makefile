@@ -123,3 +123,22 @@ ratelimit:
 
 redis:
 	tools/backends/build.sh redis
+
+# ---- The demo's picture: Jaeger's UI with a bookinfo trace (issue 9) --------------------------
+# Debian's chromium, installed with apt-get if missing (CHROMIUM_BIN names another), driven headless
+# by playwright-core (a devDependency that downloads no browser). `make screenshot` starts the demo
+# mesh and Jaeger on addresses of their own, sends requests until one's trace reaches ratings, and
+# writes docs/jaeger-bookinfo-trace.png (tools/jaeger-screenshot.ts). Jaeger built from its Go
+# module has a placeholder page for a UI: JAEGER_UI_ASSETS must name a directory with jaeger-ui's
+# build. Neither target is part of `make test`.
+CHROMIUM_BIN ?= /usr/bin/chromium
+.PHONY: chromium screenshot
+
+chromium:
+	@if [[ -x "$(CHROMIUM_BIN)" ]]; then echo "chromium: $(CHROMIUM_BIN)"; else \
+	  echo "chromium: installing Debian's chromium with apt-get"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+	    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }; fi
+
+screenshot: deps tracing chromium
+	ENVOY_BIN=$(ENVOY_BIN) CHROMIUM_BIN=$(CHROMIUM_BIN) node --import tsx tools/jaeger-screenshot.ts
