@@ -56,7 +56,7 @@ export function listener(name: string, port: number, routeName: string): NamedRe
  */
 export function fakeSnapshot(generation: number): Snapshot {
   const none = () => [];
-  return { generation, podByIp: () => undefined, changedSince: () => true, virtualServices: none, destinationRules: none, gateways: none, object: () => undefined } as unknown as Snapshot;
+  return { generation, podByIp: () => undefined, changedSince: () => true, virtualServices: none, destinationRules: none, gateways: none, envoyFilters: none, object: () => undefined } as unknown as Snapshot;
 }
 
 export class FakeWorld {
