@@ -25,8 +25,9 @@
 // - TLS servers in mode SIMPLE and MUTUAL: TLS terminated at the gateway, the plain stream routed
 //   by the VirtualService's `tcp` rule to a TCP echo server outside the mesh.
 // These share one mesh from the config dir (the credentials come from --credential-dir). The last
-// block runs file certificates (SIMPLE, MUTUAL) through both sources and both ADS variants: the
-// Gateway from the config dir or a real API server, the files from the Envoy's own disk either way.
+// block runs file certificates (SIMPLE, MUTUAL, and a TLS server to a tcp route) through both
+// sources and both ADS variants: the Gateway from the config dir or a real API server, the files
+// from the Envoy's own disk either way.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -408,9 +409,9 @@ test('credentialNames: an ECDSA and an RSA credential, each presented to the cli
 });
 
 /** Sends `text` over TLS to the gateway on `port` (SNI `servername`) and answers what comes back before the gateway closes. */
-function tlsEcho(port: number, servername: string, ca: string, text: string, client?: Client): Promise<{ reply: string; peer: PeerCertificate }> {
+function tlsEcho(port: number, servername: string, ca: string, text: string, client?: Client, host = mesh.gateway.ip): Promise<{ reply: string; peer: PeerCertificate }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: mesh.gateway.ip, port, servername, ca, ...(client ?? {}) }, () => {
+    const socket = tls.connect({ host, port, servername, ca, ...(client ?? {}) }, () => {
       const peer = socket.getPeerCertificate();
       let reply = '';
       socket.setEncoding('utf8');
@@ -450,7 +451,14 @@ writeFileSync(path.join(FILES_CASE, 'gateway.yaml'), config(FILES_DIR, '127.0.5.
 describeMesh('Gateway certificates from files', (mesh) => {
   let server: GatewayCredential;
   let clients: FilePki;
+  let tcpEcho: net.Server | undefined;
+  after(() => tcpEcho?.close());
   before(async () => {
+    // A TCP echo server outside the mesh, at the mesh's own prefix (127.X or, in Kubernetes mode, 10.X).
+    const prefix = mesh().gateway.ip.split('.').slice(0, 2).join('.');
+    tcpEcho = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => tcpEcho!.listen(0, `${prefix}.5.1`, resolve));
+    const echoPort = (tcpEcho.address() as AddressInfo).port;
     mkdirSync(path.join(FILES_DIR, 'server'), { recursive: true });
     mkdirSync(path.join(FILES_DIR, 'clients'), { recursive: true });
     clients = makeFilePki(path.join(FILES_DIR, 'clients'));
@@ -468,6 +476,9 @@ spec:
   - port: {number: ${FILES_MUTUAL_PORT}, name: https-files-mutual, protocol: HTTPS}
     hosts: ["*"]
     tls: {mode: MUTUAL, serverCertificate: ${FILES_DIR}/server/tls.crt, privateKey: ${FILES_DIR}/server/tls.key, caCertificates: ${FILES_DIR}/clients/ca.crt}
+  - port: {number: ${TLS_TCP_PORT}, name: tls-tcp, protocol: TLS}
+    hosts: [files.example.com]
+    tls: {mode: SIMPLE, serverCertificate: ${FILES_DIR}/server/tls.crt, privateKey: ${FILES_DIR}/server/tls.key}
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -477,6 +488,25 @@ spec:
   gateways: [files]
   http:
   - directResponse: {status: 200, body: {string: from files}}
+  tcp:
+  - match: [{port: ${TLS_TCP_PORT}}]
+    route:
+    - destination: {host: echo.default.svc.cluster.local, port: {number: 7000}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec:
+  ports:
+  - {name: tcp, port: 7000, targetPort: ${echoPort}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
+addressType: IPv4
+ports: [{name: tcp, port: ${echoPort}, protocol: TCP}]
+endpoints:
+- {addresses: ["${prefix}.5.1"], conditions: {ready: true}}
 `);
   });
 
@@ -489,5 +519,11 @@ spec:
     const mutual = await once(() => call(FILES_MUTUAL_PORT, 'files.example.com', ca, clients.good, undefined, undefined, at), 'the files MUTUAL listener');
     assert.equal(mutual.status, 200);
     await assert.rejects(call(FILES_MUTUAL_PORT, 'files.example.com', ca, undefined, undefined, undefined, at), /certificate required|ECONNRESET/, 'no client certificate');
+  });
+
+  test('a TLS server in mode SIMPLE: TLS ends at the gateway with the file certificate, and the stream follows the tcp route', async () => {
+    const answer = await once(() => tlsEcho(TLS_TCP_PORT, 'files.example.com', server.data['ca.crt']!, 'ping', undefined, mesh().gateway.ip), 'the TLS-to-TCP listener');
+    assert.equal(answer.reply, 'ping');
+    assert.ok(sameSerial(answer.peer.serialNumber, leafSerial(server.data['tls.crt']!)), "the file's leaf");
   });
 }, { source: FILES_CASE });
