@@ -10,10 +10,13 @@
 // hostsFile), so no name ever reaches the outside world's DNS.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEcho, type EchoAnswer } from '../../examples/app/echo';
 import { get } from '../harness/net';
+import type { Mesh } from '../harness/mesh';
+import { tempDir } from '../harness/processes';
 import { converge, describeMesh } from '../harness/scenario';
 
 const CASE = path.join(__dirname, '..', 'cases', 'egress');
@@ -23,6 +26,8 @@ const meshConfig = (mesh: string): string => `apiVersion: v1\nkind: ConfigMap\nm
 /** The "external" sites: block 9 of the mesh's address plan, outside every Pod's. */
 const SITES = { httpbin: 1, static: 2, vmV1: 3, vmV2: 4 } as const;
 const site = (prefix: string, n: number): string => `${prefix}.9.${n}`;
+/** Envoy's own hosts file: the DNS ServiceEntry's name. */
+const hosts = (prefix: string): string => `${site(prefix, SITES.httpbin)} httpbin.example.test\n`;
 
 const serviceEntry = `
 apiVersion: networking.istio.io/v1
@@ -82,22 +87,36 @@ spec:
   http: [{route: [{destination: {host: vm-app, subset: v2}}]}]
 `;
 
+/**
+ * Starts the "external" sites for the suite's mesh; `answeredBy(host)` is the site that answered
+ * sleep's request for `host` through its sidecar, or the status, or `refused` when the sidecar has
+ * no listener on port 80.
+ */
+function externalSites(mesh: () => Mesh): { prefix: () => string; answeredBy: (host: string) => Promise<string | number> } {
+  const servers: Server[] = [];
+  let prefix = '';
+  before(async () => {
+    prefix = mesh().workload('sleep-0').ip.split('.').slice(0, 2).join('.');
+    for (const [name, n] of Object.entries(SITES)) servers.push(await startEcho({ address: site(prefix, n), port: 80, service: name, version: 'v1', pod: name }));
+  });
+  after(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); }))));
+  const answeredBy = async (host: string): Promise<string | number> => {
+    const r = await get(`http://${mesh().workload('sleep-0').outboundAddress}:80/`, { host }).catch((e: Error) => {
+      if (/ECONNREFUSED/.test(e.message)) return undefined;
+      throw e;
+    });
+    if (!r) return 'refused';
+    return r.status === 200 ? (JSON.parse(r.text) as EchoAnswer).pod : r.status;
+  };
+  return { prefix: () => prefix, answeredBy };
+}
+
 describeMesh(
   'egress (Accessing External Services)',
   (mesh) => {
-    const servers: Server[] = [];
-    let prefix = '';
+    const sites = externalSites(mesh);
+    const answeredBy = sites.answeredBy;
     const call = (host: string) => get(`http://${mesh().workload('sleep-0').outboundAddress}:80/`, { host });
-    const answeredBy = async (host: string): Promise<string | number> => {
-      const r = await call(host);
-      return r.status === 200 ? (JSON.parse(r.text) as EchoAnswer).pod : r.status;
-    };
-
-    before(async () => {
-      prefix = mesh().workload('sleep-0').ip.split('.').slice(0, 2).join('.');
-      for (const [name, n] of Object.entries(SITES)) servers.push(await startEcho({ address: site(prefix, n), port: 80, service: name, version: 'v1', pod: name }));
-    });
-    after(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); }))));
 
     it('answers 502 for a host the registry does not know (REGISTRY_ONLY: block_all)', async () => {
       const r = await call('httpbin.example.test');
@@ -114,12 +133,12 @@ describeMesh(
     });
 
     it('a STATIC ServiceEntry sends to its endpoints over EDS', async (t) => {
-      await mesh().apply(staticEntry(prefix));
+      await mesh().apply(staticEntry(sites.prefix()));
       await converge(t, 'static.example.test served by its endpoint', async () => (await answeredBy('static.example.test')) === 'static');
     });
 
     it('a Service selecting WorkloadEntries, with a DestinationRule subset picking one', async (t) => {
-      await mesh().apply(vms(prefix));
+      await mesh().apply(vms(sites.prefix()));
       await converge(t, 'vm-app served by the v2 WorkloadEntry', async () => (await answeredBy('vm-app')) === 'vmV2');
       const seen = new Set<string | number>();
       for (let i = 0; i < 10; i++) seen.add(await answeredBy('vm-app'));
@@ -128,17 +147,40 @@ describeMesh(
 
     it('the mesh config is live: defaultServiceExportTo ["~"] hides the ServiceEntry that sets no exportTo, a bad edit keeps that, the first version restores it', async (t) => {
       // Every service here sets no exportTo, so port 80 has none left for sleep and its listener goes.
-      const reach = (host: string): Promise<string | number> => answeredBy(host).catch((e: Error) => (/ECONNREFUSED/.test(e.message) ? 'refused' : e.message));
       await mesh().apply(meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}\ndefaultServiceExportTo: ["~"]\n'));
-      await converge(t, 'static.example.test exported nowhere: no listener on port 80', async () => (await reach('static.example.test')) === 'refused');
+      await converge(t, 'static.example.test exported nowhere: no listener on port 80', async () => (await answeredBy('static.example.test')) === 'refused');
       await mesh().apply(meshConfig('outboundTrafficPolicy: {mode: DENY_ALL}\n'));
       const diagnostics = async () => (await mesh().mast.diagnostics<{ diagnostics: { code: string; field?: string }[] }>()).diagnostics;
       await converge(t, 'the bad edit reported', async () => (await diagnostics()).some((d) => d.code === 'MAST2053' && d.field === 'data.mesh.outboundTrafficPolicy.mode'));
-      assert.equal(await reach('static.example.test'), 'refused', 'the last good mesh config still serves');
+      assert.equal(await answeredBy('static.example.test'), 'refused', 'the last good mesh config still serves');
       await mesh().apply(meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n'));
       await converge(t, 'static.example.test served again', async () => (await answeredBy('static.example.test')) === 'static');
       assert.ok(!(await diagnostics()).some((d) => d.code === 'MAST2053'));
     });
   },
-  { source: CASE, hosts: (prefix) => `${site(prefix, SITES.httpbin)} httpbin.example.test\n` },
+  { source: CASE, hosts },
+);
+
+// `--mesh-config FILE` instead: then the file is the mesh config and the case's ConfigMap is not
+// read (MAST1003 names it), as istiod reads its file and not the ConfigMap; rewriting the file
+// applies live. Files only: the flag works alike in Kubernetes mode, and the suite above edits the
+// ConfigMap there.
+const meshFile = path.join(tempDir('egress-mesh'), 'mesh.yaml');
+writeFileSync(meshFile, 'outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n');
+describeMesh(
+  'egress, mesh config from --mesh-config FILE',
+  (mesh) => {
+    const sites = externalSites(mesh);
+    it('rewriting the file applies live: defaultServiceExportTo [~] hides the STATIC ServiceEntry, dropping it serves the entry again', async (t) => {
+      await mesh().apply(staticEntry(sites.prefix()));
+      await converge(t, 'static.example.test served', async () => (await sites.answeredBy('static.example.test')) === 'static');
+      writeFileSync(meshFile, 'outboundTrafficPolicy: {mode: REGISTRY_ONLY}\ndefaultServiceExportTo: ["~"]\n');
+      await converge(t, 'static.example.test exported nowhere: no listener on port 80', async () => (await sites.answeredBy('static.example.test')) === 'refused');
+      writeFileSync(meshFile, 'outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n');
+      await converge(t, 'static.example.test served', async () => (await sites.answeredBy('static.example.test')) === 'static');
+      const diagnostics = (await mesh().mast.diagnostics<{ diagnostics: { code: string; origin?: { file?: string } }[] }>()).diagnostics;
+      assert.ok(diagnostics.some((d) => d.code === 'MAST1003' && d.origin?.file?.endsWith('configmap.istio-system.istio.yaml')), 'the ConfigMap in the config dir is named as not read');
+    });
+  },
+  { source: CASE, mastArgs: ['--mesh-config', meshFile], skip: { kubernetes: 'the file is read alike in both modes; the suite above edits the istio ConfigMap in Kubernetes mode' }, hosts },
 );

@@ -22,6 +22,8 @@ export interface ConfigStoreOptions {
   trustDomain?: string;
   /** Istio's root namespace (mesh-wide policies), `istio-system` by default. */
   rootNamespace?: string;
+  /** `--mesh-config FILE`: the mesh config comes from this file alone, no `istio` ConfigMap read elsewhere counts (ParseOptions). */
+  meshConfigFile?: string;
 }
 
 interface Source {
@@ -59,9 +61,12 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
    */
   private readonly admissions = new Map<string, number>();
 
+  readonly meshConfigFile?: string;
+
   constructor(options: ConfigStoreOptions = {}) {
     super();
     this.domain = options.domain ?? 'cluster.local';
+    if (options.meshConfigFile !== undefined) this.meshConfigFile = options.meshConfigFile;
     this.mesh = { domain: this.domain, trustDomain: options.trustDomain ?? 'cluster.local', rootNamespace: options.rootNamespace ?? ROOT_NAMESPACE };
     this.findingsLog = new FindingsLog(options.log ?? silentLogger);
     this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.mesh));

@@ -139,7 +139,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const tracing = startTracing({ endpoint: opts.otlpEndpoint });
   if (tracing) log.info({ otlp: tracing.url }, `exporting traces of the push pipeline to ${tracing.url}`);
   const changes = new ChangeTrace();
-  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });
+  const store = new ConfigStore({ log: log.child({ component: 'model' }), trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, ...(opts.meshConfigFile === undefined ? {} : { meshConfigFile: opts.meshConfigFile }) });
   const views = new ViewCache((proxy) => partsFor(proxy.role), log.child({ component: 'translate' }));
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });

@@ -157,6 +157,16 @@ spec: {host: api.team-b.svc.cluster.local, trafficPolicy: {loadBalancer: {simple
 });
 
 describe('--mesh-config FILE', () => {
+  it('is then the only mesh config: an istio ConfigMap from anywhere else is ignored (MAST1003), as istiod reads its file and no ConfigMap', () => {
+    const store = new ConfigStore({ meshConfigFile: '/etc/mast/mesh.yaml' });
+    write(store, 'dir/mesh.yaml', meshConfigMap('accessLogFile: /from/dir'));
+    assert.deepEqual(codes(store), ['MAST1003']);
+    assert.equal(store.snapshot().meshConfig, DEFAULT_MESH_CONFIG);
+    const raw = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: 'accessLogFile: /from/file' } };
+    store.replaceSource('mesh-config', [{ raw, origin: { file: '/etc/mast/mesh.yaml' } }]);
+    assert.equal(store.snapshot().meshConfig.accessLogFile, '/from/file');
+  });
+
   it('is read at start and again when edited or replaced; a bad edit keeps the last good; removed, the defaults', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mast-mesh-'));
     const file = path.join(dir, 'mesh.yaml');

@@ -14,10 +14,14 @@ export const MESH_CONFIG_MAP = 'istio';
 export const MESH_CONFIG_KEY = 'mesh';
 
 /**
- * Why a ConfigMap is not read, or undefined for the one that is: `istio` in `rootNamespace`.
- * A finding for the caller to report instead of parsing.
+ * Why a ConfigMap is not read, or undefined for the one that is: `istio` in `rootNamespace`, and
+ * with `--mesh-config FILE` (`meshConfigFile`) only the one read from that file, as istiod reads
+ * its file and no ConfigMap then. A finding for the caller to report instead of parsing.
  */
-export function ignoredConfigMap(namespace: string, name: string, rootNamespace: string, origin: Origin): Diagnostic | undefined {
+export function ignoredConfigMap(namespace: string, name: string, origin: Origin, rootNamespace: string, meshConfigFile?: string): Diagnostic | undefined {
+  if (meshConfigFile !== undefined && origin.file !== meshConfigFile) {
+    return diagnostic('MAST1003', `ConfigMap ${namespace}/${name} is ignored: --mesh-config ${meshConfigFile} is the mesh config`, { origin });
+  }
   if (namespace === rootNamespace && name === MESH_CONFIG_MAP) return undefined;
   return diagnostic('MAST1003', `ConfigMap ${namespace}/${name} is ignored: the one ConfigMap Mast reads is ${rootNamespace}/${MESH_CONFIG_MAP} (the mesh config)`, { origin });
 }

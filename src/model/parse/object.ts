@@ -16,6 +16,8 @@ export interface ParseOptions {
   domain: string;
   /** Istio's root namespace, whose `istio` ConfigMap is the mesh config (istio-system when unset). */
   rootNamespace?: string;
+  /** `--mesh-config FILE`: only the ConfigMap read from this file is the mesh config. */
+  meshConfigFile?: string;
 }
 
 export interface ConvertContext extends ParseOptions {
@@ -81,7 +83,7 @@ export function parseObject(raw: unknown, origin: Origin, opts: ParseOptions): P
     return unidentified(id, origin, diagnostic('MAST1004', `${kind} ${apiVersion} is not supported (use ${expected}); ${id} is ignored`, { origin }));
   }
   if (!name) return unidentified(id, origin, diagnostic('MAST1005', `${kind} has no metadata.name`, { origin, field: 'metadata.name' }));
-  const ignored = kind === 'ConfigMap' ? ignoredConfigMap(namespace, name, opts.rootNamespace ?? ROOT_NAMESPACE, origin) : undefined;
+  const ignored = kind === 'ConfigMap' ? ignoredConfigMap(namespace, name, origin, opts.rootNamespace ?? ROOT_NAMESPACE, opts.meshConfigFile) : undefined;
   if (ignored) return unidentified(id, origin, ignored);
 
   const ref: ObjectRef = { kind, namespace, name };

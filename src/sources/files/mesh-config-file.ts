@@ -2,7 +2,8 @@
 // as istiod watches its --meshConfig file (pilot/pkg/bootstrap/mesh.go: when the file exists it is
 // the mesh config and the `istio` ConfigMap is not read). The text enters the store as the root
 // namespace's `istio` ConfigMap, so it is validated, kept at its last good version and read by
-// translation exactly as the ConfigMap would be; its rank puts it before any copy in a config dir.
+// translation exactly as the ConfigMap would be; a store made with `meshConfigFile` ignores any
+// other (one in a config dir draws MAST1003).
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { ConfigStore, Logger } from '../../model';
@@ -42,7 +43,7 @@ export function watchMeshConfigFile(file: string, store: ConfigStore, log: Logge
         }
         const raw = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: MESH_CONFIG_MAP, namespace: store.rootNamespace }, data: { [MESH_CONFIG_KEY]: read.text ?? '' } };
         // A file that could not be read (MAST1009, 1012, 1013) keeps what it gave before, as config files do.
-        store.replaceSource(id, read.text === undefined ? [] : [{ raw, origin: { file } }], read.diagnostics, -1);
+        store.replaceSource(id, read.text === undefined ? [] : [{ raw, origin: { file } }], read.diagnostics);
       })
       .catch((err: unknown) => log.error({ err, file }, `mesh config ${file}: ${String(err)}`));
     return queue;
