@@ -28,6 +28,10 @@ export class StreamSpans {
 
   /** A response of `type` with `nonce` (`bytes` long) was written as part of the push traced by `ctx`. */
   sent(ctx: Context | undefined, type: string, nonce: string, bytes: number, generation: number): void {
+    // Any newer response of the type, traced or not (a reply to a request), supersedes a traced
+    // one: Envoy answers only the newest nonce, so the older send would never end.
+    const previous = this.latest.get(type);
+    if (previous !== undefined) this.answered(previous, { superseded: true });
     const tracer = ctx && pipelineTracer();
     if (!tracer || !ctx) return;
     let push = this.pushes.get(ctx);
@@ -39,8 +43,6 @@ export class StreamSpans {
       };
       this.pushes.set(ctx, push);
     }
-    const previous = this.latest.get(type);
-    if (previous !== undefined) this.answered(previous, { superseded: true });
     const span = tracer.startSpan(`send ${type}`, { attributes: { 'mast.type': type, 'mast.nonce': nonce, 'mast.bytes': bytes } }, trace.setSpan(ctx, push.span));
     push.open++;
     this.sends.set(nonce, { span, type, push });
