@@ -14,6 +14,7 @@ const serviceProtos = [
   'envoy/service/listener/v3/lds.proto',
   'envoy/service/route/v3/rds.proto',
   'envoy/service/secret/v3/sds.proto',
+  'envoy/service/extension/v3/config_discovery.proto',
 ];
 
 // The resource and extension types Mast encodes; every "@type" it emits must be reachable from

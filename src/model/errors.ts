@@ -81,6 +81,7 @@ export const DIAGNOSTIC_CODES = {
   // EnvoyFilter (src/model/validate/envoy-filter.ts), as Istio's ValidateEnvoyFilter.
   MAST2063: { severity: 'error', title: 'EnvoyFilter configPatch is not valid (applyTo, patch operation or value missing, or a match that does not fit applyTo)' },
   MAST2064: { severity: 'error', title: 'EnvoyFilter patch value is not the Envoy message its applyTo takes (an unknown field, a wrong type, an unknown @type)' },
+  MAST2065: { severity: 'warning', title: 'EnvoyFilter EXTENSION_CONFIG ADD names an extension config that a later-applied ADD reaching the same proxy also names; the later one is served' },
   MAST2066: { severity: 'warning', title: 'EnvoyFilter patch matches on proxy version or metadata, which Mast\'s proxies do not report; it applies to no proxy' },
   MAST2067: { severity: 'warning', title: 'EnvoyFilter match has no effect with this applyTo, or the operation is not one Istio applies to it' },
   MAST2057: { severity: 'error', title: 'Telemetry is not valid' },

@@ -206,7 +206,8 @@ export const SUPPORTED_FIELDS: Record<TranslatedIstioKind, readonly string[]> = 
   WorkloadEntry: ['spec.address', 'spec.ports', 'spec.labels', 'spec.serviceAccount', 'spec.weight'],
   // src/translate/envoy-filter/: which EnvoyFilters apply (select.ts) and their patches
   // (listener-patch.ts, route-config-patch.ts, cluster-patch.ts). `match.proxy` is read and matches
-  // no proxy (MAST2066); EXTENSION_CONFIG and MERGE_AND_REPLACE_LIST draw MAST1008 from validation.
+  // no proxy (MAST2066); EXTENSION_CONFIG ADDs are served over ECDS (extension-configs.ts);
+  // MERGE_AND_REPLACE_LIST draws MAST1008 from validation.
   EnvoyFilter: [
     'spec.workloadSelector',
     'spec.targetRefs',

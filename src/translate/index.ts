@@ -14,5 +14,6 @@ function byName(list: NamedResource[]): NamedResource[] {
 export function translate(snapshot: Snapshot, proxy: ProxyClass): ResourceSet {
   const pieces = partsFor(proxy.role).map((part) => part.build(snapshot, proxy));
   const all = (field: keyof ResourceSet): NamedResource[] => byName(pieces.flatMap((p) => p[field] ?? []));
-  return { clusters: all('clusters'), endpoints: all('endpoints'), listeners: all('listeners'), routes: all('routes') };
+  const extensionConfigs = all('extensionConfigs');
+  return { clusters: all('clusters'), endpoints: all('endpoints'), listeners: all('listeners'), routes: all('routes'), ...(extensionConfigs.length ? { extensionConfigs } : {}) };
 }

@@ -21,6 +21,7 @@ import { requestAuthenticationClusters } from '../policy/request-authentication'
 import { scopedPart } from './sidecar-scope-snapshot';
 import { sidecarIngressPorts } from './sidecar-ingress';
 import { withEnvoyFilters } from './envoy-filter';
+import { extensionConfigsPart } from './envoy-filter/extension-configs';
 import { withTelemetry } from './telemetry/listeners';
 import { sniDnatResources } from './sni-dnat';
 
@@ -122,6 +123,7 @@ const SIDECAR: TranslationPart[] = [
       };
     },
   }, 'SERVER'),
+  extensionConfigsPart,
 ];
 
 const GATEWAY: TranslationPart[] = [
@@ -147,6 +149,7 @@ const GATEWAY: TranslationPart[] = [
       };
     },
   }, 'CLIENT'),
+  extensionConfigsPart,
 ];
 
 // EnvoyFilters patch what each part builds (envoy-filter/index.ts).

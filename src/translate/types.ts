@@ -66,6 +66,11 @@ export interface ResourceSet {
   endpoints: NamedResource[];
   listeners: NamedResource[];
   routes: NamedResource[];
+  /**
+   * ECDS: TypedExtensionConfigs that EnvoyFilter EXTENSION_CONFIG patches supply by name, for
+   * filters whose `config_discovery` asks for them; absent when none reaches the proxy.
+   */
+  extensionConfigs?: NamedResource[];
 }
 
 export const TYPE_URLS = {
@@ -74,4 +79,5 @@ export const TYPE_URLS = {
   listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
   route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
   secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+  extensionConfig: 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig',
 } as const;

@@ -153,7 +153,8 @@ export class ViewCache {
       resources,
       json: () => {
         const all = (field: keyof ResourceSet) => pieces.flatMap((p) => p.json[field] ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        return { clusters: all('clusters'), endpoints: all('endpoints'), listeners: all('listeners'), routes: all('routes') };
+        const extensionConfigs = all('extensionConfigs');
+        return { clusters: all('clusters'), endpoints: all('endpoints'), listeners: all('listeners'), routes: all('routes'), ...(extensionConfigs.length ? { extensionConfigs } : {}) };
       },
     };
   }

@@ -27,6 +27,7 @@ const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
   ['endpoints', TYPE_URLS.endpoint],
   ['listeners', TYPE_URLS.listener],
   ['routes', TYPE_URLS.route],
+  ['extensionConfigs', TYPE_URLS.extensionConfig],
 ];
 
 /** The kinds a user edits as configuration: these have a last good version worth serving. */

@@ -34,7 +34,7 @@ class DeltaTypeState {
 }
 
 const EMPTY = new Map<string, EncodedResource>();
-const REMOVAL_ORDER = [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.secret] as const;
+const REMOVAL_ORDER = [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.extensionConfig, TYPE_URLS.secret] as const;
 
 export class DeltaConnection extends Connection {
   readonly transport = 'delta' as const;

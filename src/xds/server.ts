@@ -71,6 +71,7 @@ const STANDALONE: [string, string, TypeUrl][] = [
   ['envoy.service.listener.v3.ListenerDiscoveryService', 'Listeners', TYPE_URLS.listener],
   ['envoy.service.route.v3.RouteDiscoveryService', 'Routes', TYPE_URLS.route],
   ['envoy.service.secret.v3.SecretDiscoveryService', 'Secrets', TYPE_URLS.secret],
+  ['envoy.service.extension.v3.ExtensionConfigDiscoveryService', 'ExtensionConfigs', TYPE_URLS.extensionConfig],
 ];
 
 function preEncoded(service: grpc.ServiceDefinition): grpc.ServiceDefinition {

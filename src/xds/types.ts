@@ -3,8 +3,10 @@ import { TYPE_URLS } from '../translate/types';
 /** The resource types Mast serves, in the order a push sends them: secrets before the clusters
  * and listeners whose TLS names them (they warm until their secrets arrive), clusters before the
  * endpoints that warm them, listeners before the routes they name, so no request meets a missing
- * cluster. Secrets depend on nothing, so no hold on listeners ever delays a renewal. */
-export const PUSH_ORDER = [TYPE_URLS.secret, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route] as const;
+ * cluster. Secrets depend on nothing, so no hold on listeners ever delays a renewal. Extension
+ * configs (ECDS) go before the listeners whose filters discover them: a listener warms until each
+ * filter's config arrives, so a changed one is there when the listener asks. */
+export const PUSH_ORDER = [TYPE_URLS.secret, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.extensionConfig, TYPE_URLS.listener, TYPE_URLS.route] as const;
 
 export type TypeUrl = (typeof PUSH_ORDER)[number];
 
@@ -15,6 +17,7 @@ export const SHORT_TYPE: Record<string, string> = {
   [TYPE_URLS.listener]: 'lds',
   [TYPE_URLS.route]: 'rds',
   [TYPE_URLS.secret]: 'sds',
+  [TYPE_URLS.extensionConfig]: 'ecds',
 };
 
 export function isKnownType(typeUrl: string): typeUrl is TypeUrl {

@@ -8,6 +8,9 @@ import type { ProxyClass, ResourceSet } from '../../src/translate/types';
 export const RESOURCE_FILES = ['clusters', 'endpoints', 'listeners', 'routes'] as const;
 export type ResourceFile = (typeof RESOURCE_FILES)[number];
 
+/** ECDS resources (EnvoyFilter EXTENSION_CONFIG): a case has this file only when it has some. */
+export const EXTENSION_CONFIGS_FILE = 'extension_configs';
+
 export interface GoldenCase {
   name: string;
   dir: string;
@@ -40,12 +43,14 @@ export function snapshotOf(input: string, file: string): { snapshot: Snapshot; e
  */
 export function renderSources(set: ResourceSet): string {
   const byName = (list: ResourceSet[ResourceFile]) => Object.fromEntries(list.map((r) => [r.name, r.sources ?? []]));
-  const all = Object.fromEntries(RESOURCE_FILES.map((file) => [file, byName(set[file])]));
+  const all: Record<string, unknown> = Object.fromEntries(RESOURCE_FILES.map((file) => [file, byName(set[file])]));
+  if (set.extensionConfigs?.length) all[EXTENSION_CONFIGS_FILE] = byName(set.extensionConfigs);
   return `${JSON.stringify(all, null, 2)}\n`;
 }
 
-/** Each resource type as the JSON array stored in expected/<type>.json. */
-export function renderResources(set: ResourceSet): Record<ResourceFile, string> {
+/** Each resource type as the JSON array stored in expected/<type>.json; extension configs only where there are some. */
+export function renderResources(set: ResourceSet): Record<ResourceFile, string> & { [EXTENSION_CONFIGS_FILE]?: string } {
   const render = (list: ResourceSet[ResourceFile]): string => `${JSON.stringify(list.map((r) => r.json), null, 2)}\n`;
-  return { clusters: render(set.clusters), endpoints: render(set.endpoints), listeners: render(set.listeners), routes: render(set.routes) };
+  const ecds = set.extensionConfigs?.length ? { [EXTENSION_CONFIGS_FILE]: render(set.extensionConfigs) } : {};
+  return { clusters: render(set.clusters), endpoints: render(set.endpoints), listeners: render(set.listeners), routes: render(set.routes), ...ecds };
 }

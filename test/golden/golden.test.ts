@@ -4,9 +4,9 @@
 // `make golden` (MAST_UPDATE_GOLDEN=1) rewrites the expected files; review the diff by eye.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goldenCases, renderResources, renderSources, RESOURCE_FILES, snapshotOf } from './cases';
+import { EXTENSION_CONFIGS_FILE, goldenCases, renderResources, renderSources, RESOURCE_FILES, snapshotOf } from './cases';
 import { translate } from '../../src/translate';
 
 const update = process.env.MAST_UPDATE_GOLDEN === '1';
@@ -19,9 +19,12 @@ for (const c of goldenCases()) {
     const rendered: Record<string, string> = { ...renderResources(set), sources: renderSources(set) };
     const expectedDir = join(c.dir, 'expected');
     if (update) mkdirSync(expectedDir, { recursive: true });
-    for (const file of [...RESOURCE_FILES, 'sources']) {
+    const ecds = rendered[EXTENSION_CONFIGS_FILE] !== undefined || existsSync(join(expectedDir, `${EXTENSION_CONFIGS_FILE}.json`));
+    for (const file of [...RESOURCE_FILES, ...(ecds ? [EXTENSION_CONFIGS_FILE] : []), 'sources']) {
       const path = join(expectedDir, `${file}.json`);
-      if (update) writeFileSync(path, rendered[file]);
+      if (update && rendered[file] === undefined) rmSync(path);
+      else if (update) writeFileSync(path, rendered[file]!);
+      if (update && rendered[file] === undefined) continue;
       assert.ok(existsSync(path), `${path} is missing; run \`make golden\``);
       assert.equal(rendered[file], readFileSync(path, 'utf8'), `${c.name}/expected/${file}.json differs; run \`make golden\` and review the diff`);
     }

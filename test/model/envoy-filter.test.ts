@@ -111,7 +111,12 @@ describe('EnvoyFilter validation', () => {
     assert.deepEqual(shape('- applyTo: CLUSTER\n  match: {proxy: {proxyVersion: "^1\\\\.2.*"}}\n  patch: {operation: REMOVE}'), ['MAST2066 spec.configPatches[0].match.proxy']);
     assert.deepEqual(shape('- applyTo: CLUSTER\n  match: {proxy: {proxyVersion: "(("}}\n  patch: {operation: REMOVE}'), ['MAST2063 spec.configPatches[0].match.proxy.proxyVersion']);
     assert.deepEqual(shape('- applyTo: ROUTE_CONFIGURATION\n  patch: {operation: REMOVE}'), ['MAST2067 spec.configPatches[0].patch.operation']);
-    assert.deepEqual(shape('- applyTo: EXTENSION_CONFIG\n  patch: {operation: ADD, value: {name: x}}'), ['MAST1008 spec.configPatches[0].applyTo']);
+    // ECDS: ADD supplies an extension config (extension_configuration_patch.go); MERGE does nothing there.
+    assert.deepEqual(shape('- applyTo: EXTENSION_CONFIG\n  patch: {operation: ADD, value: {name: x}}'), []);
+    assert.deepEqual(shape('- applyTo: EXTENSION_CONFIG\n  patch: {operation: MERGE, value: {name: x}}'), ['MAST2067 spec.configPatches[0].patch.operation']);
+    assert.deepEqual(shape('- applyTo: EXTENSION_CONFIG\n  patch: {operation: ADD, value: {name: x, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua, inline_cod: x}}}'), [
+      'MAST2064 spec.configPatches[0].patch.value.typed_config.inline_cod',
+    ]);
     assert.deepEqual(codes(snapshotFromYaml(filter('- applyTo: CLUSTER\n  patch: {operation: REMOVE}', '  workloadSelector: {labels: {app: a}}\n  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: g}]\n'), 'ef.yaml').diagnostics), ['MAST2063 spec']);
   });
 

@@ -34,6 +34,22 @@ function inlineRoutes(listener: EnvoyJson, routes: readonly NamedResource[]): En
   }) as EnvoyJson;
 }
 
+/**
+ * The listener with every filter that discovers its config over ECDS (`config_discovery`) given
+ * the TypedExtensionConfig of that name inline, as Envoy would once ECDS delivers it; the config's
+ * type must be one the filter accepts (Envoy refuses an ECDS update of another type).
+ */
+function inlineExtensionConfigs(listener: EnvoyJson, configs: readonly NamedResource[]): EnvoyJson {
+  return JSON.parse(JSON.stringify(listener), (_key, value: unknown) => {
+    if (!value || typeof value !== 'object' || !('config_discovery' in value)) return value;
+    const { config_discovery: discovery, ...filter } = value as { name: string; config_discovery: { type_urls: string[] } };
+    const config = configs.find((c) => c.name === filter.name)?.json as { typed_config: { '@type': string } } | undefined;
+    assert.ok(config, `listener ${String(listener.name)} discovers ${filter.name}, which no extension config supplies`);
+    assert.ok(discovery.type_urls.includes(config.typed_config['@type']), `extension config ${filter.name} is a ${config.typed_config['@type']}, which its filter does not accept`);
+    return { ...filter, typed_config: config.typed_config };
+  }) as EnvoyJson;
+}
+
 type SecretKind = 'tls_certificate' | 'validation_context';
 
 /** What stands in for a file a translated resource names, by the field naming it. */
@@ -73,7 +89,7 @@ function staticSecret(name: string, kind: SecretKind, pem: ValidationSecrets): E
 
 /**
  * `set` (what translation or the view cache gives `proxy`) in the bootstrap `mast bootstrap`
- * writes for that proxy, with EDS clusters made STATIC (endpoints inline), RDS inlined into the
+ * writes for that proxy, with EDS clusters made STATIC (endpoints inline), RDS and ECDS inlined into the
  * listeners, SDS secrets static (`secrets`), and no LDS/CDS subscriptions.
  */
 export function staticBootstrap(set: ResourceSet, proxy: ProxyClass, secrets: ValidationSecrets): EnvoyJson {
@@ -92,7 +108,7 @@ export function staticBootstrap(set: ResourceSet, proxy: ProxyClass, secrets: Va
   const { cds_config: _cds, lds_config: _lds, ...ads } = dynamic;
   const names = new Map<string, SecretKind>();
   const clusters = set.clusters.map((c) => staticSecretRefs(inlineEndpoints(c.json, set.endpoints), names, secrets));
-  const listeners = set.listeners.map((l) => staticSecretRefs(inlineRoutes(l.json, set.routes), names, secrets));
+  const listeners = set.listeners.map((l) => staticSecretRefs(inlineExtensionConfigs(inlineRoutes(l.json, set.routes), set.extensionConfigs ?? []), names, secrets));
   return {
     ...base,
     dynamic_resources: ads,

@@ -45,7 +45,7 @@ spec:
 ${spec.replace(/^/gm, '  ')}`;
 }
 
-function named(list: ResourceSet[keyof ResourceSet], name: string): EnvoyJson {
+function named(list: ResourceSet['clusters'], name: string): EnvoyJson {
   const found = list.find((r) => r.name === name);
   assert.ok(found, `no resource ${name} among ${list.map((r) => r.name).join(', ')}`);
   return found.json;

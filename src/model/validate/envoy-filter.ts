@@ -64,7 +64,6 @@ function checkPatch(read: FieldReader, cp: RawConfigPatch | null, at: string): v
   if (!op || (op as string) === 'INVALID') return read.report('MAST2063', `${at}.patch.operation`, 'Envoy filter: missing patch operation');
   if (op !== 'REMOVE' && (cp.patch.value === undefined || cp.patch.value === null)) return read.report('MAST2063', `${at}.patch.value`, 'Envoy filter: missing patch value for non-remove operation');
   if ((op as string) === 'MERGE_AND_REPLACE_LIST') return read.report('MAST1008', `${at}.patch.operation`, 'MERGE_AND_REPLACE_LIST is not supported by Mast yet and the patch is ignored');
-  if (cp.applyTo === 'EXTENSION_CONFIG') return read.report('MAST1008', `${at}.applyTo`, 'EXTENSION_CONFIG (ECDS) is not supported by Mast yet and the patch is ignored');
   if (!OPERATIONS[cp.applyTo]?.includes(op)) read.report('MAST2067', `${at}.patch.operation`, `${op} is not an operation Istio applies to ${cp.applyTo}; the patch does nothing`);
   const proxy = cp.match?.proxy;
   if (proxy?.proxyVersion) {

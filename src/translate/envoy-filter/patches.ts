@@ -40,8 +40,7 @@ export function patchesOf(filter: EnvoyFilter): Patch[] {
   const key = refKey(refOf(filter));
   const raw = (filter.spec.configPatches ?? []) as (RawConfigPatch | null)[];
   patches = raw.flatMap((cp, i): Patch[] => {
-    // EXTENSION_CONFIG needs ECDS, which Mast does not serve (validation says MAST1008).
-    if (!cp?.applyTo || !cp.patch?.operation || cp.applyTo === 'EXTENSION_CONFIG' || (cp.patch.operation as string) === 'MERGE_AND_REPLACE_LIST') return [];
+    if (!cp?.applyTo || !cp.patch?.operation || (cp.patch.operation as string) === 'MERGE_AND_REPLACE_LIST') return [];
     if (cp.match?.proxy?.proxyVersion || Object.keys(cp.match?.proxy?.metadata ?? {}).length > 0) return [];
     const applyTo = cp.applyTo;
     const operation = cp.patch.operation.startsWith('INSERT_') && !ORDERED.has(applyTo) ? 'ADD' : cp.patch.operation;
