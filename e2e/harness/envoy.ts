@@ -48,8 +48,9 @@ export class Envoy {
     // No hot restart: each Envoy then needs no shared-memory base id, so any number of them
     // (and other engineers' test runs) coexist, and a killed one leaves nothing in /dev/shm.
     // One worker thread, since many Envoys share two cores. A replaced or removed listener
-    // drains for 1 s instead of 10 min, so removals are over while a test still waits.
-    const args = ['-c', config, '--disable-hot-restart', '--concurrency', '1', '-l', 'warning', '--drain-time-s', '1'];
+    // drains for 1 s instead of 10 min, so removals are over while a test still waits. File
+    // access logs are written out every second instead of Envoy's default 10 s.
+    const args = ['-c', config, '--disable-hot-restart', '--concurrency', '1', '-l', 'warning', '--drain-time-s', '1', '--file-flush-interval-msec', '1000'];
     const log = path.join(o.dir, `${o.name}.log`);
     // `exec` keeps Envoy the spawned process (unshare without --fork execs too), so stopping it stops Envoy.
     const proc = o.hostsFile

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
+import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../src/model/mesh-config';
+import { telemetryProviderFindings } from '../../src/model/validate/telemetry-providers';
 import { parseObject } from '../../src/model/parse/object';
 import type { Finding, Raw } from './validation-cases';
 
@@ -76,4 +78,30 @@ test('two Telemetries for one workload are reported (MAST3013), as Istio\'s anal
   ].join('\n---\n');
   const found = snapshotFromYaml(yaml).diagnostics.filter((d) => d.code === 'MAST3013').map((d) => [d.object?.name, d.field]);
   assert.deepEqual(found, [['b-wide', 'spec'], ['d-cart-v2', 'spec.selector']]);
+});
+
+test('a provider that does nothing where a Telemetry names it is reported (MAST3012)', () => {
+  const mesh: MeshConfig = {
+    ...DEFAULT_MESH_CONFIG,
+    extensionProviders: [
+      ...DEFAULT_MESH_CONFIG.extensionProviders,
+      { name: 'zipkin', kind: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411, traceContextOption: 'USE_B3_WITH_W3C_PROPAGATION' } },
+      { name: 'lost', kind: 'opentelemetry', opentelemetry: { service: 'nowhere.example', port: 4317 } },
+    ],
+  };
+  const yaml = [
+    JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'istio-system', name: 'zipkin' }, spec: { clusterIP: '10.96.0.9', ports: [{ name: 'http', port: 9411 }] } }),
+    JSON.stringify({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { namespace: 'default', name: 't' }, spec: { accessLogging: [{ providers: [{ name: 'envoy' }, { name: 'missing' }, { name: 'zipkin' }] }], tracing: [{ providers: [{ name: 'zipkin' }] }] } }),
+    JSON.stringify({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { namespace: 'other', name: 't' }, spec: { tracing: [{ providers: [{ name: 'lost' }] }] } }),
+    JSON.stringify({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { namespace: 'third', name: 't' }, spec: { tracing: [{ providers: [{ name: 'envoy' }] }] } }),
+  ].join('\n---\n');
+  const { snapshot } = snapshotFromYaml(yaml);
+  const found = telemetryProviderFindings(snapshot.telemetries(), mesh, (h) => snapshot.serviceByHost(h)).map((d) => [`${d.object?.namespace}/${d.field}`, d.message.split(' ').slice(0, 4).join(' ')]);
+  assert.deepEqual(found, [
+    ['default/spec.accessLogging[0].providers[1].name', 'no MeshConfig extensionProvider is'],
+    ['default/spec.accessLogging[0].providers[2].name', 'extension provider zipkin is'],
+    ['default/spec.tracing[0].providers[0].name', 'extension provider zipkin sets'],
+    ['other/spec.tracing[0].providers[0].name', 'extension provider lost sends'],
+    ['third/spec.tracing[0].providers[0].name', 'extension provider envoy is'],
+  ]);
 });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
 import { accessLogPlan, ISTIO_JSON_FORMAT, ISTIO_TEXT_FORMAT, type WorkloadMode } from '../../src/translate/telemetry/access-log';
-import { DEFAULT_TELEMETRY_MESH, type TelemetryMesh } from '../../src/translate/telemetry/mesh';
+import { DEFAULT_MESH_CONFIG } from '../../src/model/mesh-config';
+import type { TelemetryMesh } from '../../src/translate/telemetry/mesh';
 import type { EnvoyJson } from '../../src/translate/types';
 
 function telemetry(namespace: string, name: string, spec: object): string {
@@ -15,8 +16,9 @@ function telemetry(namespace: string, name: string, spec: object): string {
 
 function snapshot(...docs: string[]) {
   const { snapshot, diagnostics } = snapshotFromYaml(docs.join('\n---\n'));
-  // Two namespace-wide Telemetries in one namespace are reported (MAST3013, test/model/telemetry.test.ts) and still served.
-  assert.deepEqual(diagnostics.filter((d) => d.code !== 'MAST3013'), []);
+  // Two namespace-wide Telemetries in one namespace (MAST3013) and providers that do nothing
+  // (MAST3012) are reported (test/model/telemetry.test.ts), and the rest still served.
+  assert.deepEqual(diagnostics.filter((d) => d.code !== 'MAST3013' && d.code !== 'MAST3012'), []);
   return snapshot;
 }
 
@@ -24,7 +26,7 @@ const ENVOY = { accessLogging: [{ providers: [{ name: 'envoy' }] }] };
 const OFF = { accessLogging: [{ disabled: true }] };
 
 /** The file log config each HCM/tcp_proxy of the workload gets, or undefined. */
-function logs(docs: string[], workload: { namespace: string; labels?: Record<string, string> }, mode: WorkloadMode = 'CLIENT', mesh: TelemetryMesh = DEFAULT_TELEMETRY_MESH) {
+function logs(docs: string[], workload: { namespace: string; labels?: Record<string, string> }, mode: WorkloadMode = 'CLIENT', mesh: TelemetryMesh = DEFAULT_MESH_CONFIG) {
   return accessLogPlan(snapshot(...docs), mesh, { namespace: workload.namespace, labels: workload.labels ?? {} }, mode);
 }
 
@@ -39,18 +41,18 @@ describe('access logs from MeshConfig', () => {
   });
 
   test('accessLogFile in TEXT: Istio\'s default text format; a format of one\'s own gets its newline', () => {
-    const plan = logs([], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_TELEMETRY_MESH, accessLogFile: '/dev/stdout' });
+    const plan = logs([], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_MESH_CONFIG, accessLogFile: '/dev/stdout' });
     assert.ok(plan);
     assert.deepEqual(typedConfig(plan.filter[0]).log_format, { text_format_source: { inline_string: ISTIO_TEXT_FORMAT } });
     assert.equal(typedConfig(plan.filter[0]).path, '/dev/stdout');
     assert.deepEqual(plan.listener[0]?.filter, { response_flag_filter: { flags: ['NR'] } }, 'the listener logs only what no filter chain took');
-    const own = logs([], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_TELEMETRY_MESH, accessLogFile: '/tmp/a.log', accessLogFormat: '%REQ_WITHOUT_QUERY(:PATH)%' });
+    const own = logs([], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_MESH_CONFIG, accessLogFile: '/tmp/a.log', accessLogFormat: '%REQ_WITHOUT_QUERY(:PATH)%' });
     assert.deepEqual((typedConfig(own?.filter[0]).log_format as EnvoyJson).text_format_source, { inline_string: '%REQ_WITHOUT_QUERY(:PATH)%\n' });
     assert.equal(((typedConfig(own?.filter[0]).log_format as EnvoyJson).formatters as EnvoyJson[])[0]?.name, 'envoy.formatter.req_without_query');
   });
 
   test('accessLogFile in JSON: Istio\'s labels, or the accessLogFormat object; one that does not parse falls back to Istio\'s', () => {
-    const json = (accessLogFormat: string) => typedConfig(logs([], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_TELEMETRY_MESH, accessLogFile: '/dev/stdout', accessLogEncoding: 'JSON', accessLogFormat })?.filter[0]).log_format as EnvoyJson;
+    const json = (accessLogFormat: string) => typedConfig(logs([], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_MESH_CONFIG, accessLogFile: '/dev/stdout', accessLogEncoding: 'JSON', accessLogFormat })?.filter[0]).log_format as EnvoyJson;
     assert.deepEqual(json(''), { json_format: ISTIO_JSON_FORMAT, json_format_options: { sort_properties: false } });
     assert.deepEqual(json('{"code": "%RESPONSE_CODE%"}').json_format, { code: '%RESPONSE_CODE%' });
     assert.deepEqual(json('{not json').json_format, ISTIO_JSON_FORMAT);
@@ -62,7 +64,7 @@ describe('access logs from Telemetry', () => {
   const root = telemetry('istio-system', 'mesh-default', ENVOY);
 
   test('a root-namespace Telemetry turns the `envoy` provider on mesh-wide, in the mesh\'s encoding', () => {
-    const mesh = { ...DEFAULT_TELEMETRY_MESH, accessLogEncoding: 'JSON' as const };
+    const mesh = { ...DEFAULT_MESH_CONFIG, accessLogEncoding: 'JSON' as const };
     const plan = logs([root], { namespace: 'default' }, 'SERVER', mesh);
     assert.deepEqual((typedConfig(plan?.filter[0]).log_format as EnvoyJson).json_format, ISTIO_JSON_FORMAT);
     assert.deepEqual(plan?.sources, ['Telemetry/istio-system/mesh-default']);
@@ -106,8 +108,8 @@ describe('access logs from Telemetry', () => {
 
   test('providers from extensionProviders: a file provider with JSON labels; several are sorted by name', () => {
     const mesh: TelemetryMesh = {
-      ...DEFAULT_TELEMETRY_MESH,
-      extensionProviders: [...DEFAULT_TELEMETRY_MESH.extensionProviders, { name: 'audit', kind: 'envoyFileAccessLog', envoyFileAccessLog: { path: '/var/log/audit.log', logFormat: { labels: { who: '%DOWNSTREAM_REMOTE_ADDRESS%' } } } }],
+      ...DEFAULT_MESH_CONFIG,
+      extensionProviders: [...DEFAULT_MESH_CONFIG.extensionProviders, { name: 'audit', kind: 'envoyFileAccessLog', envoyFileAccessLog: { path: '/var/log/audit.log', logFormat: { labels: { who: '%DOWNSTREAM_REMOTE_ADDRESS%' } } } }],
     };
     const both = telemetry('default', 'both', { accessLogging: [{ providers: [{ name: 'envoy' }, { name: 'audit' }] }] });
     const plan = logs([both], { namespace: 'default' }, 'CLIENT', mesh);
@@ -118,12 +120,12 @@ describe('access logs from Telemetry', () => {
   test('a provider MeshConfig does not define gives no log, and then accessLogFile applies, as in Istio', () => {
     const missing = telemetry('default', 'missing', { accessLogging: [{ providers: [{ name: 'nowhere' }] }] });
     assert.equal(logs([missing], { namespace: 'default' }), undefined);
-    const plan = logs([missing], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_TELEMETRY_MESH, accessLogFile: '/dev/stdout' });
+    const plan = logs([missing], { namespace: 'default' }, 'CLIENT', { ...DEFAULT_MESH_CONFIG, accessLogFile: '/dev/stdout' });
     assert.deepEqual(plan?.sources, [], 'the mesh-wide log, not the Telemetry\'s');
   });
 
   test('MeshConfig defaultProviders log where no Telemetry speaks, and a Telemetry can still turn them off', () => {
-    const mesh = { ...DEFAULT_TELEMETRY_MESH, defaultProviders: { accessLogging: ['envoy'], tracing: [] } };
+    const mesh = { ...DEFAULT_MESH_CONFIG, defaultProviders: { accessLogging: ['envoy'], tracing: [] } };
     assert.ok(logs([], { namespace: 'default' }, 'CLIENT', mesh));
     assert.equal(logs([telemetry('default', 'off', OFF)], { namespace: 'default' }, 'CLIENT', mesh), undefined);
   });

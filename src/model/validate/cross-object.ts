@@ -12,6 +12,7 @@ import { subsetReferenceErrors } from './references';
 import { sidecarConflicts } from './sidecar-conflicts';
 import { envoyFiltersSelectingNothing } from './envoy-filter-selection';
 import { telemetryConflicts } from './telemetry-conflicts';
+import { telemetryProviderFindings } from './telemetry-providers';
 
 /**
  * Findings that need more than one object, on the mesh as served. A VirtualService naming a subset
@@ -37,6 +38,7 @@ export function crossObjectFindings(indexes: MeshIndexes, domain: string): Diagn
     ...sidecarConflicts(indexes.objects.Sidecar, indexes.objects.Pod),
     ...envoyFiltersSelectingNothing(indexes.objects.EnvoyFilter, indexes.objects.Pod, indexes.objects.Gateway, indexes.mesh.rootNamespace),
     ...telemetryConflicts(indexes.objects.Telemetry, indexes.objects.Pod),
+    ...telemetryProviderFindings(indexes.objects.Telemetry, indexes.meshConfig, (host) => indexes.serviceByHost(host)),
     ...gatewayConflicts(indexes.objects.Gateway, indexes.objects.Pod),
     ...autoPassthroughCoversNothing(indexes.objects.Gateway, indexes.meshServices()),
     ...allowRulesLostOnTcp(indexes.objects.AuthorizationPolicy, {

@@ -1,7 +1,7 @@
 // The MeshConfig fields telemetry translation reads: a structural subset of src/model/mesh-config.ts
 // MeshConfig (accessLogFile, accessLogEncoding, accessLogFormat, defaultProviders,
 // extensionProviders, enableTracing, defaultConfig.tracing.sampling), so the translators take a
-// plain typed input and any MeshConfig is one.
+// plain typed input (what unit tests build) and any MeshConfig is one.
 import type { Snapshot } from '../../model/types';
 
 export interface FileLogFormat {
@@ -26,24 +26,9 @@ export interface TelemetryMesh {
   readonly defaultConfig: { readonly tracing: { readonly sampling: number } };
 }
 
-/** Istio's DefaultMeshConfig for these fields (pkg/config/mesh/mesh.go): no access log, the built-in `envoy` file provider, 1% sampling. */
-export const DEFAULT_TELEMETRY_MESH: TelemetryMesh = {
-  accessLogFile: '',
-  accessLogEncoding: 'TEXT',
-  accessLogFormat: '',
-  defaultProviders: { accessLogging: [], tracing: [] },
-  extensionProviders: [
-    { name: 'prometheus', kind: 'prometheus' },
-    { name: 'stackdriver', kind: 'stackdriver' },
-    { name: 'envoy', kind: 'envoyFileAccessLog', envoyFileAccessLog: { path: '/dev/stdout' } },
-  ],
-  enableTracing: true,
-  defaultConfig: { tracing: { sampling: 1 } },
-};
-
-/** The mesh config a snapshot was built with. */
+/** The mesh config a snapshot was built with (the `istio` ConfigMap or `--mesh-config`, over Istio's defaults). */
 export function telemetryMesh(snapshot: Snapshot): TelemetryMesh {
-  return (snapshot as { meshConfig?: TelemetryMesh }).meshConfig ?? DEFAULT_TELEMETRY_MESH;
+  return snapshot.meshConfig;
 }
 
 /** fetchProvider: the provider named `name` (case-insensitive, as Istio's strings.EqualFold). */

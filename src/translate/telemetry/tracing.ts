@@ -12,7 +12,8 @@
 // `collector_service` and `trace_context_option` and the HCM's `spawn_upstream_span`, so Zipkin
 // goes through collector_cluster/collector_endpoint/collector_hostname, as Istio configures
 // proxies older than 1.29, and propagates B3 only.
-import type { MeshService, Snapshot, Telemetry } from '../../model/types';
+import type { Snapshot, Telemetry } from '../../model/types';
+import { collectorService } from '../../model/validate/telemetry-providers';
 import type { Workload } from '../../model/workload-selection';
 import { typed } from '../core';
 import { outboundClusterName } from '../names';
@@ -56,16 +57,10 @@ function tracingSpec(snapshot: Snapshot, mesh: TelemetryMesh, workload: Workload
   return { spec, sources: telemetries.map((t) => `Telemetry/${t.meta.namespace}/${t.meta.name}`).sort() };
 }
 
-/**
- * LookupCluster: the collector's Service by host (`ns/host` names its namespace; a bare host must
- * be one namespace's) and the outbound cluster of its port, which Mast builds like any other.
- */
+/** LookupCluster: the collector's Service and the outbound cluster of its port, which Mast builds like any other. */
 function collector(snapshot: Snapshot, service: string, port: number): { hostname: string; cluster: string } | undefined {
-  const slash = service.indexOf('/');
-  const [namespace, host] = slash >= 0 ? [service.slice(0, slash), service.slice(slash + 1)] : [undefined, service];
-  const found: MeshService | undefined = snapshot.serviceByHost(host);
-  if (!found || (namespace !== undefined && found.meta.namespace !== namespace)) return undefined;
-  return { hostname: found.hostname, cluster: outboundClusterName(port, found.hostname) };
+  const found = collectorService((host) => snapshot.serviceByHost(host), service);
+  return found ? { hostname: found.hostname, cluster: outboundClusterName(port, found.hostname) } : undefined;
 }
 
 /** The tracer for `provider`, or undefined when it cannot trace or its collector is not in the registry. */

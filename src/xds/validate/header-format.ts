@@ -52,9 +52,13 @@ function translatePerRequestState(value: string): string {
   return out;
 }
 
-/** Why Envoy refuses the command `name(arg)` (`length` when `:N` was given), or undefined. */
-function problemOf(name: string, arg: string, length: boolean): string | undefined {
+/**
+ * Why Envoy refuses the command `name(arg)` (`length` when `:N` was given), or undefined.
+ * `extensions`: commands of formatter extensions the format string configures (taken as given).
+ */
+function problemOf(name: string, arg: string, length: boolean, extensions: ReadonlySet<string>): string | undefined {
   if (name === 'CEL' || name === 'TYPED_CEL') return celProblem(name, arg);
+  if (extensions.has(name)) return undefined;
   const rule = FORMAT_COMMANDS.get(name);
   if (!rule) return `unknown command %${name}% (Envoy 1.36's header formatters do not have it)`;
   return commandProblem(name, rule, arg, length);
@@ -67,7 +71,16 @@ function problemOf(name: string, arg: string, length: boolean): string | undefin
  */
 export function headerFormatProblem(value: string): string | undefined {
   if (!value.includes('%')) return undefined;
-  const format = translatePerRequestState(translateMetadataFormat(value));
+  return substitutionFormatProblem(translatePerRequestState(translateMetadataFormat(value)));
+}
+
+/**
+ * Why Envoy 1.36 would refuse `format` as a substitution format string where it is used as it
+ * stands (an access log's text format or JSON value; SubstitutionFormatParser::parse), or
+ * undefined. `extensions` names the commands of the formatter extensions configured beside it
+ * (`envoy.formatter.req_without_query` adds REQ_WITHOUT_QUERY).
+ */
+export function substitutionFormatProblem(format: string, extensions: ReadonlySet<string> = new Set()): string | undefined {
   let i = 0;
   while ((i = format.indexOf('%', i)) >= 0) {
     if (format[i + 1] === '%') {
@@ -78,7 +91,7 @@ export function headerFormatProblem(value: string): string | undefined {
     if (!m || (m[3] !== undefined && BigInt(m[3]) > SIZE_T_MAX)) {
       return `Incorrect configuration: ${format}. Couldn't find valid command at position ${Buffer.byteLength(format.slice(0, i))}`;
     }
-    const problem = problemOf(m[1] as string, m[2] ?? '', m[3] !== undefined);
+    const problem = problemOf(m[1] as string, m[2] ?? '', m[3] !== undefined, extensions);
     if (problem) return problem;
     i += m[0].length;
   }

@@ -5,6 +5,7 @@
 // walk of pgv.ts as visitors, so they also reach inside Any (typed_per_filter_config, filters).
 import { re2Problem } from '../../model/validate/regex';
 import { celExpressionProblem } from './cel-commands';
+import { substitutionFormatProblem } from './header-format';
 import { checkCluster, checkClusterLoadAssignment } from './cluster-checks';
 import { durationNanos, goDuration } from './format';
 import { checkListener } from './listener-checks';
@@ -57,6 +58,25 @@ export function semanticVisitors(limits: ValidationLimits): Visitors {
       if (typeof expression !== 'string') return;
       const problem = celExpressionProblem(expression);
       if (problem) out.push({ path: `${path}.expression`, rule: 'cel.expression', message: `failed to create an expression: ${problem}` });
+    }],
+    // source/common/formatter/substitution_format_string.cc: Envoy parses an access log's format
+    // (its text, or each string of its JSON) when it loads the listener; an unknown command or a
+    // bad argument refuses the listener. Formatter extensions add commands of their own.
+    ['envoy.config.core.v3.SubstitutionFormatString', (json, path, out) => {
+      const f = obj(json);
+      if (!f) return;
+      const formatters = Array.isArray(f.formatters) ? f.formatters : [];
+      const extensions = new Set(formatters.some((x) => obj(x)?.name === 'envoy.formatter.req_without_query') ? ['REQ_WITHOUT_QUERY'] : []);
+      const check = (value: unknown, at: string): void => {
+        if (typeof value === 'string') {
+          const problem = substitutionFormatProblem(value, extensions);
+          if (problem) out.push({ path: at, rule: 'format.command', message: problem });
+        } else if (Array.isArray(value)) value.forEach((v, i) => check(v, `${at}[${i}]`));
+        else if (obj(value)) for (const [k, v] of Object.entries(obj(value)!)) check(v, `${at}["${k}"]`);
+      };
+      check(f.text_format, `${path}.text_format`);
+      check(obj(f.text_format_source)?.inline_string, `${path}.text_format_source.inline_string`);
+      check(f.json_format, `${path}.json_format`);
     }],
     // source/common/common/matchers.h, StringMatcherImpl: ignore_case means nothing to a regex.
     ['envoy.type.matcher.v3.StringMatcher', (json, path, out) => {
