@@ -28,6 +28,7 @@ describeMesh('Mast traces its pushes', (mesh) => {
     await mesh().apply(task('destination-rule-all.yaml'));
     await converge(t, 'subsets known', () => seesOnly(mesh(), ['v1', 'v2', 'v3'], 30));
     const productpage = mesh().workload('productpage-v1-0').nodeId;
+    const sidecars = mesh().workloads.filter((w) => w.role === 'sidecar').map((w) => w.nodeId).sort();
     await mesh().apply(task('virtual-service-reviews-v3.yaml'));
     await converge(t, 'all to v3', () => seesOnly(mesh(), ['v3']));
 
@@ -35,9 +36,10 @@ describeMesh('Mast traces its pushes', (mesh) => {
     let found: JaegerTrace | undefined;
     await waitFor(async () => {
       const traces = await jaeger!.traces('mast', { operation: 'source VirtualService/default/reviews' });
-      found = traces.find((tr) => tr.spans.some((s) => s.operationName === `push ${productpage}` && tag(s, 'mast.proxy') === productpage));
+      // A push span is exported once its proxy has ACKed: wait for all of them.
+      found = traces.find((tr) => sidecars.every((id) => tr.spans.some((s) => s.operationName === `push ${id}` && tag(s, 'mast.proxy') === id)));
       return found !== undefined;
-    }, 15_000, `a trace of the reviews change that pushed ${productpage}`, 250);
+    }, 15_000, `a trace of the reviews change that pushed every sidecar (${productpage} among them)`, 250);
     const spans = found!.spans;
     const byId = new Map(spans.map((s) => [s.spanID, s]));
     const parent = (s: JaegerSpan | undefined) => byId.get(s?.references.find((r) => r.refType === 'CHILD_OF')?.spanID ?? '')?.operationName;
@@ -55,7 +57,6 @@ describeMesh('Mast traces its pushes', (mesh) => {
 
     // Every sidecar routes to reviews, so each was pushed the new route table and ACKed it.
     const pushes = spans.filter((s) => s.operationName.startsWith('push ') && parent(s) === 'config change');
-    const sidecars = mesh().workloads.filter((w) => w.role === 'sidecar').map((w) => w.nodeId).sort();
     assert.deepEqual(pushes.map((s) => tag(s, 'mast.proxy')).filter((id) => sidecars.includes(id as string)).sort(), sidecars);
     for (const push of pushes) {
       const sends = spans.filter((s) => s.operationName.startsWith('send ') && parent(s) === push.operationName);

@@ -13,7 +13,7 @@ import { SotwConnection } from '../../src/xds/sotw';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { ChangeTrace } from '../../src/telemetry/push-trace';
 import { inSpan, otlpTracesUrl, pipelineTracer, startTracing, tracedContext } from '../../src/telemetry/tracing';
-import { resourceTypes } from '../../src/xds/protos';
+import { resourceTypes } from '../../src/envoy-api/protos';
 import { cluster, fakeSnapshot, quiet } from '../xds/fake-world';
 
 const PROXY: ProxyClass = { role: 'router', namespace: 'ns', labels: {}, ips: ['127.0.0.9'], interceptionMode: 'NONE', localAddress: '127.0.0.1', outboundAddress: '127.0.0.1' };
@@ -30,9 +30,6 @@ function nonceOf(buf: Buffer): { nonce: string; version_info: string } {
   return resourceTypes().lookupType('envoy.service.discovery.v3.DiscoveryResponse').decode(buf) as unknown as { nonce: string; version_info: string };
 }
 
-/** fake-world's snapshot, holding no EnvoyFilters either (the cache asks for them). */
-const snapshot = (generation: number) => Object.assign(fakeSnapshot(generation), { envoyFilters: () => [] });
-
 /** One Mast-shaped world: a view cache with one part, and one SotW stream subscribed to CDS. */
 function world() {
   const telemetry = createTelemetry();
@@ -41,7 +38,7 @@ function world() {
   const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => set }], quiet);
   const stream = new Stream();
   const conn = new SotwConnection('1', { ...PROXY, id: 'router~127.0.0.9~gw.ns~ns.svc.cluster.local', workloadName: 'gw.ns', serviceAccount: 'default' }, stream, new XdsMetrics(telemetry.meter, () => ({ sotw: 1, delta: 0 })), quiet);
-  views.setSnapshot(snapshot(generation));
+  views.setSnapshot(fakeSnapshot(generation));
   conn.onRequest({ type_url: TYPE_URLS.cluster, resource_names: [], version_info: '', response_nonce: '' } as never, views.viewFor(PROXY));
   const changes = new ChangeTrace();
   return {
@@ -54,7 +51,7 @@ function world() {
       changes.noted([key]);
       changes.push(generation, () => {
         const view = inSpan(() => 'rebuild', () => ({}), () => {
-          views.setSnapshot(snapshot(generation));
+          views.setSnapshot(fakeSnapshot(generation));
           return views.viewFor(PROXY);
         });
         conn.push({ view, trace: tracedContext() });
