@@ -27,7 +27,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # Production dependencies only; --ignore-scripts because `prepare` runs tsc (a dev dependency).
 # @grpc/grpc-js-xds is one of them and brings deps/ (envoy-api, xds, googleapis,
-# protoc-gen-validate): the .proto files src/xds/protos.ts loads at start.
+# protoc-gen-validate): the .proto files src/envoy-api/protos.ts loads at start.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY bin/ bin/
 # proto/roots.js names those .proto files; src/paths.ts finds the package root as the folder
@@ -38,7 +38,7 @@ COPY --from=build /src/build/examples/ examples/
 # Fail the build, not the Pod, if the runtime tree misses anything the server loads at start.
 RUN node -e "const r = require('./proto/roots.js'); const fs = require('node:fs'); \
       for (const d of r.includeDirs) if (!fs.existsSync(d)) throw new Error('missing ' + d); \
-      require('./dist/src/xds/protos.js').resourceTypes();" \
+      require('./dist/src/envoy-api/protos.js').resourceTypes();" \
  && node bin/mast.js serve --help >/dev/null \
  && test -f examples/app/echo.js
 # Non-root, with the uid manifests/deployment.yaml runs as (runAsUser: 10001).

@@ -5,7 +5,7 @@
 // With `sds`, it also asks for the secrets `default` and `ROOTCA` once its first clusters arrive,
 // as Envoy does when their TLS names them, and notes when its own certificate came.
 import { TYPE_URLS } from '../../src/translate/types';
-import { resourceTypes, serviceDefinitions } from '../../src/xds/protos';
+import { resourceTypes, serviceDefinitions } from '../../src/envoy-api/protos';
 import { AdsClient, type NodeInfo } from '../../test/support/ads-client';
 import { clusterNames, hasAddress, isNamed, readResponse, resourceName, routeConfigNames, type RawResponse, type Span } from './wire';
 

@@ -5,11 +5,11 @@
 // either field name spelling (snake_case or the camelCase JSON name), a "@type" for every Any, and
 // udpa/xds TypedStruct (Envoy unpacks it into the type it names, so Mast does it here and can then
 // check and merge the real message). protobufjs' fromObject would drop an unknown field silently,
-// so this walks the reflected types (src/xds/protos.ts) and reports every field it cannot place:
+// so this walks the reflected types (src/envoy-api/protos.ts) and reports every field it cannot place:
 // unknown fields, wrong JSON types, enum values, Duration strings, and "@type"s naming a type
 // Envoy's protos (as Mast loads them, proto/roots.js) do not define.
 import * as protobuf from 'protobufjs';
-import { resourceTypes } from '../xds/protos';
+import { resourceTypes } from '../envoy-api/protos';
 
 export const TYPE_PREFIX = 'type.googleapis.com/';
 

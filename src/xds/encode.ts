@@ -5,7 +5,7 @@
 // The walk yields the plain object protobufjs' encoder takes (enums as numbers, bytes as
 // Buffers), so it encodes directly, without fromObject's second copy of every message.
 import * as protobuf from 'protobufjs';
-import { resourceTypes } from './protos';
+import { resourceTypes } from '../envoy-api/protos';
 
 export class EncodeError extends Error {
   constructor(readonly path: string, message: string) {

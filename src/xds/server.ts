@@ -14,7 +14,7 @@ import { DeltaConnection } from './delta';
 import { proxyOf, resolveIdentity } from './identity';
 import type { XdsMetrics } from './metrics';
 import type { SdsSecrets } from './secrets';
-import { resourceTypes, serviceDefinitions } from './protos';
+import { resourceTypes, serviceDefinitions } from '../envoy-api/protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
 import { fetchResources } from './fetch';

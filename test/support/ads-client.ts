@@ -1,7 +1,7 @@
 // A scripted ADS client for protocol tests and load benchmarks: sends exactly the requests a test
 // writes and queues every response, so each step of the protocol can be asserted.
 import * as grpc from '@grpc/grpc-js';
-import { serviceDefinitions, resourceTypes } from '../../src/xds/protos';
+import { serviceDefinitions, resourceTypes } from '../../src/envoy-api/protos';
 import type { DeltaDiscoveryResponse__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryResponse';
 import type { DiscoveryResponse__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryResponse';
 

@@ -1,5 +1,5 @@
 // Fixtures shared by the unit tests of src/xds/validate (test/xds/validate-*.test.ts): a test
-// proto carrying the PGV rule kinds Envoy's protos do not use, loaded as src/xds/protos.ts loads
+// proto carrying the PGV rule kinds Envoy's protos do not use, loaded as src/envoy-api/protos.ts loads
 // Envoy's; Mast's golden outputs as resources; small route table builders for the load checks.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const deps = join(__dirname, '../../node_modules/@grpc/grpc-js-xds/deps');
 
 
 // Rule kinds Envoy's loaded protos do not use (int64, float, bytes, timestamp, map keys, skip,
-// disabled, ignored, ...) on a proto of our own, loaded the way src/xds/protos.ts loads Envoy's.
+// disabled, ignored, ...) on a proto of our own, loaded the way src/envoy-api/protos.ts loads Envoy's.
 const TEST_PROTO = `
 syntax = "proto3";
 package t;

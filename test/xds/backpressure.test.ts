@@ -6,7 +6,7 @@ import { ViewCache } from '../../src/xds/cache';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { SotwConnection } from '../../src/xds/sotw';
 import { createTelemetry } from '../../src/telemetry/metrics';
-import { resourceTypes } from '../../src/xds/protos';
+import { resourceTypes } from '../../src/envoy-api/protos';
 import { cluster, fakeSnapshot, quiet } from './fake-world';
 
 /** A stream whose buffer is full until the test drains it. */

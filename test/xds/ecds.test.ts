@@ -10,7 +10,7 @@ import { ConfigStore, parseDocuments } from '../../src/model';
 import { partsFor } from '../../src/translate';
 import { TYPE_URLS, type NamedResource } from '../../src/translate/types';
 import { ViewCache } from '../../src/xds/cache';
-import { resourceTypes, serviceDefinitions } from '../../src/xds/protos';
+import { resourceTypes, serviceDefinitions } from '../../src/envoy-api/protos';
 import type { EncodedResource } from '../../src/xds/wire';
 import { AdsClient, decodeAny } from '../support/ads-client';
 import { FakeWorld, quiet } from './fake-world';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EncodeError, encodeAny, encodeMessage } from '../../src/xds/encode';
-import { resourceTypes } from '../../src/xds/protos';
+import { resourceTypes } from '../../src/envoy-api/protos';
 
 function roundTrip(typeName: string, json: unknown): Record<string, unknown> {
   const type = resourceTypes().lookupType(typeName);

@@ -13,7 +13,7 @@ import { createTelemetry } from '../../src/telemetry/metrics';
 import { TYPE_URLS } from '../../src/translate/types';
 import { ViewCache } from '../../src/xds/cache';
 import { XdsMetrics } from '../../src/xds/metrics';
-import { serviceDefinitions } from '../../src/xds/protos';
+import { serviceDefinitions } from '../../src/envoy-api/protos';
 import { XdsServer } from '../../src/xds/server';
 import { toStruct } from '../support/ads-client';
 import { cluster, fakeSnapshot, quiet } from './fake-world';

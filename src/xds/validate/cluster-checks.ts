@@ -1,7 +1,7 @@
 // What Envoy refuses when it builds a Cluster or applies a ClusterLoadAssignment, beyond the proto
 // rules. Each check names the Envoy source it mirrors.
 import { isIP } from 'node:net';
-import { resourceTypes } from '../protos';
+import { resourceTypes } from '../../envoy-api/protos';
 import { fieldPath, indexPath, keyPath } from './format';
 import type { Violation } from './violation';
 import { list, obj, type Obj } from './json';

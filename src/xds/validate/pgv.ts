@@ -1,5 +1,5 @@
 // A generic validator driven by the protoc-gen-validate annotations in Envoy's own .proto files,
-// read from the protobufjs Root Mast encodes with (src/xds/protos.ts). Each message type's rules
+// read from the protobufjs Root Mast encodes with (src/envoy-api/protos.ts). Each message type's rules
 // are compiled once; validating is then a walk over Mast's proto3 JSON (the shape encode.ts takes:
 // snake_case keys, Any as {"@type", ...fields}, Duration strings, plain wrapper values), entering
 // Any contents. PGV semantics kept (templates/cc/msg.go, message.go, wrapper.go):
@@ -12,7 +12,7 @@
 // of one oneof set (`proto.oneof`, on the wire the last silently wins), and an integer outside its
 // type's range (`proto.range`, on the wire it would be truncated).
 import * as protobuf from 'protobufjs';
-import { resourceTypes } from '../protos';
+import { resourceTypes } from '../../envoy-api/protos';
 import { isObj, type Obj } from './json';
 import type { Check, PathLike } from './check';
 import { mapCheck, repeatedCheck, requiredMessage, valueCheck, type ValueKind } from './rules';
@@ -320,7 +320,7 @@ function compileField(field: protobuf.Field): FieldPlan {
 
 let envoyRules: ProtoRules | undefined;
 
-/** The compiled rules of the Root Mast encodes with (src/xds/protos.ts), built once. */
+/** The compiled rules of the Root Mast encodes with (src/envoy-api/protos.ts), built once. */
 export function envoyProtoRules(): ProtoRules {
   envoyRules ??= new ProtoRules(resourceTypes());
   return envoyRules;

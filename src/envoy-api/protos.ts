@@ -1,5 +1,8 @@
 // Loads Envoy's .proto files (vendored by @grpc/grpc-js-xds, listed in proto/roots.js) twice over:
 // proto-loader for the gRPC service definitions, and one protobufjs Root for encoding resources.
+// A leaf that imports nothing of Mast's but paths.ts, so model/ (reading EnvoyFilter values as
+// Envoy messages, envoy-proto-json.ts) and xds/ (encoding, validation, the services) both use it
+// without model/ depending on xds/, which is downstream of it (/work/shared/design.md).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
