@@ -103,11 +103,13 @@ test('a gateway TCP server no VirtualService routes gets no listener (Envoy refu
   assert.deepEqual(translate(snapshot, router()).listeners.map((l) => l.name), []);
 });
 
-test('validation: PASSTHROUGH is served on HTTPS and TLS servers; AUTO_PASSTHROUGH too; terminated TLS servers are not yet (MAST1008)', () => {
+test('validation: PASSTHROUGH is served on HTTPS and TLS servers; AUTO_PASSTHROUGH too; a TLS server terminates SIMPLE, not yet ISTIO_MUTUAL (MAST1008)', () => {
   const findings = (servers: string): string[][] => snapshotFromYaml(gateway(servers), 'gw.yaml').diagnostics.map((d) => [d.code, d.field ?? '']);
   assert.deepEqual(findings('[{port: {number: 443, name: https, protocol: HTTPS}, tls: {mode: PASSTHROUGH}, hosts: [a.example.com]}]'), []);
   assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: PASSTHROUGH}, hosts: [a.example.com]}]'), []);
   // Served (sni-dnat.test.ts); with no service under a.example.com it reaches nothing, and says so.
   assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: AUTO_PASSTHROUGH}, hosts: [a.example.com]}]'), [['MAST3009', 'spec.servers[0].hosts']]);
-  assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: SIMPLE, credentialName: c}, hosts: [a.example.com]}]'), [['MAST1008', 'spec.servers[0].tls.mode']]);
+  // Terminated, then routed by the VirtualService's tcp routes (gateway-tls-files golden, e2e gateway-tls).
+  assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: SIMPLE, credentialName: c}, hosts: [a.example.com]}]'), []);
+  assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: ISTIO_MUTUAL}, hosts: [a.example.com]}]'), [['MAST1008', 'spec.servers[0].tls.mode']]);
 });
