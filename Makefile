@@ -124,15 +124,19 @@ ratelimit:
 redis:
 	tools/backends/build.sh redis
 
-# ---- The demo's picture: Jaeger's UI with a bookinfo trace (issue 9) --------------------------
+# ---- The demo's picture: a trace UI with a bookinfo trace (issue 9) ---------------------------
 # Debian's chromium, installed with apt-get if missing (CHROMIUM_BIN names another), driven headless
 # by playwright-core (a devDependency that downloads no browser). `make screenshot` starts the demo
-# mesh and Jaeger on addresses of their own, sends requests until one's trace reaches ratings, and
-# writes docs/jaeger-bookinfo-trace.png (tools/jaeger-screenshot.ts). Jaeger built from its Go
-# module has a placeholder page for a UI: JAEGER_UI_ASSETS must name a directory with jaeger-ui's
-# build. Neither target is part of `make test`.
+# mesh and a trace backend on addresses of their own, sends requests until one's trace reaches
+# ratings, and writes the backend's page of it to docs/ (tools/trace-screenshot.ts). Jaeger built
+# from its Go module has a placeholder page for a UI and jaeger-ui's build is on no registry
+# reachable here, so it is Jaeger (docs/jaeger-bookinfo-trace.png) only when JAEGER_UI_ASSETS names a
+# directory with that build, else Zipkin's own server and UI (docs/zipkin-bookinfo-trace.png):
+# `make zipkin` downloads io.zipkin:zipkin-server's exec jar, pinned in tools/backends/zipkin.sh,
+# from Maven Central into ~/.cache/mast/zipkin-<version>/, checked against the SHA-512 published
+# beside it (ZIPKIN_JAR names another jar; run by `java -jar`, Java 17+). None is part of `make test`.
 CHROMIUM_BIN ?= /usr/bin/chromium
-.PHONY: chromium screenshot
+.PHONY: chromium zipkin screenshot
 
 chromium:
 	@if [[ -x "$(CHROMIUM_BIN)" ]]; then echo "chromium: $(CHROMIUM_BIN)"; else \
@@ -140,5 +144,8 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
 	    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }; fi
 
-screenshot: deps tracing chromium
-	ENVOY_BIN=$(ENVOY_BIN) CHROMIUM_BIN=$(CHROMIUM_BIN) node --import tsx tools/jaeger-screenshot.ts
+zipkin:
+	tools/backends/zipkin.sh
+
+screenshot: deps chromium $(if $(JAEGER_UI_ASSETS),tracing,zipkin)
+	ENVOY_BIN=$(ENVOY_BIN) CHROMIUM_BIN=$(CHROMIUM_BIN) node --import tsx tools/trace-screenshot.ts

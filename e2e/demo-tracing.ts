@@ -1,4 +1,4 @@
-// The demo's tracing (`make run`, tools/jaeger-screenshot.ts): a real Jaeger (`make tracing`) where
+// The demo's tracing (`make run`, tools/trace-screenshot.ts): a real Jaeger (`make tracing`) where
 // examples/tracing/ says it is (127.0.9.1 on Jaeger's usual ports, moved with the mesh's address
 // prefix), and the trace of one request through the ingress gateway, read through Jaeger's own
 // query API.
@@ -59,11 +59,12 @@ export function spansByService(t: JaegerTrace): Record<string, number> {
 }
 
 /**
- * Whether `t` holds every span of the request `reply` answers (examples/app/echo.ts's call tree):
- * each hop is the caller's client span (the gateway's, or the calling sidecar's outbound) and the
- * callee sidecar's server span, so two per workload in the tree.
+ * Whether trace `t` (its spans, as Jaeger or Zipkin returns them) holds every span of the request
+ * `reply` answers (examples/app/echo.ts's call tree): each hop is the caller's client span (the
+ * gateway's, or the calling sidecar's outbound) and the callee sidecar's server span, so two per
+ * workload in the tree.
  */
-export function everyHop(t: JaegerTrace, reply: Reply): boolean {
+export function everyHop(t: { spans: readonly unknown[] }, reply: Reply): boolean {
   const count = (a: EchoAnswer): number => 1 + a.calls.reduce((n, c) => n + (c.body ? count(c.body) : 0), 0);
   try {
     return t.spans.length >= 2 * count(JSON.parse(reply.text) as EchoAnswer);
