@@ -84,6 +84,7 @@ export const DIAGNOSTIC_CODES = {
   MAST2065: { severity: 'warning', title: 'EnvoyFilter EXTENSION_CONFIG ADD names an extension config that a later-applied ADD reaching the same proxy also names; the later one is served' },
   MAST2066: { severity: 'warning', title: 'EnvoyFilter patch matches on proxy version or metadata, which Mast\'s proxies do not report; it applies to no proxy' },
   MAST2067: { severity: 'warning', title: 'EnvoyFilter match has no effect with this applyTo, or the operation is not one Istio applies to it' },
+  MAST2068: { severity: 'error', title: 'EnvoyFilter EXTENSION_CONFIG typed_config is of a type that a filter discovering it (config_discovery.type_urls) does not accept; Envoy would refuse it, so the last good version is served' },
   MAST2057: { severity: 'error', title: 'Telemetry is not valid' },
   MAST2058: { severity: 'error', title: 'Telemetry accessLogging filter expression is not a CEL expression' },
   MAST2053: { severity: 'error', title: 'MeshConfig field value is not valid; the last good mesh config keeps serving' },

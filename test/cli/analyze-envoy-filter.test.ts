@@ -1,6 +1,6 @@
 // `mast analyze` on EnvoyFilters: what the view cache finds in patched resources (MAST4002,
-// MAST4003, MAST4004) reaches the user with file, object and configPatches[i], as a refused
-// value (MAST2064) does, before anything is applied.
+// MAST4003, MAST4004) and in extension configs (MAST2068) reaches the user with file, object and
+// configPatches[i], as a refused value (MAST2064) does, before anything is applied.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,17 @@ describe('mast analyze and EnvoyFilter', () => {
     const result = await run(httpFilter('INSERT_BEFORE', 'envoy.filters.http.router', '{name: "", typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua}}'));
     assert.deepEqual(result.diagnostics.map((d) => d.code), ['MAST4002']);
     assert.match(result.output, /EnvoyFilter\/shop\/lua spec\.configPatches\[0\]: MAST4002 Envoy would reject lds virtualInbound/);
+  });
+
+  test('an extension config of a type its discovering filter does not accept: MAST2068 on the supplying patch, exit 1', async () => {
+    const discover = httpFilter('INSERT_BEFORE', 'envoy.filters.http.router', '{name: mast.ecds, config_discovery: {config_source: {ads: {}}, type_urls: [type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua]}}');
+    const supply = (type: string) => `- applyTo: EXTENSION_CONFIG\n  patch: {operation: ADD, value: {name: mast.ecds, typed_config: {"@type": ${type}}}}`;
+    const refused = await run(`${discover}\n${supply('type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC')}`);
+    assert.deepEqual(refused.diagnostics.map((d) => [d.code, d.field]), [['MAST2068', 'spec.configPatches[1]']]);
+    assert.match(refused.output, /mesh\.yaml#3 EnvoyFilter\/shop\/lua spec\.configPatches\[1\]: MAST2068 .*envoy\.extensions\.filters\.http\.rbac\.v3\.RBAC.*does not accept/);
+    assert.equal(refused.exitCode, 1);
+    const accepted = await run(`${discover}\n${supply('type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua')}`);
+    assert.deepEqual(accepted.diagnostics.map((d) => d.code), []);
   });
 
   test('an unknown field in the value: MAST2064 at the field', async () => {

@@ -170,6 +170,51 @@ describe('ECDS resources from EnvoyFilters, through the view cache', () => {
     assert.equal(code(anyOf(r)), 'mast.lua: -- good');
     assert.ok(views.findings().some((d) => d.object?.name === 'lua' && d.severity === 'error'), 'the refusal is reported');
   });
+
+  // Envoy refuses an ECDS update whose typed_config type is not in the config_discovery.type_urls
+  // of every filter discovering it (config_discovery_impl.cc): Mast never sends one (MAST2068).
+  const discovering = (types: string) => `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: discover, namespace: default}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: SIDECAR_INBOUND, listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}
+    patch:
+      operation: INSERT_BEFORE
+      value: {name: mast.lua, config_discovery: {config_source: {ads: {}}, type_urls: [${types}]}}`;
+  const RBAC = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+  const mismatches = () => views.findings().filter((d) => d.code === 'MAST2068');
+
+  it('serves an extension config of a type its discovering filter accepts', () => {
+    put(discovering(`${RBAC}, ${LUA}`), envoyFilter('lua', 'default', '-- accepted'));
+    assert.equal(code(anyOf(served(pod1).get('mast.lua')!)), 'mast.lua: -- accepted');
+    assert.deepEqual(mismatches(), []);
+  });
+
+  it('refuses one of a type the discovering filter does not accept (MAST2068) and keeps the last good', () => {
+    put(discovering(LUA), envoyFilter('lua', 'default', '-- good'));
+    const good = served(pod1).get('mast.lua')!;
+    assert.equal(code(anyOf(good)), 'mast.lua: -- good');
+    const rbac = envoyFilter('lua', 'default', '').replace(/typed_config: .*$/m, `typed_config: {"@type": ${RBAC}}`);
+    put(discovering(LUA), rbac);
+    assert.equal(served(pod1).get('mast.lua'), good, 'the last good version is still served, as it was');
+    const found = mismatches();
+    assert.deepEqual([...new Set(found.map((d) => `${d.object?.namespace}/${d.object?.name} ${d.field} ${d.severity}`))], ['default/lua spec.configPatches[0] error']);
+    assert.match(found[0]!.message, /is of type envoy\.extensions\.filters\.http\.rbac\.v3\.RBAC, which the filter mast\.lua that EnvoyFilter\/default\/discover spec\.configPatches\[0\] .* does not accept/);
+  });
+
+  it('serves none when the refused config has no last good version, and a TypedStruct is judged by its inner type', () => {
+    put(discovering(LUA));
+    const rbac = envoyFilter('fresh', 'default', '').replace(/typed_config: .*$/m, `typed_config: {"@type": ${RBAC}}`);
+    put(discovering(LUA), rbac);
+    assert.equal(served(pod1).get('mast.lua'), undefined, 'nothing Envoy would refuse is sent');
+    assert.ok(mismatches().some((d) => d.object?.name === 'fresh'));
+    const typedStruct = envoyFilter('typed', 'default', '').replace(/typed_config: .*$/m, `typed_config: {"@type": type.googleapis.com/xds.type.v3.TypedStruct, type_url: ${LUA}, value: {default_source_code: {inline_string: "-- struct"}}}`);
+    put(discovering(LUA), typedStruct);
+    assert.ok(served(pod1).get('mast.lua'), 'a TypedStruct of the accepted type is served');
+    assert.deepEqual(mismatches(), []);
+  });
 });
 
 /** An encoded resource's google.protobuf.Any, as a response carries it. */
