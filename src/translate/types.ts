@@ -59,7 +59,6 @@ export interface NamedResource {
   patched?: { by: readonly string[]; original?: NamedResource };
 }
 
-
 /** The four resource types translation produces, each as a list of uniquely named resources. */
 export interface ResourceSet {
   clusters: NamedResource[];
