@@ -4,8 +4,8 @@
 // standard appProtocols (`kubernetes.io/h2c`, `/ws`, `/wss`) first, then a `grpc-web` prefix, then
 // the text before the first `-`. A TCP port whose name says nothing is TCP on the well-known ports
 // 25, 53, 3306 and 27017, and otherwise one Istio sniffs. Mast sniffs such a port on the outbound
-// side (listeners/outbound.ts: HTTP/1.1 and h2c to the HTTP chain, other bytes to TCP); its
-// inbound side proxies it as HTTP, the common case for the services a mesh routes.
+// side (listeners/outbound.ts: HTTP/1.1 and h2c to the HTTP chain, other bytes to TCP) and on the
+// inbound side's plaintext chains (listeners/inbound.ts); its mTLS chains proxy it as HTTP.
 import type { ServicePort } from './types';
 
 /**
@@ -61,7 +61,7 @@ export function istioProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProt
 /**
  * The protocol Mast proxies a port with, or undefined for ports Envoy's TCP listeners cannot carry
  * (UDP and SCTP, or a TCP port whose name or appProtocol says UDP). Ports Istio would sniff are
- * HTTP here; the outbound listener sniffs them (istioProtocol tells them apart).
+ * HTTP here; the listeners sniff them (istioProtocol tells them apart).
  */
 export function portProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProtocol' | 'protocol'>): Protocol | undefined {
   if (port.protocol !== 'TCP') return undefined;

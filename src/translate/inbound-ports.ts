@@ -3,16 +3,32 @@ import { refOf, type ObjectRef, type Pod, type ServicePort, type Snapshot } from
 import type { EnvoyJson, ProxyClass } from './types';
 import { byKey } from './order';
 import { portProtocol, type Protocol } from './protocol';
+import { istioProtocol } from '../model/port-protocol';
 
 export type InboundFacets = Pick<ProxyClass, 'namespace' | 'labels' | 'ips'>;
 
 export interface InboundPort {
   targetPort: number;
   protocol: Protocol;
+  /**
+   * No name or appProtocol gives the port's protocol (istioProtocol undefined): Istio sniffs it,
+   * and so does virtualInbound on its plaintext chains (listeners/inbound.ts).
+   */
+  sniffed: boolean;
   /** The Services (and the Pod, when a named target port was looked up in it) behind the port. */
   sources: ObjectRef[];
   /** Where the inbound cluster sends (a Sidecar ingress `defaultEndpoint`); the app's local address on targetPort when absent. */
   endpoint?: EnvoyJson;
+}
+
+/**
+ * How an inbound port is proxied (portProtocol), and whether it is sniffed: no name or appProtocol
+ * gives its protocol (istioProtocol undefined, Istio's UnsupportedProtocol); undefined for a port
+ * Envoy cannot carry (UDP).
+ */
+export function inboundProtocol(port: Pick<ServicePort, 'port' | 'name' | 'appProtocol' | 'protocol'>): Pick<InboundPort, 'protocol' | 'sniffed'> | undefined {
+  const protocol = portProtocol(port);
+  return protocol ? { protocol, sniffed: istioProtocol(port) === undefined } : undefined;
 }
 
 /** A numeric target port as is; a named one through the Pod's container ports, as kube-proxy does. */
@@ -31,10 +47,10 @@ export function inboundPorts(snapshot: Snapshot, proxy: InboundFacets): InboundP
   const byPort = new Map<number, InboundPort>();
   for (const service of [...snapshot.servicesSelecting(proxy.namespace, proxy.labels)].sort(byKey((s) => s.meta.name))) {
     for (const port of service.ports) {
-      const protocol = portProtocol(port);
+      const protocol = inboundProtocol(port);
       const target = resolveTargetPort(port, pod);
       if (!protocol || !target) continue;
-      const entry = byPort.get(target.number) ?? { targetPort: target.number, protocol, sources: [] };
+      const entry = byPort.get(target.number) ?? { targetPort: target.number, ...protocol, sources: [] };
       entry.sources.push(refOf(service), ...(target.pod ? [refOf(target.pod)] : []));
       byPort.set(target.number, entry);
     }

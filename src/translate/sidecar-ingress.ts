@@ -6,8 +6,7 @@
 // `inbound|PORT||` like a Service port's.
 import { refOf, type Snapshot } from '../model/types';
 import { socketAddress } from './core';
-import type { InboundFacets, InboundPort } from './inbound-ports';
-import { portProtocol } from './protocol';
+import { inboundProtocol, type InboundFacets, type InboundPort } from './inbound-ports';
 import type { ProxyClass } from './types';
 
 interface IngressListener {
@@ -52,9 +51,9 @@ export function sidecarIngressPorts(snapshot: Snapshot, proxy: InboundFacets & P
   for (const listener of listeners) {
     const number = listener.port?.number;
     if (!number || byPort.has(number)) continue; // validation refuses both
-    const protocol = portProtocol({ name: listener.port?.name, port: number, protocol: 'TCP', ...(listener.port?.protocol ? { appProtocol: listener.port.protocol.toLowerCase() } : {}) });
+    const protocol = inboundProtocol({ name: listener.port?.name, port: number, protocol: 'TCP', ...(listener.port?.protocol ? { appProtocol: listener.port.protocol.toLowerCase() } : {}) });
     if (!protocol) continue;
-    byPort.set(number, { targetPort: number, protocol, sources: [refOf(sidecar)], endpoint: endpointOf(listener, number, proxy) });
+    byPort.set(number, { targetPort: number, ...protocol, sources: [refOf(sidecar)], endpoint: endpointOf(listener, number, proxy) });
   }
   return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
 }

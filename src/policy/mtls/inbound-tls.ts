@@ -98,21 +98,25 @@ const TLS_INSPECTOR_CONFIG = typed('envoy.extensions.filters.listener.tls_inspec
  * The TLS inspector listener filter for a listener whose chains match on transport protocol at
  * `tlsPorts` (destination ports; 0 for the chains that match any port), or undefined when none
  * do. Like Istio's buildTLSInspector it is turned off where no chain needs it, so a server-first
- * protocol on a DISABLE port is never held waiting for a ClientHello: for every port but those when
- * the passthrough needs it, for those alone otherwise.
+ * protocol on a DISABLE port is never held waiting for a ClientHello.
  */
 export function tlsInspector(tlsPorts: ReadonlyMap<number, boolean>): EnvoyJson | undefined {
-  if (![...tlsPorts.values()].some(Boolean)) return undefined;
-  const ports = [...tlsPorts].filter(([port]) => port !== 0);
-  const byDefault = tlsPorts.get(0) ?? false;
-  const exceptions = ports.filter(([, needs]) => needs !== byDefault).map(([port]) => port).sort((a, b) => a - b);
-  if (exceptions.length === 0) return { name: 'envoy.filters.listener.tls_inspector', typed_config: TLS_INSPECTOR_CONFIG };
+  return onPorts({ name: 'envoy.filters.listener.tls_inspector', typed_config: TLS_INSPECTOR_CONFIG }, tlsPorts);
+}
+
+/**
+ * `filter` (a listener filter) run only on the destination ports that need it (`ports`: port ->
+ * needs it; 0 for the chains that match any port), or undefined when none do: disabled for every
+ * port but the needing ones when the passthrough does not need it, for the others alone when it
+ * does (Istio's buildTLSInspector and buildHTTPInspector, listener_inbound.go).
+ */
+export function onPorts(filter: EnvoyJson, ports: ReadonlyMap<number, boolean>): EnvoyJson | undefined {
+  if (![...ports.values()].some(Boolean)) return undefined;
+  const byDefault = ports.get(0) ?? false;
+  const exceptions = [...ports].filter(([port, needs]) => port !== 0 && needs !== byDefault).map(([port]) => port).sort((a, b) => a - b);
+  if (exceptions.length === 0) return filter;
   const ranges = exceptions.map((p) => ({ destination_port_range: { start: p, end: p + 1 } }));
   const listed = ranges.length === 1 ? ranges[0] : { or_match: { rules: ranges } };
-  return {
-    name: 'envoy.filters.listener.tls_inspector',
-    typed_config: TLS_INSPECTOR_CONFIG,
-    // Disabled on the listed ports when it runs by default; on all but them otherwise.
-    filter_disabled: byDefault ? listed : { not_match: listed },
-  };
+  // Disabled on the listed ports when it runs by default; on all but them otherwise.
+  return { ...filter, filter_disabled: byDefault ? listed : { not_match: listed } };
 }

@@ -15,7 +15,7 @@
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import type { InboundPort } from '../inbound-ports';
 import { socketAddress, typed } from '../core';
-import { downstreamTlsSocket, inboundChainOptions, tlsInspector, type InboundChainOption } from '../../policy/mtls/inbound-tls';
+import { downstreamTlsSocket, inboundChainOptions, onPorts, tlsInspector, type InboundChainOption } from '../../policy/mtls/inbound-tls';
 import { modeForPort, type MtlsMode, type WorkloadMtls } from '../../policy/mtls/peer-authentication';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT, inboundClusterName, inboundStatPrefix } from '../names';
 import { sourceKeys } from '../provenance';
@@ -26,6 +26,7 @@ import type { FilterContext } from '../filters/http-filter';
 import { networkRbac } from '../../policy/authorization/network-filter';
 import { policySources } from '../../policy/workload-policies';
 import { tcpProxy } from './tcp-proxy';
+import { PLAINTEXT_HTTP_ALPNS, httpInspector } from './protocol-sniffing';
 
 /** The passthrough chains' name (the default chain had it before mTLS made it several chains). */
 const VIRTUAL_INBOUND_PASSTHROUGH = 'virtualInbound-passthrough';
@@ -51,21 +52,40 @@ function chain(name: string, match: EnvoyJson, option: InboundChainOption, filte
   };
 }
 
-/** `rbac`: the workload's network RBAC filters, in front of tcp_proxy; an HTTP port's chain computes its own filters from `context`. */
+/**
+ * `rbac`: the workload's network RBAC filters, in front of tcp_proxy; an HTTP port's chain computes
+ * its own filters from `context`. A sniffed port (InboundPort.sniffed) gets the chains of a TCP
+ * port, as Istio's inbound protocol detection does (filterchain_options.go,
+ * inboundPermissiveFilterChainMatchWithMxcOptions): its plaintext chain split in two by what
+ * http_inspector reports (HTTP/1.1 and h2c to the HTTP connection manager, any other bytes to the
+ * TCP filters), a client's own TLS passed on as TCP. Its mTLS chain stays HTTP: telling HTTP from
+ * TCP inside mTLS needs the client to offer `istio-http/1.1` or `istio-h2` instead of `istio` (ALPN
+ * by protocol), which Istio's sidecars do through their own `istio.alpn` HTTP filter, absent from
+ * upstream Envoy; Mast's clients offer `istio` alone (upstream-tls.ts), so there is nothing to
+ * match on.
+ */
 function portChains(port: InboundPort, mode: MtlsMode, context: FilterContext, rbac: readonly EnvoyJson[]): EnvoyJson[] {
   const cluster = inboundClusterName(port.targetPort);
   const http = isHttp(port.protocol);
   // An HTTP chain that takes mutual TLS counts its requests under a stat prefix of its own, so
   // the stats tell mTLS requests from plaintext ones (Istio's connection_security_policy).
-  const filters = (o: InboundChainOption): EnvoyJson[] => http
-    ? [httpConnectionManager({
-        statPrefix: inboundStatPrefix(port.targetPort, o.mtls),
-        routes: { inline: inboundRouteConfig(port.targetPort) },
-        chain: 'inbound',
-        context,
-      })]
-    : [...rbac, tcpProxy(cluster)];
-  return inboundChainOptions(mode, http).map((o) => chain(cluster, { destination_port: port.targetPort }, o, filters(o)));
+  const hcm = (o: InboundChainOption): EnvoyJson[] => [httpConnectionManager({
+    statPrefix: inboundStatPrefix(port.targetPort, o.mtls),
+    routes: { inline: inboundRouteConfig(port.targetPort) },
+    chain: 'inbound',
+    context,
+  })];
+  const tcp = [...rbac, tcpProxy(cluster)];
+  const match = { destination_port: port.targetPort };
+  return inboundChainOptions(mode, http && !port.sniffed).flatMap((o) => {
+    if (sniffs(port, o)) return [chain(cluster, match, { ...o, applicationProtocols: PLAINTEXT_HTTP_ALPNS }, hcm(o)), chain(cluster, match, o, tcp)];
+    return [chain(cluster, match, o, http && (o.mtls || !port.sniffed) ? hcm(o) : tcp)];
+  });
+}
+
+/** Whether `port`'s chain `option` is split by http_inspector: plaintext on a sniffed port (which portProtocol makes HTTP). */
+function sniffs(port: InboundPort, option: InboundChainOption): boolean {
+  return port.sniffed && option.transportProtocol === 'raw_buffer';
 }
 
 /**
@@ -106,7 +126,13 @@ export function virtualInbound(ports: readonly InboundPort[], proxy: InboundList
   const passthrough = passthroughChains(mtls, new Set(ports.map((p) => p.targetPort)), rbac);
   const needsTls = (mode: MtlsMode): boolean => inboundChainOptions(mode, false).some((o) => o.transportProtocol === 'tls');
   const inspector = tlsInspector(new Map([...modes, ...passthrough.ports].map(([port, mode]) => [port, needsTls(mode)])));
-  const listenerFilters = [...(capture ? [ORIGINAL_DST_FILTER] : []), ...(inspector ? [inspector] : [])];
+  // After the TLS inspector, which it leaves alone once that has found TLS; only on sniffed ports,
+  // so that a server-first protocol elsewhere is never held waiting for the client's bytes.
+  const sniffer = onPorts(httpInspector(), new Map([
+    [0, false],
+    ...modes.map(([port, mode], i): [number, boolean] => [port, inboundChainOptions(mode, false).some((o) => sniffs(ports[i] as InboundPort, o))]),
+  ]));
+  const listenerFilters = [...(capture ? [ORIGINAL_DST_FILTER] : []), ...(inspector ? [inspector] : []), ...(sniffer ? [sniffer] : [])];
   // Without capture each sidecar binds its own pod IP, so sidecars sharing a host do not collide.
   const address = capture ? '0.0.0.0' : (proxy.ips[0] ?? '0.0.0.0');
   const additional = capture
@@ -122,7 +148,7 @@ export function virtualInbound(ports: readonly InboundPort[], proxy: InboundList
       ...(listenerFilters.length > 0 ? { listener_filters: listenerFilters } : {}),
       // Istio's protocol detection timeout (0s: none): a connection whose ClientHello has not
       // come yet is waited for, and one the inspector gives up on still gets its chain.
-      ...(inspector ? { listener_filters_timeout: '0s', continue_on_listener_filters_timeout: true } : {}),
+      ...(inspector || sniffer ? { listener_filters_timeout: '0s', continue_on_listener_filters_timeout: true } : {}),
       traffic_direction: 'INBOUND',
       filter_chains: [...modes.flatMap(([, mode], i) => portChains(ports[i] as InboundPort, mode, context, rbac)), selfChain(), ...passthrough.chains],
     },

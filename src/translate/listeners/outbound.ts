@@ -3,7 +3,7 @@
 // original destination port; per-port listeners carry HTTP (via RDS) or TCP.
 import { refOf, type ObjectRef, type Snapshot } from '../../model/types';
 import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
-import { socketAddress, typed } from '../core';
+import { socketAddress } from '../core';
 import { BLACKHOLE_CLUSTER, listenerName, outboundRouteName, PASSTHROUGH_CLUSTER, VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from '../names';
 import { sourceKeys } from '../provenance';
 import { passesUnknownHosts } from '../outbound-traffic-policy';
@@ -14,17 +14,10 @@ import { httpConnectionManager } from './http-connection-manager';
 import { tcpProxy } from './tcp-proxy';
 import { tlsInspector } from '../gateway-tls';
 import { sidecarTcpChains, sidecarTlsChains } from './tcp-routes';
+import { PLAINTEXT_HTTP_ALPNS, httpInspector } from './protocol-sniffing';
 
 /** namespace and labels: VirtualService `tcp` and `tls` rules (exportTo, sourceLabels, sourceNamespace). */
 export type OutboundListenerFacets = Pick<ProxyClass, 'interceptionMode' | 'outboundAddress' | 'namespace' | 'labels'>;
-
-/** What http_inspector reports for plain-text HTTP (Istio's plaintextHTTPALPNs without HTTP/1.0). */
-const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
-
-/** The listener filter that tells plain-text HTTP from other bytes by the first ones a client sends. */
-function httpInspector(): EnvoyJson {
-  return { name: 'envoy.filters.listener.http_inspector', typed_config: typed('envoy.extensions.filters.listener.http_inspector.v3.HttpInspector') };
-}
 
 /**
  * Connections to ports no service has go on to where the app sent them under ALLOW_ANY, and to
