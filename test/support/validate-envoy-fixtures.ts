@@ -93,12 +93,29 @@ export function bootstrap(cands: readonly Candidate[], limit: number): Obj {
       listeners.push(set({ ...c.json, name: rename(c.json.name, i) }, ['address', 'socket_address', 'port_value'], port === undefined ? undefined : 30000 + i));
     }
   });
+  // A tracer's collector cluster is checked when Envoy loads the listener (the ADS stream sends it
+  // beside, as CDS comes before LDS); the clusters above are renamed apart, so each gets a stand-in.
+  const named = new Set(clusters.map((c) => c.name));
+  for (const name of collectorClusters(listeners)) {
+    if (!named.has(name)) clusters.push({ name, type: 'STATIC', connect_timeout: '1s', load_assignment: { cluster_name: name, endpoints: [] } });
+    named.add(name);
+  }
   return {
     node: { id: 'sidecar~127.0.0.1~validate.default~default.svc.cluster.local', cluster: 'mast-validate' },
     dynamic_resources: { ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: XDS } }] } },
     static_resources: { clusters, listeners },
     layered_runtime: { layers: [{ name: 'mast', static_layer: { 're2.max_program_size.error_level': limit } }] },
   };
+}
+
+/** The clusters tracers in `json` name: Zipkin's collector_cluster, OpenTelemetry's grpc_service cluster. */
+function collectorClusters(json: unknown): string[] {
+  if (Array.isArray(json)) return json.flatMap(collectorClusters);
+  if (typeof json !== 'object' || json === null) return [];
+  const o = json as Obj;
+  const own = typeof o.collector_cluster === 'string' ? [o.collector_cluster] : [];
+  const otel = o['@type'] === 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig' ? [get(o, ['grpc_service', 'envoy_grpc', 'cluster_name'])].filter((n): n is string => typeof n === 'string') : [];
+  return [...own, ...otel, ...Object.values(o).flatMap(collectorClusters)];
 }
 
 /**

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
 import { DEFAULT_MESH_CONFIG } from '../../src/model/mesh-config';
 import type { TelemetryMesh } from '../../src/translate/telemetry/mesh';
+import { translate } from '../../src/translate';
 import { tracingPlan } from '../../src/translate/telemetry/tracing';
 import type { EnvoyJson } from '../../src/translate/types';
 import { encodeMessage } from '../../src/xds/encode';
@@ -107,8 +108,50 @@ describe('tracing', () => {
     assert.equal(with_('nowhere'), undefined);
   });
 
+  test('no tracing when the proxy is not sent the collector\'s cluster: a port the Service lacks, a Service not exported to the proxy (Envoy would refuse the listener)', () => {
+    const mesh = (port: number): TelemetryMesh => ({ ...MESH, extensionProviders: [...MESH.extensionProviders, { name: 'p', kind: 'zipkin', zipkin: { service: 'jaeger.observability.svc.cluster.local', port } }] });
+    const tel = telemetry('istio-system', 'mesh', { tracing: [{ providers: [{ name: 'p' }] }] });
+    assert.ok(plan([tel], 'CLIENT', mesh(9411)), 'a port the Service has');
+    assert.equal(plan([tel], 'CLIENT', mesh(9999)), undefined, 'a port it lacks');
+    const collectorEntry = (exportTo: string[]) => doc({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { namespace: 'observability', name: 'collector' }, spec: { hosts: ['collector.observability.example'], exportTo, location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{ name: 'http-zipkin', number: 9411, protocol: 'HTTP' }] } });
+    const hiddenMesh: TelemetryMesh = { ...MESH, extensionProviders: [...MESH.extensionProviders, { name: 'p', kind: 'zipkin', zipkin: { service: 'collector.observability.example', port: 9411 } }] };
+    assert.ok(plan([collectorEntry(['*']), tel], 'CLIENT', hiddenMesh), 'a ServiceEntry exported to all');
+    assert.equal(plan([collectorEntry(['.']), tel], 'CLIENT', hiddenMesh), undefined, 'exported to its own namespace only');
+  });
+
   test('MeshConfig defaultProviders.tracing traces without a Telemetry, at defaultConfig.tracing.sampling', () => {
     const mesh = { ...MESH, defaultProviders: { accessLogging: [], tracing: ['zipkin'] }, defaultConfig: { tracing: { sampling: 25 } } };
     assert.deepEqual(plan([], 'SERVER', mesh)?.tracing.random_sampling, { value: 25 });
+  });
+});
+
+describe('tracing through translate()', () => {
+  /** Each tracer's collector cluster in `set`'s listeners, and whether `set` has that cluster. */
+  function collectors(set: ReturnType<typeof translate>): [string, boolean][] {
+    const names = new Set(set.clusters.map((c) => c.name));
+    const found: string[] = [];
+    JSON.stringify(set.listeners.map((l) => l.json), (key, value: unknown) => {
+      if (key === 'collector_cluster' && typeof value === 'string') found.push(value);
+      return value;
+    });
+    return found.map((n) => [n, names.has(n)]);
+  }
+  const config = doc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'istio-system', name: 'istio' }, data: { mesh: 'extensionProviders: [{name: zipkin, zipkin: {service: jaeger.observability.svc.cluster.local, port: 9411}}]' } });
+  const tel = telemetry('istio-system', 'mesh', { tracing: [{ providers: [{ name: 'zipkin' }] }] });
+  const app = doc({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'productpage' }, spec: { selector: { app: 'productpage' }, clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 9080 }] } });
+  const build = (extra: string[]) => {
+    const { snapshot } = snapshotFromYaml([...COLLECTORS, config, tel, app, ...extra].join('\n---\n'));
+    return translate(snapshot, { role: 'sidecar', namespace: 'default', labels: { app: 'productpage' }, ips: ['127.0.1.1'], interceptionMode: 'REDIRECT', localAddress: '127.0.0.1', outboundAddress: '0.0.0.0' });
+  };
+
+  test('a sidecar traces to a collector cluster it is sent', () => {
+    const found = collectors(build([]));
+    assert.ok(found.length > 0);
+    assert.ok(found.every(([, has]) => has), JSON.stringify(found));
+  });
+
+  test('a Sidecar whose egress leaves the collector out gives no tracer, not a listener naming a cluster the proxy lacks', () => {
+    const scoped = doc({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { namespace: 'default', name: 'default' }, spec: { egress: [{ hosts: ['./*'] }] } });
+    assert.deepEqual(collectors(build([scoped])), []);
   });
 });

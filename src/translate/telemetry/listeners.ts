@@ -10,6 +10,8 @@ import type { EnvoyJson, NamedResource, ProxyClass } from '../types';
 import { accessLogPlan, type AccessLogPlan, type WorkloadMode } from './access-log';
 import { telemetryMesh } from './mesh';
 import { tracingPlan, type TracingPlan } from './tracing';
+import { applicableSidecar, sidecarScope } from '../sidecar-scope';
+import { scopedSnapshot } from '../sidecar-scope-snapshot';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
@@ -64,7 +66,10 @@ function plan(snapshot: Snapshot, proxy: ProxyClass, mode: WorkloadMode): Teleme
   const mesh = telemetryMesh(snapshot);
   const workload = { namespace: proxy.namespace, labels: proxy.labels };
   const logs = accessLogPlan(snapshot, mesh, workload, mode);
-  const tracing = tracingPlan(snapshot, mesh, { ...workload, serviceCluster: serviceCluster(proxy) }, mode);
+  // The collector must be a cluster this proxy is sent, so it is looked up in the proxy's Sidecar view.
+  const sidecar = applicableSidecar(snapshot, proxy);
+  const view = sidecar ? scopedSnapshot(snapshot, sidecarScope(snapshot, sidecar, proxy.namespace), 'clusters') : snapshot;
+  const tracing = tracingPlan(view, mesh, { ...workload, serviceCluster: serviceCluster(proxy) }, mode);
   return logs || tracing ? { ...(logs ? { logs } : {}), ...(tracing ? { tracing } : {}) } : undefined;
 }
 

@@ -13,10 +13,12 @@
 // goes through collector_cluster/collector_endpoint/collector_hostname, as Istio configures
 // proxies older than 1.29, and propagates B3 only.
 import type { Snapshot, Telemetry } from '../../model/types';
+import { exportedTo } from '../../model/service-entries';
 import { collectorService } from '../../model/validate/telemetry-providers';
 import type { Workload } from '../../model/workload-selection';
 import { typed } from '../core';
 import { outboundClusterName } from '../names';
+import { portProtocol } from '../protocol';
 import type { EnvoyJson } from '../types';
 import type { WorkloadMode } from './access-log';
 import { applicableTelemetries } from './applicable';
@@ -57,17 +59,26 @@ function tracingSpec(snapshot: Snapshot, mesh: TelemetryMesh, workload: Workload
   return { spec, sources: telemetries.map((t) => `Telemetry/${t.meta.namespace}/${t.meta.name}`).sort() };
 }
 
-/** LookupCluster: the collector's Service and the outbound cluster of its port, which Mast builds like any other. */
-function collector(snapshot: Snapshot, service: string, port: number): { hostname: string; cluster: string } | undefined {
+/**
+ * LookupCluster: the collector's Service and the outbound cluster of its port, which Mast builds
+ * like any other, but only when the proxy in `namespace` is sent that cluster: the Service is
+ * exported to it (servicePorts' rule) and proxies that port. `snapshot` is the proxy's Sidecar
+ * view when one applies (telemetry/listeners.ts), so a host outside its egress is unknown here.
+ * Envoy checks a tracer's cluster when it loads the listener, so naming a cluster the proxy does
+ * not have would get the whole listener refused.
+ */
+function collector(snapshot: Snapshot, namespace: string, service: string, port: number): { hostname: string; cluster: string } | undefined {
   const found = collectorService((host) => snapshot.serviceByHost(host), service);
-  return found ? { hostname: found.hostname, cluster: outboundClusterName(port, found.hostname) } : undefined;
+  if (!found || !exportedTo(found, namespace, snapshot.meshConfig.defaultServiceExportTo)) return undefined;
+  if (!found.ports.some((p) => p.port === port && portProtocol(p) !== undefined)) return undefined;
+  return { hostname: found.hostname, cluster: outboundClusterName(port, found.hostname) };
 }
 
-/** The tracer for `provider`, or undefined when it cannot trace or its collector is not in the registry. */
-function tracer(snapshot: Snapshot, provider: TelemetryProvider, serviceName: string): { http: EnvoyJson; maxTagLength?: number } | undefined {
+/** The tracer for `provider`, or undefined when it cannot trace or its collector is not among the proxy's clusters. */
+function tracer(snapshot: Snapshot, namespace: string, provider: TelemetryProvider, serviceName: string): { http: EnvoyJson; maxTagLength?: number } | undefined {
   if (provider.kind === 'zipkin' && 'zipkin' in provider) {
     const z = provider.zipkin;
-    const c = collector(snapshot, z.service, z.port);
+    const c = collector(snapshot, namespace, z.service, z.port);
     if (!c) return undefined;
     const config = typed('envoy.config.trace.v3.ZipkinConfig', {
       collector_cluster: c.cluster,
@@ -82,7 +93,7 @@ function tracer(snapshot: Snapshot, provider: TelemetryProvider, serviceName: st
   }
   if (provider.kind === 'opentelemetry' && 'opentelemetry' in provider) {
     const o = provider.opentelemetry;
-    const c = collector(snapshot, o.service, o.port);
+    const c = collector(snapshot, namespace, o.service, o.port);
     if (!c) return undefined;
     const config = typed('envoy.config.trace.v3.OpenTelemetryConfig', { grpc_service: { envoy_grpc: { cluster_name: c.cluster, authority: c.hostname } }, service_name: serviceName });
     return { http: { name: 'envoy.tracers.opentelemetry', typed_config: config }, ...(o.maxTagLength ? { maxTagLength: o.maxTagLength } : {}) };
@@ -136,7 +147,7 @@ export function tracingPlan(snapshot: Snapshot, mesh: TelemetryMesh, proxy: Trac
   const found = tracingSpec(snapshot, mesh, proxy, mode);
   if (!found || found.spec.disabled || !found.spec.provider) return undefined;
   const { spec, sources } = found;
-  const t = tracer(snapshot, spec.provider!, proxy.serviceCluster);
+  const t = tracer(snapshot, proxy.namespace, spec.provider!, proxy.serviceCluster);
   if (!t) return undefined;
   const tags = [...serviceTags(proxy), ...customTags(spec.customTags ?? {})].sort((a, b) => (String(a.tag) < String(b.tag) ? -1 : String(a.tag) > String(b.tag) ? 1 : 0));
   return {
