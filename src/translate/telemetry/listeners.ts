@@ -66,10 +66,13 @@ function plan(snapshot: Snapshot, proxy: ProxyClass, mode: WorkloadMode): Teleme
   const mesh = telemetryMesh(snapshot);
   const workload = { namespace: proxy.namespace, labels: proxy.labels };
   const logs = accessLogPlan(snapshot, mesh, workload, mode);
-  // The collector must be a cluster this proxy is sent, so it is looked up in the proxy's Sidecar view.
-  const sidecar = applicableSidecar(snapshot, proxy);
-  const view = sidecar ? scopedSnapshot(snapshot, sidecarScope(snapshot, sidecar, proxy.namespace), 'clusters') : snapshot;
-  const tracing = tracingPlan(view, mesh, { ...workload, serviceCluster: serviceCluster(proxy) }, mode);
+  const traced = { ...workload, serviceCluster: serviceCluster(proxy) };
+  let tracing = tracingPlan(snapshot, mesh, traced, mode);
+  // The collector must be a cluster this proxy is sent, so under a Sidecar it is looked up again in
+  // the Sidecar's view. Only then: a scope costs a pass over every service, and plan() runs for
+  // every proxy's part key on every rebuild.
+  const sidecar = tracing ? applicableSidecar(snapshot, proxy) : undefined;
+  if (sidecar) tracing = tracingPlan(scopedSnapshot(snapshot, sidecarScope(snapshot, sidecar, proxy.namespace), 'clusters'), mesh, traced, mode);
   return logs || tracing ? { ...(logs ? { logs } : {}), ...(tracing ? { tracing } : {}) } : undefined;
 }
 
