@@ -60,7 +60,7 @@ golden: npm-deps
 run: deps build
 	ENVOY_BIN=$(ENVOY_BIN) node --import tsx e2e/demo.ts
 
-bench: deps build
+bench: deps build kube-bins pilot-discovery
 	node --import tsx bench/xds-load.ts
 
 clean:
@@ -90,10 +90,16 @@ test-k8s: deps kube-bins tracing ratelimit redis
 # tools/istio/revision into ~/.cache/mast/istio-<revision>/ (outside the repo); a second run builds
 # nothing. ISTIOCTL_BIN names a binary to use instead. test/conformance/istio-validate.test.ts runs
 # `istioctl validate` against Mast's own validation. A cold build takes ~7-10 min on 2 cores.
-.PHONY: istioctl
+.PHONY: istioctl pilot-discovery
 
 istioctl:
 	tools/istio/build.sh
+
+# istiod (istio.io/istio/pilot/cmd/pilot-discovery) the same way, into the same cache dir;
+# PILOT_DISCOVERY_BIN names a binary to use instead. Bench only (a target of bench/xds-load.ts,
+# bench/lib/istiod.ts), not part of `make test`: ~7 min and 2.8 GB at link on 2 cores, 124 MiB.
+pilot-discovery:
+	tools/istio/build.sh pilot-discovery
 
 # ---- kind (issue item "kind target") ----------------------------------------------------------
 # Mast's image (Dockerfile) and manifests/ on a kind cluster `mast-e2e` (reused if present), the
