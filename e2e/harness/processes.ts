@@ -24,10 +24,11 @@ export function onCleanup(fn: () => unknown): void {
   closers.add(fn);
 }
 
-/** Starts a process whose stdout and stderr go to `logFile`, with `env` (default: the test's own). */
-export function spawnLogged(name: string, cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): Proc {
+/** Starts a process whose stdout and stderr go to `logFile`, with `env` (default: the test's own)
+ * in `cwd` (default: the test's own). */
+export function spawnLogged(name: string, cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv, cwd?: string): Proc {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...(env ? { env } : {}) });
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...(env ? { env } : {}), ...(cwd ? { cwd } : {}) });
   closeSync(fd);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
