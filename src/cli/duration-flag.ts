@@ -23,3 +23,10 @@ export function fraction(text: string): number {
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${text} is not a fraction between 0 and 1`);
   return n;
 }
+
+/** A commander argument parser for a whole number of at least 1 (a count or a size limit). */
+export function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${text} is not a whole number of at least 1`);
+  return n;
+}

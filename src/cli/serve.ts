@@ -5,7 +5,8 @@ import { DEFAULT_WORKLOAD_CERT_GRACE, DEFAULT_WORKLOAD_CERT_TTL_MS } from '../ca
 import type { ClusterOptions } from '../server/cluster';
 import { DEFAULT_XDS_TOKEN_AUDIENCE } from '../server/access';
 import { startMast, type ConfigSource } from '../server/mast';
-import { durationMs, fraction } from './duration-flag';
+import { durationMs, fraction, positiveInt } from './duration-flag';
+import { DEFAULT_XDS_LIMITS } from '../xds/limits';
 
 interface ServeFlags {
   configDir?: string;
@@ -36,6 +37,10 @@ interface ServeFlags {
   credentialDir?: string;
   otlpEndpoint?: string;
   logLevel: string;
+  xdsMaxNamesPerType: number;
+  xdsMaxNamesPerStream: number;
+  xdsMaxNameLength: number;
+  xdsMaxStreamsPerProxy: number;
 }
 
 export function register(program: Command): void {
@@ -50,6 +55,10 @@ export function register(program: Command): void {
     .option('--xds-address <host:port>', 'with --insecure-xds: the plaintext xDS address (Istio\'s 15010)', '127.0.0.1:15010')
     .option('--xds-token-audience <aud>', "Kubernetes mode: the audience a proxy's service-account token must be for (Istio's)", DEFAULT_XDS_TOKEN_AUDIENCE)
     .option('--admin-address <host:port>', 'admin, metrics and debug HTTP address', '127.0.0.1:15014')
+    .option('--xds-max-names-per-type <n>', 'resource names one xDS stream may subscribe to for one type; a request past it ends the stream with RESOURCE_EXHAUSTED (a 10,000-service mesh\'s sidecar asks for about 10,000 EDS names)', positiveInt, DEFAULT_XDS_LIMITS.maxNamesPerType)
+    .option('--xds-max-names-per-stream <n>', 'resource names one xDS stream may subscribe to across all types (RESOURCE_EXHAUSTED past it)', positiveInt, DEFAULT_XDS_LIMITS.maxNamesPerStream)
+    .option('--xds-max-name-length <chars>', 'longest resource name an xDS stream may subscribe to (RESOURCE_EXHAUSTED past it)', positiveInt, DEFAULT_XDS_LIMITS.maxNameLength)
+    .option('--xds-max-streams-per-proxy <n>', 'xDS streams open at once for one proxy (node id); the next is refused with RESOURCE_EXHAUSTED', positiveInt, DEFAULT_XDS_LIMITS.maxStreamsPerProxy)
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
     .option('--otlp-endpoint <url>', 'export traces of the push pipeline (source event, rebuild, each proxy\'s send and ACK) by OTLP/HTTP to this base URL (http://HOST:4318); default: OTEL_EXPORTER_OTLP_ENDPOINT, else none')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
@@ -89,6 +98,7 @@ export function register(program: Command): void {
         ...(flags.meshConfig === undefined ? {} : { meshConfigFile: flags.meshConfig }),
         ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace, credentialDir: flags.credentialDir },
         otlpEndpoint: flags.otlpEndpoint,
+        xdsLimits: { maxNamesPerType: flags.xdsMaxNamesPerType, maxNamesPerStream: flags.xdsMaxNamesPerStream, maxNameLength: flags.xdsMaxNameLength, maxStreamsPerProxy: flags.xdsMaxStreamsPerProxy },
         log,
       });
       const stop = (signal: string): void => {

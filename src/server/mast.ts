@@ -22,6 +22,7 @@ import { sidecarCredentialNames } from '../policy/mtls/sidecar-credentials';
 import { XdsMetrics } from '../xds/metrics';
 import { SdsSecrets } from '../xds/secrets';
 import { XdsServer } from '../xds/server';
+import type { XdsLimits } from '../xds/limits';
 import { accessFor, isLoopback, serveXdsTls } from './access';
 import { clusterDuties, type ClusterDuties, type ClusterOptions } from './cluster';
 import { MeshFindings } from './findings';
@@ -67,6 +68,8 @@ export interface MastOptions {
    * it, OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) does; with neither, none are made.
    */
   otlpEndpoint?: string;
+  /** What one xDS client may make Mast hold (`--xds-max-*`, src/xds/limits.ts); defaults if unset. */
+  xdsLimits?: XdsLimits;
   log: PinoLogger;
 }
 
@@ -168,7 +171,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   // (--xds-ca STATE_DIR/root-cert.sds.yaml) so Envoy reads it again when it changes.
   const stopBundleFile = fileMode ? keepBundleFile(ca, stateDir, caLog) : undefined;
   const access = await accessFor(kc, { stateDir, audience: opts.xdsTokenAudience });
-  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator });
+  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator, limits: opts.xdsLimits });
   const server = xds;
   const findings = new MeshFindings(store, views, log.child({ component: 'translate' }), credentials);
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.

@@ -4,6 +4,7 @@ import type { Context } from '@opentelemetry/api';
 import { TYPE_URLS, type Proxy } from '../translate/types';
 import type { ProxyView } from './cache';
 import type { XdsMetrics } from './metrics';
+import { DEFAULT_XDS_LIMITS, type XdsLimits } from './limits';
 import { nackReason, reasonLabel } from './nack';
 import { StreamSpans } from './stream-spans';
 import { SHORT_TYPE } from './types';
@@ -80,6 +81,8 @@ export abstract class Connection {
     private readonly call: Writable,
     protected readonly metrics: XdsMetrics,
     protected readonly log: Logger,
+    /** What a request may ask of this stream (limits.ts); checked before its names are kept. */
+    protected readonly limits: XdsLimits = DEFAULT_XDS_LIMITS,
   ) {}
 
   protected nextNonce(): string {

@@ -6,6 +6,7 @@ import type { ProxyView } from './cache';
 import { Connection, type PushContext, type TypeStatus } from './connection';
 import { namesChangedSince, partsOf } from './part-diff';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
+import { checkNames, namesBesides } from './limits';
 import { deltaResponse, type EncodedResource } from './wire';
 
 class DeltaTypeState {
@@ -44,6 +45,7 @@ export class DeltaConnection extends Connection {
   onRequest(req: DeltaDiscoveryRequest__Output, view: ProxyView): void {
     const typeUrl = req.type_url as TypeUrl;
     let st = this.states.get(typeUrl);
+    this.checkLimits(typeUrl, st, req);
     const first = !st;
     if (!st) {
       st = new DeltaTypeState();
@@ -76,6 +78,18 @@ export class DeltaConnection extends Connection {
     const subscriptionChanged = req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0;
     if (subscriptionChanged) st.synced = undefined;
     if (first || subscriptionChanged) this.push({ view, changedAt: undefined });
+  }
+
+  /** Throws LimitExceeded before a request's names (subscribed, or held from a past stream) are kept. */
+  private checkLimits(typeUrl: TypeUrl, st: DeltaTypeState | undefined, req: DeltaDiscoveryRequest__Output): void {
+    const others = namesBesides(this.states, typeUrl);
+    if (!st) {
+      const held = Object.keys(req.initial_resource_versions ?? {});
+      checkNames(this.limits, typeUrl, held, () => held.length, others);
+    }
+    const subscribe = req.resource_names_subscribe;
+    const added = (): number => subscribe.reduce((n, name) => (name !== '*' && !st?.subscribed.has(name) ? n + 1 : n), st?.subscribed.size ?? 0);
+    checkNames(this.limits, typeUrl, subscribe, added, others);
   }
 
   private onAnswer(typeUrl: TypeUrl, st: DeltaTypeState, req: DeltaDiscoveryRequest__Output): void {

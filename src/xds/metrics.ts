@@ -14,6 +14,7 @@ export class XdsMetrics {
   private readonly convergence: Histogram;
   private readonly configSize: Histogram;
   private readonly rejects: Counter;
+  private readonly refusedStreams: Counter;
   readonly connected: ObservableGauge;
 
   constructor(meter: Meter, connectedCount: () => { sotw: number; delta: number }) {
@@ -34,6 +35,8 @@ export class XdsMetrics {
       advice: { explicitBucketBoundaries: SIZE_BUCKETS },
     });
     this.rejects = meter.createCounter('pilot_total_xds_rejects', { description: "xDS responses proxies rejected (NACK), by type and the first line of Envoy's reason" });
+    // Named as istiod names its xDS counters (pilot/pkg/xds/monitoring.go); istiod has no such limits.
+    this.refusedStreams = meter.createCounter('pilot_xds_refused_streams', { description: 'xDS streams ended with RESOURCE_EXHAUSTED, by the limit they exceeded (mast serve --xds-max-*)' });
     this.connected = meter.createObservableGauge('pilot_xds', { description: 'Connected xDS streams, by transport' });
     this.connected.addCallback((result) => {
       const c = connectedCount();
@@ -52,5 +55,10 @@ export class XdsMetrics {
 
   rejected(type: string, reason: string): void {
     this.rejects.add(1, { type, reason });
+  }
+
+  /** A stream was ended for exceeding `limit` (src/xds/limits.ts). */
+  refusedStream(limit: string): void {
+    this.refusedStreams.add(1, { limit });
   }
 }

@@ -18,6 +18,7 @@ import { resourceTypes, serviceDefinitions } from '../envoy-api/protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
 import { fetchResources } from './fetch';
+import { DEFAULT_XDS_LIMITS, LimitExceeded, NAME_FIELDS, XdsLimiter, refusedBeforeDecoding, type XdsLimits } from './limits';
 import { inSpan, tracedContext } from '../telemetry/tracing';
 
 export interface XdsServerOptions {
@@ -38,6 +39,8 @@ export interface XdsServerOptions {
   authenticator?: XdsAuthenticator;
   /** SDS (secrets.ts): a stream that asks for secrets is sent its identity's `default` and `ROOTCA`. */
   secrets?: SdsSecrets;
+  /** What one client may make Mast hold (limits.ts; `mast serve --xds-max-*`); DEFAULT_XDS_LIMITS if unset. */
+  limits?: XdsLimits;
 }
 
 interface Entry {
@@ -74,8 +77,13 @@ const STANDALONE: [string, string, TypeUrl][] = [
   ['envoy.service.extension.v3.ExtensionConfigDiscoveryService', 'ExtensionConfigs', TYPE_URLS.extensionConfig],
 ];
 
-function preEncoded(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
-  return Object.fromEntries(Object.entries(service).map(([name, m]) => [name, { ...m, responseSerialize: (b: Buffer) => b }]));
+/** `limits`: a streamed request with too many names is refused from its bytes, never decoded (limits.ts); the handler ends the stream. */
+function preEncoded(service: grpc.ServiceDefinition, limits: XdsLimits): grpc.ServiceDefinition {
+  return Object.fromEntries(Object.entries(service).map(([name, m]) => {
+    const fields = NAME_FIELDS[name.startsWith('Delta') ? 'delta' : 'sotw'];
+    const requestDeserialize = m.requestStream ? (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b) : m.requestDeserialize;
+    return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer) => b }];
+  }));
 }
 
 const GRPC_OPTIONS = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 << 20 };
@@ -85,10 +93,12 @@ export class XdsServer {
   private readonly servers: { authenticated?: grpc.Server; open?: grpc.Server } = {};
   private readonly connections = new Map<string, Entry>();
   private seq = 0;
+  private readonly limiter: XdsLimiter;
 
   constructor(private readonly opts: XdsServerOptions) {
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
     resourceTypes();
+    this.limiter = new XdsLimiter(opts.limits ?? DEFAULT_XDS_LIMITS, opts.log, opts.metrics);
     opts.secrets?.onChange((streams) => this.pushSecrets(streams));
   }
 
@@ -110,13 +120,13 @@ export class XdsServer {
     const server = new grpc.Server(GRPC_OPTIONS);
     this.servers[key] = server;
     const defs = serviceDefinitions();
-    const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition);
+    const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition, this.limiter.limits);
     server.addService(ads, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw'),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta'),
     });
     for (const [service, suffix, typeUrl] of STANDALONE) {
-      server.addService(preEncoded(defs[service] as grpc.ServiceDefinition), {
+      server.addService(preEncoded(defs[service] as grpc.ServiceDefinition, this.limiter.limits), {
         [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw', typeUrl),
         [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta', typeUrl),
         [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
@@ -217,8 +227,10 @@ export class XdsServer {
     const admission = authenticator && admit(authenticator, call.metadata);
     let entry: Entry | undefined;
     let ended = false;
+    let release: (() => void) | undefined;
     const close = (): void => {
       ended = true;
+      release?.();
       if (!entry) return;
       this.connections.delete(streamId);
       this.opts.secrets?.release(streamId);
@@ -247,17 +259,20 @@ export class XdsServer {
       if (proof && isRefusal(proof)) return void refuse(proxy.id, proof);
       const wrong = proof && mismatch(proof, resolveIdentity(proxy, this.opts.snapshot()), this.opts.requirePod);
       if (wrong) return void refuse(proxy.id, { refused: wrong, code: 'denied' });
+      release = this.limiter.open(proxy.id);
+      const { limits } = this.limiter;
       const conn = transport === 'sotw'
-        ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log)
-        : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log);
+        ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log, limits)
+        : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log, limits);
       const opened: Entry = { conn, claimed: proxy, identity: proof, insecure: !authenticator && this.opts.authenticator !== undefined, revoke: (reason) => refuse(proxy.id, { refused: reason, code: 'denied' }) };
       this.connections.set(streamId, opened);
       log.info({ proxy: proxy.id, stream: streamId, transport, ...(proof && { identity: `${proof.namespace}/${proof.serviceAccount}`, by: proof.by }) }, 'proxy connected');
       return opened;
     };
-    const handle = async (req: AnyRequest): Promise<void> => {
+    const handle = async (req: AnyRequest | LimitExceeded): Promise<void> => {
       try {
         if (ended) return;
+        if (req instanceof LimitExceeded) throw req;
         entry ??= await open(req);
         if (!entry || ended) return;
         const typeUrl = req.type_url || onlyType || '';
@@ -275,12 +290,16 @@ export class XdsServer {
         if (entry.conn instanceof SotwConnection) entry.conn.onRequest(typed as DiscoveryRequest__Output, view);
         else (entry.conn as DeltaConnection).onRequest(typed as DeltaDiscoveryRequest__Output, view);
       } catch (err) {
+        if (err instanceof LimitExceeded) {
+          this.limiter.refused(err, entry?.claimed.id ?? (req instanceof LimitExceeded ? req.proxyId : req.node?.id), streamId);
+          return fail(err.code, err.message);
+        }
         log.error({ stream: streamId, err: err instanceof Error ? err.stack : String(err) }, 'xDS request failed');
       }
     };
     // In order: requests after the first wait for it, and it for the stream's admission.
     let queue = Promise.resolve();
-    call.on('data', (req: AnyRequest) => {
+    call.on('data', (req: AnyRequest | LimitExceeded) => {
       queue = queue.then(() => handle(req));
     });
     call.on('end', () => {

@@ -7,6 +7,7 @@ import type { ProxyView } from './cache';
 import { CompositeMap } from './composite-map';
 import { Connection, type PushContext, type TypeStatus } from './connection';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
+import { checkNames, namesBesides } from './limits';
 import { sotwResources, sotwResponse, type EncodedResource } from './wire';
 
 type Available = ReadonlyMap<string, EncodedResource>;
@@ -101,6 +102,8 @@ export class SotwConnection extends Connection {
   /** Handles one DiscoveryRequest; returns false if it was ignored as stale. */
   onRequest(req: DiscoveryRequest__Output, view: ProxyView): boolean {
     const typeUrl = req.type_url as TypeUrl;
+    // SotW's names replace the type's set: the request's count is the type's next count.
+    checkNames(this.limits, typeUrl, req.resource_names, () => req.resource_names.length, namesBesides(this.states, typeUrl));
     let st = this.states.get(typeUrl);
     const first = !st;
     if (!st) {

@@ -3,6 +3,7 @@
 import type { Snapshot } from '../../src/model/types';
 import { ViewCache, classKey } from '../../src/xds/cache';
 import type { Logger } from '../../src/xds/connection';
+import type { XdsLimits } from '../../src/xds/limits';
 import { XdsMetrics } from '../../src/xds/metrics';
 import type { SdsSecrets } from '../../src/xds/secrets';
 import { XdsServer } from '../../src/xds/server';
@@ -71,8 +72,8 @@ export class FakeWorld {
   /** Set to give proxies a second translation part of their own, so their views are composites. */
   own: ((proxy: ProxyClass) => Partial<ResourceSet>) | undefined;
 
-  /** `secrets`: SDS for proxies that ask for `default` and `ROOTCA` (test/support/sds.ts makes one). */
-  constructor(log: Logger = quiet, secrets?: SdsSecrets) {
+  /** `secrets`: SDS for proxies that ask for `default` and `ROOTCA` (test/support/sds.ts makes one); `limits`: the xDS limits, defaults if unset. */
+  constructor(log: Logger = quiet, secrets?: SdsSecrets, limits?: XdsLimits) {
     // A part holding everything (one per proxy class while perProxy is set, else shared by all),
     // and a part of each proxy's own, empty unless `own` is set.
     this.views = new ViewCache((proxy) => [
@@ -84,7 +85,7 @@ export class FakeWorld {
       { name: 'own', key: () => classKey(proxy), build: () => this.own?.(proxy) ?? {} },
     ], log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
-    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot, secrets });
+    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot, secrets, limits });
   }
 
   /** One object per generation, as the ConfigStore hands out: a new object is a new snapshot. */
