@@ -12,6 +12,7 @@
 # Go binaries land in ~/.cache/mast/<name>-<version>/<name> (outside the repo; MAST_BACKENDS_CACHE
 # overrides the root); one that is already there is kept, so a second run builds nothing.
 # JAEGER_BIN, RATELIMIT_BIN and REDIS_SERVER_BIN name binaries to use instead; those are not built.
+# The override and cache steps are cache.sh's, which zipkin.sh shares.
 #
 # Each module is built inside its own downloaded tree (`go build` in the module cache directory),
 # so its own go.mod, replace directives and go.sum decide every dependency: Jaeger's go.mod has a
@@ -19,6 +20,7 @@
 # flock /tmp/mast-go.lock (one Go build at a time on the shared machine), into a temporary name
 # first so an interrupted build never looks cached.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 JAEGER_VERSION=v1.76.0
 # No tagged release of envoyproxy/ratelimit exists on the module proxy (the project publishes
@@ -29,7 +31,6 @@ RATELIMIT_VERSION=v1.4.1-0.20260122083618-3fb702589d36
 
 name="${1:?usage: build.sh jaeger|ratelimit|redis [--bin]}"
 mode="${2:-build}"
-cache="${MAST_BACKENDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mast}"
 
 case "$name" in
   jaeger)
@@ -41,12 +42,7 @@ case "$name" in
     ldflags="-s -w"
     ;;
   redis)
-    if [[ -n "${REDIS_SERVER_BIN:-}" ]]; then
-      [[ -x "$REDIS_SERVER_BIN" ]] || { echo "build.sh: REDIS_SERVER_BIN=$REDIS_SERVER_BIN is not an executable file" >&2; exit 1; }
-      [[ "$mode" == --bin ]] && { echo "$REDIS_SERVER_BIN"; exit 0; }
-      echo "redis-server: using REDIS_SERVER_BIN=$REDIS_SERVER_BIN"
-      exit 0
-    fi
+    use_override build.sh redis-server REDIS_SERVER_BIN -x "$mode"
     bin="$(command -v redis-server || true)"
     if [[ "$mode" == --bin ]]; then echo "${bin:-redis-server}"; exit 0; fi
     if [[ -z "$bin" ]]; then
@@ -62,21 +58,9 @@ case "$name" in
   *) echo "build.sh: unknown backend '$name' (jaeger, ratelimit, redis)" >&2; exit 2 ;;
 esac
 
-if [[ -n "${!override:-}" ]]; then
-  [[ -x "${!override}" ]] || { echo "build.sh: $override=${!override} is not an executable file" >&2; exit 1; }
-  [[ "$mode" == --bin ]] && { echo "${!override}"; exit 0; }
-  echo "$name: using $override=${!override}"
-  exit 0
-fi
-
-out="$cache/$name-$version"
-bin="$out/$name"
-if [[ "$mode" == --bin ]]; then echo "$bin"; exit 0; fi
-if [[ -x "$bin" ]]; then
-  echo "$name: cached $bin"
-  exit 0
-fi
-mkdir -p "$out"
+use_override build.sh "$name" "$override" -x "$mode"
+bin="$backends_cache/$name-$version/$name"
+use_cached "$name" "$bin" -x "$mode"
 
 dir="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
 [[ -d "$dir" ]] || { echo "build.sh: go mod download $module@$version gave no directory" >&2; exit 1; }

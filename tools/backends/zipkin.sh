@@ -9,27 +9,16 @@
 #   tools/backends/zipkin.sh --bin   print the jar's path only, download nothing
 #
 # ZIPKIN_JAR names a jar to use instead; it is not downloaded. Runs with `java -jar` (Java 17+).
+# The override and cache steps are cache.sh's, which build.sh shares.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 ZIPKIN_VERSION=3.6.1
 mode="${1:-fetch}"
-cache="${MAST_BACKENDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mast}"
 
-if [[ -n "${ZIPKIN_JAR:-}" ]]; then
-  [[ -f "$ZIPKIN_JAR" ]] || { echo "zipkin.sh: ZIPKIN_JAR=$ZIPKIN_JAR is not a file" >&2; exit 1; }
-  [[ "$mode" == --bin ]] && { echo "$ZIPKIN_JAR"; exit 0; }
-  echo "zipkin: using ZIPKIN_JAR=$ZIPKIN_JAR"
-  exit 0
-fi
-
-out="$cache/zipkin-$ZIPKIN_VERSION"
-jar="$out/zipkin-server-$ZIPKIN_VERSION-exec.jar"
-if [[ "$mode" == --bin ]]; then echo "$jar"; exit 0; fi
-if [[ -f "$jar" ]]; then
-  echo "zipkin: cached $jar"
-  exit 0
-fi
-mkdir -p "$out"
+use_override zipkin.sh zipkin ZIPKIN_JAR -f "$mode"
+jar="$backends_cache/zipkin-$ZIPKIN_VERSION/zipkin-server-$ZIPKIN_VERSION-exec.jar"
+use_cached zipkin "$jar" -f "$mode"
 url="https://repo1.maven.org/maven2/io/zipkin/zipkin-server/$ZIPKIN_VERSION/zipkin-server-$ZIPKIN_VERSION-exec.jar"
 echo "zipkin: downloading $url"
 # Into a temporary name first, so an interrupted or corrupt download never looks cached.
