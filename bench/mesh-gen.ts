@@ -99,10 +99,15 @@ export function serviceYaml(i: number, ips?: string[]): string {
   return serviceDocuments(i, ips).map((d) => stringify(d)).join('---\n');
 }
 
-/** Replaces one service's file in one step (write aside, then rename), so a watcher never reads half a file. */
+/** Gives service `i` the endpoint addresses `ips` (replaceServiceFile). */
 export function rewriteService(dir: string, i: number, ips: string[]): void {
+  replaceServiceFile(dir, i, serviceYaml(i, ips));
+}
+
+/** Replaces one service's file in one step (write aside, then rename), so a watcher never reads half a file. */
+export function replaceServiceFile(dir: string, i: number, yaml: string): void {
   const aside = path.join(path.dirname(dir), `.${path.basename(dir)}-${fileName(i)}`);
-  writeFileSync(aside, serviceYaml(i, ips));
+  writeFileSync(aside, yaml);
   renameSync(aside, path.join(dir, fileName(i)));
 }
 

@@ -1,7 +1,7 @@
 // Whether Mast's proxies have what Mast has: read from /debug/syncz (src/admin/server.ts), where
 // each connection lists, per xDS type, the version last sent and the version last ACKed.
 import type { ConnectionStatus } from '../../src/xds/connection';
-import type { Mesh } from './mesh';
+import type { Mesh, Workload } from './mesh';
 
 export interface Syncz {
   generation: number;
@@ -11,8 +11,9 @@ export interface Syncz {
 /**
  * Why the mesh's Envoys are not in sync with Mast, or undefined when they are: each workload has a
  * connection at Mast's current generation on which every type was sent and that version ACKed.
+ * Any set of workloads will do (bench/envoy-fleet.ts passes its fleet).
  */
-export function notSynced(mesh: Mesh, syncz: Syncz): string | undefined {
+export function notSynced(mesh: { workloads: readonly Pick<Workload, 'pod' | 'nodeId'>[] }, syncz: Syncz): string | undefined {
   for (const w of mesh.workloads) {
     const p = syncz.proxies.find((x) => x.proxyId === w.nodeId);
     if (!p) return `${w.pod} is not connected`;
