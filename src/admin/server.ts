@@ -1,16 +1,20 @@
 // The admin and debug HTTP server. It only reads state; nothing here changes the model or pushes.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// Answers that grow with the proxies or the config are streamed (json-stream.ts), so one read
+// costs one element at a time, not the whole answer.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Diagnostic } from '../model/types';
 import type { ViewError } from '../xds/cache';
 import type { ConnectionStatus } from '../xds/connection';
 import type { Proxy, ResourceSet } from '../translate/types';
+import { jsonStream, streamed } from './json-stream';
 
 export interface AdminSources {
   ready(): boolean;
   /** Why Mast cannot do its job until it restarts (a listener it was asked for failed to start). */
   broken(): string | undefined;
-  syncz(): ConnectionStatus[];
+  /** Each stream's status (or `page.limit` of them from the `page.offset`th on), made as it is read (XdsServer.statuses). */
+  syncz(page?: { offset: number; limit: number }): Iterable<ConnectionStatus>;
   configFor(proxyId: string): { proxy: Proxy; config: ResourceSet } | undefined;
   diagnostics(): Diagnostic[];
   translationErrors(): ViewError[];
@@ -61,23 +65,40 @@ export function createAdminServer(src: AdminSources, logger: FastifyBaseLogger):
     });
   }
 
-  app.get('/debug/syncz', async () => ({ generation: src.generation(), proxies: src.syncz() }));
+  // Every proxy, or with `?offset=N&limit=M` the M from the Nth on (in connection order).
+  app.get<{ Querystring: { offset?: string; limit?: string } }>('/debug/syncz', async (req, reply) => {
+    const { offset, limit } = req.query;
+    if (offset === undefined && limit === undefined) return json(reply, { generation: src.generation(), proxies: streamed(src.syncz()) });
+    const page = { offset: Number(offset ?? 0), limit: Number(limit ?? Infinity) };
+    if (!(Number.isSafeInteger(page.offset) && page.offset >= 0 && page.limit > 0 && (Number.isSafeInteger(page.limit) || page.limit === Infinity))) {
+      return reply.code(400).send({ error: 'offset must be a whole number from 0 and limit one from 1: /debug/syncz?offset=0&limit=100' });
+    }
+    return json(reply, { generation: src.generation(), offset: page.offset, proxies: streamed(src.syncz(page)) });
+  });
 
   app.get<{ Querystring: { proxy?: string } }>('/debug/config_dump', async (req, reply) => {
     const id = req.query.proxy;
     if (!id) return reply.code(400).send({ error: 'name a proxy: /debug/config_dump?proxy=ID (ids are listed by /debug/syncz)' });
     const found = src.configFor(id);
-    if (!found) {
-      return reply.code(404).send({ error: `proxy "${id}" is not connected`, connected: src.syncz().map((s) => s.proxyId) });
-    }
-    return { generation: src.generation(), proxy: found.proxy, ...found.config };
+    if (!found) return json(reply.code(404), { error: `proxy "${id}" is not connected`, connected: streamed(map(src.syncz(), (s) => s.proxyId)) });
+    const config = Object.entries(found.config).map(([k, v]) => [k, Array.isArray(v) ? streamed(v) : v]);
+    return json(reply, { generation: src.generation(), proxy: found.proxy, ...Object.fromEntries(config) });
   });
 
-  app.get('/debug/diagnostics', async () => ({
+  app.get('/debug/diagnostics', async (_req, reply) => json(reply, {
     generation: src.generation(),
-    diagnostics: src.diagnostics(),
-    translationErrors: src.translationErrors(),
+    diagnostics: streamed(src.diagnostics()),
+    translationErrors: streamed(src.translationErrors()),
   }));
 
   return app;
+}
+
+/** Sends `fields` as JSON, written as it is read (json-stream.ts). */
+function json(reply: FastifyReply, fields: Record<string, unknown>): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(jsonStream(fields));
+}
+
+function* map<T, U>(items: Iterable<T>, f: (t: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
 }

@@ -191,7 +191,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const admin = createAdminServer({
     ready: () => ready,
     broken: () => broken,
-    syncz: () => server.status(),
+    syncz: (page) => server.statuses(page),
     configFor: (id) => server.configFor(id),
     diagnostics: () => findings.current(),
     translationErrors: () => [...views.errors.values()],

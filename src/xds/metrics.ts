@@ -7,6 +7,8 @@ import type { Meter } from '@opentelemetry/api';
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** istiod's own buckets for pilot_xds_config_size_bytes (pilot/pkg/xds/monitoring.go). */
 const SIZE_BUCKETS = [1, 10000, 1000000, 4000000, 10000000, 40000000];
+/** Distinct NACK reasons pilot_total_xds_rejects keeps as labels; later ones count as `other`. */
+export const MAX_REASON_LABELS = 100;
 
 export class XdsMetrics {
   private readonly pushes: Counter;
@@ -14,6 +16,7 @@ export class XdsMetrics {
   private readonly convergence: Histogram;
   private readonly configSize: Histogram;
   private readonly rejects: Counter;
+  private readonly reasons = new Set<string>();
   private readonly refusedStreams: Counter;
   readonly connected: ObservableGauge;
 
@@ -53,8 +56,14 @@ export class XdsMetrics {
     if (changedAt !== undefined) this.convergence.record((performance.now() - changedAt) / 1000);
   }
 
+  /**
+   * A NACK of `type` for `reason` (the first line of Envoy's, nack.ts). Distinct reasons after
+   * the first MAX_REASON_LABELS are counted as `other`: each reason is a series of its own, and
+   * reasons name resources, so /metrics would otherwise grow with the config and the history.
+   */
   rejected(type: string, reason: string): void {
-    this.rejects.add(1, { type, reason });
+    if (!this.reasons.has(reason) && this.reasons.size < MAX_REASON_LABELS) this.reasons.add(reason);
+    this.rejects.add(1, { type, reason: this.reasons.has(reason) ? reason : 'other' });
   }
 
   /** A stream was ended for exceeding `limit` (src/xds/limits.ts). */

@@ -174,7 +174,19 @@ export class XdsServer {
   }
 
   status(): ConnectionStatus[] {
-    return [...this.connections.values()].map(({ conn }) => conn.status());
+    return [...this.statuses()];
+  }
+
+  /**
+   * Each stream's status, made only as it is read (/debug/syncz streams them): `limit` of them
+   * from the `offset`th on, in the order the streams opened.
+   */
+  *statuses(page: { offset: number; limit: number } = { offset: 0, limit: Infinity }): Generator<ConnectionStatus> {
+    let i = 0;
+    for (const { conn } of this.connections.values()) {
+      if (i >= page.offset + page.limit) return;
+      if (i++ >= page.offset) yield conn.status();
+    }
   }
 
   counts(): { sotw: number; delta: number } {
