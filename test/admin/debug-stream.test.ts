@@ -61,9 +61,9 @@ describe('streamed debug answers', () => {
     await telemetry.shutdown();
   });
 
-  it('writes what JSON.stringify writes, for any JSON-like fields', () => {
+  it('writes what JSON.stringify writes, for any JSON-like fields', async () => {
     const value = fc.jsonValue();
-    fc.assert(fc.asyncProperty(fc.dictionary(fc.string(), value), fc.array(value), async (fields, items) => {
+    await fc.assert(fc.asyncProperty(fc.dictionary(fc.string(), value), fc.array(value), async (fields, items) => {
       const expected = JSON.stringify({ ...fields, items });
       assert.equal(await text(jsonStream({ ...fields, items: streamed(items) })), expected);
     }), { numRuns: 200 });
