@@ -4,6 +4,7 @@
 import { refKey, refOf, type AuthorizationPolicy, type PeerAuthentication, type RequestAuthentication, type DestinationRule, type EnvoyFilter, type Gateway, type Kind, type MeshObject, type ObjectRef, type Pod, type ResolvedEndpoint, type MeshService, type OutboundTrafficPolicyMode, type Service, type ServiceEntry, type ServicePort, type Sidecar, type Telemetry, type WorkloadEntry, type Snapshot, type VirtualService } from './types';
 import { externalEndpoints, externalServices } from './service-entries';
 import type { MeshConfig } from './mesh-config';
+import type { ReadKeys } from './key-changes';
 
 /**
  * `inner` with the objects keyed (`Kind/namespace/name`) in `overrides` replaced by the version
@@ -148,5 +149,13 @@ export class SnapshotOverlay implements Snapshot {
 
   changedSince(kinds: Iterable<Kind>, since: number): boolean {
     return this.inner.changedSince(kinds, since);
+  }
+
+  keysChangedSince(keys: ReadKeys, since: number): boolean {
+    return this.inner.keysChangedSince(keys, since);
+  }
+
+  keysChangedAfter(since: number): readonly string[] | undefined {
+    return this.inner.keysChangedAfter(since);
   }
 }

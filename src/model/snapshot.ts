@@ -1,6 +1,7 @@
 // The immutable view translators read. Indexes are built on first use and kept for the life of
 // the snapshot, so an answer costs a map lookup and objects nobody asks about cost nothing.
 import { creationOrder, type Admissions } from './creation-order';
+import { KeyChanges, type ReadKeys } from './key-changes';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from './mesh-config';
 import { DestinationRuleIndex } from './destination-rules';
 import { hostNamespace } from './hosts';
@@ -212,11 +213,21 @@ export class MeshSnapshot implements Snapshot {
     private readonly indexes: MeshIndexes,
     /** The generation in which each kind last changed; a kind never seen has not changed. */
     private readonly kindChangedAt: ReadonlyMap<Kind, number> = new Map(),
+    /** When each fine read key (snapshot-reads.ts) changed: the store's, shared by its snapshots. */
+    private readonly keyChanges: KeyChanges = new KeyChanges(),
   ) {}
 
   changedSince(kinds: Iterable<Kind>, since: number): boolean {
     for (const kind of kinds) if ((this.kindChangedAt.get(kind) ?? 0) > since) return true;
     return false;
+  }
+
+  keysChangedSince(keys: ReadKeys, since: number): boolean {
+    return this.keyChanges.changedSince(keys, since);
+  }
+
+  keysChangedAfter(since: number): readonly string[] | undefined {
+    return this.keyChanges.after(since);
   }
 
   get domain(): string {

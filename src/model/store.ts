@@ -13,6 +13,8 @@ import { ROOT_NAMESPACE } from './destination-rules';
 import { creationOrder, type Admissions } from './creation-order';
 import { clusterIPConflicts } from './validate/cluster-ips';
 import { crossObjectFindings } from './validate/cross-object';
+import { EndpointChanges } from './endpoint-changes';
+import { KeyChanges } from './key-changes';
 
 export interface ConfigStoreOptions {
   log?: Logger;
@@ -51,6 +53,9 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
   /** Key -> fingerprint of every object in the current snapshot. */
   private fingerprints = new Map<string, string>();
   private readonly kindChangedAt = new Map<Kind, number>();
+  /** When each fine read key (snapshot-reads.ts) changed, shared by every snapshot (key-changes.ts). */
+  private readonly keyChanges = new KeyChanges();
+  private readonly endpointChanges = new EndpointChanges();
   /** Writes since the last rebuild. Rebuilding once per tick, not per write, keeps bulk loads linear. */
   private dirty = false;
   /** Key -> the source whose definition of the object is served: it keeps serving it while it has one. */
@@ -183,8 +188,9 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
     if (changed) {
       const generation = this.current.generation + 1;
       for (const kind of kinds) this.kindChangedAt.set(kind, generation);
+      this.keyChanges.note([...this.endpointChanges.advance(keys, objects)], generation);
       this.fingerprints = fingerprints;
-      this.current = new MeshSnapshot(generation, indexes, new Map(this.kindChangedAt));
+      this.current = new MeshSnapshot(generation, indexes, new Map(this.kindChangedAt), this.keyChanges);
     }
     this.report(findings.sort(byOrigin));
     // The keys (Kind/namespace/name) name what changed, for traces of the push it causes.

@@ -10,6 +10,7 @@ import type { IWorkloadEntry } from '@kubernetes-models/istio/networking.istio.i
 import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import type { ReadKeys } from './key-changes';
 import type { MeshConfig } from './mesh-config';
 import type { ITelemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
 
@@ -304,6 +305,10 @@ export interface Snapshot extends Readonly<MeshSettings> {
    * `since`. What was built from a snapshot reading only unchanged kinds needs no rebuild.
    */
   changedSince(kinds: Iterable<Kind>, since: number): boolean;
+  /** `changedSince` for fine read keys (snapshot-reads.ts `endpointsKey`: one Service's endpoints). */
+  keysChangedSince(keys: ReadKeys, since: number): boolean;
+  /** The fine read keys changed after generation `since`, or undefined when that is no longer known. */
+  keysChangedAfter(since: number): readonly string[] | undefined;
 }
 
 export type Severity = 'error' | 'warning';

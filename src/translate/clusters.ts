@@ -7,7 +7,7 @@ import { socketAddress } from './core';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, inboundClusterName } from './names';
 import { sourceKeys } from './provenance';
 import { isHttp, type Protocol } from './protocol';
-import { outboundClusters, type OutboundCluster } from './service-ports';
+import type { OutboundCluster } from './service-ports';
 import { discovery } from './service-entry-clusters';
 import { effectivePolicy } from './traffic-policy/effective';
 import { connectionPoolFields, speaksHttp2 } from './traffic-policy/connection-pool';
@@ -65,13 +65,13 @@ function requestResponseSizes(protocol: Protocol): EnvoyJson {
 }
 
 /**
- * The cluster of every service port and DestinationRule subset, as seen from a workload in
- * `namespace` with `labels` (for DestinationRule workloadSelectors); `passthrough` for a sidecar
- * under capture, whose connections keep their original destination (NONE-resolution entries).
+ * The Cluster of each of `clusters` (`outboundClusters`: every service port and DestinationRule
+ * subset a workload sees), as parts.ts builds them per service; `passthrough` for a sidecar under
+ * capture, whose connections keep their original destination (NONE-resolution entries).
  * `role`: a DestinationRule's credentialName is a gateway's (or a selected sidecar's) only.
  */
-export function serviceClusters(snapshot: Snapshot, namespace: string, labels?: Readonly<Record<string, string>>, role: ProxyRole = 'sidecar', passthrough = false): NamedResource[] {
-  return outboundClusters(snapshot, namespace, labels).flatMap((c) => outboundCluster(snapshot, c, passthrough, role) ?? []);
+export function outboundClusterResources(snapshot: Snapshot, clusters: readonly OutboundCluster[], role: ProxyRole, passthrough: boolean): NamedResource[] {
+  return clusters.flatMap((c) => outboundCluster(snapshot, c, passthrough, role) ?? []);
 }
 
 /**

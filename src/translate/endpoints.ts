@@ -9,7 +9,7 @@ import type { EnvoyJson, NamedResource, ProxyClass } from './types';
 import { socketAddress } from './core';
 import { labelsMatch } from '../model/labels';
 import { provenance, sourceKeys } from './provenance';
-import { outboundClusters, type OutboundCluster } from './service-ports';
+import type { OutboundCluster } from './service-ports';
 import { usesEds } from './service-entry-clusters';
 import { compareStrings } from './order';
 import { endpointSpeaksMtls, mtlsEndpointMetadata } from '../policy/mtls/endpoint-tls-mode';
@@ -96,12 +96,13 @@ export function proxyPosition(proxy: Pick<ProxyClass, 'labels' | 'locality'>): P
 }
 
 /**
- * One ClusterLoadAssignment per EDS cluster that `serviceClusters` makes for `proxy.namespace`,
- * with priorities and weights for the proxy's locality (`proxy.locality`, or its labels').
+ * One ClusterLoadAssignment per EDS cluster of `clusters` (`outboundClusters` for the proxy's
+ * namespace, as parts.ts builds them per service), with priorities and weights for the proxy's
+ * locality (`proxy.locality`, or its labels').
  */
-export function serviceEndpoints(snapshot: Snapshot, proxy: Pick<ProxyClass, 'namespace' | 'labels' | 'locality'>): NamedResource[] {
+export function loadAssignments(snapshot: Snapshot, clusters: readonly OutboundCluster[], proxy: Pick<ProxyClass, 'labels' | 'locality'>): NamedResource[] {
   const position = proxyPosition(proxy);
-  return outboundClusters(snapshot, proxy.namespace, proxy.labels).filter(usesEds).map((c) => loadAssignment(snapshot, c, position));
+  return clusters.filter(usesEds).map((c) => loadAssignment(snapshot, c, position));
 }
 
 /**

@@ -4,8 +4,10 @@
 import { labelsMatch } from '../model/labels';
 import type { Diagnostic, Snapshot } from '../model/types';
 import type { ProxyClass, ProxyRole, ResourceSet } from './types';
-import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, passthroughCluster, serviceClusters } from './clusters';
-import { proxyPosition, serviceEndpoints } from './endpoints';
+import { blackHoleCluster, inboundCluster, inboundPassthroughCluster, outboundClusterResources, passthroughCluster } from './clusters';
+import { loadAssignments, proxyPosition } from './endpoints';
+import { outboundClusters, type OutboundCluster } from './service-ports';
+import { usesEds } from './service-entry-clusters';
 import { localityReads, localityString } from './traffic-policy/locality';
 import { selectingRules } from './traffic-policy/workload-rules';
 import { gatewayPorts } from './gateway-servers';
@@ -30,10 +32,59 @@ export interface TranslationPart {
   /** Equal keys, equal output (for one snapshot): the part reads no other facet of the proxy. */
   key(proxy: ProxyClass, snapshot: Snapshot): string;
   build(snapshot: Snapshot, proxy: ProxyClass): PartOutput;
+  /**
+   * The part as members built apart (one per service), whose outputs joined in order are what
+   * `build` makes; undefined to build it whole. What this reads decides the list and what each
+   * member closes over; what a member's build reads decides that member alone, so the view cache
+   * rebuilds only the members whose reads changed (one service's, for an endpoint change).
+   */
+  members?(snapshot: Snapshot, proxy: ProxyClass): readonly PartMember[] | undefined;
+}
+
+/** One member of a part built per service: its name within the part, and its build. */
+export interface PartMember {
+  key: string;
+  build(snapshot: Snapshot): PartOutput;
 }
 
 /** What a part builds: resources, and findings of its own (the EnvoyFilter patch stage's). */
 export type PartOutput = Partial<ResourceSet> & { findings?: readonly Diagnostic[] };
+
+const OUTPUT_FIELDS: readonly (keyof ResourceSet)[] = ['clusters', 'endpoints', 'listeners', 'routes', 'extensionConfigs'];
+
+/** The members' outputs one after the other, as the part's own build makes them. */
+export function joinOutputs(outputs: readonly PartOutput[]): PartOutput {
+  const out: PartOutput = {};
+  for (const field of OUTPUT_FIELDS) {
+    const all = outputs.flatMap((o) => o[field] ?? []);
+    if (outputs.some((o) => o[field] !== undefined)) out[field] = all;
+  }
+  const findings = outputs.flatMap((o) => o.findings ?? []);
+  return findings.length > 0 ? { ...out, findings } : out;
+}
+
+/**
+ * A part made per service from the proxy's outbound clusters (`clustersOf`, by host then port):
+ * `output` builds one service's share from its clusters, and the part's build is every share in
+ * order, so building by members or whole gives the same output.
+ */
+function perService(
+  name: string,
+  key: TranslationPart['key'],
+  clustersOf: (snapshot: Snapshot, proxy: ProxyClass) => OutboundCluster[],
+  output: (snapshot: Snapshot, proxy: ProxyClass, clusters: readonly OutboundCluster[]) => PartOutput,
+): TranslationPart {
+  const members = (snapshot: Snapshot, proxy: ProxyClass): PartMember[] => {
+    const byHost = new Map<string, OutboundCluster[]>();
+    for (const c of clustersOf(snapshot, proxy)) {
+      const list = byHost.get(c.service.hostname);
+      if (list) list.push(c);
+      else byHost.set(c.service.hostname, [c]);
+    }
+    return [...byHost].map(([host, clusters]) => ({ key: host, build: (s: Snapshot) => output(s, proxy, clusters) }));
+  };
+  return { name, key, members, build: (snapshot, proxy) => joinOutputs(members(snapshot, proxy).map((m) => m.build(snapshot))) };
+}
 
 function facets(...names: (keyof ProxyClass)[]): (proxy: ProxyClass) => string {
   return (proxy) => JSON.stringify(names.map((n) => (n === 'labels' ? Object.entries(proxy.labels).sort() : proxy[n])));
@@ -57,22 +108,25 @@ function matchedSelectors(proxy: ProxyClass, snapshot: Snapshot): string[] {
 
 // DestinationRule workloadSelectors make clusters, endpoints and routes read the proxy's labels
 // too, through the rules that select it (traffic-policy/workload-rules.ts).
-const services: TranslationPart = {
-  name: 'services',
+// Both are made per service: an endpoint change reads one Service's EndpointSlices, and with them
+// one service's clusters (their SANs) and ClusterLoadAssignments are built again, not every one.
+const services: TranslationPart = perService(
+  'services',
   // The role too: a DestinationRule's credentialName is honoured on gateways (clusters.ts); and
   // with the interception mode, whether a NONE-resolution ServiceEntry passes connections through.
-  key: (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.role, proxy.interceptionMode, selectingRules(snapshot, proxy)]),
-  build: (snapshot, proxy) => ({ clusters: serviceClusters(snapshot, proxy.namespace, proxy.labels, proxy.role, proxy.role === 'sidecar' && proxy.interceptionMode === 'REDIRECT') }),
-};
+  (proxy, snapshot) => JSON.stringify([proxy.namespace, proxy.role, proxy.interceptionMode, selectingRules(snapshot, proxy)]),
+  (snapshot, proxy) => outboundClusters(snapshot, proxy.namespace, proxy.labels),
+  (snapshot, proxy, clusters) => ({ clusters: outboundClusterResources(snapshot, clusters, proxy.role, proxy.role === 'sidecar' && proxy.interceptionMode === 'REDIRECT') }),
+);
 
 /**
  * Endpoints read the proxy's locality (and the labels failoverPriority names) only when some
  * DestinationRule ranks or weighs localities; otherwise a namespace shares one build, and with
  * it proxies in one locality do.
  */
-const endpoints: TranslationPart = {
-  name: 'endpoints',
-  key: (proxy, snapshot) => {
+const endpoints: TranslationPart = perService(
+  'endpoints',
+  (proxy, snapshot) => {
     const reads = localityReads(snapshot);
     const rules = selectingRules(snapshot, proxy);
     if (!reads.locality) return JSON.stringify([proxy.namespace, rules]);
@@ -81,8 +135,9 @@ const endpoints: TranslationPart = {
     const labels = reads.labels.length > 0 ? [Object.keys(position.labels).length > 0, ...reads.labels.map((l) => position.labels[l] ?? '')] : [];
     return JSON.stringify([proxy.namespace, rules, localityString(position.locality), labels]);
   },
-  build: (snapshot, proxy) => ({ endpoints: serviceEndpoints(snapshot, proxy) }),
-};
+  (snapshot, proxy) => outboundClusters(snapshot, proxy.namespace, proxy.labels).filter(usesEds),
+  (snapshot, proxy, clusters) => ({ endpoints: loadAssignments(snapshot, clusters, proxy) }),
+);
 
 // A Sidecar resource narrows what a sidecar's outbound parts are built from (sidecar-scope.ts).
 const SIDECAR: TranslationPart[] = [

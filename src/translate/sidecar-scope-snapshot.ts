@@ -55,5 +55,14 @@ export function scopedPart(part: TranslationPart, view: ScopeView): TranslationP
       if (!sidecar) return part.build(snapshot, proxy);
       return part.build(scopedSnapshot(snapshot, sidecarScope(snapshot, sidecar, proxy.namespace), view), proxy);
     },
+    // Each member is built on the scope worked out with the list, over the snapshot it is given.
+    ...(part.members && {
+      members: (snapshot, proxy) => {
+        const sidecar = applicableSidecar(snapshot, proxy);
+        if (!sidecar) return part.members!(snapshot, proxy);
+        const scope = sidecarScope(snapshot, sidecar, proxy.namespace);
+        return part.members!(scopedSnapshot(snapshot, scope, view), proxy)?.map((m) => ({ key: m.key, build: (s) => m.build(scopedSnapshot(s, scope, view)) }));
+      },
+    }),
   };
 }

@@ -42,3 +42,19 @@ export function buildTraced(part: TranslationPart, snapshot: Snapshot, proxy: Pr
   encode?.end(last);
   return result;
 }
+
+/**
+ * `build()` in a `translate <part>` span when the active context is a traced push: a part built
+ * by members (member-pieces.ts), whose kept members are neither translated nor checked again.
+ */
+export function traceBuild<T>(part: string, proxy: ProxyClass, build: () => T): T {
+  const tracer = pipelineTracer();
+  const parent = tracer && trace.getSpan(context.active()) ? context.active() : undefined;
+  if (!tracer || !parent) return build();
+  const span = tracer.startSpan(`translate ${part}`, { attributes: { 'mast.part': part, 'mast.proxy_role': proxy.role } }, parent);
+  try {
+    return build();
+  } finally {
+    span.end();
+  }
+}

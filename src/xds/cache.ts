@@ -1,20 +1,22 @@
 // Proxy views: what each proxy should have. A view is the union of translation parts
 // (src/translate/parts.ts); each part is built and encoded once per part key, shared by every
-// proxy with that key and kept until a kind of object its build read changes, and each distinct
+// proxy with that key and kept until something its build read changes (a part built per service
+// builds again only the services whose reads changed, member-pieces.ts), and each distinct
 // resource is checked against what Envoy enforces (./validate) and encoded once. Nothing Envoy
 // would reject is sent: the objects it came from are served at their last good version, or left
 // out of the part (checked-build.ts).
 import { createHash } from 'node:crypto';
 import { formatDiagnostic } from '../model/errors';
-import { SnapshotReads } from '../model/snapshot-reads';
-import { refKey, type Diagnostic, type Kind, type Snapshot } from '../model/types';
+import { SnapshotReads, type Reads } from '../model/snapshot-reads';
+import { refKey, type Diagnostic, type Snapshot } from '../model/types';
 import type { TranslationPart } from '../translate/parts';
 import type { NamedResource, ProxyClass, ResourceSet } from '../translate/types';
 import { CompositeMap } from './composite-map';
 import { PartMap } from './part-diff';
 import { encodeAny } from './encode';
-import { LastServed, type Checked } from './checked-build';
-import { buildTraced } from './build-spans';
+import { LastServed, SET_TYPES, type Checked } from './checked-build';
+import { buildMembers, membersOutput, membersReads, type BuiltMember, type Members } from './member-pieces';
+import { buildTraced, traceBuild } from './build-spans';
 import { MAST_LIMITS, validateResource } from './validate';
 import { PUSH_ORDER, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
@@ -43,9 +45,11 @@ interface Piece {
   json: Partial<ResourceSet>;
   /** What was left out because Envoy would reject it (MAST4001). */
   findings: readonly Diagnostic[];
-  /** The snapshot generation it was built from, and the kinds of object its build read. */
+  /** The snapshot generation it was built from, and what its build read. */
   generation: number;
-  reads: ReadonlySet<Kind> | undefined;
+  reads: Reads | undefined;
+  /** A part built per service: each member's output and reads, to build again only those that changed. */
+  members?: Members;
 }
 
 const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], generation: 0, reads: undefined };
@@ -173,9 +177,19 @@ export class ViewCache {
     if (!snapshot) return EMPTY_PIECE;
     const last = this.lastGood.get(key);
     // Nothing it read has changed: the same piece, down to its maps, which streams holding them
-    // then skip without a look. An endpoint change rebuilds the services part and nothing else.
-    if (last?.reads && !snapshot.changedSince(last.reads, last.generation)) return last;
+    // then skip without a look. An endpoint change rebuilds the per-service pieces of the one
+    // service whose EndpointSlices changed, and nothing else.
+    if (last?.reads && !SnapshotReads.changed(snapshot, last.reads, last.generation)) return last;
     try {
+      // A part built per service keeps its unchanged members; one that has no members for this
+      // proxy, or whose rebuilt members hold something Envoy would reject, is built whole below,
+      // where a rejection takes its culprits out (checked-build.ts) as for any part.
+      const byMembers = part.members && traceBuild(part.name, proxy, () => this.byMembers(part, proxy, snapshot, last));
+      if (byMembers) {
+        this.errors.delete(key);
+        if ((last?.findings.length ?? 0) > 0) this.noticeFindings();
+        return byMembers;
+      }
       const reads = new SnapshotReads(snapshot);
       const { json, encoded, findings } = buildTraced(part, reads, proxy, (typeUrl, r) => this.interner.get(typeUrl, r), this.lastServed);
       const resources = new Map<TypeUrl, PartMap>();
@@ -188,7 +202,7 @@ export class ViewCache {
       }
       this.errors.delete(key);
       if (findings.length > 0 || (last?.findings.length ?? 0) > 0) this.noticeFindings();
-      return { resources, json, findings, generation: snapshot.generation, reads: reads.kinds() };
+      return { resources, json, findings, generation: snapshot.generation, reads: reads.reads() };
     } catch (err) {
       // A translation or encoding failure is a Mast bug, never a reason to stop serving: the
       // part keeps its last good piece and the failure is visible in the log and /debug.
@@ -197,6 +211,63 @@ export class ViewCache {
       this.log.error({ part: part.name, generation: snapshot.generation, err: message }, 'translation failed; serving the last good config');
       return last ?? EMPTY_PIECE;
     }
+  }
+
+  /**
+   * `part` built by members (member-pieces.ts): only the rebuilt members' resources are checked,
+   * encoded and written into copies of the last piece's maps, which then name just those as
+   * changed. Undefined when the part is to be built whole.
+   */
+  private byMembers(part: TranslationPart, proxy: ProxyClass, snapshot: Snapshot, last: Piece | undefined): Piece | undefined {
+    const members = buildMembers(part, snapshot, proxy, last?.members);
+    if (!members) return undefined;
+    for (const key of members.rebuilt) {
+      const member = members.built.get(key)!;
+      if (member.output.findings?.length) return undefined;
+      const encoded = new Map<TypeUrl, [string, EncodedResource][]>();
+      for (const [field, typeUrl] of SET_TYPES) {
+        for (const r of member.output[field] ?? []) {
+          const checked = this.interner.get(typeUrl, r);
+          if (Array.isArray(checked)) return undefined;
+          const list = encoded.get(typeUrl);
+          if (list) list.push([r.name, checked as EncodedResource]);
+          else encoded.set(typeUrl, [[r.name, checked as EncodedResource]]);
+        }
+      }
+      member.encoded = encoded;
+    }
+    const encodedOf = (built: ReadonlyMap<string, BuiltMember>, key: string, typeUrl: TypeUrl) => built.get(key)?.encoded?.get(typeUrl) ?? [];
+    const resources = new Map<TypeUrl, PartMap>();
+    const was = last?.members?.built;
+    if (!members.listed && was && last) {
+      const types = new Set([...last.resources.keys(), ...members.rebuilt.flatMap((k) => [...members.built.get(k)!.encoded!.keys()])]);
+      for (const typeUrl of types) {
+        const removed = members.rebuilt.flatMap((k) => encodedOf(was, k, typeUrl).map(([name]) => name));
+        const set = members.rebuilt.flatMap((k) => encodedOf(members.built, k, typeUrl));
+        resources.set(typeUrl, PartMap.patched(last.resources.get(typeUrl) ?? new PartMap(), removed, set));
+      }
+    } else {
+      for (const [, typeUrl] of SET_TYPES) {
+        const list = members.list.flatMap((m) => encodedOf(members.built, m.key, typeUrl));
+        if (list.length === 0) continue;
+        const map = new PartMap(list);
+        const previous = last?.resources.get(typeUrl);
+        if (previous) map.follow(previous);
+        resources.set(typeUrl, map);
+      }
+    }
+    let json: Partial<ResourceSet> | undefined;
+    return {
+      resources,
+      // Only /debug/config_dump reads the JSON: joined when asked.
+      get json() {
+        return (json ??= membersOutput(members));
+      },
+      findings: [],
+      generation: snapshot.generation,
+      reads: membersReads(members),
+      members,
+    };
   }
 
   private noticeFindings(): void {

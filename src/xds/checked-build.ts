@@ -22,7 +22,8 @@ export interface CheckedPart {
   findings: Diagnostic[];
 }
 
-const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
+/** Each resource field of a part's output, and its type. */
+export const SET_TYPES: [keyof ResourceSet, TypeUrl][] = [
   ['clusters', TYPE_URLS.cluster],
   ['endpoints', TYPE_URLS.endpoint],
   ['listeners', TYPE_URLS.listener],

@@ -17,6 +17,25 @@ export class PartMap extends Map<string, EncodedResource> {
     from.since = undefined;
     this.since = { from, names };
   }
+
+  /**
+   * `from` with `removed` deleted and `set` written, following `from` with the names that differ:
+   * what a part built per service becomes when a few services' resources change, at the cost of
+   * a copy of `from` and of those resources, not of a comparison of every one.
+   */
+  static patched(from: PartMap, removed: Iterable<string>, set: Iterable<readonly [string, EncodedResource]>): PartMap {
+    const map = new PartMap(from);
+    const names = new Set<string>();
+    for (const name of removed) if (map.delete(name)) names.add(name);
+    for (const [name, r] of set) {
+      if (from.get(name) !== r) names.add(name);
+      else names.delete(name);
+      map.set(name, r);
+    }
+    from.since = undefined;
+    map.since = { from, names: [...names] };
+    return map;
+  }
 }
 
 type View = ReadonlyMap<string, EncodedResource>;

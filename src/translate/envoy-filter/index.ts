@@ -101,6 +101,8 @@ export function withEnvoyFilters(part: TranslationPart, role: ProxyRole): Transl
       }
       return run.findings.length > 0 ? { ...out, findings: run.findings } : out;
     },
+    // A proxy a patch reaches has its part patched whole: a patch may match across services.
+    ...(part.members && { members: (snapshot, proxy) => (reaching(snapshot, proxy, plan).length > 0 ? undefined : part.members!(snapshot, proxy)) }),
   };
 }
 
