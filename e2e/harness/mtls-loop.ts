@@ -7,6 +7,7 @@ import type { EchoAnswer } from '../../examples/app/echo';
 import type { Mesh } from './mesh';
 import { waitFor, type Reply } from './net';
 import { viaSidecar } from './scenario';
+import { serviceWithEndpoints } from './service-yaml';
 
 /** Envoy's x-forwarded-client-cert element (`By=...;Hash=...;URI=...`), by key; undefined when absent. */
 export function xfcc(answer: EchoAnswer | undefined): Record<string, string> | undefined {
@@ -41,26 +42,7 @@ function getOver(agent: http.Agent, url: string): Promise<Reply> {
 
 /** Service `details-fresh` (details' Pod) and a rule that allows one request per connection. */
 function detailsFresh(details: { pod: string; ip: string }): string {
-  return `apiVersion: v1
-kind: Service
-metadata: {name: details-fresh, namespace: default}
-spec:
-  ports: [{name: http, port: 9080, targetPort: 9080}]
-  selector: {app: details}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: details-fresh-x1
-  namespace: default
-  labels: {kubernetes.io/service-name: details-fresh}
-addressType: IPv4
-ports: [{name: http, port: 9080, protocol: TCP}]
-endpoints:
-- addresses: [${details.ip}]
-  conditions: {ready: true}
-  targetRef: {kind: Pod, namespace: default, name: ${details.pod}}
----
+  return `${serviceWithEndpoints('details-fresh', { ports: [{ name: 'http', port: 9080, targetPort: 9080 }], selector: { app: 'details' }, endpoints: [{ ip: details.ip, pod: details.pod }] })}---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: details-fresh, namespace: default}

@@ -19,6 +19,7 @@ import type { EchoAnswer } from '../../examples/app/echo';
 import type { Mesh } from '../harness/mesh';
 import { get, waitFor, type Reply } from '../harness/net';
 import { CONVERGE_MS, describeMesh } from '../harness/scenario';
+import { endpointSliceYaml, serviceYaml } from '../harness/service-yaml';
 
 /** Issuer whose keys Envoy fetches from `jwksUri` (a loopback server of this file). */
 const ISSUER = 'https://issuer.mast.test';
@@ -266,25 +267,9 @@ describeMesh('AuthorizationPolicy and RequestAuthentication', (mesh, run) => {
     const port = 9091;
     const pods = mesh().workloads.filter((w) => w.labels.app === 'ratings');
     const echoes = await Promise.all(pods.map((w) => tcpEcho(w.localAddress, port)));
-    const service = `apiVersion: v1
-kind: Service
-metadata: {name: ratings-tcp, namespace: default}
-spec:
-  selector: {app: ratings}
-  ports: [{name: tcp-echo, port: ${port}, targetPort: ${port}}]`;
+    const service = serviceYaml('ratings-tcp', { selector: { app: 'ratings' }, ports: [{ name: 'tcp-echo', port, targetPort: port }] });
     // The config dir has no EndpointSlice controller; the API server's controller makes this one itself.
-    const slice = `apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: ratings-tcp-1
-  namespace: default
-  labels: {kubernetes.io/service-name: ratings-tcp}
-addressType: IPv4
-ports: [{name: tcp-echo, port: ${port}, protocol: TCP}]
-endpoints:
-${pods.map((w) => `- addresses: [${w.ip}]
-  conditions: {ready: true}
-  targetRef: {kind: Pod, name: ${w.pod}, namespace: default}`).join('\n')}`;
+    const slice = endpointSliceYaml('ratings-tcp', { ports: [{ name: 'tcp-echo', port }], endpoints: pods.map((w) => ({ ip: w.ip, pod: w.pod })) });
     const allow = policy('ratings-tcp-from-productpage', `  selector:
     matchLabels: {app: ratings}
   action: ALLOW

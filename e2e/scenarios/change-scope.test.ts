@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { Mesh } from '../harness/mesh';
 import { get, waitFor } from '../harness/net';
 import { describeMesh } from '../harness/scenario';
+import { serviceWithEndpoints } from '../harness/service-yaml';
 import { synced, type Syncz } from '../harness/syncz';
 
 const EXTRA_CLUSTER = 'outbound|9080||ratings-extra.default.svc.cluster.local';
@@ -16,21 +17,7 @@ const EXTRA_CLUSTER = 'outbound|9080||ratings-extra.default.svc.cluster.local';
 /** A second Service in front of the ratings pod, on 9080 like every bookinfo Service. */
 function extraService(mesh: Mesh): string {
   const pod = mesh.workload('ratings-v1-0');
-  return `apiVersion: v1
-kind: Service
-metadata: {name: ratings-extra, namespace: default}
-spec:
-  selector: {app: ratings}
-  ports: [{name: http, port: 9080, targetPort: 9080}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: ratings-extra-1, namespace: default, labels: {kubernetes.io/service-name: ratings-extra}}
-addressType: IPv4
-ports: [{name: http, port: 9080, protocol: TCP}]
-endpoints:
-- {addresses: [${pod.ip}], conditions: {ready: true}, targetRef: {kind: Pod, namespace: default, name: ${pod.pod}}}
-`;
+  return serviceWithEndpoints('ratings-extra', { selector: { app: 'ratings' }, ports: [{ name: 'http', port: 9080, targetPort: 9080 }], endpoints: [{ ip: pod.ip, pod: pod.pod }] });
 }
 
 /**

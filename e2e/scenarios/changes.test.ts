@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { task, type Mesh } from '../harness/mesh';
 import { waitFor } from '../harness/net';
 import { converge, describeMesh, seesOnly, trafficLoop } from '../harness/scenario';
+import { serviceWithEndpoints } from '../harness/service-yaml';
 
 const NEXT_HOST = 'reviews-next.default.svc.cluster.local';
 const NEXT_CLUSTER = `outbound|9080||${NEXT_HOST}`;
@@ -12,26 +13,7 @@ const NEXT_CLUSTER = `outbound|9080||${NEXT_HOST}`;
 /** A new service in front of the reviews-v2 pod, with a subset, as one would add a canary. */
 function reviewsNext(mesh: Mesh): string {
   const pod = mesh.workload('reviews-v2-0');
-  return `apiVersion: v1
-kind: Service
-metadata: {name: reviews-next, namespace: default}
-spec:
-  ports: [{name: http, port: 9080, targetPort: 9080}]
-  selector: {app: reviews, version: v2}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: reviews-next-x1
-  namespace: default
-  labels: {kubernetes.io/service-name: reviews-next}
-addressType: IPv4
-ports: [{name: http, port: 9080, protocol: TCP}]
-endpoints:
-- addresses: [${pod.ip}]
-  conditions: {ready: true}
-  targetRef: {kind: Pod, namespace: default, name: ${pod.pod}}
----
+  return `${serviceWithEndpoints('reviews-next', { ports: [{ name: 'http', port: 9080, targetPort: 9080 }], selector: { app: 'reviews', version: 'v2' }, endpoints: [{ ip: pod.ip, pod: pod.pod }] })}---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: reviews-next, namespace: default}

@@ -26,6 +26,8 @@ import { makeGatewayCredential, writeCredential } from '../../test/support/gatew
 import { Mesh, OWN_APP_ANNOTATION, randomOctet } from '../harness/mesh';
 import { get, waitFor } from '../harness/net';
 import { cleanup, tempDir } from '../harness/processes';
+import { ingressGatewayPod } from '../harness/pod-yaml';
+import { serviceWithEndpoints } from '../harness/service-yaml';
 
 const NS = 'istio-system';
 const GATEWAY_PORT = 8080;
@@ -34,6 +36,7 @@ const SHOP = 'shop';
 const SHOP_SAN = 'spiffe://example.com/ns/shop/sa/shop-client';
 
 function config(upstream: string): string {
+  const [ip, port] = upstream.split(':') as [string, string];
   return `apiVersion: v1
 kind: Pod
 metadata:
@@ -55,44 +58,8 @@ status:
   - type: Ready
     status: "True"
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: istio-ingressgateway-0
-  namespace: ${NS}
-  labels: {app: istio-ingressgateway, istio: ingressgateway}
-spec:
-  serviceAccountName: istio-ingressgateway-service-account
-  containers:
-  - name: istio-proxy
-    image: envoy
-    ports:
-    - containerPort: ${GATEWAY_PORT}
-status:
-  phase: Running
-  podIP: 127.0.4.1
-  podIPs:
-  - ip: 127.0.4.1
-  conditions:
-  - type: Ready
-    status: "True"
----
-apiVersion: v1
-kind: Service
-metadata: {name: payments, namespace: default}
-spec:
-  clusterIP: 10.96.0.40
-  ports:
-  - {name: http, port: 443, targetPort: ${upstream.split(':')[1]}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: payments-1, namespace: default, labels: {kubernetes.io/service-name: payments}}
-addressType: IPv4
-ports: [{name: http, port: ${upstream.split(':')[1]}, protocol: TCP}]
-endpoints:
-- {addresses: [${upstream.split(':')[0]}], conditions: {ready: true}}
----
+${ingressGatewayPod(GATEWAY_PORT)}---
+${serviceWithEndpoints('payments', { clusterIP: '10.96.0.40', ports: [{ name: 'http', port: 443, targetPort: Number(port) }], endpoints: [{ ip }] })}---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: egress, namespace: ${NS}}

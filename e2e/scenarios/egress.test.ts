@@ -18,6 +18,7 @@ import { get } from '../harness/net';
 import type { Mesh } from '../harness/mesh';
 import { tempDir } from '../harness/processes';
 import { converge, describeMesh } from '../harness/scenario';
+import { serviceYaml } from '../harness/service-yaml';
 
 const CASE = path.join(__dirname, '..', 'cases', 'egress');
 /** The case's istio ConfigMap (configmap.istio-system.istio.yaml) with `mesh` as its MeshConfig. */
@@ -53,13 +54,7 @@ spec:
 `;
 
 const vms = (prefix: string): string => `
-apiVersion: v1
-kind: Service
-metadata: {name: vm-app, namespace: default}
-spec:
-  ports: [{port: 80, name: http, targetPort: 80}]
-  selector: {app: vm-app}
----
+${serviceYaml('vm-app', { ports: [{ name: 'http', port: 80, targetPort: 80 }], selector: { app: 'vm-app' } })}---
 apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
 metadata: {name: vm-app-v1, namespace: default}

@@ -24,6 +24,7 @@ import { get, getJson, waitFor } from '../harness/net';
 import { podYaml } from '../harness/pod-yaml';
 import { tempDir } from '../harness/processes';
 import { describeMesh } from '../harness/scenario';
+import { serviceWithEndpoints } from '../harness/service-yaml';
 
 const PORT = 5000;
 const GATEWAY_PORT = 15443;
@@ -51,22 +52,12 @@ spec:
   trafficPolicy: {tls: {mode: ISTIO_MUTUAL, sni: "${sni(subset)}"}}
 `;
   const yaml = [
-    `apiVersion: v1
-kind: Service
-metadata: {name: helloworld, namespace: default, labels: {app: helloworld}}
-spec:
-  ports: [{port: ${PORT}, name: http}]
-  selector: {app: helloworld}
-`,
-    `apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: helloworld-1, namespace: default, labels: {kubernetes.io/service-name: helloworld}}
-addressType: IPv4
-ports: [{name: http, port: ${PORT}, protocol: TCP}]
-endpoints:
-- {addresses: [127.0.1.1], conditions: {ready: true}, targetRef: {kind: Pod, name: helloworld-v1-0, namespace: default}}
-- {addresses: [127.0.1.2], conditions: {ready: true}, targetRef: {kind: Pod, name: helloworld-v2-0, namespace: default}}
-`,
+    serviceWithEndpoints('helloworld', {
+      labels: { app: 'helloworld' },
+      ports: [{ name: 'http', port: PORT }],
+      selector: { app: 'helloworld' },
+      endpoints: [{ ip: '127.0.1.1', pod: 'helloworld-v1-0' }, { ip: '127.0.1.2', pod: 'helloworld-v2-0' }],
+    }),
     `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: helloworld, namespace: default}

@@ -44,6 +44,8 @@ import { Mesh, randomOctet } from '../harness/mesh';
 import { describeMesh } from '../harness/scenario';
 import { get, waitFor } from '../harness/net';
 import { cleanup, tempDir } from '../harness/processes';
+import { ingressGatewayPod } from '../harness/pod-yaml';
+import { serviceWithEndpoints } from '../harness/service-yaml';
 
 const NS = 'istio-system';
 const SIMPLE_PORT = 8443;
@@ -58,28 +60,13 @@ const TLS_TCP_MUTUAL_PORT = 16443;
 const CLIENT_SAN = 'spiffe://example.com/client';
 
 /** The gateway's files: DIR/server/{tls.crt,tls.key}, DIR/clients/{ca.crt,ca.crl}. */
-const config = (files: string, echo: string): string => `apiVersion: v1
-kind: Pod
-metadata:
-  name: istio-ingressgateway-0
-  namespace: ${NS}
-  labels: {app: istio-ingressgateway, istio: ingressgateway}
-spec:
-  serviceAccountName: istio-ingressgateway-service-account
-  containers:
-  - name: istio-proxy
-    image: envoy
-    ports:
-    - containerPort: ${SIMPLE_PORT}
-status:
-  phase: Running
-  podIP: 127.0.4.1
-  podIPs:
-  - ip: 127.0.4.1
-  conditions:
-  - type: Ready
-    status: "True"
----
+/** Service `echo` on port 7000, its one endpoint the TCP echo server at `address` (`IP:PORT`). */
+function echoService(address: string, clusterIP?: string): string {
+  const [ip, port] = address.split(':') as [string, string];
+  return serviceWithEndpoints('echo', { ...(clusterIP ? { clusterIP } : {}), ports: [{ name: 'tcp', port: 7000, targetPort: Number(port) }], endpoints: [{ ip }] });
+}
+
+const config = (files: string, echo: string): string => `${ingressGatewayPod(SIMPLE_PORT)}---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: secure, namespace: ${NS}}
@@ -128,22 +115,7 @@ spec:
   http:
   - directResponse: {status: 200, body: {string: hello}}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: default}
-spec:
-  clusterIP: 10.96.0.41
-  ports:
-  - {name: tcp, port: 7000, targetPort: ${echo.split(':')[1]}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
-addressType: IPv4
-ports: [{name: tcp, port: ${echo.split(':')[1]}, protocol: TCP}]
-endpoints:
-- {addresses: [${echo.split(':')[0]}], conditions: {ready: true}}
----
+${echoService(echo, '10.96.0.41')}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: echo, namespace: ${NS}}
@@ -493,21 +465,7 @@ spec:
     route:
     - destination: {host: echo.default.svc.cluster.local, port: {number: 7000}}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: default}
-spec:
-  ports:
-  - {name: tcp, port: 7000, targetPort: ${echoPort}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
-addressType: IPv4
-ports: [{name: tcp, port: ${echoPort}, protocol: TCP}]
-endpoints:
-- {addresses: ["${prefix}.5.1"], conditions: {ready: true}}
-`);
+${echoService(`${prefix}.5.1:${echoPort}`)}`);
   });
 
   test('SIMPLE: the file certificate is presented; MUTUAL: a client of the file CA is served, none refused', async () => {

@@ -21,6 +21,7 @@ import { get, sleep, waitFor, type Reply } from '../harness/net';
 import { startRateLimit } from '../harness/ratelimit';
 import { startRedis } from '../harness/redis';
 import { describeMesh } from '../harness/scenario';
+import { endpointSliceYaml } from '../harness/service-yaml';
 
 const CASE = path.join(__dirname, '..', 'cases', 'rate-limit');
 const taskFile = (name: string): string => readFileSync(path.join(CASE, 'istio-task', name), 'utf8');
@@ -102,15 +103,7 @@ describeMesh('rate limits', (mesh) => {
     // Where the sample's Service finds its Pod: the service the test started.
     await mesh().apply(`${sample.service}
 ---
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: ratelimit-e2e, namespace: default, labels: {kubernetes.io/service-name: ratelimit}}
-addressType: IPv4
-ports: [{name: grpc-port, port: ${rls.grpcPort}, protocol: TCP}]
-endpoints:
-- addresses: [${rls.host}]
-  conditions: {ready: true}
-`);
+${endpointSliceYaml('ratelimit', { name: 'ratelimit-e2e', ports: [{ name: 'grpc-port', port: rls.grpcPort }], endpoints: [{ ip: rls.host }] })}`);
     await mesh().apply(taskFile('filter-ratelimit.yaml'));
     await mesh().apply(taskFile('filter-ratelimit-svc.yaml'));
     for (const g of [a, b]) {
