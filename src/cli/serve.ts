@@ -7,6 +7,7 @@ import { DEFAULT_XDS_TOKEN_AUDIENCE } from '../server/access';
 import { startMast, type ConfigSource } from '../server/mast';
 import { durationMs, fraction, positiveInt } from './duration-flag';
 import { DEFAULT_XDS_LIMITS } from '../xds/limits';
+import { DEFAULT_INFLIGHT_BYTES } from '../xds/inflight';
 
 interface ServeFlags {
   configDir?: string;
@@ -41,6 +42,7 @@ interface ServeFlags {
   xdsMaxNamesPerStream: number;
   xdsMaxNameLength: number;
   xdsMaxStreamsPerProxy: number;
+  xdsInflightBytes: number;
 }
 
 export function register(program: Command): void {
@@ -59,6 +61,7 @@ export function register(program: Command): void {
     .option('--xds-max-names-per-stream <n>', 'resource names one xDS stream may subscribe to across all types (RESOURCE_EXHAUSTED past it)', positiveInt, DEFAULT_XDS_LIMITS.maxNamesPerStream)
     .option('--xds-max-name-length <chars>', 'longest resource name an xDS stream may subscribe to (RESOURCE_EXHAUSTED past it)', positiveInt, DEFAULT_XDS_LIMITS.maxNameLength)
     .option('--xds-max-streams-per-proxy <n>', 'xDS streams open at once for one proxy (node id); the next is refused with RESOURCE_EXHAUSTED', positiveInt, DEFAULT_XDS_LIMITS.maxStreamsPerProxy)
+    .option('--xds-inflight-bytes <bytes>', 'xDS response bytes written to proxies and not yet sent, across all streams; past it, streams wait their turn (FIFO) for their next response', positiveInt, DEFAULT_INFLIGHT_BYTES)
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
     .option('--otlp-endpoint <url>', 'export traces of the push pipeline (source event, rebuild, each proxy\'s send and ACK) by OTLP/HTTP to this base URL (http://HOST:4318); default: OTEL_EXPORTER_OTLP_ENDPOINT, else none')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
@@ -99,6 +102,7 @@ export function register(program: Command): void {
         ca: { caDir: flags.caDir, stateDir: flags.stateDir, workloadCertTtlMs: flags.workloadCertTtl, workloadCertGrace: flags.workloadCertGrace, credentialDir: flags.credentialDir },
         otlpEndpoint: flags.otlpEndpoint,
         xdsLimits: { maxNamesPerType: flags.xdsMaxNamesPerType, maxNamesPerStream: flags.xdsMaxNamesPerStream, maxNameLength: flags.xdsMaxNameLength, maxStreamsPerProxy: flags.xdsMaxStreamsPerProxy },
+        xdsInflightBytes: flags.xdsInflightBytes,
         log,
       });
       const stop = (signal: string): void => {

@@ -70,6 +70,8 @@ export interface MastOptions {
   otlpEndpoint?: string;
   /** What one xDS client may make Mast hold (`--xds-max-*`, src/xds/limits.ts); defaults if unset. */
   xdsLimits?: XdsLimits;
+  /** Response bytes in flight across all xDS streams (`--xds-inflight-bytes`, src/xds/inflight.ts). */
+  xdsInflightBytes?: number;
   log: PinoLogger;
 }
 
@@ -171,7 +173,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   // (--xds-ca STATE_DIR/root-cert.sds.yaml) so Envoy reads it again when it changes.
   const stopBundleFile = fileMode ? keepBundleFile(ca, stateDir, caLog) : undefined;
   const access = await accessFor(kc, { stateDir, audience: opts.xdsTokenAudience });
-  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator, limits: opts.xdsLimits });
+  xds = new XdsServer({ views, metrics, log: log.child({ component: 'xds' }), snapshot: () => store.snapshot(), requirePod: !fileMode, secrets, authenticator: access.authenticator, limits: opts.xdsLimits, inflightBytes: opts.xdsInflightBytes });
   const server = xds;
   const findings = new MeshFindings(store, views, log.child({ component: 'translate' }), credentials);
   // The cap keeps a steady stream of edits from postponing pushes indefinitely.

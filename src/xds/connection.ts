@@ -4,6 +4,7 @@ import type { Context } from '@opentelemetry/api';
 import { TYPE_URLS, type Proxy } from '../translate/types';
 import type { ProxyView } from './cache';
 import type { XdsMetrics } from './metrics';
+import { InflightBudget, type BudgetWaiter } from './inflight';
 import { DEFAULT_XDS_LIMITS, type XdsLimits } from './limits';
 import { nackReason, reasonLabel } from './nack';
 import { StreamSpans } from './stream-spans';
@@ -54,14 +55,22 @@ export interface ConnectionStatus {
 
 /** The bit of a grpc-js duplex call a connection writes to. */
 export interface Writable {
-  write(chunk: Buffer): boolean;
+  /** `done` runs once the transport has taken the chunk (grpc-js: HTTP/2 wrote the frame). */
+  write(chunk: Buffer, done: (err?: Error | null) => void): boolean;
   once(event: 'drain', cb: () => void): unknown;
 }
 
-export abstract class Connection {
+export abstract class Connection implements BudgetWaiter {
   abstract readonly transport: 'sotw' | 'delta';
   private nonceSeq = 0;
   private blocked = false;
+  /** Waiting in the global budget's queue; `resume` picks the push up again. */
+  private waiting = false;
+  private closed = false;
+  /** Taken from the budget for the response about to be written. */
+  private reserved = 0;
+  /** Written and not yet taken by the transport: given back to the budget when the stream closes. */
+  private outstanding = 0;
   private pending: PushContext | undefined;
   private readonly connectedAt = new Date();
   protected generation = 0;
@@ -83,6 +92,8 @@ export abstract class Connection {
     protected readonly log: Logger,
     /** What a request may ask of this stream (limits.ts); checked before its names are kept. */
     protected readonly limits: XdsLimits = DEFAULT_XDS_LIMITS,
+    /** The bytes in flight across all streams (inflight.ts); a stream on its own has no bound. */
+    private readonly budget = new InflightBudget(Infinity),
   ) {}
 
   protected nextNonce(): string {
@@ -92,7 +103,7 @@ export abstract class Connection {
   /** Brings the proxy up to `ctx.view`. A stream whose buffer is full waits for 'drain' and then
    * sends whatever is newest at that moment, never the intermediate versions. */
   push(ctx: PushContext): void {
-    if (this.blocked) {
+    if (this.blocked || this.waiting || this.closed) {
       this.pending = ctx;
       return;
     }
@@ -132,8 +143,35 @@ export abstract class Connection {
     if (this.latest) this.push(this.latest);
   }
 
+  /** The budget's turn: the push that stopped for it, or a newer one that came meanwhile. */
+  resume(): void {
+    this.waiting = false;
+    const next = this.pending ?? this.latest;
+    this.pending = undefined;
+    if (next) this.push(next);
+  }
+
+  /**
+   * Whether a response of `bytes` may be written now, under the global budget. If not, the push
+   * stops here (the caller returns without changing its state) and `resume` runs it again from
+   * the newest view when the bytes fit, so responses go in the order sync makes them.
+   */
+  protected admit(bytes: number): boolean {
+    if (this.budget.take(this, bytes)) {
+      this.reserved = bytes;
+      return true;
+    }
+    this.waiting = true;
+    return false;
+  }
+
   /** The stream is gone: nothing may be sent on it any more. */
   close(): void {
+    this.closed = true;
+    this.pending = undefined;
+    this.budget.forget(this);
+    this.budget.release(this.outstanding);
+    this.outstanding = 0;
     this.spans.close();
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
@@ -166,7 +204,15 @@ export abstract class Connection {
     const type = SHORT_TYPE[typeUrl] ?? typeUrl;
     this.metrics.pushed(type, (performance.now() - startedAt) / 1000, bytes.length, ctx?.changedAt);
     this.spans.sent(ctx?.trace, type, nonce, bytes.length, this.generation);
-    if (this.call.write(bytes)) return;
+    const taken = this.reserved;
+    this.reserved = 0;
+    this.outstanding += taken;
+    const done = (): void => {
+      if (this.closed) return;
+      this.outstanding -= taken;
+      this.budget.release(taken);
+    };
+    if (this.call.write(bytes, done)) return;
     this.blocked = true;
     this.call.once('drain', () => {
       this.blocked = false;

@@ -55,11 +55,13 @@ export class DeltaConnection extends Connection {
       if (req.resource_names_subscribe.length === 0) st.wildcard = true;
     }
     if (req.response_nonce !== '') this.onAnswer(typeUrl, st, req);
-    // Subscription changes are honoured whatever the nonce says.
+    // Subscription changes are honoured whatever the nonce says. A name the view holds is kept as
+    // the resource's own string, shared by every stream, not the request's copy.
+    const available = view.resources.get(typeUrl);
     for (const name of req.resource_names_subscribe) {
       if (name === '*') st.wildcard = true;
       else {
-        st.subscribed.add(name);
+        st.subscribed.add(available?.get(name)?.name ?? name);
         // Newly requested names are sent even if unchanged, unless the client says it has them.
         if (!(name in (req.initial_resource_versions ?? {}))) st.forced.add(name);
       }
@@ -112,14 +114,19 @@ export class DeltaConnection extends Connection {
     // cluster; removals go after every update, referrers first, so nothing loses a referent early.
     for (const typeUrl of PUSH_ORDER) {
       if (typeUrl === TYPE_URLS.listener && this.holdingReferrers(ctx.view)) return;
-      this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates', scopes.get(typeUrl));
+      if (!this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'updates', scopes.get(typeUrl))) return;
     }
-    for (const typeUrl of REMOVAL_ORDER) this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'removals', scopes.get(typeUrl));
+    for (const typeUrl of REMOVAL_ORDER) if (!this.sendType(typeUrl, ctx.view.resources.get(typeUrl) ?? EMPTY, ctx, 'removals', scopes.get(typeUrl))) return;
   }
 
-  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext, phase: 'updates' | 'removals', scope: Set<string> | undefined): void {
+  /**
+   * Sends the type's changes (`updates`) or removals; false when the global budget holds the
+   * response back and the push must stop. Nothing is recorded until the response is admitted,
+   * so the resumed push (from the newest view) computes it again.
+   */
+  private sendType(typeUrl: TypeUrl, available: ReadonlyMap<string, EncodedResource>, ctx: PushContext, phase: 'updates' | 'removals', scope: Set<string> | undefined): boolean {
     const st = this.states.get(typeUrl);
-    if (!st) return;
+    if (!st) return true;
     const started = performance.now();
     const changed: EncodedResource[] = [];
     const removed: string[] = [];
@@ -132,11 +139,17 @@ export class DeltaConnection extends Connection {
     } else {
       // Only names the client holds can be removed; a name that never existed is never reported.
       for (const name of scope ?? st.known.keys()) if (st.known.has(name) && !available.has(name) && st.inScope(name)) removed.push(name);
-      st.synced = partsOf(available);
     }
+    const synced = (): true => {
+      if (phase === 'removals') st.synced = partsOf(available);
+      return true;
+    };
     const mustAnswer = phase === 'updates' && !st.answered && isRootType(typeUrl) && st.wildcard;
-    if (changed.length === 0 && removed.length === 0 && !mustAnswer) return;
+    if (changed.length === 0 && removed.length === 0 && !mustAnswer) return synced();
     changed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const nonce = this.nextNonce();
+    const bytes = deltaResponse(typeUrl, this.systemVersion, nonce, changed, removed);
+    if (!this.admit(bytes.length)) return false;
     if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st, changed, ctx.view);
     if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(changed.map((r) => r.name));
     for (const r of changed) {
@@ -144,12 +157,12 @@ export class DeltaConnection extends Connection {
       st.forced.delete(r.name);
     }
     for (const name of removed) st.known.delete(name);
-    const nonce = this.nextNonce();
     st.answered = true;
     st.nonce = nonce;
     st.sentAt = new Date();
     st.sentCount = st.known.size;
-    this.write(typeUrl, deltaResponse(typeUrl, this.systemVersion, nonce, changed, removed), started, nonce, ctx);
+    this.write(typeUrl, bytes, started, nonce, ctx);
+    return synced();
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */

@@ -20,7 +20,7 @@ export class XdsMetrics {
   private readonly refusedStreams: Counter;
   readonly connected: ObservableGauge;
 
-  constructor(meter: Meter, connectedCount: () => { sotw: number; delta: number }) {
+  constructor(private readonly meter: Meter, connectedCount: () => { sotw: number; delta: number }) {
     this.pushes = meter.createCounter('pilot_xds_pushes', { description: 'xDS responses sent, by type' });
     this.pushTime = meter.createHistogram('pilot_xds_push_time', {
       description: 'Time to build and write one xDS response, by type',
@@ -54,6 +54,18 @@ export class XdsMetrics {
     this.pushTime.record(seconds, { type });
     this.configSize.record(bytes, { type });
     if (changedAt !== undefined) this.convergence.record((performance.now() - changedAt) / 1000);
+  }
+
+  /**
+   * The global budget of response bytes in flight (inflight.ts): the bytes written and not yet
+   * taken by HTTP/2, and the streams waiting for their turn. istiod has no such gauge (its
+   * PILOT_PUSH_THROTTLE counts pushes), hence Mast's own names.
+   */
+  observeInflight(budget: { readonly bytes: number; readonly waiting: number }): void {
+    this.meter.createObservableGauge('mast_xds_inflight_bytes', { description: 'xDS response bytes written to streams and not yet sent (bounded by --xds-inflight-bytes)', unit: 'By' })
+      .addCallback((result) => result.observe(budget.bytes));
+    this.meter.createObservableGauge('mast_xds_inflight_waiting_streams', { description: 'xDS streams waiting for the in-flight budget to write their next response' })
+      .addCallback((result) => result.observe(budget.waiting));
   }
 
   /**

@@ -18,6 +18,7 @@ import { resourceTypes, serviceDefinitions } from '../envoy-api/protos';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
 import { fetchResources } from './fetch';
+import { DEFAULT_INFLIGHT_BYTES, InflightBudget } from './inflight';
 import { DEFAULT_XDS_LIMITS, LimitExceeded, NAME_FIELDS, XdsLimiter, refusedBeforeDecoding, type XdsLimits } from './limits';
 import { inSpan, tracedContext } from '../telemetry/tracing';
 
@@ -39,6 +40,11 @@ export interface XdsServerOptions {
   authenticator?: XdsAuthenticator;
   /** SDS (secrets.ts): a stream that asks for secrets is sent its identity's `default` and `ROOTCA`. */
   secrets?: SdsSecrets;
+  /**
+   * Response bytes written to streams and not yet taken by HTTP/2, across all streams
+   * (`--xds-inflight-bytes`, inflight.ts); DEFAULT_INFLIGHT_BYTES if unset.
+   */
+  inflightBytes?: number;
   /** What one client may make Mast hold (limits.ts; `mast serve --xds-max-*`); DEFAULT_XDS_LIMITS if unset. */
   limits?: XdsLimits;
 }
@@ -93,11 +99,14 @@ export class XdsServer {
   private readonly servers: { authenticated?: grpc.Server; open?: grpc.Server } = {};
   private readonly connections = new Map<string, Entry>();
   private seq = 0;
+  private readonly budget: InflightBudget;
   private readonly limiter: XdsLimiter;
 
   constructor(private readonly opts: XdsServerOptions) {
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
     resourceTypes();
+    this.budget = new InflightBudget(opts.inflightBytes ?? DEFAULT_INFLIGHT_BYTES);
+    opts.metrics.observeInflight(this.budget);
     this.limiter = new XdsLimiter(opts.limits ?? DEFAULT_XDS_LIMITS, opts.log, opts.metrics);
     opts.secrets?.onChange((streams) => this.pushSecrets(streams));
   }
@@ -274,8 +283,8 @@ export class XdsServer {
       release = this.limiter.open(proxy.id);
       const { limits } = this.limiter;
       const conn = transport === 'sotw'
-        ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log, limits)
-        : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log, limits);
+        ? new SotwConnection(streamId, proxy, call, this.opts.metrics, log, limits, this.budget)
+        : new DeltaConnection(streamId, proxy, call, this.opts.metrics, log, limits, this.budget);
       const opened: Entry = { conn, claimed: proxy, identity: proof, insecure: !authenticator && this.opts.authenticator !== undefined, revoke: (reason) => refuse(proxy.id, { refused: reason, code: 'denied' }) };
       this.connections.set(streamId, opened);
       log.info({ proxy: proxy.id, stream: streamId, transport, ...(proof && { identity: `${proof.namespace}/${proof.serviceAccount}`, by: proof.by }) }, 'proxy connected');

@@ -8,7 +8,8 @@ import { CompositeMap } from './composite-map';
 import { Connection, type PushContext, type TypeStatus } from './connection';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
 import { checkNames, namesBesides } from './limits';
-import { sotwResources, sotwResponse, type EncodedResource } from './wire';
+import { sharedNames } from './shared-names';
+import { sotwPieces, sotwResources, type EncodedResource } from './wire';
 
 type Available = ReadonlyMap<string, EncodedResource>;
 
@@ -70,7 +71,8 @@ class SotwTypeState {
   /** Empty resource_names means "all" only until the first explicit subscription. */
   wildcard = false;
   explicit = false;
-  subscribed = new Set<string>();
+  /** Read-only: shared with other streams asking for the same names (shared-names.ts). */
+  subscribed: ReadonlySet<string> = new Set<string>();
   /** Names to send even if the set is unchanged: newly requested, or clusters that must warm. */
   forced = new Set<string>();
   sent: Available = new Map();
@@ -148,7 +150,7 @@ export class SotwConnection extends Connection {
     }
     st.explicit = true;
     st.wildcard = wildcard;
-    st.subscribed = next;
+    st.subscribed = changed ? sharedNames(next) : st.subscribed;
     return changed;
   }
 
@@ -161,23 +163,30 @@ export class SotwConnection extends Connection {
     const retained = removed.length === 0 ? newClusters : new Map([...newClusters, ...removed.map((n) => [n, cds!.sent.get(n)!] as const)]);
     for (const typeUrl of PUSH_ORDER) {
       if (typeUrl === TYPE_URLS.listener && this.holdingReferrers(view)) return;
-      this.sendType(typeUrl, typeUrl === TYPE_URLS.cluster ? retained : view.resources.get(typeUrl) ?? EMPTY, ctx);
+      if (!this.sendType(typeUrl, typeUrl === TYPE_URLS.cluster ? retained : view.resources.get(typeUrl) ?? EMPTY, ctx)) return;
     }
     if (removed.length > 0) this.sendType(TYPE_URLS.cluster, newClusters, ctx);
   }
 
-  private sendType(typeUrl: TypeUrl, available: Available, ctx: PushContext): void {
+  /**
+   * Sends the type's response if it changed; false when the global budget holds it back, and the
+   * push must stop (resumed later, what was sent is not sent again: its hash is recorded).
+   */
+  private sendType(typeUrl: TypeUrl, available: Available, ctx: PushContext): boolean {
     const st = this.states.get(typeUrl);
-    if (!st) return;
+    if (!st) return true;
     const started = performance.now();
     const list = st.chosen(available);
     const chosen = list.resources;
     const forced = st.forced.size > 0 && chosen.some((r) => st.forced.has(r.name));
-    if (st.sentHash === list.hash && !forced) return;
+    if (st.sentHash === list.hash && !forced) return true;
     // Nothing to say yet about names that do not exist: they are remembered and sent when they appear.
-    if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return;
+    if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return true;
     const version = `${ctx.view.generation}-${list.hash}`;
     const nonce = this.nextNonce();
+    const pieces = sotwPieces(typeUrl, version, nonce, list.chunks);
+    const size = pieces.reduce((n, p) => n + p.length, 0);
+    if (!this.admit(size)) return false;
     if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
     if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(chosen.map((r) => r.name));
     st.sent = list.asMap;
@@ -186,7 +195,8 @@ export class SotwConnection extends Connection {
     st.nonce = nonce;
     st.sentAt = new Date();
     st.forced.clear();
-    this.write(typeUrl, sotwResponse(typeUrl, version, nonce, list.chunks), started, nonce, ctx);
+    this.write(typeUrl, Buffer.concat(pieces, size), started, nonce, ctx);
+    return true;
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */

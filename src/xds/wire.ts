@@ -34,15 +34,23 @@ export function sotwResources(resources: Iterable<EncodedResource>): Buffer {
   return finished(w);
 }
 
-/** A DiscoveryResponse around `resources`, the field sotwResources wrote (in one or more pieces). */
-export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string, resources: readonly Buffer[]): Buffer {
+/**
+ * A DiscoveryResponse around `resources`, the field sotwResources wrote (in one or more pieces),
+ * as the pieces to concatenate: their total is the response's size before its bytes are made.
+ */
+export function sotwPieces(typeUrl: string, versionInfo: string, nonce: string, resources: readonly Buffer[]): Buffer[] {
   const head = Writer.create();
   head.uint32((1 << 3) | 2).string(versionInfo);
   const tail = Writer.create();
   tail.uint32((4 << 3) | 2).string(typeUrl);
   tail.uint32((5 << 3) | 2).string(nonce);
   controlPlane(tail, 6);
-  return Buffer.concat([finished(head), ...resources, finished(tail)]);
+  return [finished(head), ...resources, finished(tail)];
+}
+
+/** A DiscoveryResponse around `resources`, the field sotwResources wrote (in one or more pieces). */
+export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string, resources: readonly Buffer[]): Buffer {
+  return Buffer.concat(sotwPieces(typeUrl, versionInfo, nonce, resources));
 }
 
 export function deltaResponse(typeUrl: string, systemVersion: string, nonce: string, resources: Iterable<EncodedResource>, removed: Iterable<string>): Buffer {
