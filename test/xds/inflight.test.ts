@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { TYPE_URLS, type ProxyClass, type ResourceSet } from '../../src/translate/types';
 import { resourceTypes } from '../../src/envoy-api/protos';
 import { ViewCache } from '../../src/xds/cache';
@@ -198,6 +199,13 @@ describe('in-flight budget on xDS streams', () => {
       for (const c of [c1, c2]) c.push({ view });
     }
     assert.equal(s2.written.length, 0, 'still waiting');
+    w.metrics.observeInflight(budget);
+    const { resourceMetrics } = await w.telemetry.exporter.collect();
+    const text = new PrometheusSerializer('', false).serialize(resourceMetrics);
+    assert.match(text, new RegExp(`^mast_xds_inflight_bytes(\\{[^}]*\\})? ${budget.bytes}$`, 'm'), 'the bytes in flight are on /metrics');
+    assert.ok(budget.bytes > 0);
+    assert.equal(budget.waiting, 2, 'the second stream, and the first for its newer view');
+    assert.match(text, /^mast_xds_inflight_waiting_streams(\{[^}]*\})? 2$/m, 'and the streams waiting');
     s1.flush();
     assert.equal(s2.written.length, 1, 'its turn: one response');
     assert.deepEqual(timeouts(s2.written[0]!.chunk), [3], 'carrying the newest view; the superseded ones were never built');
