@@ -3,16 +3,23 @@
 //
 //   node --import tsx bench/xds-load.ts [--clients 100,1000] [--services 1000]
 //     [--transport sotw,delta] [--target mast,peer] [--changes 5] [--shared-ip] [--scope 0,10]
+//     [--churn-rate 10] [--churn-s 60]
 //
 // `--scope S` adds a namespace-wide Sidecar importing S of the services (0: none, the default),
 // so each sidecar is sent S services' config; a list runs each. The lists select the rows: e.g.
 // `--clients 1000 --transport sotw --target mast --scope 0,10` runs the unscoped and scoped rows.
 // Lists run every combination, Mast and the peer back to back for each shape, so each ratio
 // compares runs made minutes apart on the same machine. Measured per run: time from the first
-// request until every sidecar holds the full config (CDS, EDS for every cluster, LDS, RDS), time
-// for one endpoint change to reach every sidecar (`--changes` times), and the server's CPU
-// seconds (utime+stime, from readiness to the end) and peak RSS (VmHWM). Prints a markdown table
-// and writes everything to bench/results/xds-load-DATE.json.
+// request until every sidecar holds the full config (CDS, EDS for every cluster, LDS, RDS) and
+// has ACKed it; for one endpoint change (`--changes` times), the time until each sidecar has
+// ACKed the response carrying it (p50, p99, max); a churn of `--churn-rate` endpoint changes per
+// second for `--churn-s` seconds, each to another service (0 for either disables it): per change,
+// the time until every sidecar has it (p50/p99/max over changes), and the server's CPU seconds and
+// the response bytes the sidecars received from its first change until its last converged; the
+// server's CPU seconds (utime+stime, from readiness to the end) and peak RSS (VmHWM); and NACKs,
+// the sidecars' own and the server's count. Prints a markdown table and writes every run,
+// failed ones too, to bench/results/xds-load-DATE.json. `run` is the growth sweep's
+// (bench/growth.ts) too.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,23 +30,29 @@ import { snapshotFromYaml } from '../src/model';
 import { META, nodeId, proxyFromNode } from '../src/proxy/node';
 import { translate } from '../src/translate';
 import type { Proxy, ResourceSet } from '../src/translate/types';
-import { checkMesh, endpointIps, NAMESPACE, PORT, readMesh, serviceHost, writeMesh } from './mesh-gen';
+import { checkMesh, endpointIps, hasTrafficPolicy, NAMESPACE, PORT, readMesh, serviceHost, writeMesh } from './mesh-gen';
 import { cpuSeconds, peakRssMib, rssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
-import { percentile, table, type Outcome, type RunResult } from './lib/stats';
+import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult } from './lib/stats';
 import { startMast, startPeer, translateMesh, type Target, type TargetName } from './lib/targets';
 import type { NodeInfo } from '../test/support/ads-client';
 
 /** The service whose endpoints change: one without Pods, so its slice alone decides its endpoints. */
 const CHANGED_SERVICE = 1;
-const CHANGED_CLUSTER = `outbound|${PORT}||${serviceHost(CHANGED_SERVICE)}`;
+const clusterOf = (service: number): string => `outbound|${PORT}||${serviceHost(service)}`;
+const CHANGED_CLUSTER = clusterOf(CHANGED_SERVICE);
 
-interface Options {
+export interface Options {
   services: number;
   /** Services the Sidecar imports; 0 for no Sidecar. */
   scope: number;
   changes: number;
+  /** Endpoint changes per second during the churn, and for how long; 0 for either: no churn. */
+  churnRate: number;
+  churnS: number;
+  /** Pause before each single change and before the churn, so ACKs and trailing pushes settle. */
+  settleMs: number;
   sharedIp: boolean;
   syncTimeoutMs: number;
   changeTimeoutMs: number;
@@ -101,11 +114,106 @@ async function bounded<T>(work: Promise<T>, ms: number, what: string, target: Ta
   }
 }
 
+/** Churn change `j`'s addresses for its service: the first endpoint moves to an address no change
+ * used before (10.251.0.0 onwards), so every change is told apart from every other. */
+function churnIps(j: number, service: number): string[] {
+  return [`10.${251 + (j >> 16)}.${(j >> 8) & 255}.${j & 255}`, ...endpointIps(service).slice(1)];
+}
+
+/** The churn's services: those without Pods (a change to their slice alone decides their
+ * endpoints), within the Sidecar's scope when there is one, except the single-change service. */
+function churnServices(o: Options): number[] {
+  const count = o.scope > 0 ? Math.min(o.scope, o.services) : o.services;
+  return Array.from({ length: count }, (_, i) => i).filter((i) => !hasTrafficPolicy(i) && i !== CHANGED_SERVICE);
+}
+
+const totalBytes = (sidecars: readonly Sidecar[]): number => sidecars.reduce((sum, s) => sum + s.bytesReceived, 0);
+
+/** `o.churnRate` endpoint changes per second for `o.churnS` seconds, round-robin over the churn
+ * services, each handed over on schedule whether or not the ones before have converged (as a busy
+ * cluster's changes come). Per change: from its hand-over until every sidecar has ACKed the EDS
+ * response listing its new address. CPU and bytes run from the first change until the last
+ * change has reached every sidecar. */
+async function churn(target: Target, sidecars: readonly Sidecar[], o: Options): Promise<ChurnResult | FailedChurn> {
+  const services = churnServices(o);
+  const changes = Math.round(o.churnRate * o.churnS);
+  const base = { rate: o.churnRate, seconds: o.churnS, changes };
+  if (services.length === 0) return { ...base, converged: 0, failed: 'no service without Pods to change' };
+  const converged: number[] = [];
+  const done: Promise<void>[] = [];
+  const bytesAtStart = totalBytes(sidecars);
+  const cpuAtStart = cpuSeconds(target.pid);
+  const startedAt = performance.now();
+  let lastIssued = startedAt;
+  const issue = (j: number): void => {
+    const service = services[j % services.length]!;
+    const ips = churnIps(j, service);
+    let waiting = sidecars.length;
+    let last = 0;
+    let at = 0;
+    done.push(new Promise((resolve) => {
+      const seen = (t: number): void => {
+        last = Math.max(last, t);
+        if (--waiting === 0) {
+          converged.push(last - at);
+          resolve();
+        }
+      };
+      for (const s of sidecars) s.expect(clusterOf(service), ips[0]!, seen);
+    }));
+    at = target.change(service, ips);
+    lastIssued = at;
+  };
+  const issuing = (async () => {
+    for (let j = 0; j < changes; j++) {
+      const due = startedAt + (j * 1000) / o.churnRate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      issue(j);
+    }
+  })();
+  try {
+    await bounded(issuing.then(() => Promise.all(done)), o.churnS * 1000 + o.changeTimeoutMs, 'churn', target, o.maxRssMib, () => `${converged.length}/${changes} changes converged${failures(sidecars)}`);
+  } catch (err) {
+    return { ...base, converged: converged.length, failed: err instanceof Error ? err.message : String(err) };
+  }
+  const wallMs = performance.now() - startedAt;
+  return {
+    ...base,
+    issuedS: (lastIssued - startedAt) / 1000,
+    convergence: { p50Ms: percentile(converged, 50), p99Ms: percentile(converged, 99), maxMs: Math.max(...converged) },
+    wallS: wallMs / 1000,
+    cpuS: cpuSeconds(target.pid) - cpuAtStart,
+    bytes: totalBytes(sidecars) - bytesAtStart,
+  };
+}
+
+/** The NACKs the server counted (`pilot_total_xds_rejects`, Mast's and istiod's name, summed over
+ * its labels), or undefined when its /metrics does not answer: the peer has none. A counter never
+ * incremented is not exported, so a /metrics without it means zero. */
+export async function serverRejects(target: Target): Promise<number | undefined> {
+  let text: string;
+  try {
+    const res = await fetch(`${target.adminUrl}/metrics`, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) return undefined;
+    text = await res.text();
+  } catch {
+    return undefined;
+  }
+  let sum = 0;
+  for (const line of text.split('\n')) if (/^pilot_total_xds_rejects(_total)?[{ ]/.test(line)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
 function sameResources(a: ResourceSet, b: ResourceSet): boolean {
   return (['clusters', 'endpoints', 'listeners', 'routes'] as const).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
-async function run(targetName: TargetName, transport: Transport, clients: number, o: Options): Promise<RunResult> {
+/** One server, one transport, `clients` sidecars on a fresh mesh of `o.services`: starts the
+ * server, measures (see the file's head), stops it. Throws when the sync or a single change
+ * exceeds its bound, the server dies or outgrows `o.maxRssMib`; a churn that does not converge
+ * is recorded in the result instead. */
+export async function run(targetName: TargetName, transport: Transport, clients: number, o: Options): Promise<RunResult> {
   const work = tempDir('bench');
   const configDir = path.join(work, 'mesh');
   writeMesh(configDir, o.services, o.scope);
@@ -130,21 +238,36 @@ async function run(targetName: TargetName, transport: Transport, clients: number
     const latencies: number[] = [];
     const stepMaxMs: number[] = [];
     for (let step = 1; step <= o.changes; step++) {
-      await sleep(1000); // let ACKs and any trailing pushes settle, so steps do not overlap
+      await sleep(o.settleMs); // let ACKs and any trailing pushes settle, so steps do not overlap
       const ips = changedIps(step);
-      const seen = sidecars.map((s) => s.expect(CHANGED_CLUSTER, ips[0]!));
-      let arrived = 0;
+      const times: number[] = [];
+      const all = new Promise<void>((resolve) => {
+        const seen = (t: number): void => {
+          if (times.push(t) === clients) resolve();
+        };
+        for (const s of sidecars) s.expect(CHANGED_CLUSTER, ips[0]!, seen);
+      });
       const at = target.change(CHANGED_SERVICE, ips);
-      const times = await bounded(Promise.all(seen.map((p) => p.then((t) => (arrived++, t)))), o.changeTimeoutMs, `change ${step}`, target, o.maxRssMib, () => `${arrived}/${clients} received it${failures(sidecars)}`);
+      await bounded(all, o.changeTimeoutMs, `change ${step}`, target, o.maxRssMib, () => `${times.length}/${clients} ACKed it${failures(sidecars)}`);
       const lat = times.map((t) => t - at);
       latencies.push(...lat);
       stepMaxMs.push(Math.max(...lat));
     }
+    const cpuAfterChanges = cpuSeconds(target.pid);
+    let churned: ChurnResult | FailedChurn | undefined;
+    if (o.churnRate > 0 && o.churnS > 0) {
+      await sleep(o.settleMs);
+      churned = await churn(target, sidecars, o);
+      const summary = 'failed' in churned ? `failed: ${churned.failed}` : `p99 ${churned.convergence.p99Ms.toFixed(0)} ms`;
+      process.stderr.write(`  ${targetName} ${transport} N=${clients}: churn ${summary}\n`);
+    }
     const cpuAtEnd = cpuSeconds(target.pid);
+    const rejects = await serverRejects(target);
     const rss = peakRssMib(target.pid);
     const client = process.cpuUsage(clientCpu);
     const failed = failures(sidecars);
     if (failed) throw new Error(`sidecars failed${failed}`);
+    const nacks = sidecars.reduce((sum, s) => sum + s.nacks, 0);
 
     let sameConfigAsPeer: boolean | undefined;
     if (targetName === 'mast') {
@@ -161,8 +284,16 @@ async function run(targetName: TargetName, transport: Transport, clients: number
       holdings: sidecars[0]!.holdings!,
       sync: { totalMs, p50Ms: percentile(perClient, 50), p99Ms: percentile(perClient, 99), bytesPerClient: sidecars[0]!.syncBytes },
       change: { steps: o.changes, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), stepMaxMs },
-      targetCpu: { syncS: cpuAfterSync - cpuAtStart, changesS: cpuAtEnd - cpuAfterSync, totalS: cpuAtEnd - cpuAtStart },
+      ...(churned && { churn: churned }),
+      targetCpu: {
+        syncS: cpuAfterSync - cpuAtStart,
+        changesS: cpuAfterChanges - cpuAfterSync,
+        ...(churned && !('failed' in churned) && { churnS: churned.cpuS }),
+        totalS: cpuAtEnd - cpuAtStart,
+      },
       peakRssMib: rss,
+      nacks: { count: nacks, ...(nacks > 0 && { first: sidecars.find((s) => s.firstNack)!.firstNack }) },
+      ...(rejects !== undefined && { serverRejects: rejects }),
       client: { cpuS: (client.user + client.system) / 1e6, syncEventLoopUtilization: syncElu },
       ...(sameConfigAsPeer !== undefined && { sameConfigAsPeer }),
     };
@@ -177,9 +308,22 @@ function failures(sidecars: readonly Sidecar[]): string {
   return failed.length ? `; ${failed.length} failed, first: ${failed[0]!.failure!.message}` : '';
 }
 
+/** `run`, with a run that could not finish (over its time or memory bound, or its server died)
+ * recorded as such rather than thrown, so a sweep goes on and keeps every row. */
+export async function runOutcome(target: TargetName, transport: Transport, clients: number, o: Options): Promise<Outcome> {
+  const loadAverage = os.loadavg()[0]!;
+  try {
+    return await run(target, transport, clients, o);
+  } catch (err) {
+    const failed = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`  ${target} ${transport} N=${clients} services=${o.services}${o.scope ? ` scope=${o.scope}` : ''} failed: ${failed}\n`);
+    return { target, transport, clients, services: o.services, ...(o.scope > 0 && { scope: o.scope }), loadAverage, failed };
+  }
+}
+
 /** The peer serves one snapshot to every sidecar; that is only fair if Mast's translation gives
  * every one of them the same config, which this checks for the first and the last. */
-function checkOneClass(clients: number, o: Options): void {
+export function checkOneClass(clients: number, o: Options): void {
   const dir = path.join(tempDir('bench-check'), 'mesh');
   writeMesh(dir, o.services, o.scope);
   checkMesh(dir);
@@ -188,7 +332,7 @@ function checkOneClass(clients: number, o: Options): void {
   if (!sameResources(first!, last!)) throw new Error('sidecars of the bench deployment get different configs; the peer cannot serve them one snapshot');
 }
 
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+export const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -199,6 +343,8 @@ async function main(): Promise<void> {
       transport: { type: 'string', default: 'sotw,delta' },
       target: { type: 'string', default: 'mast,peer' },
       changes: { type: 'string', default: '5' },
+      'churn-rate': { type: 'string', default: '10' },
+      'churn-s': { type: 'string', default: '60' },
       'shared-ip': { type: 'boolean', default: false },
       'sync-timeout-s': { type: 'string', default: '900' },
       'change-timeout-s': { type: 'string', default: '600' },
@@ -209,6 +355,9 @@ async function main(): Promise<void> {
   const base: Omit<Options, 'scope'> = {
     services: Number(values.services),
     changes: Number(values.changes),
+    churnRate: Number(values['churn-rate']),
+    churnS: Number(values['churn-s']),
+    settleMs: 1000,
     sharedIp: values['shared-ip'],
     syncTimeoutMs: Number(values['sync-timeout-s']) * 1000,
     changeTimeoutMs: Number(values['change-timeout-s']) * 1000,
@@ -223,38 +372,37 @@ async function main(): Promise<void> {
   for (const scope of scopes) checkOneClass(Math.max(...clientCounts), { ...base, scope });
   loadProtos();
 
+  mkdirSync(values.out, { recursive: true });
+  const file = path.join(values.out, `xds-load-${String(info.date).replace(/[:.]/g, '-')}.json`);
   const results: Outcome[] = [];
   for (const scope of scopes) {
     const o: Options = { ...base, scope };
     for (const clients of clientCounts) {
       for (const transport of transports) {
         for (const target of targets) {
-          const loadAverage = os.loadavg()[0]!;
-          try {
-            results.push(await run(target, transport, clients, o));
-          } catch (err) {
-            const failed = err instanceof Error ? err.message : String(err);
-            process.stderr.write(`  ${target} ${transport} N=${clients}${scope ? ` scope=${scope}` : ''} failed: ${failed}\n`);
-            results.push({ target, transport, clients, services: o.services, ...(scope > 0 && { scope }), loadAverage, failed });
-          }
+          results.push(await runOutcome(target, transport, clients, o));
+          // After every run, so that an interrupted matrix keeps the rows it measured.
+          writeFileSync(file, `${JSON.stringify({ machine: info, options: { ...base, scopes }, results }, null, 2)}\n`);
         }
       }
     }
   }
-  mkdirSync(values.out, { recursive: true });
-  const file = path.join(values.out, `xds-load-${String(info.date).replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine: info, options: { ...base, scopes }, results }, null, 2)}\n`);
   console.log(table(results));
   console.log(`\n${JSON.stringify(info)}\nresults: ${path.relative(process.cwd(), file)}`);
 }
 
-main()
-  .catch((err: unknown) => {
-    process.stderr.write(`xds-load: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    // Client channels and timers would keep the process alive for nothing.
-    process.exit();
-  });
+/** Runs `main` as a command: the harness's processes are cleaned up, and the process exits, since
+ * client channels and timers would keep it alive for nothing. */
+export function command(name: string, main: () => Promise<void>): void {
+  main()
+    .catch((err: unknown) => {
+      process.stderr.write(`${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      await cleanup();
+      process.exit();
+    });
+}
+
+if (require.main === module) command('xds-load', main);

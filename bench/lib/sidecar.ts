@@ -1,13 +1,16 @@
 // One simulated Envoy sidecar on an ADS stream, SotW or delta, in the order Envoy asks: CDS
 // (wildcard), then EDS for the clusters CDS named, then LDS (wildcard) once clusters have warmed,
-// then RDS for the route configs the listeners named; every response is ACKed. It reads only the
-// names it subscribes with, plus, during a change step, the one ClusterLoadAssignment it watches.
+// then RDS for the route configs the listeners named; every response is ACKed, and every time it
+// reports (synced, a change seen) is taken after the ACK was written to the stream. It reads only
+// the names it subscribes with, plus, while a change is awaited, the ClusterLoadAssignments it
+// watches. A response Envoy would reject (undecodable, or a resource not of the response's type)
+// is NACKed as Envoy NACKs it, and counted.
 // With `sds`, it also asks for the secrets `default` and `ROOTCA` once its first clusters arrive,
 // as Envoy does when their TLS names them, and notes when its own certificate came.
 import { TYPE_URLS } from '../../src/translate/types';
 import { resourceTypes, serviceDefinitions } from '../../src/envoy-api/protos';
 import { AdsClient, type NodeInfo } from '../../test/support/ads-client';
-import { clusterNames, hasAddress, isNamed, readResponse, resourceName, routeConfigNames, type RawResponse, type Span } from './wire';
+import { clusterNames, endpointAddresses, misTyped, readResponse, resourceName, routeConfigNames, type RawResponse, type Span } from './wire';
 
 export type Transport = 'sotw' | 'delta';
 
@@ -41,9 +44,8 @@ export interface Holdings {
   routes: number;
 }
 
+/** One awaited change of a cluster's endpoints: seen once its CLA lists `ip`. */
 interface Watch {
-  cluster: string;
-  clusterBytes: Uint8Array;
   ip: string;
   seen: (at: number) => void;
 }
@@ -68,12 +70,18 @@ export class Sidecar {
   holdings: Holdings | undefined;
   /** Bytes of the responses (gRPC messages) that arrived until the sidecar was synced. */
   syncBytes = 0;
+  /** Bytes of every response (gRPC messages, without HTTP/2 framing) that arrived so far. */
+  bytesReceived = 0;
+  /** Responses NACKed: undecodable, or holding a resource not of the response's type. */
+  nacks = 0;
+  firstNack: string | undefined;
   failure: Error | undefined;
   readonly synced: Promise<number>;
   private resolveSynced!: (ms: number) => void;
   private readonly client: AdsClient<Buffer>;
   private readonly states = new Map<string, TypeState>();
-  private watch: Watch | undefined;
+  /** Awaited changes by ClusterLoadAssignment name, oldest first. */
+  private readonly watches = new Map<string, Watch[]>();
   private stopped = false;
 
   constructor(address: string, node: NodeInfo, readonly transport: Transport, private readonly sds = false) {
@@ -83,9 +91,14 @@ export class Sidecar {
     void this.loop();
   }
 
-  /** Resolves with the time the EDS response carrying `ip` in `cluster` arrived. */
-  expect(cluster: string, ip: string): Promise<number> {
-    return new Promise((seen) => (this.watch = { cluster, clusterBytes: Buffer.from(cluster), ip, seen }));
+  /** Calls `seen` with the time this sidecar ACKed the EDS response listing `ip` in `cluster`'s
+   * ClusterLoadAssignment, or a later one of that cluster's awaited addresses (a newer change
+   * supersedes it: SotW and delta both send only a resource's latest state). Addresses must be
+   * new to the cluster. A callback rather than a promise: a churn awaits thousands at once. */
+  expect(cluster: string, ip: string, seen: (at: number) => void): void {
+    const list = this.watches.get(cluster);
+    if (list) list.push({ ip, seen });
+    else this.watches.set(intern(cluster), [{ ip, seen }]);
   }
 
   close(): void {
@@ -118,9 +131,23 @@ export class Sidecar {
 
   private onResponse(bytes: Buffer): void {
     const now = performance.now();
+    this.bytesReceived += bytes.length;
     if (this.syncedAt === undefined) this.syncBytes += bytes.length;
-    const r = readResponse(bytes, this.transport === 'delta');
+    let r: RawResponse;
+    try {
+      r = readResponse(bytes, this.transport === 'delta');
+    } catch (err) {
+      // Without a type URL there is no request to NACK with; count it and read on.
+      this.noteNack(`undecodable response: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const wrong = misTyped(bytes, r);
+    if (wrong > 0) {
+      this.nack(r, `${wrong} of ${r.resources.length} resources are not of type ${r.typeUrl}`);
+      return;
+    }
     const st = this.state(r.typeUrl);
+    let seen: Watch[] | undefined;
     st.answered = true;
     switch (r.typeUrl) {
       case TYPE_URLS.cluster:
@@ -134,7 +161,7 @@ export class Sidecar {
         break;
       case TYPE_URLS.endpoint:
         this.arrived(st, bytes, r);
-        if (this.watch) this.check(bytes, r, this.watch, now);
+        if (this.watches.size > 0) seen = this.check(bytes, r);
         break;
       case TYPE_URLS.secret:
         if (this.certAt === undefined && r.resources.some((span) => resourceName(bytes, span) === 'default')) this.certAt = now;
@@ -144,6 +171,8 @@ export class Sidecar {
         this.arrived(st, bytes, r);
     }
     this.ack(r, st);
+    const acked = performance.now();
+    if (seen) for (const w of seen) w.seen(acked);
     if (this.sds && r.typeUrl === TYPE_URLS.cluster && !this.states.has(TYPE_URLS.secret)) {
       const secrets = this.state(TYPE_URLS.secret);
       secrets.subscribed = new Set(SECRETS);
@@ -152,7 +181,22 @@ export class Sidecar {
     }
     // Envoy asks for listeners only once its clusters have warmed.
     if (r.typeUrl === TYPE_URLS.endpoint && st.pending.size === 0 && !this.states.has(TYPE_URLS.listener)) this.subscribe(TYPE_URLS.listener, []);
-    if (this.syncedAt === undefined && this.isSynced()) this.finishSync(now);
+    if (this.syncedAt === undefined && this.isSynced()) this.finishSync(acked);
+  }
+
+  private noteNack(reason: string): void {
+    this.nacks++;
+    this.firstNack ??= reason;
+  }
+
+  /** Rejects `r` as Envoy does: the nonce answered, the last accepted version kept, and why. */
+  private nack(r: RawResponse, reason: string): void {
+    this.noteNack(reason);
+    const st = this.state(r.typeUrl);
+    st.nonce = r.nonce;
+    const error_detail = { code: 3 /* INVALID_ARGUMENT */, message: reason };
+    if (this.transport === 'delta') this.client.send({ type_url: r.typeUrl, response_nonce: r.nonce, error_detail });
+    else this.client.send({ type_url: r.typeUrl, resource_names: [...st.subscribed], version_info: st.version, response_nonce: r.nonce, error_detail });
   }
 
   /** Once a type's subscriptions have all been answered, later responses need not be read. */
@@ -161,11 +205,23 @@ export class Sidecar {
     for (const span of r.resources) st.pending.delete(resourceName(bytes, span));
   }
 
-  private check(bytes: Buffer, r: RawResponse, watch: Watch, now: number): void {
-    const span = r.resources.find((s) => isNamed(bytes, s, watch.clusterBytes));
-    if (!span || !hasAddress(bytes, span, watch.ip)) return;
-    this.watch = undefined;
-    watch.seen(now);
+  /** The awaited changes this EDS response carries (and those they supersede), taken off the list. */
+  private check(bytes: Buffer, r: RawResponse): Watch[] | undefined {
+    let seen: Watch[] | undefined;
+    for (const span of r.resources) {
+      const name = resourceName(bytes, span);
+      const list = this.watches.get(name);
+      if (!list) continue;
+      const ips = endpointAddresses(bytes, span);
+      let last = -1;
+      list.forEach((w, k) => {
+        if (ips.includes(w.ip)) last = k;
+      });
+      if (last < 0) continue;
+      (seen ??= []).push(...list.splice(0, last + 1));
+      if (list.length === 0) this.watches.delete(name);
+    }
+    return seen;
   }
 
   /** Keeps the child type's subscription equal to what the parents (clusters or listeners) name,

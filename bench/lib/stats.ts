@@ -7,8 +7,35 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** A churn: `rate` endpoint changes per second for `seconds`, each to another service. */
+export interface ChurnResult {
+  rate: number;
+  seconds: number;
+  changes: number;
+  /** When the last change was handed over, from the first: above `seconds` when handing over lagged. */
+  issuedS: number;
+  /** Per change, until every sidecar had ACKed the response with its new address; over changes. */
+  convergence: { p50Ms: number; p99Ms: number; maxMs: number };
+  /** From the first change until the last had reached every sidecar. */
+  wallS: number;
+  /** Server CPU seconds over `wallS`. */
+  cpuS: number;
+  /** Bytes of the responses every sidecar received over `wallS` (gRPC messages, no HTTP/2 framing). */
+  bytes: number;
+}
+
+/** A churn that did not converge within its bound: what had, and why not. */
+export interface FailedChurn {
+  rate: number;
+  seconds: number;
+  changes: number;
+  converged: number;
+  failed: string;
+}
+
 export interface RunResult {
-  target: 'mast' | 'peer';
+  /** `mast`, `peer` (go-control-plane), or another target of bench/lib/targets.ts. */
+  target: string;
   transport: 'sotw' | 'delta';
   clients: number;
   services: number;
@@ -19,9 +46,19 @@ export interface RunResult {
   holdings: { clusters: number; endpoints: number; listeners: number; routes: number };
   /** bytesPerClient: the responses' bytes one sidecar received until synced (the first sidecar's; all get the same). */
   sync: { totalMs: number; p50Ms: number; p99Ms: number; bytesPerClient?: number };
+  /** One endpoint change `steps` times: per sidecar, until it ACKed the response with the new address. */
   change: { steps: number; p50Ms: number; p99Ms: number; maxMs: number; stepMaxMs: number[] };
-  targetCpu: { syncS: number; changesS: number; totalS: number };
+  /** Absent when `--churn-rate` or `--churn-s` is 0. */
+  churn?: ChurnResult | FailedChurn;
+  /** syncS: readiness to every sidecar synced; changesS: the single changes; churnS: the churn
+   * (from its first change until it converged); totalS: readiness to the end. */
+  targetCpu: { syncS: number; changesS: number; churnS?: number; totalS: number };
   peakRssMib: number;
+  /** Responses the sidecars NACKed (bench/lib/sidecar.ts), and the first reason. */
+  nacks: { count: number; first?: string };
+  /** NACKs the server counted itself (Mast's and istiod's `pilot_total_xds_rejects` on /metrics);
+   * absent when the target exports no such metric. */
+  serverRejects?: number;
   client: { cpuS: number; syncEventLoopUtilization: number };
   /** Mast only: whether /debug/config_dump equals the peer's input for the same dir and proxy. */
   sameConfigAsPeer?: boolean;
@@ -30,13 +67,20 @@ export interface RunResult {
 const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '-');
 
+/** The churn's figures when it converged, else none (NaN prints as '-'). */
+const churned = (r: RunResult): ChurnResult | undefined => (r.churn && !('failed' in r.churn) ? r.churn : undefined);
+
 const COLUMNS: [string, (r: RunResult) => number, number][] = [
-  ['initial sync, all clients (s)', (r) => r.sync.totalMs / 1000, 2],
+  ['initial sync, all clients ACKed (s)', (r) => r.sync.totalMs / 1000, 2],
   ['sync p50 (ms)', (r) => r.sync.p50Ms, 0],
   ['sync p99 (ms)', (r) => r.sync.p99Ms, 0],
   ['EDS change p50 (ms)', (r) => r.change.p50Ms, 0],
   ['EDS change p99 (ms)', (r) => r.change.p99Ms, 0],
-  ['CPU (s)', (r) => r.targetCpu.totalS, 2],
+  ['EDS change max (ms)', (r) => r.change.maxMs, 0],
+  ['churn p99 (ms)', (r) => churned(r)?.convergence.p99Ms ?? NaN, 0],
+  ['churn CPU (s)', (r) => churned(r)?.cpuS ?? NaN, 2],
+  ['churn MiB sent', (r) => (churned(r)?.bytes ?? NaN) / 2 ** 20, 1],
+  ['CPU, sync and single changes (s)', (r) => r.targetCpu.syncS + r.targetCpu.changesS, 2],
   ['peak RSS (MiB)', (r) => r.peakRssMib, 0],
   ['sync KiB per client', (r) => (r.sync.bytesPerClient ?? NaN) / 1024, 0],
 ];
@@ -46,7 +90,7 @@ const serverCell = (r: { target: string; scope?: number; services: number }): st
 
 /** A run that could not finish: over its time or memory bound, or its server died. */
 export interface FailedRun {
-  target: 'mast' | 'peer';
+  target: string;
   transport: 'sotw' | 'delta';
   clients: number;
   services: number;
@@ -57,8 +101,8 @@ export interface FailedRun {
 
 export type Outcome = RunResult | FailedRun;
 
-/** One row per run and, under each Mast/peer pair of the same shape, their ratio; failures are
- * explained under the table. */
+/** One row per run and, under each other server's row, Mast's ratio to it for the same shape;
+ * failures, NACKs and a churn that did not converge are explained under the table. */
 export function table(outcomes: readonly Outcome[]): string {
   const results = outcomes.filter((r): r is RunResult => !('failed' in r));
   const notes: string[] = [];
@@ -71,11 +115,15 @@ export function table(outcomes: readonly Outcome[]): string {
       row([String(r.clients), r.transport, serverCell(r), `failed [${notes.length}]`, ...COLUMNS.slice(1).map(() => ''), '']);
       continue;
     }
-    if (r.sameConfigAsPeer === false) notes.push(`[${notes.length + 1}] mast ${r.transport} N=${r.clients}: /debug/config_dump differs from the peer's input`);
+    const shape = `${r.target} ${r.transport} N=${r.clients}`;
+    if (r.sameConfigAsPeer === false) notes.push(`[${notes.length + 1}] ${shape}: /debug/config_dump differs from the peer's input`);
+    if (r.nacks.count > 0) notes.push(`[${notes.length + 1}] ${shape}: the sidecars NACKed ${r.nacks.count} responses, first: ${r.nacks.first}`);
+    if (r.serverRejects) notes.push(`[${notes.length + 1}] ${shape}: the server counted ${r.serverRejects} NACKs`);
+    if (r.churn && 'failed' in r.churn) notes.push(`[${notes.length + 1}] ${shape}: churn ${r.churn.converged}/${r.churn.changes} converged: ${r.churn.failed}`);
     row([String(r.clients), r.transport, serverCell(r), ...COLUMNS.map(([, get, d]) => fixed(get(r), d)), fixed(r.client.cpuS, 1)]);
-    if (r.target !== 'peer') continue;
+    if (r.target === 'mast') continue;
     const mast = results.find((m) => m.target === 'mast' && m.transport === r.transport && m.clients === r.clients && m.services === r.services && m.scope === r.scope);
-    if (mast) row([String(r.clients), r.transport, '**Mast / peer**', ...COLUMNS.map(([, get]) => ratio(get(mast), get(r))), '']);
+    if (mast) row([String(r.clients), r.transport, `**Mast / ${r.target}**`, ...COLUMNS.map(([, get]) => ratio(get(mast), get(r))), '']);
   }
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

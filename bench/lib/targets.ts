@@ -3,14 +3,14 @@
 // translation makes from the same dir. The process helpers are the e2e harness's, so a failed or
 // interrupted run leaves no process behind.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, get } from '../../e2e/harness/net';
 import { spawnLogged, stop, waitReady, type Proc } from '../../e2e/harness/processes';
 import { snapshotFromYaml } from '../../src/model';
 import { translate } from '../../src/translate';
 import type { ProxyClass, ResourceSet } from '../../src/translate/types';
-import { readMesh, rewriteService } from '../mesh-gen';
+import { fileName, readMesh, rewriteService } from '../mesh-gen';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PEER_DIR = path.join(ROOT, 'bench', 'peer');
@@ -63,18 +63,34 @@ export function translateMesh(configDir: string, proxy: ProxyClass): ResourceSet
   return translate(snapshot, proxy);
 }
 
+/**
+ * `current` after service `i`'s file changed: its ClusterLoadAssignments (the service's and its
+ * subsets') translated from that file alone, in place of the old ones. A CLA depends only on its
+ * Service, EndpointSlice, Pods and DestinationRule, all in the service's file (mesh-gen.ts); the
+ * result equals a translation of the whole dir (checked for services with and without subsets),
+ * which takes seconds at 1000 services and would hold the load client's event loop for longer than
+ * a churn's interval (bench/xds-load.ts).
+ */
+function withServiceEndpoints(current: ResourceSet, configDir: string, i: number, proxy: ProxyClass): ResourceSet {
+  const { snapshot } = snapshotFromYaml(readFileSync(path.join(configDir, fileName(i)), 'utf8'), configDir);
+  const fresh = new Map(translate(snapshot, proxy).endpoints.map((e) => [e.name, e]));
+  return { ...current, endpoints: current.endpoints.map((e) => fresh.get(e.name) ?? e) };
+}
+
 export async function startPeer(configDir: string, logDir: string, proxy: ProxyClass): Promise<Target> {
   buildPeer();
   const file = path.join(logDir, 'peer-resources.json');
   const aside = `${file}.new`;
-  writeFileSync(file, JSON.stringify(translateMesh(configDir, proxy)));
+  let resources = translateMesh(configDir, proxy);
+  writeFileSync(file, JSON.stringify(resources));
   const { xds, admin } = await addresses();
   const proc = spawnLogged('peer', PEER_BIN, ['-xds-address', xds, '-admin-address', admin, '-resources', file], path.join(logDir, 'peer.log'));
   return started('peer', proc, xds, admin, (i, ips) => {
     // The peer has no model: the change reaches it as a new set of resources, prepared before the
     // clock starts, then swapped in and announced with SIGHUP.
     rewriteService(configDir, i, ips);
-    writeFileSync(aside, JSON.stringify(translateMesh(configDir, proxy)));
+    resources = withServiceEndpoints(resources, configDir, i, proxy);
+    writeFileSync(aside, JSON.stringify(resources));
     const at = performance.now();
     renameSync(aside, file);
     proc.child.kill('SIGHUP');

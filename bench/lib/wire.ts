@@ -14,6 +14,9 @@ export interface Span {
   end: number;
   nameStart?: number;
   nameEnd?: number;
+  /** Where the Any's `type_url` lies, if it has one. */
+  typeStart?: number;
+  typeEnd?: number;
 }
 
 export interface RawResponse {
@@ -36,15 +39,18 @@ function skipLen(r: Reader): number {
   return start;
 }
 
-/** The span of an Any's `value` (field 2) within the Any ending at `end`; the type URL is not
- * checked, since a response holds one type. */
+/** The span of an Any's `value` (field 2) within the Any ending at `end`, and of its `type_url`
+ * (field 1), which `misTyped` compares with the response's. */
 function anyValue(r: Reader, end: number): Span {
-  let span: Span = { start: end, end };
+  const span: Span = { start: end, end };
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === ((2 << 3) | LEN)) {
-      const start = skipLen(r);
-      span = { start, end: r.pos };
+      span.start = skipLen(r);
+      span.end = r.pos;
+    } else if (tag === ((1 << 3) | LEN)) {
+      span.typeStart = skipLen(r);
+      span.typeEnd = r.pos;
     } else r.skipType(tag & 7);
   }
   return span;
@@ -60,8 +66,7 @@ function deltaResource(r: Reader, end: number): Span | undefined {
       span.nameEnd = r.pos;
     } else if (tag === ((2 << 3) | LEN)) {
       const any = anyValue(r, r.uint32() + r.pos);
-      span.start = any.start;
-      span.end = any.end;
+      Object.assign(span, { start: any.start, end: any.end, typeStart: any.typeStart, typeEnd: any.typeEnd });
     } else r.skipType(tag & 7);
   }
   return span.start < 0 ? undefined : span;
@@ -89,6 +94,17 @@ export function readResponse(buf: Buffer, delta: boolean): RawResponse {
   return out;
 }
 
+/** How many of the response's resources are not of its `type_url` (an Any without a type URL
+ * counts): Envoy rejects such a response (NACK), as it does one it cannot decode. */
+export function misTyped(buf: Buffer, r: RawResponse): number {
+  const want = Buffer.from(r.typeUrl);
+  let wrong = 0;
+  for (const s of r.resources) {
+    if (s.typeStart === undefined || want.compare(buf, s.typeStart, s.typeEnd) !== 0) wrong++;
+  }
+  return wrong;
+}
+
 function at(buf: Buffer, start: number): Reader {
   const r = Reader.create(buf);
   r.pos = start;
@@ -114,14 +130,6 @@ function nameRange(buf: Buffer, s: Span): [number, number] {
 export function resourceName(buf: Buffer, s: Span): string {
   const [start, end] = nameRange(buf, s);
   return buf.toString('utf8', start, end);
-}
-
-/** Whether the resource is named exactly `name` (UTF-8), compared in place. */
-export function isNamed(buf: Buffer, s: Span, name: Uint8Array): boolean {
-  const [start, end] = nameRange(buf, s);
-  if (end - start !== name.length) return false;
-  for (let i = 0; i < name.length; i++) if (buf[start + i] !== name[i]) return false;
-  return true;
 }
 
 /** Visits the fields of the message that ends at `end`; `visit` consumes a field it accepts.
@@ -206,11 +214,9 @@ export function routeConfigNames(buf: Buffer, s: Span): string[] {
 // -> Endpoint.address (1) -> Address.socket_address (1) -> SocketAddress.address (2)
 const ENDPOINT_ADDRESS = [2, 2, 1, 1, 1, 2] as const;
 
-/** Whether a ClusterLoadAssignment lists an endpoint at `ip`. */
-export function hasAddress(buf: Buffer, s: Span, ip: string): boolean {
-  let found = false;
-  walk(at(buf, s.start), s.end, ENDPOINT_ADDRESS, (a) => {
-    if (a.string() === ip) found = true;
-  });
+/** The endpoint addresses a ClusterLoadAssignment lists, in order. */
+export function endpointAddresses(buf: Buffer, s: Span): string[] {
+  const found: string[] = [];
+  walk(at(buf, s.start), s.end, ENDPOINT_ADDRESS, (a) => found.push(a.string()));
   return found;
 }
