@@ -161,3 +161,23 @@ zipkin:
 
 screenshot: deps chromium $(if $(JAEGER_UI_ASSETS),tracing,zipkin)
 	ENVOY_BIN=$(ENVOY_BIN) CHROMIUM_BIN=$(CHROMIUM_BIN) node --import tsx tools/trace-screenshot.ts
+
+# ---- Growth curves of the xDS load (issue 10, item 5) -----------------------------------------
+# bench/growth.ts sweeps bench/xds-load.ts's run over services (100-10,000 at 100 sidecars) and
+# sidecars (100-5000 on 1000 services), SotW and delta, and draws bench/results/growth-DATE.png
+# from its JSON with bench/plot_growth.py on matplotlib, pinned here and installed from PyPI into
+# the project's .venv (the one Envoy's wheel lives in). GROWTH_ARGS passes options, e.g.
+# GROWTH_ARGS='--target mast,peer --clients 100,500'. Thousands of streams take minutes and GBs:
+# each run of more than 200 sidecars takes /tmp/mast-bench.lock (flock), so big runs of different
+# benchmarks on a shared machine never overlap; not part of `make test`.
+MATPLOTLIB_VERSION := 3.10.8
+GROWTH_ARGS ?=
+.PHONY: bench-plot-deps bench-growth
+
+bench-plot-deps: envoy
+	@if $(VENV)/bin/python -c 'import sys, matplotlib; sys.exit(matplotlib.__version__ != "$(MATPLOTLIB_VERSION)")' 2>/dev/null; then \
+	  echo "matplotlib $(MATPLOTLIB_VERSION) already in $(VENV)"; \
+	else $(VENV)/bin/pip install --quiet matplotlib==$(MATPLOTLIB_VERSION); fi
+
+bench-growth: deps bench-plot-deps
+	node --max-old-space-size=8192 --import tsx bench/growth.ts --lock /tmp/mast-bench.lock $(GROWTH_ARGS)
