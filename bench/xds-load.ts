@@ -2,7 +2,7 @@
 // peer serving the same resources, one child process at a time, on a mesh of S services.
 //
 //   node --import tsx bench/xds-load.ts [--clients 100,1000] [--services 1000]
-//     [--transport sotw,delta] [--target mast,peer] [--changes 5] [--shared-ip] [--scope 0,10]
+//     [--transport sotw,delta] [--target mast,peer,mast-k8s,istiod,istiod-matched] [--changes 5] [--shared-ip] [--scope 0,10]
 //     [--churn-rate 10] [--churn-s 60]
 //
 // `--scope S` adds a namespace-wide Sidecar importing S of the services (0: none, the default),
@@ -35,7 +35,7 @@ import { cpuSeconds, peakRssMib, rssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
 import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult } from './lib/stats';
-import { startMast, startPeer, translateMesh, type Target, type TargetName } from './lib/targets';
+import { startTarget, translateMesh, type Target, type TargetName } from './lib/targets';
 import type { NodeInfo } from '../test/support/ads-client';
 
 /** The service whose endpoints change: one without Pods, so its slice alone decides its endpoints. */
@@ -220,7 +220,7 @@ export async function run(targetName: TargetName, transport: Transport, clients:
   const nodes = Array.from({ length: clients }, (_, i) => benchNode(i, o.sharedIp));
   const proxy = proxyOf(nodes[0]!);
   const loadAverage = os.loadavg()[0]!;
-  const target = targetName === 'mast' ? await startMast(configDir, work) : await startPeer(configDir, work, proxy);
+  const target = await startTarget(targetName, { configDir, logDir: work, proxy, services: o.services, scope: o.scope, nodes });
   const sidecars: Sidecar[] = [];
   try {
     const cpuAtStart = cpuSeconds(target.pid);

@@ -1,12 +1,21 @@
-// The two servers the benchmark loads, each a child process started the way its users start it:
-// Mast with `mast serve` on the config dir, and the go-control-plane peer on the resources Mast's
-// translation makes from the same dir. The process helpers are the e2e harness's, so a failed or
-// interrupted run leaves no process behind.
+// The servers the benchmark loads, each a child process started the way its users start it:
+// - `mast`: `mast serve` on the config dir (file mode);
+// - `peer`: the go-control-plane peer on the resources Mast's translation makes from the same dir;
+// - `mast-k8s`: `mast serve --kubeconfig` (Kubernetes mode) on the same mesh in a real
+//   kube-apiserver (bench/lib/kube-mesh.ts);
+// - `istiod`: pilot-discovery on that API server with its push settings at their defaults, and
+//   `istiod-matched` with them set to Mast's (bench/lib/istiod.ts).
+// The process helpers are the e2e harness's, so a failed or interrupted run leaves no process behind.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, get } from '../../e2e/harness/net';
 import { spawnLogged, stop, waitReady, type Proc } from '../../e2e/harness/processes';
+import { startIstiod, type IstiodPush } from './istiod';
+import { cpuSeconds } from './proc-stats';
+import { kubeMesh, type KubeMesh, type ProxyPod } from './kube-mesh';
+import { META, proxyFromNode } from '../../src/proxy/node';
+import type { NodeInfo } from '../../test/support/ads-client';
 import { snapshotFromYaml } from '../../src/model';
 import { translate } from '../../src/translate';
 import type { ProxyClass, ResourceSet } from '../../src/translate/types';
@@ -17,13 +26,15 @@ const PEER_DIR = path.join(ROOT, 'bench', 'peer');
 export const PEER_BIN = path.join(PEER_DIR, 'bin', 'peer');
 const READY_TIMEOUT_MS = 180_000;
 
-export type TargetName = 'mast' | 'peer';
+export const TARGET_NAMES = ['mast', 'peer', 'mast-k8s', 'istiod', 'istiod-matched'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface Target {
   name: TargetName;
   proc: Proc;
   pid: number;
   xdsAddress: string;
+  /** Where its /metrics (and Mast's /debug) answer: Mast's admin address, istiod's monitoringAddr. */
   adminUrl: string;
   /** Gives service `i` the endpoint addresses `ips`; returns the moment the change was handed over. */
   change(i: number, ips: string[]): number;
@@ -42,19 +53,114 @@ async function started(name: TargetName, proc: Proc, xds: string, admin: string,
   return { name, proc, pid, xdsAddress: xds, adminUrl, change, stop: () => stop(proc) };
 }
 
-export async function startMast(configDir: string, logDir: string): Promise<Target> {
+/** `mast serve` with the flags that choose its source (`--config-dir DIR` or `--kubeconfig FILE`). */
+async function startMastServe(name: TargetName, sourceArgs: string[], logDir: string, change: Target['change']): Promise<Target> {
   const { xds, admin } = await addresses();
   // BENCH_MAST_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server (NODE_OPTIONS refuses --cpu-prof).
   const nodeArgs = (process.env['BENCH_MAST_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--config-dir', configDir, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
+  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
     // Plaintext and unauthenticated, as the peer it is compared with; TLS on a port of its own.
     '--insecure-xds', '--xds-tls-address', `127.0.0.1:${await freePort()}`];
-  const proc = spawnLogged('mast', process.execPath, args, path.join(logDir, 'mast.log'));
-  return started('mast', proc, xds, admin, (i, ips) => {
+  const proc = spawnLogged(name, process.execPath, args, path.join(logDir, `${name}.log`));
+  return started(name, proc, xds, admin, change);
+}
+
+export function startMast(configDir: string, logDir: string): Promise<Target> {
+  return startMastServe('mast', ['--config-dir', configDir], logDir, (i, ips) => {
     const at = performance.now();
     rewriteService(configDir, i, ips);
     return at;
   });
+}
+
+/**
+ * A target that reads `mesh`'s API server: endpoint changes go to the API server, and stopping it
+ * puts every service it changed back, so the next target on the same API server starts from the
+ * generated mesh (a change to an address a service already has would never arrive).
+ */
+function onKube(target: Target, mesh: KubeMesh): Target {
+  const changed = new Set<number>();
+  // The API server's and etcd's CPU is not the target's; noted on stderr, for a reader to weigh.
+  const { apiserver, etcd } = mesh.kube.procs();
+  const kubeCpu = (): number => cpuSeconds(apiserver.child.pid!) + cpuSeconds(etcd.child.pid!);
+  const kubeCpuAtStart = kubeCpu();
+  return {
+    ...target,
+    change(i, ips) {
+      changed.add(i);
+      return mesh.change(i, ips);
+    },
+    async stop() {
+      process.stderr.write(`  ${target.name}: kube-apiserver and etcd used ${(kubeCpu() - kubeCpuAtStart).toFixed(1)} CPU s while it ran (not counted as its CPU)\n`);
+      await target.stop();
+      await mesh.restore([...changed]);
+    },
+  };
+}
+
+/**
+ * Mast's Kubernetes mode on the kube mesh, with the admin kubeconfig istiod gets too. Its Lease
+ * and CA Secret go to mast-system; a fixed identity lets the next run take the Lease at once.
+ */
+export async function startMastK8s(mesh: KubeMesh, logDir: string): Promise<Target> {
+  const target = await startMastServe('mast-k8s', ['--kubeconfig', mesh.kubeconfigPath, '--namespace', 'mast-system', '--identity', 'mast-bench'], logDir, (i, ips) => mesh.change(i, ips));
+  return onKube(target, mesh);
+}
+
+/** istiod on the kube mesh (bench/lib/istiod.ts), ready once /ready on its httpAddr answers 200. */
+export async function startIstiodTarget(name: 'istiod' | 'istiod-matched', push: IstiodPush, mesh: KubeMesh, logDir: string): Promise<Target> {
+  const istiod = await startIstiod(mesh.kubeconfigPath, logDir, push);
+  const pid = istiod.proc.child.pid;
+  if (pid === undefined) throw new Error(`${name} has no pid`);
+  const target: Target = { name, proc: istiod.proc, pid, xdsAddress: istiod.xdsAddress, adminUrl: istiod.monitoringUrl, change: (i, ips) => mesh.change(i, ips), stop: () => stop(istiod.proc) };
+  return onKube(target, mesh);
+}
+
+export interface TargetContext {
+  /** The file-mode mesh (bench/mesh-gen.ts) of this run. */
+  configDir: string;
+  /** Where the target's logs and state go. */
+  logDir: string;
+  /** The proxy class every sidecar of the run belongs to (the peer serves it one snapshot). */
+  proxy: ProxyClass;
+  services: number;
+  scope: number;
+  /** The run's sidecars: kube targets get a Pod for each, as a cluster has. */
+  nodes: readonly NodeInfo[];
+}
+
+/** The Pod a sidecar's node id and metadata describe (Istio's NAME, NAMESPACE, LABELS, INSTANCE_IPS, SERVICE_ACCOUNT). */
+function podOf(node: NodeInfo): ProxyPod {
+  const proxy = proxyFromNode(node.id, (node.metadata ?? {}) as Parameters<typeof proxyFromNode>[1]);
+  if ('error' in proxy) throw new Error(proxy.error);
+  const name = node.metadata?.[META.name];
+  if (typeof name !== 'string') throw new Error(`node ${node.id} has no ${META.name}`);
+  return { name, namespace: proxy.namespace, ip: proxy.ips[0]!, labels: proxy.labels, serviceAccount: proxy.serviceAccount };
+}
+
+/** The kube mesh of the run's shape, with a Pod for each of its sidecars. */
+async function kubeMeshFor(c: TargetContext): Promise<KubeMesh> {
+  const mesh = await kubeMesh(c.services, c.scope);
+  await mesh.ensureProxyPods(c.nodes.map(podOf));
+  return mesh;
+}
+
+/** Starts target `name` on the run's mesh: the config dir, or the same mesh in the kube mesh's API server. */
+export async function startTarget(name: TargetName, c: TargetContext): Promise<Target> {
+  switch (name) {
+    case 'mast':
+      return startMast(c.configDir, c.logDir);
+    case 'peer':
+      return startPeer(c.configDir, c.logDir, c.proxy);
+    case 'mast-k8s':
+      return startMastK8s(await kubeMeshFor(c), c.logDir);
+    case 'istiod':
+      return startIstiodTarget(name, 'default', await kubeMeshFor(c), c.logDir);
+    case 'istiod-matched':
+      return startIstiodTarget(name, 'mast', await kubeMeshFor(c), c.logDir);
+    default:
+      throw new Error(`unknown target ${String(name)}: one of ${TARGET_NAMES.join(', ')}`);
+  }
 }
 
 /** What Mast's translation makes of the config dir for one proxy class: the peer's input. */

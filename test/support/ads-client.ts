@@ -33,48 +33,95 @@ export interface NodeInfo {
 
 type Response = DiscoveryResponse__Output | DeltaDiscoveryResponse__Output;
 
+/**
+ * How Envoy retries an ADS stream that failed: after a jittered exponential backoff, 500 ms at
+ * first, doubling up to 30 s, each wait uniform in [0, interval) (RetryInitialDelayMs and
+ * RetryMaxDelayMs of Envoy's source/extensions/config_subscription/grpc/grpc_stream.h, with
+ * JitteredExponentialBackOffStrategy of source/common/common/backoff_strategy.cc).
+ */
+export const ENVOY_RETRY = { initialMs: 500, maxMs: 30_000 };
+
 export class AdsClient<R extends Response | Buffer> {
   private readonly queue: R[] = [];
   private waiters: ((r: R) => void)[] = [];
   private sentNode = false;
+  private call!: grpc.ClientDuplexStream<object, R>;
+  /** Requests written on a stream no response has come on yet: what a retried stream sends again. */
+  private unanswered: object[] | undefined = [];
+  private retryIntervalMs = ENVOY_RETRY.initialMs;
+  private closing = false;
+  private resolveClosed!: (s: grpc.StatusObject) => void;
+  /** Resolves with the status that ended the stream for good (a retried one does not count). */
   closed: Promise<grpc.StatusObject>;
+  /** Streams refused before any response and opened again (see `raw`). */
+  retries = 0;
 
-  private constructor(private readonly call: grpc.ClientDuplexStream<object, R>, private readonly node: NodeInfo, private readonly client: grpc.Client) {
+  private constructor(private readonly startCall: () => grpc.ClientDuplexStream<object, R>, private readonly node: NodeInfo, private readonly client: grpc.Client, private readonly retryRefused: boolean) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.open();
+  }
+
+  private open(): void {
+    const call = this.startCall();
+    this.call = call;
     call.on('data', (r: R) => {
+      this.unanswered = undefined;
       const w = this.waiters.shift();
       if (w) w(r);
       else this.queue.push(r);
     });
-    this.closed = new Promise((resolve) => {
-      call.on('status', resolve);
-      call.on('error', () => undefined);
+    call.on('error', () => undefined);
+    call.on('status', (status: grpc.StatusObject) => {
+      if (call !== this.call) return;
+      if (this.retryRefused && !this.closing && this.unanswered && status.code !== grpc.status.OK) this.retry();
+      else this.resolveClosed(status);
     });
+  }
+
+  /** Envoy's answer to a stream that ended before its first response (a server refusing new
+   * streams, as istiod does above PILOT_MAX_REQUESTS_PER_SECOND): the same requests on a new
+   * stream after the backoff. */
+  private retry(): void {
+    const waitMs = Math.floor(Math.random() * this.retryIntervalMs);
+    this.retryIntervalMs = Math.min(this.retryIntervalMs * 2, ENVOY_RETRY.maxMs);
+    setTimeout(() => {
+      if (this.closing) return;
+      this.retries++;
+      const again = this.unanswered ?? [];
+      this.unanswered = [];
+      this.sentNode = false;
+      this.open();
+      for (const req of again) this.send(req);
+    }, waitMs);
   }
 
   /** `options` are grpc-js channel options; a load test passes `grpc.use_local_subchannel_pool` so
    * each client has a connection of its own, as each Envoy does. */
   static sotw(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}, connect: Connect = {}): AdsClient<DiscoveryResponse__Output> {
     const { client, call } = open(address, 'StreamAggregatedResources', options, false, connect);
-    return new AdsClient<DiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DiscoveryResponse__Output>, node, client);
+    return new AdsClient<DiscoveryResponse__Output>(call as () => grpc.ClientDuplexStream<object, DiscoveryResponse__Output>, node, client, false);
   }
 
   static delta(address: string, node: NodeInfo, options: grpc.ChannelOptions = {}, connect: Connect = {}): AdsClient<DeltaDiscoveryResponse__Output> {
     const { client, call } = open(address, 'DeltaAggregatedResources', options, false, connect);
-    return new AdsClient<DeltaDiscoveryResponse__Output>(call as grpc.ClientDuplexStream<object, DeltaDiscoveryResponse__Output>, node, client);
+    return new AdsClient<DeltaDiscoveryResponse__Output>(call as () => grpc.ClientDuplexStream<object, DeltaDiscoveryResponse__Output>, node, client, false);
   }
 
   /** Responses left as the bytes that came off the wire, for load clients that read only the few
-   * fields they need: decoding every response in full would make the client the bottleneck. */
+   * fields they need: decoding every response in full would make the client the bottleneck. A
+   * load client stands for an Envoy, so a stream that ends before its first response is opened
+   * again after Envoy's backoff (ENVOY_RETRY) with the same requests, as Envoy does. */
   static raw(address: string, node: NodeInfo, transport: 'sotw' | 'delta', options: grpc.ChannelOptions = {}): AdsClient<Buffer> {
     const method = transport === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
     const { client, call } = open(address, method, options, true);
-    return new AdsClient<Buffer>(call as grpc.ClientDuplexStream<object, Buffer>, node, client);
+    return new AdsClient<Buffer>(call as () => grpc.ClientDuplexStream<object, Buffer>, node, client, true);
   }
 
   /** Sends a request; the node goes on the first one only, as Envoy does. */
   send(req: object): void {
     const node = this.sentNode ? undefined : { id: this.node.id, metadata: toStruct(this.node.metadata ?? {}) };
     this.sentNode = true;
+    this.unanswered?.push(req);
     this.call.write({ ...req, ...(node ? { node } : {}) });
   }
 
@@ -106,18 +153,20 @@ export class AdsClient<R extends Response | Buffer> {
   }
 
   close(): void {
+    this.closing = true;
     this.call.end();
     this.client.close();
   }
 }
 
-function open(address: string, method: string, options: grpc.ChannelOptions, raw = false, connect: Connect = {}): { client: grpc.Client; call: grpc.ClientDuplexStream<object, Response | Buffer> } {
+/** A client for `address` and a function that starts a new `method` stream on it. */
+function open(address: string, method: string, options: grpc.ChannelOptions, raw = false, connect: Connect = {}): { client: grpc.Client; call: () => grpc.ClientDuplexStream<object, Response | Buffer> } {
   const ads = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
   const def = raw ? { ...ads, [method]: { ...ads[method]!, responseDeserialize: (b: Buffer) => b } } : ads;
   const Ctor = grpc.makeClientConstructor(def, 'AggregatedDiscoveryService');
   const client = new Ctor(address, connect.credentials ?? grpc.credentials.createInsecure(), options);
   const fn = (client as unknown as Record<string, (m?: grpc.Metadata) => grpc.ClientDuplexStream<object, Response | Buffer>>)[method]!;
-  return { client, call: fn.call(client, connect.metadata) };
+  return { client, call: () => fn.call(client, connect.metadata) };
 }
 
 /** Decodes an Any from a response into a plain object with snake_case fields. */
