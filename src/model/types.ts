@@ -42,7 +42,6 @@ export interface Meta {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   generation?: number;
-  resourceVersion?: string;
   /**
    * When the API server created the object (RFC 3339, `2024-05-01T12:00:00Z`); file-mode objects
    * seldom have one. Orders objects that claim the same thing (src/model/creation-order.ts).

@@ -112,6 +112,17 @@ export abstract class Connection implements BudgetWaiter {
     this.sync(ctx);
   }
 
+  /**
+   * What a request's response belongs to. Requests are answered from the last push's snapshot
+   * (server.ts), so a response at the generation that push brought completes it (the endpoints of
+   * clusters it added, the listeners and routes held for them) and carries its trace; not its
+   * change time, which would count a late subscription into the convergence time.
+   */
+  protected requested(view: ProxyView): PushContext {
+    const last = this.latest;
+    return last?.trace && last.view.generation === view.generation ? { view, trace: last.trace } : { view };
+  }
+
   /** Notes clusters the proxy is being sent for the first time; those with endpoints now warm. */
   protected clustersAdded(names: Iterable<string>, view: ProxyView): void {
     const endpoints = view.resources.get(TYPE_URLS.endpoint);

@@ -79,7 +79,7 @@ export class DeltaConnection extends Connection {
     }
     const subscriptionChanged = req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0;
     if (subscriptionChanged) st.synced = undefined;
-    if (first || subscriptionChanged) this.push({ view, changedAt: undefined });
+    if (first || subscriptionChanged) this.push(this.requested(view));
   }
 
   /** Throws LimitExceeded before a request's names (subscribed, or held from a past stream) are kept. */

@@ -99,6 +99,12 @@ export class XdsServer {
   private readonly servers: { authenticated?: grpc.Server; open?: grpc.Server } = {};
   private readonly connections = new Map<string, Entry>();
   private seq = 0;
+  /**
+   * What requests are answered from: the last push's snapshot, as istiod answers them from the
+   * proxy's LastPushContext (pilot/pkg/xds/ads.go processRequest). A change reaches proxies only
+   * through its own (traced) push, never by a request between it and its debounced push.
+   */
+  private served: Snapshot | undefined;
   private readonly budget: InflightBudget;
   private readonly limiter: XdsLimiter;
 
@@ -139,7 +145,7 @@ export class XdsServer {
         [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw', typeUrl),
         [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta', typeUrl),
         [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
-          void fetchResources(this.opts, { call, authenticator, typeUrl, cb, refused: (proxyId, reason) => this.refusalLog(proxyId, `fetch-${++this.seq}`, reason) }),
+          void fetchResources({ ...this.opts, snapshot: () => this.servedSnapshot() }, { call, authenticator, typeUrl, cb, refused: (proxyId, reason) => this.refusalLog(proxyId, `fetch-${++this.seq}`, reason) }),
       });
     }
     return server;
@@ -174,6 +180,7 @@ export class XdsServer {
    */
   push(changedAt?: number): void {
     const snapshot = this.opts.snapshot();
+    this.served = snapshot;
     const views = inSpan(() => 'rebuild', () => ({ 'mast.generation': snapshot.generation, 'mast.streams': this.connections.size }), () => {
       this.opts.views.setSnapshot(snapshot);
       return [...this.connections.values()].map((entry) => [entry, this.viewOf(entry)] as const);
@@ -215,7 +222,7 @@ export class XdsServer {
 
   /** The proxy's view now; undefined once it is no longer the identity it proved (the stream is ended). */
   private viewOf(entry: Entry): ProxyView | undefined {
-    const snapshot = this.opts.snapshot();
+    const snapshot = this.servedSnapshot();
     this.opts.views.setSnapshot(snapshot);
     const resolved = resolveIdentity(entry.claimed, snapshot);
     const { proxy, pod } = resolved;
@@ -235,6 +242,11 @@ export class XdsServer {
     if (podless) return emptyView(snapshot.generation);
     const view = this.opts.views.viewFor(proxy);
     return entry.sds && this.opts.secrets ? this.opts.secrets.viewFor(entry.conn.id, proxy, view, { credentials: !entry.insecure }) : view;
+  }
+
+  /** The last push's snapshot; before the first push, the newest, kept until a push. */
+  private servedSnapshot(): Snapshot {
+    return (this.served ??= this.opts.snapshot());
   }
 
   private refusalLog(proxyId: string | undefined, streamId: string, reason: string): void {

@@ -128,7 +128,7 @@ export class SotwConnection extends Connection {
     }
     // An ACK or NACK that leaves the subscription as it was asks for nothing new: pushes carry
     // changes, so recomputing the whole set here would only find it unchanged.
-    if (this.subscribe(st, req.resource_names) || first) this.push({ view, changedAt: undefined });
+    if (this.subscribe(st, req.resource_names) || first) this.push(this.requested(view));
     return true;
   }
 

@@ -14,7 +14,7 @@ import { createTelemetry } from '../../src/telemetry/metrics';
 import { ChangeTrace } from '../../src/telemetry/push-trace';
 import { inSpan, otlpTracesUrl, pipelineTracer, startTracing, tracedContext } from '../../src/telemetry/tracing';
 import { resourceTypes } from '../../src/envoy-api/protos';
-import { cluster, fakeSnapshot, quiet } from '../xds/fake-world';
+import { cluster, endpoints, fakeSnapshot, listener, quiet, route } from '../xds/fake-world';
 
 const PROXY: ProxyClass = { role: 'router', namespace: 'ns', labels: {}, ips: ['127.0.0.9'], interceptionMode: 'NONE', localAddress: '127.0.0.1', outboundAddress: '127.0.0.1' };
 
@@ -26,8 +26,8 @@ class Stream extends EventEmitter {
   }
 }
 
-function nonceOf(buf: Buffer): { nonce: string; version_info: string } {
-  return resourceTypes().lookupType('envoy.service.discovery.v3.DiscoveryResponse').decode(buf) as unknown as { nonce: string; version_info: string };
+function nonceOf(buf: Buffer): { nonce: string; version_info: string; type_url: string } {
+  return resourceTypes().lookupType('envoy.service.discovery.v3.DiscoveryResponse').decode(buf) as unknown as { nonce: string; version_info: string; type_url: string };
 }
 
 /** One Mast-shaped world: a view cache with one part, and one SotW stream subscribed to CDS. */
@@ -104,6 +104,43 @@ describe('push pipeline traces', () => {
       assert.equal(send?.attributes['mast.acked'], true);
       assert.ok((send?.attributes['mast.bytes'] as number) > 0);
       assert.equal(new Set(spans.map((s) => s.spanContext().traceId)).size, 1, 'one trace');
+    });
+
+    it("a request that completes a push (a new cluster's endpoints, the routes held for them) is sent under the push's trace", () => {
+      exporter.reset();
+      let set: ResourceSet = { clusters: [cluster('c')], endpoints: [endpoints('c', 1)], listeners: [listener('l', 9000, 'r')], routes: [route('r', 'c')] };
+      const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => set }], quiet);
+      const stream = new Stream();
+      const conn = new SotwConnection('2', { ...PROXY, id: 'router~127.0.0.9~gw.ns~ns.svc.cluster.local', workloadName: 'gw.ns', serviceAccount: 'default' }, stream, new XdsMetrics(createTelemetry().meter, () => ({ sotw: 1, delta: 0 })), quiet);
+      views.setSnapshot(fakeSnapshot(1));
+      const request = (type_url: string, resource_names: string[]): void => {
+        const last = [...stream.written].reverse().map(nonceOf).find((r) => r.type_url === type_url);
+        conn.onRequest({ type_url, resource_names, version_info: last?.version_info ?? '', response_nonce: last?.nonce ?? '' } as never, views.viewFor(PROXY));
+      };
+      // Each type subscribed, then each response ACKed (the same request with its nonce).
+      const subscriptions: [string, string[]][] = [[TYPE_URLS.cluster, []], [TYPE_URLS.endpoint, ['c']], [TYPE_URLS.listener, []], [TYPE_URLS.route, ['r']]];
+      for (const [type, names] of [...subscriptions, ...subscriptions]) request(type, names);
+      const before = stream.written.length;
+
+      // A route to a new cluster: the push sends the cluster and holds the routes for its endpoints.
+      set = { ...set, clusters: [cluster('c'), cluster('d')], endpoints: [endpoints('c', 1), endpoints('d', 2)], routes: [route('r', 'd')] };
+      new ChangeTrace().push(2, () => {
+        views.setSnapshot(fakeSnapshot(2));
+        conn.push({ view: views.viewFor(PROXY), trace: tracedContext() });
+      });
+      assert.deepEqual(stream.written.slice(before).map((b) => nonceOf(b).type_url), [TYPE_URLS.cluster], 'routes held for the new endpoints');
+      request(TYPE_URLS.cluster, []);
+      request(TYPE_URLS.endpoint, ['c', 'd']);
+      assert.deepEqual(stream.written.slice(before).map((b) => nonceOf(b).type_url), [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.route]);
+      request(TYPE_URLS.endpoint, ['c', 'd']);
+      request(TYPE_URLS.route, ['r']);
+
+      const spans = exporter.getFinishedSpans();
+      const root = spans.find((s) => s.name === 'config change');
+      assert.ok(root, `spans: ${spans.map((s) => s.name).join(', ')}`);
+      const traced = spans.filter((s) => s.name.startsWith('send ') && s.spanContext().traceId === root.spanContext().traceId).map((s) => s.name).sort();
+      assert.deepEqual(traced, ['send cds', 'send eds', 'send rds'], 'the endpoints and routes the request completed are in the change\'s trace');
+      for (const s of spans.filter((x) => x.name.startsWith('send '))) assert.equal(s.attributes['mast.acked'], true, `${s.name} ended with its ACK`);
     });
   });
 });

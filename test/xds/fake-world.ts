@@ -97,10 +97,18 @@ export class FakeWorld {
 
   /** Replaces the world and pushes it, as a model change would. */
   update(set: Partial<ResourceSet>): void {
+    this.change(set);
+    this.server.push(performance.now());
+  }
+
+  /**
+   * Replaces the world without pushing it: a model change whose debounced push has not fired.
+   * Views already built for the last push's snapshot keep what they were built from.
+   */
+  change(set: Partial<ResourceSet>): void {
     this.set = { ...this.set, ...set };
     this.generation++;
     this.snapshot = this.snapshotOf(this.generation);
-    this.server.push(performance.now());
   }
 
   async start(): Promise<string> {

@@ -114,10 +114,11 @@ function readMeta(raw: Json, name: string, namespace: string, read: FieldReader)
     annotations: read.stringMap(metadata, 'annotations', 'metadata'),
   };
   const generation = read.int(metadata, 'generation', 'metadata');
-  const resourceVersion = read.string(metadata, 'resourceVersion', 'metadata');
+  // Not resourceVersion: it changes with every write, status included, and an object that differs
+  // only by it would be a change to push (istiod pushes on spec changes alone:
+  // pilot/pkg/bootstrap/config_compare.go needsPush). Mast's own status writes then pushed again.
   const creationTimestamp = read.string(metadata, 'creationTimestamp', 'metadata');
   if (generation !== undefined) meta.generation = generation;
-  if (resourceVersion !== undefined) meta.resourceVersion = resourceVersion;
   if (creationTimestamp !== undefined) {
     // The API server refuses what Go's time.Parse(time.RFC3339, ...) cannot read (metav1.Time).
     if (timestampMillis(creationTimestamp) === undefined) read.report('MAST1006', 'metadata.creationTimestamp', `${JSON.stringify(creationTimestamp)} is not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z)`);
