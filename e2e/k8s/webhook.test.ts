@@ -1,17 +1,27 @@
 // The admission webhook against a real kube-apiserver: Mast's CA signs the webhook's certificate,
 // the CA reaches the apiserver through injectCaBundle (as in a cluster), and a create of an
-// invalid VirtualService or DestinationRule is refused with the field-level message.
-import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+// invalid object of any Istio kind Mast reads (the rules of manifests/webhook.yaml) is refused
+// with the field-level message.
+import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1RuleWithOperations } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
+import { parse } from 'yaml';
 import { injectCaBundle } from '../../src/admin/webhook-ca-bundle';
 import { createWebhookServer, type WebhookServer } from '../../src/admin/webhook';
 import { CertificateAuthority } from '../../src/ca';
 import { ConfigStore, parseDocuments } from '../../src/model';
 import { cleanup } from '../harness/processes';
 import { startKube, type Kube } from './harness/apiserver';
-import { applyManifests, isCrd } from './harness/manifests';
+import { applyManifests, isCrd, MANIFESTS_DIR } from './harness/manifests';
+
+/** The rules of manifests/webhook.yaml, as a cluster would register them. */
+function manifestRules(): V1RuleWithOperations[] {
+  const config = parse(readFileSync(path.join(MANIFESTS_DIR, 'webhook.yaml'), 'utf8')) as { webhooks: { rules: V1RuleWithOperations[] }[] };
+  return config.webhooks[0]!.rules;
+}
 
 const NS = 'e2e-webhook';
 const CONFIG = 'mast-validator-e2e';
@@ -54,7 +64,7 @@ before(async () => {
         sideEffects: 'None',
         failurePolicy: 'Fail',
         clientConfig: { url: `https://127.0.0.1:${port}/validate` },
-        rules: [{ apiGroups: [group], apiVersions: ['v1', 'v1beta1', 'v1alpha3'], operations: ['CREATE', 'UPDATE'], resources: ['virtualservices', 'destinationrules'] }],
+        rules: manifestRules(),
       }],
     },
   });
@@ -79,9 +89,9 @@ const vs = (name: string, weights: number[]) => ({
 });
 
 /** The apiserver's refusal message, or undefined when the create succeeded. */
-async function createRefusal(plural: string, body: object, version = 'v1'): Promise<string | undefined> {
+async function createRefusal(plural: string, body: object, version = 'v1', apiGroup = group): Promise<string | undefined> {
   try {
-    await objects.createNamespacedCustomObject({ group, version, namespace: NS, plural, body });
+    await objects.createNamespacedCustomObject({ group: apiGroup, version, namespace: NS, plural, body });
     return undefined;
   } catch (err) {
     const body = (err as { body?: unknown }).body;
@@ -129,4 +139,27 @@ test('an invalid DestinationRule is refused; a valid one is accepted', async () 
 
 test('a subset no DestinationRule defines yet is admitted (apply order must not matter)', async () => {
   assert.equal(await createRefusal('virtualservices', vs('unknown-subset', [100])), undefined);
+});
+
+test('every Istio kind Mast reads goes through the webhook: a bad EnvoyFilter (MAST2064) and Telemetry (MAST2058) are refused with the line the log shows, good ones accepted', async () => {
+  const lua = (name: string, typedConfig: object) => ({
+    apiVersion: `${group}/v1alpha3`,
+    kind: 'EnvoyFilter',
+    metadata: { name },
+    spec: {
+      configPatches: [{
+        applyTo: 'HTTP_FILTER',
+        match: { context: 'SIDECAR_INBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
+        patch: { operation: 'INSERT_BEFORE', value: { name: 'envoy.filters.http.lua', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', ...typedConfig } } },
+      }],
+    },
+  });
+  const badFilter = await createRefusal('envoyfilters', lua('bad-lua', { inline_code: '-- x', bogus: 1 }), 'v1alpha3');
+  assert.match(badFilter ?? '', /admission webhook "validation\.mast\.io" denied the request: EnvoyFilter e2e-webhook\/bad-lua is invalid: spec\.configPatches\[0\]\.patch\.value\.typed_config\.bogus: MAST2064 /);
+  assert.equal(await createRefusal('envoyfilters', lua('good-lua', { inline_code: '-- x' }), 'v1alpha3'), undefined);
+
+  const telemetry = (name: string, expression: string) => ({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name }, spec: { accessLogging: [{ providers: [{ name: 'envoy' }], filter: { expression } }] } });
+  const badTelemetry = await createRefusal('telemetries', telemetry('bad-filter', 'response.code >='), 'v1', 'telemetry.istio.io');
+  assert.match(badTelemetry ?? '', /denied the request: Telemetry e2e-webhook\/bad-filter is invalid: spec\.accessLogging\[0\]\.filter\.expression: MAST2058 /);
+  assert.equal(await createRefusal('telemetries', telemetry('errors-only', 'response.code >= 400'), 'v1', 'telemetry.istio.io'), undefined);
 });

@@ -1,7 +1,9 @@
-// Admission decisions for Istio objects, made by the same parse + validate code the ConfigStore
-// runs (parseObject), so `kubectl apply` refuses exactly what the store would not admit; and by
-// the same check the view cache makes before anything is sent (MAST4001: what Envoy would reject,
-// src/xds/envoy-check.ts), run on the mesh as it would be with the object in it.
+// Admission decisions for every Istio kind Mast reads (networking, security and telemetry; the
+// rules in manifests/webhook.yaml), made by the same parse + validate code the ConfigStore runs
+// (parseObject), so `kubectl apply` refuses exactly what the store would not admit; and by the
+// same check the view cache makes before anything is sent (MAST4001, and MAST4002/4004 for an
+// EnvoyFilter: what Envoy would reject, src/xds/envoy-check.ts), run on the proxies the object
+// shapes in the mesh as it would be with the object in it.
 //
 // Only a finding about the object alone denies it. Findings that need other objects (a subset no
 // DestinationRule defines yet) come back as admission warnings, which kubectl prints: one
@@ -73,7 +75,10 @@ export function review(req: AdmissionRequest, world: AdmissionWorld): AdmissionR
   if (parsed.object && errors.length === 0) {
     const preview = world.preview(parsed.object);
     const proxies = proxiesShapedBy(parsed.object, preview);
-    if (proxies.length > 0) errors.push(...findingsAbout(envoyFindings(preview, proxies), parsed.object));
+    // Errors (what Envoy would reject) deny; warnings (an EnvoyFilter patch that finds nothing to patch) warn.
+    const found = proxies.length > 0 ? findingsAbout(envoyFindings(preview, proxies), parsed.object) : [];
+    errors.push(...found.filter((d) => d.severity === 'error'));
+    warnings.push(...found.filter((d) => d.severity !== 'error'));
   }
   const response: AdmissionResponse = { uid: req.uid, allowed: errors.length === 0 };
   if (errors.length) {

@@ -43,7 +43,8 @@ export function meshProxies(snapshot: Snapshot): ProxyClass[] {
 /**
  * Proxies whose config `object` shapes: a sidecar in its namespace (and in each namespace its
  * matches name as a source) and a router for each Gateway a VirtualService binds to; a router
- * for a Gateway. Kinds that translation reads through Services (EndpointSlice, Pod) need none.
+ * for a Gateway; the proxies an object of another Istio kind selects (selectedProxies). Kinds
+ * that translation reads through Services (EndpointSlice, Pod) need none.
  */
 export function proxiesShapedBy(object: MeshObject, snapshot: Snapshot): ProxyClass[] {
   switch (object.kind) {
@@ -59,9 +60,41 @@ export function proxiesShapedBy(object: MeshObject, snapshot: Snapshot): ProxyCl
       return [sidecarIn(object.meta.namespace)];
     case 'Gateway':
       return [routerFor(object)];
-    default:
+    case 'Service':
+    case 'EndpointSlice':
+    case 'Pod':
+    case 'ConfigMap':
       return [];
+    default:
+      return selectedProxies(object, snapshot);
   }
+}
+
+/** The Istio kinds proxiesShapedBy leaves to selectedProxies. */
+type Selecting = Extract<MeshObject, { kind: 'Sidecar' | 'EnvoyFilter' | 'ServiceEntry' | 'WorkloadEntry' | 'PeerAuthentication' | 'AuthorizationPolicy' | 'RequestAuthentication' | 'Telemetry' }>;
+
+/** The labels an object selects workloads by: workloadSelector (EnvoyFilter, Sidecar) or selector (policies, Telemetry); none selects every workload. */
+function selectorOf(object: Selecting): Record<string, string> {
+  const spec = object.spec as { workloadSelector?: { labels?: Record<string, string> }; selector?: { matchLabels?: Record<string, string> } };
+  return { ...(spec.workloadSelector?.labels ?? spec.selector?.matchLabels ?? {}) };
+}
+
+/**
+ * For the kinds that shape the workloads they select (EnvoyFilter, Sidecar, PeerAuthentication,
+ * RequestAuthentication, AuthorizationPolicy, Telemetry) or their namespace's view (ServiceEntry,
+ * WorkloadEntry): the mesh's proxies in reach (its namespace; every namespace from the root
+ * namespace) whose labels it selects, or where none runs yet, a sidecar and a router standing for
+ * one it would select (an EnvoyFilter's GATEWAY patches need a router to land on).
+ */
+function selectedProxies(object: Selecting, snapshot: Snapshot): ProxyClass[] {
+  const ns = object.meta.namespace;
+  const labels = selectorOf(object);
+  const inReach = (p: ProxyClass) => ns === snapshot.rootNamespace || p.namespace === ns;
+  // Pods of one deployment differ only in their IPs: one of them stands for all.
+  const selected = new Map(meshProxies(snapshot).filter((p) => inReach(p) && labelsMatch(labels, p.labels)).map((p) => [`${p.role}|${p.namespace}|${JSON.stringify(Object.entries(p.labels).sort())}`, p]));
+  if (selected.size > 0) return [...selected.values()];
+  const sidecar = sidecarIn(ns, labels);
+  return [sidecar, { ...sidecar, role: 'router' }];
 }
 
 /**
