@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { admit, isRefusal, mismatch, refusalStatus, type XdsAuthenticator } from './authn';
 import { proxyOf, resolveIdentity } from './identity';
+import { DEFAULT_XDS_LIMITS, LimitExceeded, checkNames } from './limits';
 import type { XdsServerOptions } from './server';
 import type { TypeUrl } from './types';
 import { sotwResources, sotwResponse } from './wire';
@@ -20,7 +21,8 @@ export interface FetchCall {
 }
 
 /**
- * Answers one Fetch: INVALID_ARGUMENT without a node, PERMISSION_DENIED (or UNAVAILABLE) when the
+ * Answers one Fetch: INVALID_ARGUMENT without a node, RESOURCE_EXHAUSTED for more or longer names
+ * than a stream may subscribe to of a type (limits.ts), PERMISSION_DENIED (or UNAVAILABLE) when the
  * token does not prove the proxy it names, else a DiscoveryResponse of the requested names (all,
  * when none or `*`) of the proxy's view, empty for a proxy whose Pod is not known yet where one
  * is required.
@@ -30,6 +32,14 @@ export async function fetchResources(opts: XdsServerOptions, { call, authenticat
   const proxy = req.node ? proxyOf(req.node) : { error: 'a fetch must carry the node' };
   if ('error' in proxy) {
     cb({ code: grpc.status.INVALID_ARGUMENT, details: proxy.error });
+    return;
+  }
+  try {
+    checkNames(opts.limits ?? DEFAULT_XDS_LIMITS, typeUrl, req.resource_names, () => req.resource_names.length, 0);
+  } catch (err) {
+    if (!(err instanceof LimitExceeded)) throw err;
+    refused(proxy.id, err.message);
+    cb({ code: err.code, details: err.message });
     return;
   }
   if (authenticator) {
@@ -45,7 +55,8 @@ export async function fetchResources(opts: XdsServerOptions, { call, authenticat
   opts.views.setSnapshot(snapshot);
   const { proxy: resolved, pod } = resolveIdentity(proxy, snapshot);
   const available = !pod && opts.requirePod ? undefined : opts.views.viewFor(resolved).resources.get(typeUrl);
-  const names = req.resource_names.filter((n) => n !== '*');
-  const chosen = [...(available?.values() ?? [])].filter((r) => names.length === 0 || names.includes(r.name));
+  // A set: a list's `includes` for each resource costs resources x names.
+  const names = new Set(req.resource_names.filter((n) => n !== '*'));
+  const chosen = [...(available?.values() ?? [])].filter((r) => names.size === 0 || names.has(r.name));
   cb(null, sotwResponse(typeUrl, String(snapshot.generation), '', [sotwResources(chosen)]));
 }

@@ -44,7 +44,7 @@ describe('streamed debug answers', () => {
         yield status(i);
       }
     },
-    configFor: (id) => (id === 'p1' ? { proxy: { id: 'p1' } as never, config: { clusters: [{ name: 'a' }, { name: 'b', x: undefined }], endpoints: [], listeners: [{ name: 'l' }], routes: [] } } : undefined),
+    configFor: (id) => (id === 'p1' ? { proxy: { id: 'p1' } as never, config: { clusters: [{ name: 'a' }, { name: 'b', x: undefined }], endpoints: [], listeners: [{ name: 'l' }], routes: [] } as never } : undefined),
     diagnostics: () => [{ code: 'MAST1001', severity: 'error', message: 'bad' } as never],
     translationErrors: () => [],
     generation: () => 3,

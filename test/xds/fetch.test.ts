@@ -12,6 +12,7 @@ import { XdsTokenKey, type TokenIdentity } from '../../src/ca/xds-token';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { TYPE_URLS } from '../../src/translate/types';
 import { ViewCache } from '../../src/xds/cache';
+import { DEFAULT_XDS_LIMITS } from '../../src/xds/limits';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { serviceDefinitions } from '../../src/envoy-api/protos';
 import { XdsServer } from '../../src/xds/server';
@@ -31,7 +32,7 @@ describe('Fetch', () => {
   before(async () => {
     key = await XdsTokenKey.open(stateDir);
     const views = new ViewCache(() => [{ name: 'all', key: () => '', build: () => ({ clusters: [cluster('a'), cluster('b')] }) }], quiet);
-    server = new XdsServer({ views, metrics: new XdsMetrics(telemetry.meter, () => server.counts()), log: quiet, snapshot: () => fakeSnapshot(3), authenticator: key });
+    server = new XdsServer({ views, metrics: new XdsMetrics(telemetry.meter, () => server.counts()), log: quiet, snapshot: () => fakeSnapshot(3), authenticator: key, limits: { ...DEFAULT_XDS_LIMITS, maxNamesPerType: 3 } });
     const port = await server.listen('127.0.0.1:0');
     const Ctor = grpc.makeClientConstructor(serviceDefinitions()['envoy.service.cluster.v3.ClusterDiscoveryService'] as grpc.ServiceDefinition, 'ClusterDiscoveryService');
     client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -58,6 +59,10 @@ describe('Fetch', () => {
     assert.equal(all.version_info, '3');
     assert.equal(all.resources.length, 2);
     assert.equal((await fetchClusters(['b'], token)).resources.length, 1);
+  });
+
+  it('refuses a fetch of more names than a stream may subscribe to, before looking at its token', async () => {
+    await assert.rejects(fetchClusters(['a', 'b', 'c', 'd']), (err: grpc.ServiceError) => err.code === grpc.status.RESOURCE_EXHAUSTED && /--xds-max-names-per-type/.test(err.details));
   });
 
   it('refuses a fetch without a token, or with one for another proxy', async () => {

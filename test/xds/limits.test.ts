@@ -1,13 +1,16 @@
 // The limits on what one xDS client may make Mast hold (src/xds/limits.ts): a stream over one is
 // ended with RESOURCE_EXHAUSTED naming the limit and its flag, counted in
-// pilot_xds_refused_streams_total, logged once per window, and other streams go on being served.
+// pilot_xds_refused_streams_total, logged once per window, and other streams go on being served;
+// a request's names are counted from its bytes as the decoder would count them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { TYPE_URLS } from '../../src/translate/types';
 import type { Logger } from '../../src/xds/connection';
-import type { XdsLimits } from '../../src/xds/limits';
+import fc from 'fast-check';
+import { serviceDefinitions } from '../../src/envoy-api/protos';
+import { NAME_FIELDS, refusedBeforeDecoding, type XdsLimits } from '../../src/xds/limits';
 import { AdsClient } from '../support/ads-client';
 import { FakeWorld, cluster, endpoints } from './fake-world';
 
@@ -121,5 +124,36 @@ describe('xDS limits', () => {
     for (let i = 0; i < 5; i++) await endedWith('sotw', 20 + i, [{ type_url: EDS, resource_names: ['y'.repeat(50)] }]);
     assert.equal(lines(), start, 'logged once within the window (by the earlier test), not again');
     assert.equal((await refusals()).get('name_length'), 6, 'but every refusal is counted');
+  });
+});
+
+describe('counting names before decoding', () => {
+  const ads = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
+  const encode = (method: string, req: object): Buffer => ads[method]!.requestSerialize(req);
+  const limits: XdsLimits = { ...LIMITS, maxNamesPerType: 20 };
+  const text = fc.string({ maxLength: 30 });
+  const request = fc.record({
+    version_info: text,
+    node: fc.record({ id: text, cluster: text, metadata: fc.constant({ fields: { LABELS: { structValue: { fields: { app: { stringValue: 'x' } } } } } }) }),
+    type_url: text,
+    response_nonce: text,
+    error_detail: fc.option(fc.record({ code: fc.nat(16), message: text }), { nil: undefined }),
+  });
+
+  it('refuses exactly the requests with more names in a name field than the limit, naming their node', () => {
+    fc.assert(fc.property(request, fc.array(text, { maxLength: 40 }), fc.array(text, { maxLength: 40 }), (req, names, held) => {
+      const sotw = refusedBeforeDecoding(encode('StreamAggregatedResources', { ...req, resource_names: names }), NAME_FIELDS.sotw, limits);
+      assert.equal(sotw !== undefined, names.length > 20);
+      if (sotw) assert.equal(sotw.proxyId, req.node.id === '' ? undefined : req.node.id);
+      const initial = Object.fromEntries(held.map((n) => [n, '1']));
+      const delta = refusedBeforeDecoding(encode('DeltaAggregatedResources', { ...req, resource_names_subscribe: names, initial_resource_versions: initial }), NAME_FIELDS.delta, limits);
+      assert.equal(delta !== undefined, names.length > 20 || Object.keys(initial).length > 20);
+    }), { numRuns: 300 });
+  });
+
+  it('leaves bytes that are not a request to the decoder', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      assert.doesNotThrow(() => refusedBeforeDecoding(bytes, NAME_FIELDS.delta, limits));
+    }), { numRuns: 500 });
   });
 });
