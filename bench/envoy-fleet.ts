@@ -68,6 +68,8 @@ interface FleetResult {
   mastCpuS: { sync: number; changes: number; compare: number };
   mastPeakRssMib: number;
   envoysRssMib: { total: number; peakTotal: number; max: number };
+  /** CPU seconds all Envoys used from their start until converged: on two shared cores, what the sync waits for. */
+  envoysSyncCpuS: number;
   /** Every difference between an Envoy's config_dump and Mast's, `pod: resource: what`, and every NACK. */
   differences: string[];
 }
@@ -75,11 +77,13 @@ interface FleetResult {
 /** Waits until every Envoy has ACKed Mast's generation `atLeast` or later and settled; resolves with ms since `since`. */
 async function converged(mast: Mast, fleet: readonly FleetMember[], atLeast: number, since: number, timeoutMs: number, pollMs: number): Promise<number> {
   let why = 'not polled yet';
+  let last: Syncz | undefined;
   while (performance.now() - since < timeoutMs) {
     if (!isRunning(mast.proc)) throw new Error(`Mast exited; see ${mast.proc.logFile}`);
     const dead = fleet.find((m) => !isRunning(m.envoy.proc));
     if (dead) throw new Error(`envoy ${dead.pod} exited; see ${dead.envoy.proc.logFile}`);
     const syncz = await debug<Syncz>(mast, '/debug/syncz');
+    last = syncz;
     const nacked = syncz.proxies.flatMap((p) => p.types.filter((t) => t.lastNack).map((t) => `${p.proxyId} NACKed ${t.type} ${t.lastNack!.version ?? ''}: ${t.lastNack!.message}`));
     if (nacked.length > 0) throw new Error(`NACK:\n  ${nacked.join('\n  ')}`);
     why = syncz.generation < atLeast ? `Mast at generation ${syncz.generation}, waiting for ${atLeast}` : notSynced({ workloads: fleet }, syncz) ?? '';
@@ -93,7 +97,11 @@ async function converged(mast: Mast, fleet: readonly FleetMember[], atLeast: num
     }
     await sleep(pollMs);
   }
-  throw new Error(`not converged after ${timeoutMs / 1000} s: ${why}`);
+  // Each connection of the proxy that is behind, as syncz lists it: what was sent and ACKed, when.
+  const pod = /^(\S+)/.exec(why)?.[1];
+  const member = fleet.find((m) => m.pod === pod);
+  const conns = member && last ? last.proxies.filter((p) => p.proxyId === member.nodeId).map((p) => ({ ...p, types: p.types.map(({ subscribed, ...t }) => ({ ...t, subscribed: subscribed.length })) })) : [];
+  throw new Error(`not converged after ${timeoutMs / 1000} s: ${why}${conns.length ? `\n  its connections at generation ${last!.generation}: ${JSON.stringify(conns)}` : ''}`);
 }
 
 /**
@@ -155,7 +163,7 @@ async function run(transport: Transport, n: number, o: Options): Promise<FleetRe
   checkMesh(configDir);
   const load0 = os.loadavg()[0]!;
   const backend = await fileBackend(configDir);
-  const mast = await Mast.start(backend.mastArgs, logDir, { args: ['--log-level', 'warn'] });
+  const mast = await Mast.start(backend.mastArgs, logDir, { args: ['--log-level', 'warn'], readyTimeoutMs: 180_000 });
   const mastPid = mast.proc.child.pid!;
   const fleet: FleetMember[] = [];
   try {
@@ -169,6 +177,7 @@ async function run(transport: Transport, n: number, o: Options): Promise<FleetRe
     if (failed) throw failed.reason;
     const convergeMs = await converged(mast, fleet, gen0, started, o.syncTimeoutMs, SYNC_POLL_MS);
     const cpu1 = cpuSeconds(mastPid);
+    const envoysSyncCpuS = sum(fleet.map((m) => cpuSeconds(m.pid)));
     process.stderr.write(`  ${transport} N=${n}: converged in ${(convergeMs / 1000).toFixed(2)} s; comparing config dumps\n`);
     const initial = await compareFleet(mast, fleet);
     const envoysRssMib = { total: sum(fleet.map((m) => rssMib(m.pid))), peakTotal: sum(fleet.map((m) => peakRssMib(m.pid))), max: Math.max(...fleet.map((m) => rssMib(m.pid))) };
@@ -203,6 +212,7 @@ async function run(transport: Transport, n: number, o: Options): Promise<FleetRe
       mastCpuS: { sync: cpu1 - cpu0, changes: cpu4 - cpu3, compare: cpu2 - cpu1 },
       mastPeakRssMib: peakRssMib(mastPid),
       envoysRssMib,
+      envoysSyncCpuS,
       differences: [...initial.differences.map((d) => `initial ${d}`), ...after.differences.map((d) => `after changes ${d}`)],
     };
   } finally {
@@ -226,10 +236,10 @@ function availableMib(): number {
 }
 
 function table(results: readonly (FleetResult | { transport: string; envoys: number; failed: string })[]): string {
-  const head = '| transport | Envoys | converge (s) | endpoint change (ms) | VirtualService change (ms) | NACKs + differences | Mast CPU, sync (s) | Mast CPU, 2 changes (s) | Mast peak RSS (MiB) | Envoys\' RSS, total (MiB) | largest Envoy (MiB) | load avg |';
+  const head = '| transport | Envoys | converge (s) | endpoint change (ms) | VirtualService change (ms) | NACKs + differences | Mast CPU, sync (s) | Envoys\' CPU, sync (s) | Mast CPU, 2 changes (s) | Mast peak RSS (MiB) | Envoys\' RSS, total (MiB) | largest Envoy (MiB) | load avg |';
   const rows = results.map((r) => 'failed' in r
     ? `| ${r.transport} | ${r.envoys} | failed: ${r.failed.split('\n')[0]} |`
-    : `| ${r.transport} | ${r.envoys} | ${(r.convergeMs / 1000).toFixed(2)} | ${r.endpointChangeMs.toFixed(0)} | ${r.virtualServiceChangeMs.toFixed(0)} | ${r.differences.length} | ${r.mastCpuS.sync.toFixed(2)} | ${r.mastCpuS.changes.toFixed(2)} | ${r.mastPeakRssMib.toFixed(0)} | ${r.envoysRssMib.total.toFixed(0)} | ${r.envoysRssMib.max.toFixed(0)} | ${r.loadAverage.map((l) => l.toFixed(1)).join('–')} |`);
+    : `| ${r.transport} | ${r.envoys} | ${(r.convergeMs / 1000).toFixed(2)} | ${r.endpointChangeMs.toFixed(0)} | ${r.virtualServiceChangeMs.toFixed(0)} | ${r.differences.length} | ${r.mastCpuS.sync.toFixed(2)} | ${r.envoysSyncCpuS.toFixed(1)} | ${r.mastCpuS.changes.toFixed(2)} | ${r.mastPeakRssMib.toFixed(0)} | ${r.envoysRssMib.total.toFixed(0)} | ${r.envoysRssMib.max.toFixed(0)} | ${r.loadAverage.map((l) => l.toFixed(1)).join('–')} |`);
   return [head, head.replace(/[^|]+/g, '---'), ...rows].join('\n');
 }
 
@@ -251,6 +261,10 @@ async function main(): Promise<void> {
   const info = machine();
   process.stderr.write(`${JSON.stringify(info)}\n`);
   const results: (FleetResult | { transport: Transport; envoys: number; failed: string })[] = [];
+  mkdirSync(values.out, { recursive: true });
+  const file = path.join(values.out, `envoy-fleet-${String(info.date).replace(/[:.]/g, '-')}.json`);
+  // Written after every run, so an interrupted sweep keeps the runs it finished.
+  const save = (): void => writeFileSync(file, `${JSON.stringify({ machine: info, options: o, results }, null, 2)}\n`);
   // What one Envoy takes, as the last run measured it (with a quarter more), once there is one.
   let mibPerEnvoy = Number(values['mib-per-envoy']);
   for (const n of list(values.envoys).map(Number)) {
@@ -259,6 +273,7 @@ async function main(): Promise<void> {
       const need = 2048 + n * mibPerEnvoy;
       if (availableMib() < need) {
         results.push({ transport, envoys: n, failed: `needs ${need} MiB available, the machine has ${availableMib().toFixed(0)}` });
+        save();
         continue;
       }
       try {
@@ -271,11 +286,9 @@ async function main(): Promise<void> {
         process.stderr.write(`  ${transport} N=${n} failed: ${failed}\n`);
         results.push({ transport, envoys: n, failed });
       }
+      save();
     }
   }
-  mkdirSync(values.out, { recursive: true });
-  const file = path.join(values.out, `envoy-fleet-${String(info.date).replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine: info, options: o, results }, null, 2)}\n`);
   console.log(table(results));
   console.log(`\n${JSON.stringify(info)}\nresults: ${path.relative(process.cwd(), file)}`);
   // A NACK, a difference or a failed run is a finding: the command says so by its exit code.

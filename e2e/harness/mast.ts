@@ -19,6 +19,8 @@ export interface StartOptions {
   /** The bearer token /debug/* needs (Kubernetes mode). */
   debugToken?: string;
   until?: (mast: Mast) => Promise<boolean>;
+  /** How long `until` may take: 30 s by default; a bench's 1000-service mesh on a busy machine needs more. */
+  readyTimeoutMs?: number;
 }
 
 export class Mast {
@@ -46,7 +48,7 @@ export class Mast {
     const proc = spawnLogged(o.name ?? 'mast', process.execPath, args, path.join(logDir, `${o.name ?? 'mast'}.log`));
     const mast = new Mast(tls, `http://${admin}`, proc, xds, o.debugToken);
     const until = o.until ?? (async (m: Mast) => (await get(`${m.adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200);
-    await waitReady(mast.proc, () => until(mast), 30000);
+    await waitReady(mast.proc, () => until(mast), o.readyTimeoutMs ?? 30000);
     return mast;
   }
 
