@@ -10,6 +10,7 @@ curve that stops says why. Needs matplotlib (make bench-plot-deps).
 """
 import json
 import sys
+import textwrap
 
 import matplotlib
 
@@ -41,7 +42,7 @@ def main(src, dst):
         data = json.load(f)
     rows = data["rows"]
     m = data["machine"]
-    not_measured = sum(1 for r in rows if not measured(r))
+    not_measured = len({" ".join(why_not(r).split())[:150] for r in rows if not measured(r)}) * 3
     footer = 0.15 * (not_measured + 1) if not_measured else 0  # inches for the list of points not measured
     height = 4 * len(METRICS) + footer
     fig, axes = plt.subplots(len(METRICS), len(SWEEPS), figsize=(13, height), squeeze=False)
@@ -53,7 +54,7 @@ def main(src, dst):
         fixed_text = ", ".join(str(v) for v in fixed_values)
         for row_i, (title, unit, value) in enumerate(METRICS):
             ax = axes[row_i][col]
-            for k, (target, transport) in enumerate(series):
+            for target, transport in series:
                 pts = sorted((r for r in in_sweep if r["target"] == target and r["transport"] == transport), key=lambda r: r[sweep])
                 ok = [r for r in pts if measured(r)]
                 label = f"{target} {transport}"
@@ -62,8 +63,8 @@ def main(src, dst):
                 for r in pts:
                     if measured(r):
                         continue
-                    ax.plot([r[sweep]], [0], marker="x", markersize=10, color=colors[target], linestyle="none")
-                    ax.annotate(f"{label}: {why_not(r).split(':')[0][:30]}", (r[sweep], 0), textcoords="offset points", xytext=(-60, 8 + 10 * k), fontsize=7, color=colors[target])
+                    # A cross on the axis; why is listed under the plots.
+                    ax.plot([r[sweep]], [0], marker="x", markersize=9, color=colors[target], linestyle="none", clip_on=False)
             ax.set_xscale("log")
             # Ticks at the sweep's own values, written out: 5000, not 5x10^3.
             ax.set_xticks(sorted({r[sweep] for r in in_sweep}))
@@ -77,7 +78,13 @@ def main(src, dst):
             if row_i == 0:
                 ax.legend(fontsize=8, handlelength=4)
     # Every point not measured, in full, under the plots.
-    notes = [f"{r['target']} {r['transport']}, {r['services']} services x {r['clients']} sidecars: {why_not(r)[:160]}" for r in rows if not measured(r)]
+    # Points with the same reason on one line each: target and transport, then services x sidecars.
+    by_reason = {}
+    for r in rows:
+        if not measured(r):
+            reason = " ".join(why_not(r).split())[:150]
+            by_reason.setdefault(reason, []).append(f"{r['target']} {r['transport']} {r['services']}x{r['clients']}")
+    notes = [textwrap.fill(f"{reason}: {', '.join(points)}", 170, subsequent_indent="    ") for reason, points in by_reason.items()]
     if notes:
         fig.text(0.01, 0.005, "Not measured:\n" + "\n".join(notes), fontsize=7, va="bottom", ha="left", family="monospace")
     loads = [r["loadAverage"] for r in rows if "loadAverage" in r]
