@@ -16,10 +16,14 @@ import { converge, describeMesh } from '../harness/scenario';
 
 const NAME = 'productpage-lua';
 
-function envoyFilter(operation: string, value: string, typedConfigExtra = ''): string {
+/**
+ * The start of an EnvoyFilter named `name` on productpage, up to its first patch: an HTTP_FILTER
+ * placed against the router of productpage's inbound HTTP connection manager.
+ */
+function routerPatch(name: string): string {
   return `apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
-metadata: {name: ${NAME}, namespace: default}
+metadata: {name: ${name}, namespace: default}
 spec:
   workloadSelector:
     labels: {app: productpage}
@@ -32,7 +36,11 @@ spec:
           filter:
             name: envoy.filters.network.http_connection_manager
             subFilter: {name: envoy.filters.http.router}
-    patch:
+`;
+}
+
+function envoyFilter(operation: string, value: string, typedConfigExtra = ''): string {
+  return `${routerPatch(NAME)}    patch:
       operation: ${operation}
       value:
         name: envoy.filters.http.lua
@@ -47,22 +55,7 @@ ${typedConfigExtra}`;
 
 /** The Lua filter before productpage's inbound router as ECDS delivers it, and the extension config it discovers. */
 function ecdsFilter(value: string): string {
-  return `apiVersion: networking.istio.io/v1alpha3
-kind: EnvoyFilter
-metadata: {name: productpage-ecds, namespace: default}
-spec:
-  workloadSelector:
-    labels: {app: productpage}
-  configPatches:
-  - applyTo: HTTP_FILTER
-    match:
-      context: SIDECAR_INBOUND
-      listener:
-        filterChain:
-          filter:
-            name: envoy.filters.network.http_connection_manager
-            subFilter: {name: envoy.filters.http.router}
-    patch:
+  return `${routerPatch('productpage-ecds')}    patch:
       operation: INSERT_BEFORE
       value:
         name: mast.lua-ecds
