@@ -7,7 +7,7 @@
 //     [--clients 100,500,1000,2000,5000] [--clients-services 1000]
 //     [--transport sotw,delta] [--target mast] [--changes 3] [--churn-rate 0] [--churn-s 0]
 //     [--max-rss-mib 8192] [--sync-timeout-s 600] [--stop-at HH:MM] [--out bench/results]
-//     [--lock FILE] [--lock-above 200]
+//     [--lock FILE] [--lock-above 200] [--resume growth-DATE.json]
 //
 // (`make bench-growth` runs the defaults.) A point shared by both sweeps (1000 services at 100
 // sidecars) runs once. Each target's sweep runs in full before the next's, its points from the
@@ -18,9 +18,11 @@
 // after every run, and a run in progress is written as such first, so a sweep whose own process
 // dies (the load client's memory at thousands of streams) still says where. On a shared machine,
 // `--lock FILE` takes that lock (flock(1)) around each run of more than `--lock-above` sidecars,
-// so that big runs of different benchmarks never overlap while small points go ahead.
+// so that big runs of different benchmarks never overlap while small points go ahead (and waits
+// for it no later than `--stop-at`). `--resume FILE` goes on with an interrupted sweep's JSON:
+// its measured and failed rows stay, the other points run, and the same JSON and PNG are written.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,14 +78,21 @@ function stopTime(hhmm: string | undefined): number | undefined {
 }
 
 /** Takes `file` with flock(1) and holds it until the returned function is called (or this process
- * ends: the lock holder exits when its stdin closes). */
-async function lock(file: string): Promise<() => void> {
-  const holder = spawn('flock', [file, 'sh', '-c', 'echo locked; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout.once('data', () => resolve());
-    holder.once('exit', (code) => reject(new Error(`flock ${file} exited with ${code}`)));
+ * ends: the lock holder exits when its stdin closes); undefined when it was not free by `until`. */
+async function lock(file: string, until: number | undefined): Promise<(() => void) | undefined> {
+  const wait = until === undefined ? [] : ['-w', String(Math.max(1, Math.round((until - Date.now()) / 1000)))];
+  const holder = spawn('flock', [...wait, file, 'sh', '-c', 'echo locked; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const got = await new Promise<boolean>((resolve) => {
+    holder.stdout.once('data', () => resolve(true));
+    holder.once('exit', () => resolve(false));
   });
-  return () => holder.stdin.end();
+  return got ? () => holder.stdin.end() : undefined;
+}
+
+/** The rows of an earlier sweep's JSON worth keeping: measured or failed, not those cut short. */
+function resumable(file: string): { machine: Record<string, string | number>; rows: Row[] } {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as { machine: Record<string, string | number>; rows: Row[] };
+  return { machine: earlier.machine, rows: earlier.rows.filter((r) => !('notRun' in r)) };
 }
 
 /** Draws `json` into `png` with bench/plot_growth.py on the project's .venv (make bench-plot-deps). */
@@ -110,6 +119,7 @@ async function main(): Promise<void> {
       'stop-at': { type: 'string' },
       lock: { type: 'string' },
       'lock-above': { type: 'string', default: '200' },
+      resume: { type: 'string' },
       out: { type: 'string', default: path.join(__dirname, 'results') },
     },
   });
@@ -132,7 +142,10 @@ async function main(): Promise<void> {
   const transports = list(values.transport) as Transport[];
   const targets = list(values.target) as TargetName[];
   const stopAt = stopTime(values['stop-at']);
-  const info = machine();
+  const earlier = values.resume ? resumable(values.resume) : undefined;
+  const now = machine();
+  // A resumed sweep keeps its first run's stamp and file; each run's machine line is kept.
+  const info = earlier ? { ...earlier.machine, resumed: [...String(earlier.machine['resumed'] ?? '').split(' ').filter(Boolean), `${now.date}@${now.mast}`].join(' ') } : now;
   process.stderr.write(`${JSON.stringify(info)}\n`);
   // The peer serves Mast's translation of the whole dir read as one YAML text (bench/lib/targets.ts):
   // a mesh size where that cannot be done is recorded, per point, as not run for the peer.
@@ -151,7 +164,9 @@ async function main(): Promise<void> {
   mkdirSync(values.out, { recursive: true });
   const stamp = String(info.date).replace(/[:.]/g, '-');
   const json = path.join(values.out, `growth-${stamp}.json`);
-  const rows: Row[] = [];
+  const rows: Row[] = earlier?.rows ?? [];
+  const done = (target: string, transport: string, p: Point): Row | undefined =>
+    rows.find((r) => r.target === target && r.transport === transport && r.services === p.services && r.clients === p.clients);
   const save = (): void => writeFileSync(json, `${JSON.stringify({ machine: info, options: { ...o, sweep, transports, targets }, rows }, null, 2)}\n`);
   /** Per target and transport, the first point that failed. */
   const failedAt = new Map<string, Point>();
@@ -161,6 +176,11 @@ async function main(): Promise<void> {
     for (const p of sweep) {
       for (const transport of transports) {
         const base = { target, transport, services: p.services, clients: p.clients, sweeps: p.sweeps };
+        const before = done(target, transport, p);
+        if (before) {
+          if ('failed' in before) failedAt.set(`${target}/${transport}`, p);
+          continue;
+        }
         const failed = failedAt.get(`${target}/${transport}`);
         const blocked = target === 'peer' ? peerBlocked.get(p.services) : undefined;
         const late = (): boolean => stopAt !== undefined && Date.now() > stopAt;
@@ -171,10 +191,10 @@ async function main(): Promise<void> {
         } else if (late()) {
           rows.push({ ...base, notRun: `not run: past --stop-at ${values['stop-at']} UTC` });
         } else {
-          const release = locked(p) ? await lock(values.lock!) : undefined;
+          const release = locked(p) ? await lock(values.lock!, stopAt) : undefined;
           try {
-            if (late()) {
-              rows.push({ ...base, notRun: `not run: past --stop-at ${values['stop-at']} UTC (waited for ${values.lock})` });
+            if (late() || (locked(p) && !release)) {
+              rows.push({ ...base, notRun: `not run: past --stop-at ${values['stop-at']} UTC (waited for ${values.lock}, held by other benchmarks)` });
             } else {
               process.stderr.write(`${target} ${transport}: ${p.services} services x ${p.clients} sidecars (load average ${os.loadavg()[0]!.toFixed(1)})\n`);
               rows.push({ ...base, notRun: 'did not finish: the sweep process itself died during this run' });
