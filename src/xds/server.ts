@@ -1,25 +1,27 @@
 // The gRPC side: Aggregated Discovery (SotW and delta) plus the per-type CDS/EDS/LDS/RDS/SDS
-// services, all on the same connection logic. Responses are written as pre-built bytes (the
-// service definitions' serializers are replaced by the identity), see wire.ts.
+// services (registered in discovery-services.ts), all on the same connection logic: admission,
+// each stream's entry and view, pushes.
 import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '../model/types';
 import type { Proxy, ResourceSet } from '../translate/types';
 import { TYPE_URLS } from '../translate/types';
 import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
-import { admit, isRefusal, mismatch, refusalStatus, type ProvenIdentity, type Refusal, type XdsAuthenticator } from './authn';
+import { admit, isRefusal, mismatch, refusalStatus, type Refusal, type XdsAuthenticator } from './authn';
 import type { ProxyView, ViewCache } from './cache';
-import type { Connection, ConnectionStatus, Logger } from './connection';
+import type { ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
 import { proxyOf, resolveIdentity } from './identity';
+import { entryView, type Entry } from './proxy-entry';
 import type { XdsMetrics } from './metrics';
 import type { SdsSecrets } from './secrets';
-import { resourceTypes, serviceDefinitions } from '../envoy-api/protos';
+import { resourceTypes } from '../envoy-api/protos';
+import { discoveryServer, type AnyRequest } from './discovery-services';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
 import { fetchResources } from './fetch';
 import { DEFAULT_INFLIGHT_BYTES, InflightBudget } from './inflight';
-import { DEFAULT_XDS_LIMITS, LimitExceeded, NAME_FIELDS, XdsLimiter, refusedBeforeDecoding, type XdsLimits } from './limits';
+import { DEFAULT_XDS_LIMITS, LimitExceeded, XdsLimiter, type XdsLimits } from './limits';
 import { inSpan, tracedContext } from '../telemetry/tracing';
 
 export interface XdsServerOptions {
@@ -48,51 +50,6 @@ export interface XdsServerOptions {
   /** What one client may make Mast hold (limits.ts; `mast serve --xds-max-*`); DEFAULT_XDS_LIMITS if unset. */
   limits?: XdsLimits;
 }
-
-interface Entry {
-  conn: Connection;
-  claimed: Proxy;
-  podless?: boolean;
-  /** What the stream proved; undefined on an open (unauthenticated) listener. */
-  identity?: ProvenIdentity;
-  /** Ends the stream with PERMISSION_DENIED when the proxy stops being that identity. */
-  revoke(reason: string): void;
-  /** The stream has asked for secrets: its view then holds its identity's. */
-  sds?: boolean;
-  /**
-   * It came in on the open listener of a server that authenticates (`--insecure-xds`): it proved
-   * nothing, so it is sent no gateway credentials (users' keys), as Istio sends no secrets to a
-   * proxy without a verified identity (pilot/pkg/xds/sds.go).
-   */
-  insecure: boolean;
-}
-
-/** What a proxy without a Pod is served: nothing, at the current generation. */
-function emptyView(generation: number): ProxyView {
-  return { generation, resources: new Map(), json: () => ({ clusters: [], endpoints: [], listeners: [], routes: [] }) };
-}
-
-type AnyRequest = DiscoveryRequest__Output | DeltaDiscoveryRequest__Output;
-
-const STANDALONE: [string, string, TypeUrl][] = [
-  ['envoy.service.cluster.v3.ClusterDiscoveryService', 'Clusters', TYPE_URLS.cluster],
-  ['envoy.service.endpoint.v3.EndpointDiscoveryService', 'Endpoints', TYPE_URLS.endpoint],
-  ['envoy.service.listener.v3.ListenerDiscoveryService', 'Listeners', TYPE_URLS.listener],
-  ['envoy.service.route.v3.RouteDiscoveryService', 'Routes', TYPE_URLS.route],
-  ['envoy.service.secret.v3.SecretDiscoveryService', 'Secrets', TYPE_URLS.secret],
-  ['envoy.service.extension.v3.ExtensionConfigDiscoveryService', 'ExtensionConfigs', TYPE_URLS.extensionConfig],
-];
-
-/** `limits`: a streamed request with too many names is refused from its bytes, never decoded (limits.ts); the handler ends the stream. */
-function preEncoded(service: grpc.ServiceDefinition, limits: XdsLimits): grpc.ServiceDefinition {
-  return Object.fromEntries(Object.entries(service).map(([name, m]) => {
-    const fields = NAME_FIELDS[name.startsWith('Delta') ? 'delta' : 'sotw'];
-    const requestDeserialize = m.requestStream ? (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b) : m.requestDeserialize;
-    return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer) => b }];
-  }));
-}
-
-const GRPC_OPTIONS = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 << 20 };
 
 export class XdsServer {
   /** One gRPC server for authenticated listeners, one for open ones: a call cannot tell which port it came in on. */
@@ -132,22 +89,12 @@ export class XdsServer {
     const key = authenticator ? 'authenticated' : 'open';
     const existing = this.servers[key];
     if (existing) return existing;
-    const server = new grpc.Server(GRPC_OPTIONS);
-    this.servers[key] = server;
-    const defs = serviceDefinitions();
-    const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition, this.limiter.limits);
-    server.addService(ads, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw'),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta'),
+    const server = discoveryServer(this.limiter.limits, {
+      stream: (call, transport, onlyType) => this.stream(call, authenticator, transport, onlyType),
+      fetch: (call, typeUrl, cb) =>
+        void fetchResources({ ...this.opts, snapshot: () => this.servedSnapshot() }, { call, authenticator, typeUrl, cb, refused: (proxyId, reason) => this.refusalLog(proxyId, `fetch-${++this.seq}`, reason) }),
     });
-    for (const [service, suffix, typeUrl] of STANDALONE) {
-      server.addService(preEncoded(defs[service] as grpc.ServiceDefinition, this.limiter.limits), {
-        [`Stream${suffix}`]: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'sotw', typeUrl),
-        [`Delta${suffix}`]: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, Buffer>) => this.stream(call, authenticator, 'delta', typeUrl),
-        [`Fetch${suffix}`]: (call: grpc.ServerUnaryCall<DiscoveryRequest__Output, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
-          void fetchResources({ ...this.opts, snapshot: () => this.servedSnapshot() }, { call, authenticator, typeUrl, cb, refused: (proxyId, reason) => this.refusalLog(proxyId, `fetch-${++this.seq}`, reason) }),
-      });
-    }
+    this.servers[key] = server;
     return server;
   }
 
@@ -220,28 +167,9 @@ export class XdsServer {
     return undefined;
   }
 
-  /** The proxy's view now; undefined once it is no longer the identity it proved (the stream is ended). */
+  /** The proxy's view now (proxy-entry.ts), from the served snapshot. */
   private viewOf(entry: Entry): ProxyView | undefined {
-    const snapshot = this.servedSnapshot();
-    this.opts.views.setSnapshot(snapshot);
-    const resolved = resolveIdentity(entry.claimed, snapshot);
-    const { proxy, pod } = resolved;
-    entry.conn.proxy = proxy;
-    const wrong = entry.identity && mismatch(entry.identity, resolved, this.opts.requirePod);
-    if (wrong) {
-      entry.revoke(wrong);
-      return undefined;
-    }
-    const podless = !pod && this.opts.requirePod === true;
-    if (podless !== (entry.podless ?? false)) {
-      const fields = { proxy: proxy.id, ips: proxy.ips };
-      if (podless) this.opts.log.warn(fields, `no Pod has the IPs of proxy ${proxy.id} (${proxy.ips.join(', ')}); serving it nothing until one does`);
-      else if (entry.podless) this.opts.log.info(fields, `the Pod of proxy ${proxy.id} appeared; serving it`);
-      entry.podless = podless;
-    }
-    if (podless) return emptyView(snapshot.generation);
-    const view = this.opts.views.viewFor(proxy);
-    return entry.sds && this.opts.secrets ? this.opts.secrets.viewFor(entry.conn.id, proxy, view, { credentials: !entry.insecure }) : view;
+    return entryView(entry, this.servedSnapshot(), this.opts);
   }
 
   /** The last push's snapshot; before the first push, the newest, kept until a push. */
