@@ -30,17 +30,16 @@ import { snapshotFromYaml } from '../src/model';
 import { META, nodeId, proxyFromNode } from '../src/proxy/node';
 import { translate } from '../src/translate';
 import type { Proxy, ResourceSet } from '../src/translate/types';
-import { checkMesh, endpointIps, hasTrafficPolicy, NAMESPACE, PORT, readMesh, serviceHost, writeMesh } from './mesh-gen';
-import { cpuSeconds, peakRssMib, rssMib } from './lib/proc-stats';
+import { checkMesh, endpointIps, NAMESPACE, readMesh, writeMesh } from './mesh-gen';
+import { CHANGED_SERVICE, churn, clusterOf } from './lib/churn';
+import { cpuSeconds, peakRssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
 import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult } from './lib/stats';
-import { startTarget, translateMesh, type Target, type TargetName } from './lib/targets';
+import { startTarget, translateMesh, type TargetName } from './lib/targets';
+import { bounded, failures, serverRejects } from './lib/watch';
 import type { NodeInfo } from '../test/support/ads-client';
 
-/** The service whose endpoints change: one without Pods, so its slice alone decides its endpoints. */
-const CHANGED_SERVICE = 1;
-const clusterOf = (service: number): string => `outbound|${PORT}||${serviceHost(service)}`;
 const CHANGED_CLUSTER = clusterOf(CHANGED_SERVICE);
 
 export interface Options {
@@ -85,124 +84,6 @@ function proxyOf(node: NodeInfo): Proxy {
 /** New addresses for step `step` of the change: the first endpoint moves, the others stay. */
 function changedIps(step: number): string[] {
   return [`10.250.0.${step}`, ...endpointIps(CHANGED_SERVICE).slice(1)];
-}
-
-/** Waits for `work`, failing with `progress()` when the time is up, the server has exited or it
- * has outgrown `maxRssMib`. */
-async function bounded<T>(work: Promise<T>, ms: number, what: string, target: Target, maxRssMib: number, progress: () => string): Promise<T> {
-  const began = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  let sampler: NodeJS.Timeout | undefined;
-  const fail = (why: string): Error => new Error(`${what}: ${why} after ${((performance.now() - began) / 1000).toFixed(1)} s (${progress()})`);
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail('not done')), ms);
-  });
-  const tooBig = new Promise<never>((_, reject) => {
-    sampler = setInterval(() => {
-      const rss = rssMib(target.pid);
-      if (rss > maxRssMib) reject(fail(`${target.name} grew to ${rss.toFixed(0)} MiB RSS, over --max-rss-mib`));
-    }, 500);
-  });
-  const exited = target.proc.exited.then((code): never => {
-    throw fail(`${target.name} exited (${code}); see ${target.proc.logFile}`);
-  });
-  try {
-    return await Promise.race([work, timeout, exited, tooBig]);
-  } finally {
-    clearTimeout(timer);
-    clearInterval(sampler);
-  }
-}
-
-/** Churn change `j`'s addresses for its service: the first endpoint moves to an address no change
- * used before (10.251.0.0 onwards), so every change is told apart from every other. */
-function churnIps(j: number, service: number): string[] {
-  return [`10.${251 + (j >> 16)}.${(j >> 8) & 255}.${j & 255}`, ...endpointIps(service).slice(1)];
-}
-
-/** The churn's services: those without Pods (a change to their slice alone decides their
- * endpoints), within the Sidecar's scope when there is one, except the single-change service. */
-function churnServices(o: Options): number[] {
-  const count = o.scope > 0 ? Math.min(o.scope, o.services) : o.services;
-  return Array.from({ length: count }, (_, i) => i).filter((i) => !hasTrafficPolicy(i) && i !== CHANGED_SERVICE);
-}
-
-const totalBytes = (sidecars: readonly Sidecar[]): number => sidecars.reduce((sum, s) => sum + s.bytesReceived, 0);
-
-/** `o.churnRate` endpoint changes per second for `o.churnS` seconds, round-robin over the churn
- * services, each handed over on schedule whether or not the ones before have converged (as a busy
- * cluster's changes come). Per change: from its hand-over until every sidecar has ACKed the EDS
- * response listing its new address. CPU and bytes run from the first change until the last
- * change has reached every sidecar. */
-async function churn(target: Target, sidecars: readonly Sidecar[], o: Options): Promise<ChurnResult | FailedChurn> {
-  const services = churnServices(o);
-  const changes = Math.round(o.churnRate * o.churnS);
-  const base = { rate: o.churnRate, seconds: o.churnS, changes };
-  if (services.length === 0) return { ...base, converged: 0, failed: 'no service without Pods to change' };
-  const converged: number[] = [];
-  const done: Promise<void>[] = [];
-  const bytesAtStart = totalBytes(sidecars);
-  const cpuAtStart = cpuSeconds(target.pid);
-  const startedAt = performance.now();
-  let lastIssued = startedAt;
-  const issue = (j: number): void => {
-    const service = services[j % services.length]!;
-    const ips = churnIps(j, service);
-    let waiting = sidecars.length;
-    let last = 0;
-    let at = 0;
-    done.push(new Promise((resolve) => {
-      const seen = (t: number): void => {
-        last = Math.max(last, t);
-        if (--waiting === 0) {
-          converged.push(last - at);
-          resolve();
-        }
-      };
-      for (const s of sidecars) s.expect(clusterOf(service), ips[0]!, seen);
-    }));
-    at = target.change(service, ips);
-    lastIssued = at;
-  };
-  const issuing = (async () => {
-    for (let j = 0; j < changes; j++) {
-      const due = startedAt + (j * 1000) / o.churnRate;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      issue(j);
-    }
-  })();
-  try {
-    await bounded(issuing.then(() => Promise.all(done)), o.churnS * 1000 + o.changeTimeoutMs, 'churn', target, o.maxRssMib, () => `${converged.length}/${changes} changes converged${failures(sidecars)}`);
-  } catch (err) {
-    return { ...base, converged: converged.length, failed: err instanceof Error ? err.message : String(err) };
-  }
-  const wallMs = performance.now() - startedAt;
-  return {
-    ...base,
-    issuedS: (lastIssued - startedAt) / 1000,
-    convergence: { p50Ms: percentile(converged, 50), p99Ms: percentile(converged, 99), maxMs: Math.max(...converged) },
-    wallS: wallMs / 1000,
-    cpuS: cpuSeconds(target.pid) - cpuAtStart,
-    bytes: totalBytes(sidecars) - bytesAtStart,
-  };
-}
-
-/** The NACKs the server counted (`pilot_total_xds_rejects`, Mast's and istiod's name, summed over
- * its labels), or undefined when its /metrics does not answer: the peer has none. A counter never
- * incremented is not exported, so a /metrics without it means zero. */
-export async function serverRejects(target: Target): Promise<number | undefined> {
-  let text: string;
-  try {
-    const res = await fetch(`${target.adminUrl}/metrics`, { signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) return undefined;
-    text = await res.text();
-  } catch {
-    return undefined;
-  }
-  let sum = 0;
-  for (const line of text.split('\n')) if (/^pilot_total_xds_rejects(_total)?[{ ]/.test(line)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
 }
 
 function sameResources(a: ResourceSet, b: ResourceSet): boolean {
@@ -301,11 +182,6 @@ export async function run(targetName: TargetName, transport: Transport, clients:
     for (const s of sidecars) s.close();
     await target.stop();
   }
-}
-
-function failures(sidecars: readonly Sidecar[]): string {
-  const failed = sidecars.filter((s) => s.failure);
-  return failed.length ? `; ${failed.length} failed, first: ${failed[0]!.failure!.message}` : '';
 }
 
 /** `run`, with a run that could not finish (over its time or memory bound, or its server died)

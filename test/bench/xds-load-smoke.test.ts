@@ -18,8 +18,9 @@ import { writeMesh } from '../../bench/mesh-gen';
 import { loadProtos, type Transport } from '../../bench/lib/sidecar';
 import type { RunResult } from '../../bench/lib/stats';
 import { startMast, type TargetName } from '../../bench/lib/targets';
+import { serverRejects } from '../../bench/lib/watch';
 import { misTyped, readResponse } from '../../bench/lib/wire';
-import { run, serverRejects, type Options } from '../../bench/xds-load';
+import { run, type Options } from '../../bench/xds-load';
 import { TYPE_URLS } from '../../src/translate/types';
 import { AdsClient } from '../support/ads-client';
 

@@ -1,0 +1,56 @@
+// What the xDS load bench watches on a running server and its sidecars while it waits: bounded
+// waits (time, the server's exit, its RSS), the sidecars' failures, the server's own NACK count.
+// Apart from xds-load.ts because its sync, its single changes and the churn (churn.ts) share them.
+import type { Sidecar } from './sidecar';
+import { rssMib } from './proc-stats';
+import type { Target } from './targets';
+
+/** Waits for `work`, failing with `progress()` when the time is up, the server has exited or it
+ * has outgrown `maxRssMib`. */
+export async function bounded<T>(work: Promise<T>, ms: number, what: string, target: Target, maxRssMib: number, progress: () => string): Promise<T> {
+  const began = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  const fail = (why: string): Error => new Error(`${what}: ${why} after ${((performance.now() - began) / 1000).toFixed(1)} s (${progress()})`);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(fail('not done')), ms);
+  });
+  const tooBig = new Promise<never>((_, reject) => {
+    sampler = setInterval(() => {
+      const rss = rssMib(target.pid);
+      if (rss > maxRssMib) reject(fail(`${target.name} grew to ${rss.toFixed(0)} MiB RSS, over --max-rss-mib`));
+    }, 500);
+  });
+  const exited = target.proc.exited.then((code): never => {
+    throw fail(`${target.name} exited (${code}); see ${target.proc.logFile}`);
+  });
+  try {
+    return await Promise.race([work, timeout, exited, tooBig]);
+  } finally {
+    clearTimeout(timer);
+    clearInterval(sampler);
+  }
+}
+
+/** `; N failed, first: ...` for the sidecars that failed, or '' when none did: appended to progress lines. */
+export function failures(sidecars: readonly Sidecar[]): string {
+  const failed = sidecars.filter((s) => s.failure);
+  return failed.length ? `; ${failed.length} failed, first: ${failed[0]!.failure!.message}` : '';
+}
+
+/** The NACKs the server counted (`pilot_total_xds_rejects`, Mast's and istiod's name, summed over
+ * its labels), or undefined when its /metrics does not answer: the peer has none. A counter never
+ * incremented is not exported, so a /metrics without it means zero. */
+export async function serverRejects(target: Target): Promise<number | undefined> {
+  let text: string;
+  try {
+    const res = await fetch(`${target.adminUrl}/metrics`, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) return undefined;
+    text = await res.text();
+  } catch {
+    return undefined;
+  }
+  let sum = 0;
+  for (const line of text.split('\n')) if (/^pilot_total_xds_rejects(_total)?[{ ]/.test(line)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
