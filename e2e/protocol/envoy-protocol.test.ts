@@ -131,6 +131,26 @@ for (const transport of ['sotw', 'delta'] as const) {
       }, 10000, 'the fixed listeners to be ACKed');
     });
 
+    it("takes an endpoint change carried alone and keeps the other clusters' endpoints (SotW EDS sends what changed)", async () => {
+      /** Each cluster's endpoint ports as Envoy holds them (admin /clusters). */
+      const held = async (): Promise<Record<string, number[]>> => {
+        type Status = { name: string; host_statuses?: { address: { socket_address: { port_value: number } } }[] };
+        const r = await getJson<{ cluster_statuses: Status[] }>(`${envoys['good']!.adminUrl}/clusters?format=json`);
+        return Object.fromEntries(r.cluster_statuses.map((c) => [c.name, (c.host_statuses ?? []).map((h) => h.address.socket_address.port_value)]));
+      };
+      const elsewhere = await freePort();
+      world.update({ clusters: [cluster('app'), cluster('side')], endpoints: [endpoints('app', appPort), endpoints('side', appPort)] });
+      await waitFor(async () => (await held()).side?.[0] === appPort, 10000, 'cluster side with its endpoints');
+      world.update({ endpoints: [endpoints('app', appPort), endpoints('side', elsewhere)] });
+      await waitFor(async () => (await held()).side?.[0] === elsewhere, 10000, "side's new endpoint");
+      assert.deepEqual((await held()).app, [appPort], 'app keeps the endpoints the response left out');
+      assert.equal((await through('good')).status, 200);
+      await waitFor(async () => {
+        const t = (await proxyStatus('good')).types.find((x) => x.type === 'eds')!;
+        return t.ackedVersion !== undefined && t.ackedVersion === t.sentVersion;
+      }, 10000, 'the endpoints to be ACKed');
+    });
+
     it('warms a changed cluster even when its endpoints did not change', async () => {
       world.update({ clusters: [cluster('app', { connect_timeout: '7s' })] });
       const e = envoys['good']!;

@@ -4,6 +4,12 @@
 import { CompositeMap } from './composite-map';
 import type { EncodedResource } from './wire';
 
+/**
+ * Whether `b` replaces `a` with other content. Versions are content hashes: a resource encoded
+ * again (its interned entry evicted after two generations unused) is new as an object only.
+ */
+const differs = (a: EncodedResource | undefined, b: EncodedResource): boolean => a !== b && a?.version !== b.version;
+
 /** One type's resources of one translation part, with what changed since the map it replaced. */
 export class PartMap extends Map<string, EncodedResource> {
   /** The map this one replaced, and the names added, changed or removed since it. */
@@ -12,7 +18,7 @@ export class PartMap extends Map<string, EncodedResource> {
   /** Records `from` as this map's predecessor; `from` forgets its own, so only one step is kept. */
   follow(from: PartMap): void {
     const names: string[] = [];
-    for (const [name, r] of this) if (from.get(name) !== r) names.push(name);
+    for (const [name, r] of this) if (differs(from.get(name), r)) names.push(name);
     for (const name of from.keys()) if (!this.has(name)) names.push(name);
     from.since = undefined;
     this.since = { from, names };
@@ -28,7 +34,7 @@ export class PartMap extends Map<string, EncodedResource> {
     const names = new Set<string>();
     for (const name of removed) if (map.delete(name)) names.add(name);
     for (const [name, r] of set) {
-      if (from.get(name) !== r) names.add(name);
+      if (differs(from.get(name), r)) names.add(name);
       else names.delete(name);
       map.set(name, r);
     }

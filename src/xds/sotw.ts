@@ -1,5 +1,7 @@
 // State-of-the-world ADS: each response carries the full set of a type's resources the proxy
-// subscribes to. See ../shared/xds-rules.md for the rules each branch below follows.
+// subscribes to, except EDS and RDS pushes, which carry what changed when that is known exactly
+// (a resource missing from those is not a deletion). See ../shared/xds-rules.md for the rules
+// each branch below follows.
 import { createHash } from 'node:crypto';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { TYPE_URLS } from '../translate/types';
@@ -8,6 +10,7 @@ import { CompositeMap } from './composite-map';
 import { Connection, type PushContext, type TypeStatus } from './connection';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
 import { checkNames, namesBesides } from './limits';
+import { namesChangedSince, partsOf } from './part-diff';
 import { sharedNames } from './shared-names';
 import { sotwPieces, sotwResources, type EncodedResource } from './wire';
 
@@ -83,6 +86,12 @@ class SotwTypeState {
   ackedVersion: string | undefined;
   ackedAt: Date | undefined;
   nack: TypeStatus['lastNack'];
+  /**
+   * The part maps the last response's list was chosen from, while the proxy is known to hold that
+   * whole list (CHANGES_ONLY types): the next response may then carry only the names that changed
+   * in those parts. Undefined when that is not certain (nothing sent yet, a NACK).
+   */
+  synced: readonly Available[] | undefined;
 
   chosen(available: Available): ResourceList {
     if (this.wildcard) return wholeList(available);
@@ -97,6 +106,17 @@ class SotwTypeState {
 }
 
 const EMPTY = new Map<string, EncodedResource>();
+
+/**
+ * Types whose SotW responses may carry only what changed. Envoy hands a non-wildcard EDS or RDS
+ * watch a response only when it holds one of the watch's names (GrpcMuxImpl::
+ * processDiscoveryResources, grpc_mux_impl.cc: "onConfigUpdate should be called only on watches
+ * (clusters/listeners) that have updates in the message for EDS/RDS"); a resource goes when its
+ * parent stops naming it. istiod sends only the changed ClusterLoadAssignments the same way
+ * (pilot/pkg/xds/eds.go, canSendPartialFullPushes). CDS and LDS are full state; SDS and ECDS stay
+ * whole, being few and small.
+ */
+const CHANGES_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URLS.endpoint, TYPE_URLS.route]);
 
 export class SotwConnection extends Connection {
   readonly transport = 'sotw' as const;
@@ -115,10 +135,13 @@ export class SotwConnection extends Connection {
     }
     if (!first && req.response_nonce !== st.nonce) {
       // An answer to a response that has since been superseded: the newer response is on its way.
+      // A rejected one left the proxy short of some of it, so the next response is the whole list.
+      if (req.error_detail) st.synced = undefined;
       if (req.response_nonce !== '') return false;
     }
     if (req.response_nonce !== '' && req.response_nonce === st.nonce) {
       if (req.error_detail) {
+        st.synced = undefined;
         st.nack = this.rejected(typeUrl, req.response_nonce, req.error_detail.message, st.sentVersion);
       } else {
         st.ackedVersion = req.version_info;
@@ -179,24 +202,57 @@ export class SotwConnection extends Connection {
     const list = st.chosen(available);
     const chosen = list.resources;
     const forced = st.forced.size > 0 && chosen.some((r) => st.forced.has(r.name));
-    if (st.sentHash === list.hash && !forced) return true;
+    if (st.sentHash === list.hash && !forced) {
+      // The proxy holds this very list: later changes are counted from these parts.
+      if (st.synced) st.synced = partsOf(available);
+      return true;
+    }
     // Nothing to say yet about names that do not exist: they are remembered and sent when they appear.
     if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return true;
+    // The version names the whole list the proxy holds once it takes this response, whatever the
+    // response carries, so an ACK or a reconnect is compared against the whole.
     const version = `${ctx.view.generation}-${list.hash}`;
+    const changes = this.changesOnly(typeUrl, st, available, chosen.length);
+    const carried = changes ?? chosen;
     const nonce = this.nextNonce();
-    const pieces = sotwPieces(typeUrl, version, nonce, list.chunks);
+    const pieces = sotwPieces(typeUrl, version, nonce, changes ? [sotwResources(changes)] : list.chunks);
     const size = pieces.reduce((n, p) => n + p.length, 0);
     if (!this.admit(size)) return false;
     if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
-    if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(chosen.map((r) => r.name));
+    if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(carried.map((r) => r.name));
     st.sent = list.asMap;
     st.sentHash = list.hash;
+    st.synced = CHANGES_ONLY.has(typeUrl) ? partsOf(available) : undefined;
     st.sentVersion = version;
     st.nonce = nonce;
     st.sentAt = new Date();
     st.forced.clear();
     this.write(typeUrl, Buffer.concat(pieces, size), started, nonce, ctx);
     return true;
+  }
+
+  /**
+   * What an EDS or RDS response must carry when the proxy holds the list last sent (`synced`):
+   * the names that changed in the view's parts since (part-diff.ts: recorded once per part, not
+   * per stream) and the forced ones (newly requested, clusters that must warm), in name order.
+   * Undefined when only the whole list will do: another type, a wildcard subscription (Envoy
+   * takes a wildcard response as the whole state), nothing certain to count from (first
+   * response, a NACK, a part appearing or going or moved on by more than one step), or when the
+   * changes are the whole list anyway.
+   */
+  private changesOnly(typeUrl: TypeUrl, st: SotwTypeState, available: Available, whole: number): EncodedResource[] | undefined {
+    if (!CHANGES_ONLY.has(typeUrl) || st.wildcard || !st.synced) return undefined;
+    const names = namesChangedSince(st.synced, available);
+    if (!names) return undefined;
+    for (const n of st.forced) names.add(n);
+    const out: EncodedResource[] = [];
+    for (const n of names) {
+      const r = st.subscribed.has(n) ? available.get(n) : undefined;
+      if (r) out.push(r);
+    }
+    // Names removed from the view or the subscription leave nothing to carry: the response then
+    // holds no resource and tells the proxy the new version (Envoy accepts it and changes nothing).
+    return out.length === whole ? undefined : out.sort(byName);
   }
 
   /** A new or changed cluster stays warming until Envoy gets a new EDS response for it. */

@@ -5,7 +5,7 @@
 // from scratch: the pieces are the same config, built differently.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigStore, parseDocuments } from '../../src/model';
+import type { ConfigStore } from '../../src/model';
 import { partsFor } from '../../src/translate';
 import type { TranslationPart } from '../../src/translate/parts';
 import { TYPE_URLS, type ProxyClass, type ProxyRole } from '../../src/translate/types';
@@ -16,45 +16,7 @@ import { XdsServer } from '../../src/xds/server';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { AdsClient } from '../support/ads-client';
 import { quiet } from './fake-world';
-
-const SERVICES = 30;
-const host = (i: number) => `svc-${i}.default.svc.cluster.local`;
-const cla = (i: number) => `outbound|9080||${host(i)}`;
-
-/** Service `i` with one EndpointSlice of `ips`, whose endpoints name Pods `svc-i-k`, as one file would hold them. */
-function serviceYaml(i: number, ips: string[]): string {
-  const endpoints = ips.map((ip, k) => `{addresses: [${ip}], conditions: {ready: true}, targetRef: {kind: Pod, name: svc-${i}-${k}, namespace: default}}`);
-  return `apiVersion: v1
-kind: Service
-metadata: {name: svc-${i}, namespace: default}
-spec: {ports: [{port: 9080, name: http}], selector: {app: svc-${i}}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: svc-${i}-a, namespace: default, labels: {kubernetes.io/service-name: svc-${i}}}
-addressType: IPv4
-ports: [{name: http, port: 9080}]
-endpoints: [${endpoints.join(', ')}]`;
-}
-
-const podYaml = (name: string, ip: string, labels: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, namespace: default, labels: {${labels}}}
-spec: {containers: [{name: app, image: echo}]}
-status: {podIP: ${ip}}`;
-
-function put(store: ConfigStore, file: string, yaml: string): void {
-  const parsed = parseDocuments(yaml, file);
-  assert.deepEqual(parsed.diagnostics, [], file);
-  store.replaceSource(file, parsed.objects, parsed.diagnostics);
-}
-
-function mesh(): ConfigStore {
-  const store = new ConfigStore();
-  for (let i = 0; i < SERVICES; i++) put(store, `svc-${i}.yaml`, serviceYaml(i, [`10.7.${i}.1`, `10.7.${i}.2`]));
-  put(store, 'pod.yaml', podYaml('svc-3-0', '10.7.3.1', 'app: svc-3, version: v1'));
-  return store;
-}
+import { SERVICES, cla, host, mesh, podYaml, put, serviceYaml } from './service-mesh';
 
 const sidecar = (n: number): ProxyClass => ({ role: 'sidecar', namespace: 'default', labels: { app: 'client' }, ips: [`10.9.0.${n}`], interceptionMode: 'NONE', localAddress: '127.0.0.1', outboundAddress: '127.0.0.1' });
 

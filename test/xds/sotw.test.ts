@@ -167,13 +167,32 @@ describe('SotW ADS protocol', () => {
       await c.none();
       world.update({ endpoints: [endpoints('a', 1), endpoints('later', 2)] });
       const r2 = await c.next();
-      assert.deepEqual(names(r2), ['a', 'later']);
+      assert.deepEqual(names(r2), ['later'], 'EDS carries what changed: a is unchanged and held');
       c.send({ type_url: EDS, resource_names: ['a'], version_info: r2.version_info, response_nonce: r2.nonce });
       const r3 = await c.next();
-      assert.deepEqual(names(r3), ['a'], 'an unsubscribe changes the set, so it is answered');
+      assert.deepEqual(names(r3), [], 'an unsubscribe changes the set, so it is answered, with nothing new to carry');
+      assert.notEqual(r3.version_info, r2.version_info, 'the version names the smaller set the proxy now holds');
       c.send({ type_url: EDS, resource_names: ['a', 'later'], version_info: r3.version_info, response_nonce: r3.nonce });
       const r4 = await c.next();
-      assert.deepEqual(names(r4), ['a', 'later'], 're-requested names are sent again');
+      assert.deepEqual(names(r4), ['later'], 're-requested names are sent again');
+      assert.equal(r4.version_info, r2.version_info, 'the same set held, the same version');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('sends RDS changes alone: a route config left out is kept, not deleted', async () => {
+    world.update({ routes: [route('r1', 'a'), route('r2', 'a')] });
+    const c = AdsClient.sotw(address, NODE);
+    try {
+      c.send({ type_url: RDS, resource_names: ['r1', 'r2'] });
+      const r1 = await c.next();
+      assert.deepEqual(names(r1), ['r1', 'r2']);
+      c.send({ type_url: RDS, resource_names: ['r1', 'r2'], version_info: r1.version_info, response_nonce: r1.nonce });
+      world.update({ routes: [route('r1', 'a'), route('r2', 'b')] });
+      const r2 = await c.next();
+      assert.deepEqual(names(r2), ['r2']);
+      assert.notEqual(r2.version_info, r1.version_info);
     } finally {
       c.close();
     }
@@ -201,7 +220,7 @@ describe('SotW ADS protocol', () => {
       assert.equal(cds.type_url, CDS);
       const eds = await c.next();
       assert.equal(eds.type_url, EDS, 'a changed cluster warms only on a new EDS response');
-      assert.deepEqual(names(eds), ['a', 'b']);
+      assert.deepEqual(names(eds), ['a'], 'it carries the changed cluster, whose endpoints are unchanged');
       ack(cds);
       ack(eds, ['a', 'b']);
       await c.none();
@@ -250,7 +269,7 @@ describe('SotW ADS protocol', () => {
       c.send({ type_url: EDS, resource_names: ['a', 'n'], version_info: '', response_nonce: '' });
       const eds = await c.next();
       assert.equal(eds.type_url, EDS);
-      assert.deepEqual(names(eds), ['a', 'n']);
+      assert.deepEqual(names(eds), ['n'], 'the newly requested name');
       const rds = await c.next();
       assert.equal(rds.type_url, RDS, 'the route follows once the endpoints are out');
       assert.deepEqual(names(rds), ['r']);
