@@ -1,5 +1,6 @@
 // A stand-in for model + translation in protocol tests: resources are set directly, so each test
 // controls exactly what changes between pushes.
+import { after, before } from 'node:test';
 import type { Snapshot } from '../../src/model/types';
 import { ViewCache, classKey } from '../../src/xds/cache';
 import type { Logger } from '../../src/xds/connection';
@@ -120,4 +121,37 @@ export class FakeWorld {
     await this.server.close();
     await this.telemetry.shutdown();
   }
+}
+
+/**
+ * A server over three translation parts whose contents the test sets (`world.parts[i]`, of the
+ * ResourceSet field `kind`), for tests of how part diffs reach streams; `change()` makes a new
+ * generation and pushes it. Starts and stops the server in the calling suite's before/after hooks.
+ */
+export function partedServer(kind: 'clusters' | 'endpoints'): { parts: NamedResource[][]; change(): void; readonly address: string } {
+  let generation = 1;
+  // One object per generation, as the ConfigStore hands out: a new object is a new snapshot.
+  let snapshot = fakeSnapshot(generation);
+  const telemetry = createTelemetry();
+  let server: XdsServer;
+  const world = {
+    parts: [[], [], []] as NamedResource[][],
+    address: '',
+    change(): void {
+      generation++;
+      snapshot = fakeSnapshot(generation);
+      server.push();
+    },
+  };
+  const views = new ViewCache(() => world.parts.map((_, i) => ({ name: `p${i}`, key: () => '', build: () => (kind === 'clusters' ? { clusters: world.parts[i] } : { endpoints: world.parts[i] }) })), quiet);
+  before(async () => {
+    const metrics = new XdsMetrics(telemetry.meter, () => server.counts());
+    server = new XdsServer({ views, metrics, log: quiet, snapshot: () => snapshot });
+    world.address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
+  });
+  after(async () => {
+    await server.close();
+    await telemetry.shutdown();
+  });
+  return world;
 }

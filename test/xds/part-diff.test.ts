@@ -3,14 +3,10 @@
 // through random changes across three parts where names move between parts, parts empty out and
 // come back, and pushes follow each other faster than the client answers.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTelemetry } from '../../src/telemetry/metrics';
-import { TYPE_URLS, type NamedResource } from '../../src/translate/types';
-import { ViewCache } from '../../src/xds/cache';
-import { XdsMetrics } from '../../src/xds/metrics';
-import { XdsServer } from '../../src/xds/server';
+import { describe, it } from 'node:test';
+import { TYPE_URLS } from '../../src/translate/types';
 import { AdsClient, decodeAny } from '../support/ads-client';
-import { cluster, fakeSnapshot, quiet } from './fake-world';
+import { cluster, partedServer } from './fake-world';
 
 const CDS = TYPE_URLS.cluster;
 const NAMES = Array.from({ length: 12 }, (_, i) => `c${i}`);
@@ -26,32 +22,11 @@ function random(seed: number): () => number {
 
 describe('delta streams diff only what changed in a part', () => {
   // Part i holds the clusters assigned to it, each with a timeout that says its content.
-  let parts: NamedResource[][] = [[], [], []];
-  let generation = 1;
-  // One object per generation, as the ConfigStore hands out: a new object is a new snapshot.
-  let snapshot = fakeSnapshot(generation);
-  const change = (): void => {
-    generation++;
-    snapshot = fakeSnapshot(generation);
-    server.push();
-  };
-  const telemetry = createTelemetry();
-  const views = new ViewCache(() => parts.map((_, i) => ({ name: `p${i}`, key: () => '', build: () => ({ clusters: parts[i] }) })), quiet);
-  let server: XdsServer;
-  let address = '';
-  before(async () => {
-    const metrics = new XdsMetrics(telemetry.meter, () => server.counts());
-    server = new XdsServer({ views, metrics, log: quiet, snapshot: () => snapshot });
-    address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
-  });
-  after(async () => {
-    await server.close();
-    await telemetry.shutdown();
-  });
+  const world = partedServer('clusters');
 
   it('a client ends up holding exactly the view after each of 60 random changes', async () => {
     const next = random(7);
-    const c = AdsClient.delta(address, { id: 'router~127.0.0.9~gw.test~test.svc.cluster.local' });
+    const c = AdsClient.delta(world.address, { id: 'router~127.0.0.9~gw.test~test.svc.cluster.local' });
     const held = new Map<string, string>();
     const view = (m: ReadonlyMap<string, string>): Record<string, string> => Object.fromEntries([...m].sort());
     /**
@@ -76,18 +51,18 @@ describe('delta streams diff only what changed in a part', () => {
       c.send({ type_url: CDS, resource_names_subscribe: ['*'] });
       for (let step = 0; step < 60; step++) {
         // Each name lands in one part or none, with one of three contents.
-        parts = [[], [], []];
+        world.parts = [[], [], []];
         for (const name of NAMES) {
           const where = Math.floor(next() * 4);
-          if (where < 3) parts[where]!.push(cluster(name, { connect_timeout: `${1 + Math.floor(next() * 3)}s` }));
+          if (where < 3) world.parts[where]!.push(cluster(name, { connect_timeout: `${1 + Math.floor(next() * 3)}s` }));
         }
-        change();
+        world.change();
         // Now and then a second change before the client has answered the first.
         if (next() < 0.3) {
-          parts = parts.map((p) => p.filter(() => next() < 0.8));
-          change();
+          world.parts = world.parts.map((p) => p.filter(() => next() < 0.8));
+          world.change();
         }
-        const expected = new Map(parts.flat().map((r) => [r.name, String((r.json as { connect_timeout: string }).connect_timeout)]));
+        const expected = new Map(world.parts.flat().map((r) => [r.name, String((r.json as { connect_timeout: string }).connect_timeout)]));
         await drain(expected);
         assert.deepEqual(view(held), view(expected), `after step ${step}`);
       }

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { partsFor } from '../../src/translate';
-import { TYPE_URLS, type NamedResource } from '../../src/translate/types';
+import { TYPE_URLS } from '../../src/translate/types';
 import { ViewCache } from '../../src/xds/cache';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { XdsServer } from '../../src/xds/server';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import type { DiscoveryResponse__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryResponse';
 import { AdsClient, decodeAny } from '../support/ads-client';
-import { endpoints, fakeSnapshot, quiet } from './fake-world';
+import { endpoints, partedServer, quiet } from './fake-world';
 import { SERVICES, cla, host, mesh, put, serviceYaml } from './service-mesh';
 
 const CDS = TYPE_URLS.cluster;
@@ -150,32 +150,12 @@ spec: {host: ${host(4)}, trafficPolicy: {connectionPool: {tcp: {maxConnections: 
 describe('a SotW EDS client through random changes', () => {
   const NAMES = Array.from({ length: 12 }, (_, i) => `e${i}`);
   // Part i holds the CLAs assigned to it, each with a port that says its content.
-  let parts: NamedResource[][] = [[], [], []];
-  let generation = 1;
-  let snapshot = fakeSnapshot(generation);
-  const change = (): void => {
-    generation++;
-    snapshot = fakeSnapshot(generation);
-    server.push();
-  };
-  const telemetry = createTelemetry();
-  const views = new ViewCache(() => parts.map((_, i) => ({ name: `p${i}`, key: () => '', build: () => ({ endpoints: parts[i] }) })), quiet);
-  let server: XdsServer;
-  let address = '';
-  before(async () => {
-    const metrics = new XdsMetrics(telemetry.meter, () => server.counts());
-    server = new XdsServer({ views, metrics, log: quiet, snapshot: () => snapshot });
-    address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
-  });
-  after(async () => {
-    await server.close();
-    await telemetry.shutdown();
-  });
+  const world = partedServer('endpoints');
 
   it('holds every CLA of the view at its latest content after each of 60 changes, applying responses as Envoy does', async () => {
     // Per step: each name's part (3: none) and port, and whether a second change (dropping some) follows unanswered.
     const steps = fc.sample(fc.array(fc.record({ where: fc.array(fc.nat(3), { minLength: 12, maxLength: 12 }), port: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 12, maxLength: 12 }), again: fc.option(fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), { freq: 3 }) }), { minLength: 60, maxLength: 60 }), { seed: 7, numRuns: 1 })[0]!;
-    const c = AdsClient.sotw(address, { id: 'router~127.0.0.9~gw.test~test.svc.cluster.local' });
+    const c = AdsClient.sotw(world.address, { id: 'router~127.0.0.9~gw.test~test.svc.cluster.local' });
     // Envoy's EDS watches take the resources a response names and keep the rest (a CLA goes
     // when its cluster does, which this test leaves out: only names in the view are compared).
     const held = new Map<string, number>();
@@ -201,16 +181,16 @@ describe('a SotW EDS client through random changes', () => {
     try {
       c.send({ type_url: EDS, resource_names: NAMES });
       for (const [i, step] of steps.entries()) {
-        parts = [[], [], []];
+        world.parts = [[], [], []];
         NAMES.forEach((name, k) => {
-          if (step.where[k]! < 3) parts[step.where[k]!]!.push(endpoints(name, step.port[k]!));
+          if (step.where[k]! < 3) world.parts[step.where[k]!]!.push(endpoints(name, step.port[k]!));
         });
-        change();
+        world.change();
         if (step.again) {
-          parts = parts.map((p) => p.filter((r) => step.again![NAMES.indexOf(r.name)]));
-          change();
+          world.parts = world.parts.map((p) => p.filter((r) => step.again![NAMES.indexOf(r.name)]));
+          world.change();
         }
-        const expected = new Map(parts.flat().map((r) => [r.name, (r.json as { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: { port_value: number } } } }[] }[] }).endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address.port_value]));
+        const expected = new Map(world.parts.flat().map((r) => [r.name, (r.json as { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: { port_value: number } } } }[] }[] }).endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address.port_value]));
         await drain(expected);
         assert.deepEqual(behind(expected), [], `after step ${i}`);
       }
