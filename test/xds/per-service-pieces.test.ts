@@ -4,19 +4,16 @@
 // leaves every other member, part and byte as it was. Each view must still equal a translation
 // from scratch: the pieces are the same config, built differently.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConfigStore } from '../../src/model';
 import { partsFor } from '../../src/translate';
 import type { TranslationPart } from '../../src/translate/parts';
 import { TYPE_URLS, type ProxyClass, type ProxyRole } from '../../src/translate/types';
 import { ViewCache, type ProxyView } from '../../src/xds/cache';
-import { XdsMetrics } from '../../src/xds/metrics';
 import { namesChangedSince, partsOf } from '../../src/xds/part-diff';
-import { XdsServer } from '../../src/xds/server';
-import { createTelemetry } from '../../src/telemetry/metrics';
 import { AdsClient } from '../support/ads-client';
 import { quiet } from './fake-world';
-import { SERVICES, cla, host, mesh, podYaml, put, serviceYaml } from './service-mesh';
+import { SERVICES, cla, host, mesh, meshServer, podYaml, put, serviceYaml } from './service-mesh';
 
 const sidecar = (n: number): ProxyClass => ({ role: 'sidecar', namespace: 'default', labels: { app: 'client' }, ips: [`10.9.0.${n}`], interceptionMode: 'NONE', localAddress: '127.0.0.1', outboundAddress: '127.0.0.1' });
 
@@ -161,23 +158,11 @@ spec: {host: svc-${i}, subsets: [{name: v1, labels: {version: v1}}]}`;
 });
 
 describe('a delta stream after an endpoint change', () => {
-  const store = mesh();
-  const views = new ViewCache((p) => partsFor(p.role), quiet);
-  const telemetry = createTelemetry();
-  let server: XdsServer;
-  let address: string;
-  before(async () => {
-    const metrics = new XdsMetrics(telemetry.meter, () => server.counts());
-    server = new XdsServer({ views, metrics, log: quiet, snapshot: () => store.snapshot() });
-    address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
-  });
-  after(async () => {
-    await server.close();
-    await telemetry.shutdown();
-  });
+  const world = meshServer();
+  const { store } = world;
 
   it('is sent exactly that ClusterLoadAssignment', async () => {
-    const c = AdsClient.delta(address, { id: 'sidecar~10.9.0.1~client-0.default~default.svc.cluster.local' });
+    const c = AdsClient.delta(world.address, { id: 'sidecar~10.9.0.1~client-0.default~default.svc.cluster.local' });
     try {
       c.send({ type_url: EDS, resource_names_subscribe: ['*'] });
       const r1 = await c.next();
@@ -185,7 +170,7 @@ describe('a delta stream after an endpoint change', () => {
       c.send({ type_url: EDS, response_nonce: r1.nonce });
       await c.none();
       put(store, 'svc-12.yaml', serviceYaml(12, ['10.8.12.1']));
-      server.push(performance.now());
+      world.push();
       const r2 = await c.next();
       assert.deepEqual(r2.resources.map((r: { name: string }) => r.name), [cla(12)]);
       assert.deepEqual(r2.removed_resources, []);

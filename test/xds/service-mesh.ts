@@ -1,8 +1,16 @@
 // A mesh of SERVICES Services, each with one EndpointSlice of two endpoints naming Pods, in the
 // ConfigStore the real translation reads: the fixture of the xDS tests that follow an endpoint
-// change through the per-service pieces (per-service-pieces.test.ts, sotw-changes.test.ts).
+// change through the per-service pieces (per-service-pieces.test.ts, sotw-changes.test.ts), and the
+// server both drive over it.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { ConfigStore, parseDocuments } from '../../src/model';
+import { createTelemetry } from '../../src/telemetry/metrics';
+import { partsFor } from '../../src/translate';
+import { ViewCache } from '../../src/xds/cache';
+import { XdsMetrics } from '../../src/xds/metrics';
+import { XdsServer } from '../../src/xds/server';
+import { quiet } from './fake-world';
 
 export const SERVICES = 30;
 export const host = (i: number) => `svc-${i}.default.svc.cluster.local`;
@@ -41,4 +49,26 @@ export function mesh(): ConfigStore {
   for (let i = 0; i < SERVICES; i++) put(store, `svc-${i}.yaml`, serviceYaml(i, [`10.7.${i}.1`, `10.7.${i}.2`]));
   put(store, 'pod.yaml', podYaml('svc-3-0', '10.7.3.1', 'app: svc-3, version: v1'));
   return store;
+}
+
+/**
+ * An xDS server translating `mesh()` with the real parts: `put` into `world.store`, then
+ * `world.push()`. Starts and stops the server in the calling suite's before/after hooks.
+ */
+export function meshServer(): { store: ConfigStore; push(): void; readonly address: string } {
+  const store = mesh();
+  const views = new ViewCache((p) => partsFor(p.role), quiet);
+  const telemetry = createTelemetry();
+  let server: XdsServer;
+  const world = { store, address: '', push: (): void => server.push(performance.now()) };
+  before(async () => {
+    const metrics = new XdsMetrics(telemetry.meter, () => server.counts());
+    server = new XdsServer({ views, metrics, log: quiet, snapshot: () => store.snapshot() });
+    world.address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
+  });
+  after(async () => {
+    await server.close();
+    await telemetry.shutdown();
+  });
+  return world;
 }

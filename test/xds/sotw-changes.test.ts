@@ -4,18 +4,13 @@
 // kept, not deleted; anything less certain than "the proxy holds the last list" gets the whole.
 // Through the real translation and per-service pieces, so the changed names are the cache's own.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { partsFor } from '../../src/translate';
 import { TYPE_URLS } from '../../src/translate/types';
-import { ViewCache } from '../../src/xds/cache';
-import { XdsMetrics } from '../../src/xds/metrics';
-import { XdsServer } from '../../src/xds/server';
-import { createTelemetry } from '../../src/telemetry/metrics';
 import type { DiscoveryResponse__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryResponse';
 import { AdsClient, decodeAny } from '../support/ads-client';
-import { endpoints, partedServer, quiet } from './fake-world';
-import { SERVICES, cla, host, mesh, put, serviceYaml } from './service-mesh';
+import { endpoints, partedServer } from './fake-world';
+import { SERVICES, cla, host, meshServer, put, serviceYaml } from './service-mesh';
 
 const CDS = TYPE_URLS.cluster;
 const EDS = TYPE_URLS.endpoint;
@@ -26,25 +21,12 @@ const names = (r: DiscoveryResponse__Output): string[] => r.resources.map((a) =>
 const node = (n: number) => ({ id: `sidecar~10.9.0.${n}~client-${n}.default~default.svc.cluster.local` });
 
 describe('a SotW stream after a change', () => {
-  const store = mesh();
-  const views = new ViewCache((p) => partsFor(p.role), quiet);
-  const telemetry = createTelemetry();
-  let server: XdsServer;
-  let address: string;
-  before(async () => {
-    const metrics = new XdsMetrics(telemetry.meter, () => server.counts());
-    server = new XdsServer({ views, metrics, log: quiet, snapshot: () => store.snapshot() });
-    address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
-  });
-  after(async () => {
-    await server.close();
-    await telemetry.shutdown();
-  });
-  const push = () => server.push(performance.now());
+  const world = meshServer();
+  const { store, push } = world;
 
   /** A stream that has ACKed every CLA of the mesh, and its first response. */
   async function synced(n: number): Promise<{ c: AdsClient<DiscoveryResponse__Output>; first: DiscoveryResponse__Output; ack: (r: DiscoveryResponse__Output) => void }> {
-    const c = AdsClient.sotw(address, node(n));
+    const c = AdsClient.sotw(world.address, node(n));
     const ack = (r: DiscoveryResponse__Output) => c.send({ type_url: r.type_url, resource_names: r.type_url === EDS ? ALL : [], version_info: r.version_info, response_nonce: r.nonce });
     c.send({ type_url: EDS, resource_names: ALL });
     const first = await c.next();
@@ -65,7 +47,7 @@ describe('a SotW stream after a change', () => {
       ack(r);
       await c.none();
       // A reconnecting proxy (a new stream) holds nothing this stream can vouch for.
-      const again = AdsClient.sotw(address, node(1));
+      const again = AdsClient.sotw(world.address, node(1));
       try {
         again.send({ type_url: EDS, resource_names: ALL, version_info: r.version_info });
         const whole = await again.next();
@@ -102,7 +84,7 @@ describe('a SotW stream after a change', () => {
   });
 
   it('a changed cluster gets a new EDS response with its CLA even when its endpoints are unchanged (warming)', async () => {
-    const c = AdsClient.sotw(address, node(3));
+    const c = AdsClient.sotw(world.address, node(3));
     try {
       const ack = (r: DiscoveryResponse__Output, resource_names: string[] = []) => c.send({ type_url: r.type_url, resource_names, version_info: r.version_info, response_nonce: r.nonce });
       c.send({ type_url: CDS, resource_names: [] });
@@ -131,7 +113,7 @@ spec: {host: ${host(4)}, trafficPolicy: {connectionPool: {tcp: {maxConnections: 
   });
 
   it('a wildcard EDS subscription is always sent the whole list (Envoy takes it as the whole state)', async () => {
-    const c = AdsClient.sotw(address, node(4));
+    const c = AdsClient.sotw(world.address, node(4));
     try {
       c.send({ type_url: EDS, resource_names: [] });
       const r1 = await c.next();
