@@ -7,18 +7,20 @@ import { Connection, type PushContext, type TypeStatus } from './connection';
 import { namesChangedSince, partsOf } from './part-diff';
 import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
 import { checkNames, namesBesides } from './limits';
+import { KnownVersions } from './delta-known';
+import { sharedNames } from './shared-names';
 import { deltaResponse, type EncodedResource } from './wire';
 
 class DeltaTypeState {
   wildcard = false;
-  subscribed = new Set<string>();
+  /** Read-only and shared with every stream asking for the same names: replaced, never changed. */
+  subscribed: ReadonlySet<string> = new Set<string>();
   /** What the client holds: name -> version, as we last sent it or as it told us on reconnect. */
-  known = new Map<string, string>();
+  known = new KnownVersions();
   forced = new Set<string>();
   answered = false;
   nonce: string | undefined;
   sentAt: Date | undefined;
-  sentCount = 0;
   ackedNonce: string | undefined;
   ackedAt: Date | undefined;
   nack: TypeStatus['lastNack'];
@@ -58,18 +60,23 @@ export class DeltaConnection extends Connection {
     // Subscription changes are honoured whatever the nonce says. A name the view holds is kept as
     // the resource's own string, shared by every stream, not the request's copy.
     const available = view.resources.get(typeUrl);
+    // The set may be the base of `known` or another stream's subscription: a copy is changed
+    // and, if it differs, replaces it.
+    let subscribed: Set<string> | undefined;
     for (const name of req.resource_names_subscribe) {
       if (name === '*') st.wildcard = true;
       else {
-        st.subscribed.add(available?.get(name)?.name ?? name);
+        const own = available?.get(name)?.name ?? name;
+        if (!st.subscribed.has(own) && !subscribed?.has(own)) (subscribed ??= new Set(st.subscribed)).add(own);
         // Newly requested names are sent even if unchanged, unless the client says it has them.
         if (!(name in (req.initial_resource_versions ?? {}))) st.forced.add(name);
       }
     }
     for (const name of req.resource_names_unsubscribe) {
       if (name === '*') st.wildcard = false;
-      else st.subscribed.delete(name);
+      else if ((subscribed ?? st.subscribed).has(name)) (subscribed ??= new Set(st.subscribed)).delete(name);
     }
+    if (subscribed) st.subscribed = sharedNames(subscribed);
     for (const name of req.resource_names_unsubscribe) {
       const still = name === '*' ? [...st.known.keys()].filter((n) => st.subscribed.has(n)) : st.inScope(name) ? [name] : [];
       // A name still covered by the other kind of subscription must be answered again.
@@ -141,7 +148,11 @@ export class DeltaConnection extends Connection {
       for (const name of scope ?? st.known.keys()) if (st.known.has(name) && !available.has(name) && st.inScope(name)) removed.push(name);
     }
     const synced = (): true => {
-      if (phase === 'removals') st.synced = partsOf(available);
+      if (phase === 'removals') {
+        st.synced = partsOf(available);
+        // Every name that may differ from `available` was just compared and sent or removed.
+        st.known.rebase(available, st.wildcard, st.subscribed);
+      }
       return true;
     };
     const mustAnswer = phase === 'updates' && !st.answered && isRootType(typeUrl) && st.wildcard;
@@ -160,7 +171,6 @@ export class DeltaConnection extends Connection {
     st.answered = true;
     st.nonce = nonce;
     st.sentAt = new Date();
-    st.sentCount = st.known.size;
     this.write(typeUrl, bytes, started, nonce, ctx);
     return synced();
   }
@@ -181,7 +191,7 @@ export class DeltaConnection extends Connection {
       sentVersion: this.systemVersion,
       sentNonce: st.nonce,
       sentAt: st.sentAt?.toISOString(),
-      sentCount: st.sentCount,
+      sentCount: st.known.size,
       ackedVersion: st.ackedNonce === st.nonce ? this.systemVersion : undefined,
       ackedAt: st.ackedAt?.toISOString(),
       lastNack: st.nack,
