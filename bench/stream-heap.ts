@@ -50,9 +50,17 @@ const DELTA = resourceTypes().lookupType('envoy.service.discovery.v3.DeltaDiscov
 const SOTW = resourceTypes().lookupType('envoy.service.discovery.v3.DiscoveryResponse');
 const blank = { node: null, error_detail: null, resource_locators: [] };
 
+/** What a stream writes: a Buffer, or pieces that copy themselves as Buffer.copy does. */
+type Chunk = { byteLength: number; copy(target: Uint8Array, offset?: number): number };
+
 /** A call that takes every write at once, made apart so that it holds nothing but `answers`. */
 function sink(answers: Buffer[]) {
-  return { write: (chunk: Buffer, done: () => void) => (answers.push(chunk), done(), true), once: () => undefined };
+  const bytes = (chunk: Chunk): Buffer => {
+    const b = Buffer.alloc(chunk.byteLength);
+    chunk.copy(b, 0);
+    return b;
+  };
+  return { write: (chunk: Chunk, done: () => void) => (answers.push(bytes(chunk)), done(), true), once: () => undefined };
 }
 
 /** A stream brought to sync as bench/lib/sidecar.ts asks, every response ACKed as it is written. */
