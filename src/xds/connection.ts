@@ -9,6 +9,7 @@ import { DEFAULT_XDS_LIMITS, type XdsLimits } from './limits';
 import { nackReason, reasonLabel } from './nack';
 import { StreamSpans } from './stream-spans';
 import { SHORT_TYPE } from './types';
+import type { ResponseBytes } from './wire';
 
 export interface Logger {
   info(obj: object, msg: string): void;
@@ -55,8 +56,11 @@ export interface ConnectionStatus {
 
 /** The bit of a grpc-js duplex call a connection writes to. */
 export interface Writable {
-  /** `done` runs once the transport has taken the chunk (grpc-js: HTTP/2 wrote the frame). */
-  write(chunk: Buffer, done: (err?: Error | null) => void): boolean;
+  /**
+   * `done` runs once the transport has taken the chunk (grpc-js: HTTP/2 wrote the frame). A
+   * ResponseBytes is framed by grpc-js straight from its pieces (wire.ts).
+   */
+  write(chunk: Buffer | ResponseBytes, done: (err?: Error | null) => void): boolean;
   once(event: 'drain', cb: () => void): unknown;
 }
 
@@ -211,10 +215,10 @@ export abstract class Connection implements BudgetWaiter {
 
   abstract status(): ConnectionStatus;
 
-  protected write(typeUrl: string, bytes: Buffer, startedAt: number, nonce: string, ctx?: PushContext): void {
+  protected write(typeUrl: string, bytes: Buffer | ResponseBytes, startedAt: number, nonce: string, ctx?: PushContext): void {
     const type = SHORT_TYPE[typeUrl] ?? typeUrl;
-    this.metrics.pushed(type, (performance.now() - startedAt) / 1000, bytes.length, ctx?.changedAt);
-    this.spans.sent(ctx?.trace, type, nonce, bytes.length, this.generation);
+    this.metrics.pushed(type, (performance.now() - startedAt) / 1000, bytes.byteLength, ctx?.changedAt);
+    this.spans.sent(ctx?.trace, type, nonce, bytes.byteLength, this.generation);
     const taken = this.reserved;
     this.reserved = 0;
     this.outstanding += taken;

@@ -11,6 +11,7 @@ import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/dis
 import { serviceDefinitions } from '../envoy-api/protos';
 import { NAME_FIELDS, refusedBeforeDecoding, type XdsLimits } from './limits';
 import type { TypeUrl } from './types';
+import type { ResponseBytes } from './wire';
 
 /** A request on any discovery stream: SotW or delta. */
 export type AnyRequest = DiscoveryRequest__Output | DeltaDiscoveryRequest__Output;
@@ -35,7 +36,8 @@ function preEncoded(service: grpc.ServiceDefinition, limits: XdsLimits): grpc.Se
   return Object.fromEntries(Object.entries(service).map(([name, m]) => {
     const fields = NAME_FIELDS[name.startsWith('Delta') ? 'delta' : 'sotw'];
     const requestDeserialize = m.requestStream ? (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b) : m.requestDeserialize;
-    return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer) => b }];
+    // A ResponseBytes goes to grpc-js' framing as is: it copies the pieces into the framed message (wire.ts).
+    return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer | ResponseBytes) => b }];
   }));
 }
 

@@ -15,8 +15,14 @@ export interface BudgetWaiter {
   resume(): void;
 }
 
-/** `mast serve --xds-inflight-bytes`' default. */
-export const DEFAULT_INFLIGHT_BYTES = 64 << 20;
+/**
+ * `mast serve --xds-inflight-bytes`' default: 16 MiB, eight or so SotW syncs of the 1000-service
+ * mesh at once. What a response costs is more than its bytes in flight: each one framed by
+ * grpc-js outlives its write as garbage until V8 collects it, so peak RSS follows the budget
+ * about twofold. At 500 sidecars, 64 -> 16 MiB took the peak from 474 to 409 MiB with no slower
+ * sync (BENCHMARKS.md, "Memory per proxy").
+ */
+export const DEFAULT_INFLIGHT_BYTES = 16 << 20;
 
 interface Waiting {
   who: BudgetWaiter;

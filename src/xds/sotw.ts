@@ -12,7 +12,7 @@ import { PUSH_ORDER, SHORT_TYPE, isRootType, type TypeUrl } from './types';
 import { checkNames, namesBesides } from './limits';
 import { namesChangedSince, partsOf } from './part-diff';
 import { sharedNames } from './shared-names';
-import { sotwPieces, sotwResources, type EncodedResource } from './wire';
+import { ResponseBytes, sotwPieces, sotwResources, type EncodedResource } from './wire';
 
 type Available = ReadonlyMap<string, EncodedResource>;
 
@@ -167,7 +167,9 @@ export class SotwConnection extends Connection {
     let changed = !st.explicit || wildcard !== st.wildcard || next.size !== st.subscribed.size;
     for (const n of next) {
       if (!st.subscribed.has(n)) {
-        st.forced.add(n);
+        // Until the type's first response the whole list goes anyway: remembering each name would
+        // hold a set of the request's 1200 EDS names per stream waiting for its turn (inflight.ts).
+        if (st.sentHash !== undefined) st.forced.add(n);
         changed = true;
       }
     }
@@ -215,9 +217,8 @@ export class SotwConnection extends Connection {
     const changes = this.changesOnly(typeUrl, st, available, chosen.length);
     const carried = changes ?? chosen;
     const nonce = this.nextNonce();
-    const pieces = sotwPieces(typeUrl, version, nonce, changes ? [sotwResources(changes)] : list.chunks);
-    const size = pieces.reduce((n, p) => n + p.length, 0);
-    if (!this.admit(size)) return false;
+    const response = new ResponseBytes(sotwPieces(typeUrl, version, nonce, changes ? [sotwResources(changes)] : list.chunks));
+    if (!this.admit(response.byteLength)) return false;
     if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
     if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(carried.map((r) => r.name));
     st.sent = list.asMap;
@@ -227,7 +228,7 @@ export class SotwConnection extends Connection {
     st.nonce = nonce;
     st.sentAt = new Date();
     st.forced.clear();
-    this.write(typeUrl, Buffer.concat(pieces, size), started, nonce, ctx);
+    this.write(typeUrl, response, started, nonce, ctx);
     return true;
   }
 
@@ -259,7 +260,7 @@ export class SotwConnection extends Connection {
   private forceWarming(before: Available, after: readonly EncodedResource[], view: ProxyView): void {
     const eds = this.states.get(TYPE_URLS.endpoint);
     if (!eds) return;
-    for (const c of after) if (before.get(c.name)?.version !== c.version) eds.forced.add(c.name);
+    if (eds.sentHash !== undefined) for (const c of after) if (before.get(c.name)?.version !== c.version) eds.forced.add(c.name);
     this.clustersAdded(after.filter((c) => !before.has(c.name)).map((c) => c.name), view);
   }
 

@@ -15,13 +15,14 @@ import { ChangeTrace } from '../../src/telemetry/push-trace';
 import { inSpan, otlpTracesUrl, pipelineTracer, startTracing, tracedContext } from '../../src/telemetry/tracing';
 import { resourceTypes } from '../../src/envoy-api/protos';
 import { cluster, endpoints, fakeSnapshot, listener, quiet, route } from '../xds/fake-world';
+import { ResponseBytes } from '../../src/xds/wire';
 
 const PROXY: ProxyClass = { role: 'router', namespace: 'ns', labels: {}, ips: ['127.0.0.9'], interceptionMode: 'NONE', localAddress: '127.0.0.1', outboundAddress: '127.0.0.1' };
 
 class Stream extends EventEmitter {
   written: Buffer[] = [];
-  write(chunk: Buffer): boolean {
-    this.written.push(chunk);
+  write(chunk: Buffer | ResponseBytes): boolean {
+    this.written.push(chunk instanceof ResponseBytes ? chunk.concat() : chunk);
     return true;
   }
 }

@@ -8,13 +8,14 @@ import { SotwConnection } from '../../src/xds/sotw';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { resourceTypes } from '../../src/envoy-api/protos';
 import { cluster, fakeSnapshot, quiet } from './fake-world';
+import { ResponseBytes } from '../../src/xds/wire';
 
 /** A stream whose buffer is full until the test drains it. */
 class FullStream extends EventEmitter {
   written: Buffer[] = [];
   full = false;
-  write(chunk: Buffer): boolean {
-    this.written.push(chunk);
+  write(chunk: Buffer | ResponseBytes): boolean {
+    this.written.push(chunk instanceof ResponseBytes ? chunk.concat() : chunk);
     return !this.full;
   }
 }

@@ -14,6 +14,7 @@ import { SotwConnection } from '../../src/xds/sotw';
 import { DEFAULT_XDS_LIMITS } from '../../src/xds/limits';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { cluster, endpoints, fakeSnapshot, listener, quiet, route } from './fake-world';
+import { ResponseBytes } from '../../src/xds/wire';
 
 /** A waiter that takes `sizes` one after another, each when resumed, and records what it got. */
 class Taker implements BudgetWaiter {
@@ -138,8 +139,8 @@ describe('in-flight budget', () => {
 /** A call whose writes are taken by the transport only when the test says so. */
 class HeldStream extends EventEmitter {
   written: { chunk: Buffer; done: () => void }[] = [];
-  write(chunk: Buffer, done: () => void): boolean {
-    this.written.push({ chunk, done });
+  write(chunk: Buffer | ResponseBytes, done: () => void): boolean {
+    this.written.push({ chunk: chunk instanceof ResponseBytes ? chunk.concat() : chunk, done });
     return true;
   }
   /** Lets the transport take every write so far. */
