@@ -57,8 +57,9 @@ test-e2e: deps kube-bins tracing ratelimit redis
 golden: npm-deps
 	MAST_UPDATE_GOLDEN=1 node --import tsx --test test/golden/golden.test.ts
 
+# MALLOC_MMAP_THRESHOLD_: the glibc setting Mast's image runs with (README, "Memory").
 run: deps build
-	ENVOY_BIN=$(ENVOY_BIN) node --import tsx e2e/demo.ts
+	MALLOC_MMAP_THRESHOLD_=131072 ENVOY_BIN=$(ENVOY_BIN) node --import tsx e2e/demo.ts
 
 bench: deps build kube-bins pilot-discovery
 	node --import tsx bench/xds-load.ts

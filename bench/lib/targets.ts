@@ -61,7 +61,9 @@ async function startMastServe(name: TargetName, sourceArgs: string[], logDir: st
   const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
     // Plaintext and unauthenticated, as the peer it is compared with; TLS on a port of its own.
     '--insecure-xds', '--xds-tls-address', `127.0.0.1:${await freePort()}`];
-  const proc = spawnLogged(name, process.execPath, args, path.join(logDir, `${name}.log`));
+  // The glibc setting Mast's image and manifests launch it with (README, "Memory"), unless the caller set one.
+  const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
+  const proc = spawnLogged(name, process.execPath, args, path.join(logDir, `${name}.log`), env);
   return started(name, proc, xds, admin, change);
 }
 
