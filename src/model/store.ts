@@ -8,13 +8,16 @@ import { silentLogger, type Logger } from './log';
 import type { RawObject } from './parse/documents';
 import { parseObject, type ParsedObject } from './parse/object';
 import { groupByKind, MeshIndexes, MeshSnapshot } from './snapshot';
+import { withChanges, type ObjectChange } from './kind-lists';
 import { refKey, refOf, type Diagnostic, type Kind, type MeshObject, type MeshSettings, type ObjectRef, type Origin, type Service, type Snapshot } from './types';
 import { ROOT_NAMESPACE } from './destination-rules';
-import { creationOrder, type Admissions } from './creation-order';
-import { clusterIPConflicts } from './validate/cluster-ips';
-import { crossObjectFindings } from './validate/cross-object';
+import type { Admissions } from './creation-order';
+import { fingerprint } from './fingerprint';
+import { servedServices, ServedServices } from './served-services';
+import { CrossObjectFindings } from './validate/cross-object';
 import { EndpointChanges } from './endpoint-changes';
 import { KeyChanges } from './key-changes';
+import { Sources, type Source } from './store-sources';
 
 export interface ConfigStoreOptions {
   log?: Logger;
@@ -28,15 +31,6 @@ export interface ConfigStoreOptions {
   meshConfigFile?: string;
 }
 
-interface Source {
-  /** By `Kind/namespace/name` (or, for what cannot be identified, by where it was read). */
-  objects: Map<string, ParsedObject>;
-  /** Findings about the source itself (malformed YAML, unreadable file) and its duplicates. */
-  findings: Diagnostic[];
-  /** Among sources defining the same object, the lowest rank wins when none of them is serving it yet. */
-  rank: number;
-}
-
 /**
  * `change`: the snapshot changed. `findings`: what is wrong changed (an invalid new version of an
  * object changes the findings but not the snapshot, which keeps its last good version).
@@ -44,14 +38,23 @@ interface Source {
 export class ConfigStore extends EventEmitter<{ change: [generation: number, keys: readonly string[]]; findings: [findings: readonly Diagnostic[]] }> {
   readonly domain: string;
   private readonly mesh: MeshSettings;
-  private readonly sources = new Map<string, Source>();
+  private readonly sources = new Sources();
   /** The version of each object in the current snapshot, kept while the object exists anywhere. */
   private readonly accepted = new Map<string, MeshObject>();
   private current: MeshSnapshot;
   private findings: Diagnostic[] = [];
   private readonly findingsLog: FindingsLog;
-  /** Key -> fingerprint of every object in the current snapshot. */
-  private fingerprints = new Map<string, string>();
+  /** Key -> every object in the current snapshot, as served (a Service may be served without its clusterIP). */
+  private readonly serving = new Map<string, MeshObject>();
+  /** The current snapshot's lookups, which the next snapshot's share where what they index did not change. */
+  private indexes: MeshIndexes;
+  /** Key -> its winning definition's findings and the duplicates that lost to it. */
+  private readonly keyFindings = new Map<string, Diagnostic[]>();
+  /** Services as served, and the findings of their clusterIP check (MAST2105), settled for the Services a change touches. */
+  private readonly servedServices = new ServedServices();
+  /** The cross-object checks, each rerun when a kind it reads changes, and their findings on the current snapshot. */
+  private readonly crossObject: CrossObjectFindings;
+  private crossFindings: Diagnostic[];
   private readonly kindChangedAt = new Map<Kind, number>();
   /** When each fine read key (snapshot-reads.ts) changed, shared by every snapshot (key-changes.ts). */
   private readonly keyChanges = new KeyChanges();
@@ -74,7 +77,10 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
     if (options.meshConfigFile !== undefined) this.meshConfigFile = options.meshConfigFile;
     this.mesh = { domain: this.domain, trustDomain: options.trustDomain ?? 'cluster.local', rootNamespace: options.rootNamespace ?? ROOT_NAMESPACE };
     this.findingsLog = new FindingsLog(options.log ?? silentLogger);
-    this.current = new MeshSnapshot(0, new MeshIndexes(groupByKind([]), this.mesh));
+    this.indexes = new MeshIndexes(groupByKind([]), this.mesh);
+    this.current = new MeshSnapshot(0, this.indexes);
+    this.crossObject = new CrossObjectFindings(this.domain);
+    this.crossFindings = this.crossObject.update(this.indexes);
   }
 
   /** Istio's root namespace: its `istio` ConfigMap is the mesh config (ParseOptions). */
@@ -108,25 +114,19 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
     if (previous && findings.some((d) => d.severity === 'error')) {
       for (const [id, parsed] of previous.objects) if (!source.objects.has(id)) source.objects.set(id, parsed);
     }
-    if (source.objects.size || source.findings.length) this.sources.set(sourceId, source);
-    else this.sources.delete(sourceId);
+    this.sources.set(sourceId, source.objects.size || source.findings.length ? source : undefined);
     this.touch();
   }
 
   /** One object added or changed, as a Kubernetes informer reports it. */
   upsert(sourceId: string, raw: unknown, origin: Origin): void {
     const parsed = parseObject(raw, origin, this);
-    const source = this.sources.get(sourceId) ?? { objects: new Map(), findings: [], rank: 0 };
-    source.objects.set(parsed.id, parsed);
-    this.sources.set(sourceId, source);
+    this.sources.put(sourceId, parsed);
     this.touch();
   }
 
   remove(sourceId: string, ref: ObjectRef): void {
-    const source = this.sources.get(sourceId);
-    if (!source?.objects.delete(refKey(ref))) return;
-    if (!source.objects.size && !source.findings.length) this.sources.delete(sourceId);
-    this.touch();
+    if (this.sources.drop(sourceId, refKey(ref))) this.touch();
   }
 
   /** Reflects every write made so far, also those of the current tick. */
@@ -167,86 +167,100 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
     this.rebuild();
   }
 
+  /**
+   * The next snapshot from the objects written since the last: each written key's winner and
+   * accepted version are settled again, and only objects whose served version changed move the
+   * lists, the indexes and the findings of checks that read their kind. The rest is the current
+   * snapshot's, shared. Equal to building from every object (test/model/store-incremental.test.ts).
+   */
   private rebuild(): void {
-    const findings: Diagnostic[] = [];
-    const winners = this.winners(findings);
-    const accepted = this.admit(winners);
-    for (const key of this.accepted.keys()) if (!winners.has(key)) this.accepted.delete(key);
-    for (const [key, object] of accepted) this.accepted.set(key, object);
-    // An object entering the snapshot now enters the generation this rebuild makes (a new object
-    // always changes the snapshot); objects entering together share it and fall back on names.
-    for (const key of this.admissions.keys()) if (!accepted.has(key)) this.admissions.delete(key);
-    for (const key of accepted.keys()) if (!this.admissions.has(key)) this.admissions.set(key, this.current.generation + 1);
+    const admitting = this.current.generation + 1;
+    const written = this.sources.takeWritten();
+    const before = new Map(written.map((key) => [key, this.accepted.get(key)]));
+    const moved = written.filter((key) => this.settle(key, admitting));
+    const after = new Map<string, MeshObject | undefined>(moved.map((key) => [key, this.accepted.get(key)]));
+    // A Service is served without a clusterIP an older one has: a change can move that between Services.
+    const services = moved.filter((key) => kindOfKey(key) === 'Service').map((key) => [before.get(key), after.get(key)] as [Service | undefined, Service | undefined]);
+    if (services.length) for (const [key, service] of this.servedServices.update(services, this.admissions)) after.set(key, service);
 
-    const objects = this.served(accepted.values(), this.admissions, findings);
-    const indexes = new MeshIndexes(groupByKind(objects.values(), this.admissions), this.mesh);
-    findings.push(...crossObjectFindings(indexes, this.domain));
-    const fingerprints = new Map([...objects].map(([key, object]) => [key, fingerprint(object)]));
-    const keys = changedKeys(this.fingerprints, fingerprints);
-    const kinds = new Set(keys.map(kindOfKey));
-    const changed = keys.length > 0;
-    if (changed) {
+    const changes = new Map<Kind, ObjectChange[]>();
+    const keys: string[] = [];
+    for (const [key, object] of after) {
+      const served = this.serving.get(key);
+      if (served === object || (served && object && fingerprint(served) === fingerprint(object))) continue;
+      keys.push(key);
+      const kind = kindOfKey(key);
+      const list = changes.get(kind);
+      if (list) list.push([served, object]);
+      else changes.set(kind, [[served, object]]);
+      if (object) this.serving.set(key, object);
+      else this.serving.delete(key);
+    }
+    if (keys.length > 0) {
       const generation = this.current.generation + 1;
-      for (const kind of kinds) this.kindChangedAt.set(kind, generation);
-      this.keyChanges.note([...this.endpointChanges.advance(keys, objects)], generation);
-      this.fingerprints = fingerprints;
-      this.current = new MeshSnapshot(generation, indexes, new Map(this.kindChangedAt), this.keyChanges);
+      for (const kind of changes.keys()) this.kindChangedAt.set(kind, generation);
+      this.keyChanges.note([...this.endpointChanges.advance(keys, this.serving)], generation);
+      this.indexes = this.indexes.next(withChanges(this.indexes.objects, changes, this.admissions), changes);
+      this.crossFindings = this.crossObject.update(this.indexes, new Set(changes.keys()));
+      this.current = new MeshSnapshot(generation, this.indexes, new Map(this.kindChangedAt), this.keyChanges);
     }
-    this.report(findings.sort(byOrigin));
+    this.report(this.allFindings());
     // The keys (Kind/namespace/name) name what changed, for traces of the push it causes.
-    if (changed) this.emit('change', this.current.generation, keys);
+    if (keys.length > 0) this.emit('change', this.current.generation, keys);
   }
 
   /**
-   * For each object, one definition: the one already served, as long as its source still has it,
-   * so a copy added later never takes over live config; otherwise the first source by (rank,
-   * sourceId). Collects every source's findings, each winner's, and a warning for each copy that
-   * lost.
+   * Settles the object `key` after writes: its definition (the one already served, as long as its
+   * source still has it, so a copy added later never takes over live config; otherwise the first
+   * source by (rank, sourceId)), its findings and a warning for each copy that lost, and its
+   * accepted version: the winner's if valid, else the one in the current snapshot. An object
+   * entering the snapshot is admitted in generation `admitting`. Returns whether the accepted
+   * version changed (a new version equal to the old one keeps the old object).
    */
-  private winners(findings: Diagnostic[]): Map<string, ParsedObject> {
-    const order = [...this.sources.entries()].sort(([a, x], [b, y]) => x.rank - y.rank || (a < b ? -1 : a > b ? 1 : 0));
-    const candidates = new Map<string, { sourceId: string; parsed: ParsedObject }[]>();
-    for (const [sourceId, source] of order) {
-      findings.push(...source.findings);
-      for (const [key, parsed] of source.objects) {
-        const list = candidates.get(key);
-        if (list) list.push({ sourceId, parsed });
-        else candidates.set(key, [{ sourceId, parsed }]);
-      }
+  private settle(key: string, admitting: number): boolean {
+    const before = this.accepted.get(key);
+    const list = this.sources.definitions(key);
+    if (!list.length) {
+      this.owners.delete(key);
+      this.keyFindings.delete(key);
+      this.accepted.delete(key);
+      this.admissions.delete(key);
+      return before !== undefined;
     }
-    const winners = new Map<string, ParsedObject>();
-    for (const [key, list] of candidates) {
-      const winner = list.find((c) => c.sourceId === this.owners.get(key)) ?? (list[0] as { sourceId: string; parsed: ParsedObject });
-      winners.set(key, winner.parsed);
-      this.owners.set(key, winner.sourceId);
-      findings.push(...winner.parsed.diagnostics);
-      for (const loser of list) if (loser !== winner && loser.parsed.ref) findings.push(duplicateOf(loser.parsed.ref, loser.parsed.origin, winner.parsed));
+    const winner = list.find((c) => c.sourceId === this.owners.get(key)) ?? list[0]!;
+    this.owners.set(key, winner.sourceId);
+    const findings = [...winner.parsed.diagnostics];
+    for (const loser of list) if (loser !== winner && loser.parsed.ref) findings.push(duplicateOf(loser.parsed.ref, loser.parsed.origin, winner.parsed));
+    if (findings.length) this.keyFindings.set(key, findings);
+    else this.keyFindings.delete(key);
+    let version = winner.parsed.object ?? before;
+    if (version && before && version !== before && fingerprint(version) === fingerprint(before)) version = before;
+    if (!version) {
+      this.accepted.delete(key);
+      this.admissions.delete(key);
+      return before !== undefined;
     }
-    for (const key of this.owners.keys()) if (!candidates.has(key)) this.owners.delete(key);
-    return winners;
+    this.accepted.set(key, version);
+    if (!this.admissions.has(key)) this.admissions.set(key, admitting);
+    return version !== before;
   }
 
-  /** The version of each object that goes into the snapshot: its latest valid version, else the one in the current snapshot. */
-  private admit(winners: Map<string, ParsedObject>): Map<string, MeshObject> {
-    const objects = new Map<string, MeshObject>();
-    for (const [key, parsed] of winners) {
-      const version = parsed.object ?? this.accepted.get(key);
-      if (version) objects.set(key, version);
-    }
-    return objects;
+  /** The findings as a full rebuild lists them: the sources', each object's, the clusterIP check's, the cross-object checks'; by file and document. */
+  private allFindings(): Diagnostic[] {
+    const keys = [...this.keyFindings.keys()].sort();
+    return [
+      ...this.sources.findings(),
+      ...keys.flatMap((key) => this.keyFindings.get(key)!),
+      ...this.servedServices.findings(),
+      ...this.crossFindings,
+    ].sort(byOrigin);
   }
 
-  /**
-   * What the snapshot serves of `objects`, by key: each as accepted, but a Service whose clusterIP
-   * an older Service has is served without it (MAST2105 into `findings`), as the API server would
-   * never have allocated it the address; it cannot then take the older one's domain.
-   */
-  private served(objects: Iterable<MeshObject>, admissions: Admissions, findings: Diagnostic[] = []): Map<string, MeshObject> {
+  /** What the snapshot serves of `objects`, by key (served-services.ts). */
+  private served(objects: Iterable<MeshObject>, admissions: Admissions): Map<string, MeshObject> {
     const list = [...objects];
-    const services = list.filter((o): o is Service => o.kind === 'Service').sort(creationOrder(admissions));
-    const conflicts = clusterIPConflicts(services);
-    findings.push(...conflicts.findings);
-    return new Map(list.map((o) => [refKey(refOf(o)), o.kind === 'Service' && conflicts.losers.has(o) ? withoutClusterIP(o) : o]));
+    const services = new Map(servedServices(list.filter((o): o is Service => o.kind === 'Service'), admissions).served);
+    return new Map(list.map((o) => [refKey(refOf(o)), (o.kind === 'Service' && services.get(o)) || o]));
   }
 
   private report(findings: Diagnostic[]): void {
@@ -255,19 +269,6 @@ export class ConfigStore extends EventEmitter<{ change: [generation: number, key
   }
 }
 
-const unaddressed = new WeakMap<Service, Service>();
-
-/** `service` without its clusterIP, the same object each time, so that snapshots share it. */
-function withoutClusterIP(service: Service): Service {
-  let copy = unaddressed.get(service);
-  if (!copy) {
-    const fresh: Service = { ...service };
-    delete fresh.clusterIP;
-    copy = Object.freeze(fresh);
-    unaddressed.set(service, copy);
-  }
-  return copy;
-}
 
 function duplicateOf(ref: ObjectRef, origin: Origin, first: ParsedObject): Diagnostic {
   return diagnostic('MAST1010', `${refKey(ref)} is already defined at ${formatOrigin(first.origin)}; this definition is ignored`, {
@@ -277,31 +278,9 @@ function duplicateOf(ref: ObjectRef, origin: Origin, first: ParsedObject): Diagn
   });
 }
 
-const fingerprintCache = new WeakMap<MeshObject, string>();
-
-/** The object's content as canonical JSON: equal content, equal fingerprint, whatever the key order. */
-function fingerprint(object: MeshObject): string {
-  let f = fingerprintCache.get(object);
-  if (f === undefined) {
-    f = JSON.stringify(object, (_key, value: unknown) =>
-      value && typeof value === 'object' && !Array.isArray(value)
-        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : value,
-    );
-    fingerprintCache.set(object, f);
-  }
-  return f;
-}
-
-/** The keys (`Kind/ns/name`) of the objects added, changed or removed between two fingerprint maps. */
-function changedKeys(before: Map<string, string>, after: Map<string, string>): string[] {
-  const keys: string[] = [];
-  for (const [key, f] of after) if (before.get(key) !== f) keys.push(key);
-  for (const key of before.keys()) if (!after.has(key)) keys.push(key);
-  return keys;
-}
 
 const kindOfKey = (key: string): Kind => key.slice(0, key.indexOf('/')) as Kind;
+
 
 function byOrigin(a: Diagnostic, b: Diagnostic): number {
   const where = (d: Diagnostic) => d.origin?.file ?? d.origin?.apiPath ?? '';

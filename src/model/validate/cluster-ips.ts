@@ -14,7 +14,7 @@ export function clusterIPProblem(clusterIP: string): string | undefined {
 }
 
 /** One spelling per address: `0::1` and `::1` are one IPv6 address (node's isIP already refuses IPv4 with leading zeros). */
-function canonical(ip: string): string {
+export function canonical(ip: string): string {
   return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname : ip;
 }
 
