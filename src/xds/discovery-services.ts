@@ -36,8 +36,9 @@ function preEncoded(service: grpc.ServiceDefinition, limits: XdsLimits): grpc.Se
   return Object.fromEntries(Object.entries(service).map(([name, m]) => {
     const fields = NAME_FIELDS[name.startsWith('Delta') ? 'delta' : 'sotw'];
     const requestDeserialize = m.requestStream ? (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b) : m.requestDeserialize;
-    // A ResponseBytes goes to grpc-js' framing as is: it copies the pieces into the framed message (wire.ts).
-    return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer | ResponseBytes) => b }];
+    // A ResponseBytes goes to grpc-js' framing as is, typed as the Buffer grpc-js declares: it reads
+    // only byteLength and copy(), which copies the pieces into the framed message (wire.ts).
+    return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer | ResponseBytes) => b as Buffer }];
   }));
 }
 
