@@ -10,6 +10,7 @@ import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/servic
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { serviceDefinitions } from '../envoy-api/protos';
 import { NAME_FIELDS, refusedBeforeDecoding, type XdsLimits } from './limits';
+import { RepeatedNames } from './repeated-names';
 import type { TypeUrl } from './types';
 import type { ResponseBytes } from './wire';
 
@@ -35,7 +36,13 @@ const STANDALONE: [string, string, TypeUrl][] = [
 function preEncoded(service: grpc.ServiceDefinition, limits: XdsLimits): grpc.ServiceDefinition {
   return Object.fromEntries(Object.entries(service).map(([name, m]) => {
     const fields = NAME_FIELDS[name.startsWith('Delta') ? 'delta' : 'sotw'];
-    const requestDeserialize = m.requestStream ? (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b) : m.requestDeserialize;
+    // A SotW request repeating a recent one's names (every ACK does) reuses them (repeated-names.ts).
+    const names = fields === NAME_FIELDS.sotw ? new RepeatedNames(m.requestDeserialize) : undefined;
+    const requestDeserialize = !m.requestStream
+      ? m.requestDeserialize
+      : names
+        ? (b: Buffer) => names.reused(b) ?? refusedBeforeDecoding(b, fields, limits) ?? names.decoded(b)
+        : (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b);
     // A ResponseBytes goes to grpc-js' framing as is, typed as the Buffer grpc-js declares: it reads
     // only byteLength and copy(), which copies the pieces into the framed message (wire.ts).
     return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer | ResponseBytes) => b as Buffer }];

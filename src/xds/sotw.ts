@@ -23,10 +23,13 @@ const digest = (text: string): string => createHash('sha256').update(text).diges
 /** What one response of a type carries, with the hash its version is made of. */
 class ResourceList {
   private body: readonly Buffer[] | undefined;
+  private list: readonly EncodedResource[] | undefined;
 
   private constructor(
-    readonly resources: readonly EncodedResource[],
+    /** How many resources `resources` holds, known without making it. */
+    readonly size: number,
     readonly hash: string,
+    private readonly make: () => readonly EncodedResource[],
     private readonly write: () => readonly Buffer[],
     private index: Available | undefined,
   ) {}
@@ -34,12 +37,21 @@ class ResourceList {
   /** `resources` in name order. */
   static sorted(resources: EncodedResource[], index?: Available): ResourceList {
     resources.sort(byName);
-    return new ResourceList(resources, digest(resources.map((r) => `${r.name}\0${r.version}`).join('\n')), () => [sotwResources(resources)], index);
+    return new ResourceList(resources.length, digest(resources.map((r) => `${r.name}\0${r.version}`).join('\n')), () => resources, () => [sotwResources(resources)], index);
   }
 
-  /** The lists of a view's parts, one after the other: their bytes are shared, never re-encoded. */
+  /**
+   * The lists of a view's parts, one after the other: their bytes are shared, never re-encoded.
+   * Made per stream and push, so the joined resources are made only when a response is sent:
+   * a push that finds the proxy holding this list already reads the hash alone.
+   */
   static joined(lists: readonly ResourceList[], index: Available): ResourceList {
-    return new ResourceList(lists.flatMap((l) => l.resources), digest(lists.map((l) => l.hash).join()), () => lists.flatMap((l) => l.chunks), index);
+    const size = lists.reduce((n, l) => n + l.size, 0);
+    return new ResourceList(size, digest(lists.map((l) => l.hash).join()), () => lists.flatMap((l) => l.resources), () => lists.flatMap((l) => l.chunks), index);
+  }
+
+  get resources(): readonly EncodedResource[] {
+    return (this.list ??= this.make());
   }
 
   /** The response's repeated `resources` field, in pieces that are concatenated once, on send. */
@@ -95,17 +107,53 @@ class SotwTypeState {
 
   chosen(available: Available): ResourceList {
     if (this.wildcard) return wholeList(available);
-    const out: EncodedResource[] = [];
-    for (const name of this.subscribed) {
-      const r = available.get(name);
-      if (r) out.push(r);
+    let bySubscription = chosenLists.get(available);
+    if (!bySubscription) chosenLists.set(available, (bySubscription = new WeakMap()));
+    let list = bySubscription.get(this.subscribed);
+    if (!list) {
+      const out: EncodedResource[] = [];
+      for (const name of this.subscribed) {
+        const r = available.get(name);
+        if (r) out.push(r);
+      }
+      // Names are unique, so as many as the view holds is all of them.
+      list = out.length === available.size ? wholeList(available) : ResourceList.sorted(out);
+      bySubscription.set(this.subscribed, list);
     }
-    // Names are unique, so as many as the view holds is all of them.
-    return out.length === available.size ? wholeList(available) : ResourceList.sorted(out);
+    return list;
   }
 }
 
+// A non-wildcard subscription's list, once per part map and subscription: both are immutable
+// and shared (a deployment's sidecars ask for the same EDS names, shared-names.ts), so every
+// stream holding them would otherwise look up each of its 1200 names on every push.
+const chosenLists = new WeakMap<Available, WeakMap<ReadonlySet<string>, ResourceList>>();
+
 const EMPTY = new Map<string, EncodedResource>();
+
+/**
+ * The request names each shared subscription was first made from. Every SotW ACK repeats the
+ * type's names (1200 EDS names on the 1000-service mesh), in the same order as the request
+ * before it: compared in order with these, an unchanged subscription is told without hashing
+ * each name into a set of its own, per ACK. Kept once per distinct subscription, not per stream.
+ */
+const requestOf = new WeakMap<ReadonlySet<string>, { names: readonly string[]; wildcard: boolean }>();
+
+// The same array when both requests' names were reused from one decoded list (repeated-names.ts).
+const sameInOrder = (a: readonly string[], b: readonly string[]): boolean => a === b || (a.length === b.length && a.every((n, i) => n === b[i]));
+
+/**
+ * The names of `before` that `after` lacks. When `after` is made of `before`'s parts or their
+ * successors, only the names their part diffs record can have gone (part-diff.ts), so a push
+ * that changed one service looks at that service's names, not at every cluster the proxy holds.
+ */
+function removedNames(before: Available, after: Available): string[] {
+  if (before === after) return [];
+  const candidates = namesChangedSince(partsOf(before), after) ?? before.keys();
+  const out: string[] = [];
+  for (const n of candidates) if (before.has(n) && !after.has(n)) out.push(n);
+  return out;
+}
 
 /**
  * Types whose SotW responses may carry only what changed. Envoy hands a non-wildcard EDS or RDS
@@ -162,6 +210,8 @@ export class SotwConnection extends Connection {
       st.wildcard = true;
       return changed;
     }
+    const madeFrom = requestOf.get(st.subscribed);
+    if (st.explicit && madeFrom?.wildcard === st.wildcard && sameInOrder(madeFrom.names, names)) return false;
     const wildcard = names.includes('*');
     const next = new Set(names.filter((n) => n !== '*'));
     let changed = !st.explicit || wildcard !== st.wildcard || next.size !== st.subscribed.size;
@@ -175,15 +225,17 @@ export class SotwConnection extends Connection {
     }
     st.explicit = true;
     st.wildcard = wildcard;
-    st.subscribed = changed ? sharedNames(next) : st.subscribed;
-    return changed;
+    if (!changed) return false;
+    st.subscribed = sharedNames(next);
+    if (!requestOf.has(st.subscribed)) requestOf.set(st.subscribed, { names, wildcard });
+    return true;
   }
 
   protected sync(ctx: PushContext): void {
     const view = ctx.view;
     const cds = this.states.get(TYPE_URLS.cluster);
     const newClusters = view.resources.get(TYPE_URLS.cluster) ?? EMPTY;
-    const removed = cds ? [...cds.sent.keys()].filter((n) => !newClusters.has(n)) : [];
+    const removed = cds ? removedNames(cds.sent, newClusters) : [];
     // Keep removed clusters until listeners and routes stop naming them, then drop them.
     const retained = removed.length === 0 ? newClusters : new Map([...newClusters, ...removed.map((n) => [n, cds!.sent.get(n)!] as const)]);
     for (const typeUrl of PUSH_ORDER) {
@@ -202,24 +254,25 @@ export class SotwConnection extends Connection {
     if (!st) return true;
     const started = performance.now();
     const list = st.chosen(available);
-    const chosen = list.resources;
-    const forced = st.forced.size > 0 && chosen.some((r) => st.forced.has(r.name));
+    // A forced name is sent when the list holds it: in the view, and subscribed to.
+    const forced = st.forced.size > 0 && [...st.forced].some((n) => available.has(n) && (st.wildcard || st.subscribed.has(n)));
     if (st.sentHash === list.hash && !forced) {
-      // The proxy holds this very list: later changes are counted from these parts.
+      // The proxy holds this very list: later changes (and removals) are counted from these parts.
+      st.sent = list.asMap;
       if (st.synced) st.synced = partsOf(available);
       return true;
     }
     // Nothing to say yet about names that do not exist: they are remembered and sent when they appear.
-    if (st.sentHash === undefined && chosen.length === 0 && !isRootType(typeUrl)) return true;
+    if (st.sentHash === undefined && list.size === 0 && !isRootType(typeUrl)) return true;
     // The version names the whole list the proxy holds once it takes this response, whatever the
     // response carries, so an ACK or a reconnect is compared against the whole.
     const version = `${ctx.view.generation}-${list.hash}`;
-    const changes = this.changesOnly(typeUrl, st, available, chosen.length);
-    const carried = changes ?? chosen;
+    const changes = this.changesOnly(typeUrl, st, available, list.size);
+    const carried = changes ?? list.resources;
     const nonce = this.nextNonce();
     const response = new ResponseBytes(sotwPieces(typeUrl, version, nonce, changes ? [sotwResources(changes)] : list.chunks));
     if (!this.admit(response.byteLength)) return false;
-    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, chosen, ctx.view);
+    if (typeUrl === TYPE_URLS.cluster) this.forceWarming(st.sent, list.resources, ctx.view);
     if (typeUrl === TYPE_URLS.endpoint) this.endpointsSent(carried.map((r) => r.name));
     st.sent = list.asMap;
     st.sentHash = list.hash;

@@ -1,0 +1,112 @@
+// A SotW client repeats its whole subscription in every request: each ACK of an EDS response names
+// the endpoints of every cluster again (1200 names, about 54 KB on the 1000-service mesh), and the
+// proxies of one deployment all name the same ones. At 500 proxies, decoding those names was the
+// largest cost left of a SotW endpoint change (docs/design-notes.md). A request whose names are,
+// byte for byte, those of a recent request is given that request's decoded names (frozen and
+// shared: nothing that reads a request changes it), and only the rest of it is decoded.
+import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
+
+/** DiscoveryRequest fields (envoy/service/discovery/v3/discovery.proto). */
+const NAMES = 3;
+const LOCATORS = 7;
+const NAMES_TAG = (NAMES << 3) | 2;
+/** Fewer names are decoded each time: reusing them would not pay for the comparison. */
+const MIN_NAMES = 32;
+/** Distinct name lists kept, the most recently used first. */
+const KEPT = 16;
+
+interface Known {
+  /** The `resource_names` fields as they were encoded, tags included. */
+  bytes: Buffer;
+  names: readonly string[];
+}
+
+/** Reads a varint at `at.pos` (wire format: protobuf.dev/programming-guides/encoding); -1 if cut short. */
+function varint(b: Uint8Array, at: { pos: number }): number {
+  let value = 0;
+  for (let shift = 0; shift < 64 && at.pos < b.length; shift += 7) {
+    const x = b[at.pos++]!;
+    value += (x & 0x7f) * 2 ** shift;
+    if (x < 0x80) return value;
+  }
+  return -1;
+}
+
+/**
+ * Walks the top-level fields of `b` from `from`: the offset of the first `resource_names` field's
+ * tag, `b.length` when there is none, or -1 if a `resource_locators` field comes first or the
+ * bytes are not a message (the whole request is then decoded as usual, which reports them).
+ */
+function firstNames(b: Uint8Array, from: number): number {
+  const at = { pos: from };
+  while (at.pos < b.length) {
+    const start = at.pos;
+    const tag = varint(b, at);
+    const field = Math.floor(tag / 8);
+    if (tag < 0 || field === LOCATORS) return -1;
+    if (field === NAMES) return start;
+    const wireType = tag % 8;
+    if (wireType === 0) {
+      if (varint(b, at) < 0) return -1;
+    } else if (wireType === 1 || wireType === 5) {
+      at.pos += wireType === 1 ? 8 : 4;
+    } else if (wireType === 2) {
+      const length = varint(b, at);
+      if (length < 0) return -1;
+      at.pos += length;
+    } else return -1;
+  }
+  return at.pos === b.length ? b.length : -1;
+}
+
+/** The end of the run of `resource_names` fields starting at `from`. */
+function namesEnd(b: Uint8Array, from: number): number {
+  const at = { pos: from };
+  for (let start = from; at.pos < b.length; start = at.pos) {
+    if (varint(b, at) !== NAMES_TAG) return start;
+    const length = varint(b, at);
+    if (length < 0 || at.pos + length > b.length) return -1;
+    at.pos += length;
+  }
+  return at.pos;
+}
+
+/**
+ * Decodes SotW DiscoveryRequests with `decode` (grpc-js' deserializer of the method), reusing the
+ * names of the last KEPT distinct lists of MIN_NAMES or more. Names are reused only when they are
+ * one run of fields that no other `resource_names` or `resource_locators` field accompanies, as
+ * Envoy and protobuf encoders write them (in field order); anything else is decoded whole.
+ */
+export class RepeatedNames {
+  private known: Known[] = [];
+
+  constructor(private readonly decode: (b: Buffer) => DiscoveryRequest__Output) {}
+
+  /** `b` decoded with names a recent request had, or undefined when it has no such names. */
+  reused(b: Buffer): DiscoveryRequest__Output | undefined {
+    if (this.known.length === 0) return undefined;
+    const start = firstNames(b, 0);
+    if (start < 0 || start === b.length) return undefined;
+    const i = this.known.findIndex((k) => start + k.bytes.length <= b.length && b.compare(k.bytes, 0, k.bytes.length, start, start + k.bytes.length) === 0);
+    const k = this.known[i];
+    if (!k) return undefined;
+    const end = start + k.bytes.length;
+    // No name or locator may follow: the request's names are then exactly these.
+    if (firstNames(b, end) !== b.length) return undefined;
+    if (i > 0) this.known = [k, ...this.known.slice(0, i), ...this.known.slice(i + 1)];
+    const req = this.decode(Buffer.concat([b.subarray(0, start), b.subarray(end)]));
+    req.resource_names = k.names as string[];
+    return req;
+  }
+
+  /** `b` decoded whole; its names are kept for the requests that repeat them. */
+  decoded(b: Buffer): DiscoveryRequest__Output {
+    const req = this.decode(b);
+    if (req.resource_names.length < MIN_NAMES) return req;
+    const start = firstNames(b, 0);
+    const end = start < 0 || start === b.length ? -1 : namesEnd(b, start);
+    if (end < 0 || firstNames(b, end) !== b.length) return req;
+    this.known = [{ bytes: Buffer.from(b.subarray(start, end)), names: Object.freeze(req.resource_names) }, ...this.known.slice(0, KEPT - 1)];
+    return req;
+  }
+}
