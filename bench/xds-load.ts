@@ -35,9 +35,9 @@ import { CHANGED_SERVICE, churn, clusterOf } from './lib/churn';
 import { cpuSeconds, peakRssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
-import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult } from './lib/stats';
+import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult, type UnconvergedStep } from './lib/stats';
 import { startTarget, translateMesh, type TargetName } from './lib/targets';
-import { bounded, failures, serverRejects } from './lib/watch';
+import { bounded, failures, NotDone, serverRejects } from './lib/watch';
 import type { NodeInfo } from '../test/support/ads-client';
 
 const CHANGED_CLUSTER = clusterOf(CHANGED_SERVICE);
@@ -118,21 +118,34 @@ export async function run(targetName: TargetName, transport: Transport, clients:
 
     const latencies: number[] = [];
     const stepMaxMs: number[] = [];
+    const unconverged: UnconvergedStep[] = [];
     for (let step = 1; step <= o.changes; step++) {
       await sleep(o.settleMs); // let ACKs and any trailing pushes settle, so steps do not overlap
       const ips = changedIps(step);
       const times: number[] = [];
+      const acked = new Set<number>();
       const all = new Promise<void>((resolve) => {
-        const seen = (t: number): void => {
-          if (times.push(t) === clients) resolve();
-        };
-        for (const s of sidecars) s.expect(CHANGED_CLUSTER, ips[0]!, seen);
+        sidecars.forEach((s, i) =>
+          s.expect(CHANGED_CLUSTER, ips[0]!, (t) => {
+            acked.add(i);
+            if (times.push(t) === clients) resolve();
+          }),
+        );
       });
       const at = target.change(CHANGED_SERVICE, ips);
-      await bounded(all, o.changeTimeoutMs, `change ${step}`, target, o.maxRssMib, () => `${times.length}/${clients} ACKed it${failures(sidecars)}`);
+      try {
+        await bounded(all, o.changeTimeoutMs, `change ${step}`, target, o.maxRssMib, () => `${times.length}/${clients} ACKed it${failures(sidecars)}`);
+      } catch (err) {
+        // Some sidecars never got this change: recorded with who they are, and the run goes on, so
+        // its sync, churn, CPU and memory figures are kept (istiod left 4 of 2000 SotW sidecars so).
+        if (!(err instanceof NotDone)) throw err;
+        process.stderr.write(`  ${targetName} ${transport} N=${clients}: ${err.message}\n`);
+        const missing = nodes.filter((_, i) => !acked.has(i)).map((n) => n.id);
+        unconverged.push({ step, acked: times.length, missing: missing.slice(0, 10) });
+      }
       const lat = times.map((t) => t - at);
       latencies.push(...lat);
-      stepMaxMs.push(Math.max(...lat));
+      if (lat.length === clients) stepMaxMs.push(Math.max(...lat));
     }
     const cpuAfterChanges = cpuSeconds(target.pid);
     let churned: ChurnResult | FailedChurn | undefined;
@@ -164,7 +177,7 @@ export async function run(targetName: TargetName, transport: Transport, clients:
       loadAverage,
       holdings: sidecars[0]!.holdings!,
       sync: { totalMs, p50Ms: percentile(perClient, 50), p99Ms: percentile(perClient, 99), bytesPerClient: sidecars[0]!.syncBytes },
-      change: { steps: o.changes, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), stepMaxMs },
+      change: { steps: o.changes, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), stepMaxMs, ...(unconverged.length > 0 && { unconverged }) },
       ...(churned && { churn: churned }),
       targetCpu: {
         syncS: cpuAfterSync - cpuAtStart,

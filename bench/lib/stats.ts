@@ -46,8 +46,10 @@ export interface RunResult {
   holdings: { clusters: number; endpoints: number; listeners: number; routes: number };
   /** bytesPerClient: the responses' bytes one sidecar received until synced (the first sidecar's; all get the same). */
   sync: { totalMs: number; p50Ms: number; p99Ms: number; bytesPerClient?: number };
-  /** One endpoint change `steps` times: per sidecar, until it ACKed the response with the new address. */
-  change: { steps: number; p50Ms: number; p99Ms: number; maxMs: number; stepMaxMs: number[] };
+  /** One endpoint change `steps` times: per sidecar, until it ACKed the response with the new
+   * address. Percentiles and max are over the ACKs that came within `--change-timeout-s`;
+   * `stepMaxMs` has the steps every sidecar ACKed, `unconverged` the others. */
+  change: { steps: number; p50Ms: number; p99Ms: number; maxMs: number; stepMaxMs: number[]; unconverged?: UnconvergedStep[] };
   /** Absent when `--churn-rate` or `--churn-s` is 0. */
   churn?: ChurnResult | FailedChurn;
   /** syncS: readiness to every sidecar synced; changesS: the single changes; churnS: the churn
@@ -101,6 +103,27 @@ export interface FailedRun {
 
 export type Outcome = RunResult | FailedRun;
 
+/** A single change that not every sidecar ACKed within `--change-timeout-s`: how many did, and
+ * the node ids of (up to ten of) those that did not. */
+export interface UnconvergedStep {
+  step: number;
+  acked: number;
+  missing: string[];
+}
+
+/** The Mast run another server's row is compared with, of the same shape: for istiod, Mast reading
+ * the same API server (mast-k8s) when it ran, for the peer Mast reading the same files (mast);
+ * either one when only it ran. */
+function mastFor(results: readonly RunResult[], r: RunResult): RunResult | undefined {
+  const same = results.filter((m) => m.transport === r.transport && m.clients === r.clients && m.services === r.services && m.scope === r.scope);
+  const order = r.target.startsWith('istiod') ? ['mast-k8s', 'mast'] : ['mast', 'mast-k8s'];
+  for (const t of order) {
+    const m = same.find((x) => x.target === t);
+    if (m) return m;
+  }
+  return undefined;
+}
+
 /** One row per run and, under each other server's row, Mast's ratio to it for the same shape;
  * failures, NACKs and a churn that did not converge are explained under the table. */
 export function table(outcomes: readonly Outcome[]): string {
@@ -119,11 +142,14 @@ export function table(outcomes: readonly Outcome[]): string {
     if (r.sameConfigAsPeer === false) notes.push(`[${notes.length + 1}] ${shape}: /debug/config_dump differs from the peer's input`);
     if (r.nacks.count > 0) notes.push(`[${notes.length + 1}] ${shape}: the sidecars NACKed ${r.nacks.count} responses, first: ${r.nacks.first}`);
     if (r.serverRejects) notes.push(`[${notes.length + 1}] ${shape}: the server counted ${r.serverRejects} NACKs`);
+    for (const u of r.change.unconverged ?? []) {
+      notes.push(`[${notes.length + 1}] ${shape}: change ${u.step} reached ${u.acked}/${r.clients} sidecars within --change-timeout-s (its change figures are over those), not: ${u.missing.join(', ')}`);
+    }
     if (r.churn && 'failed' in r.churn) notes.push(`[${notes.length + 1}] ${shape}: churn ${r.churn.converged}/${r.churn.changes} converged: ${r.churn.failed}`);
     row([String(r.clients), r.transport, serverCell(r), ...COLUMNS.map(([, get, d]) => fixed(get(r), d)), fixed(r.client.cpuS, 1)]);
-    if (r.target === 'mast') continue;
-    const mast = results.find((m) => m.target === 'mast' && m.transport === r.transport && m.clients === r.clients && m.services === r.services && m.scope === r.scope);
-    if (mast) row([String(r.clients), r.transport, `**Mast / ${r.target}**`, ...COLUMNS.map(([, get]) => ratio(get(mast), get(r))), '']);
+    if (r.target === 'mast' || r.target === 'mast-k8s') continue;
+    const mast = mastFor(results, r);
+    if (mast) row([String(r.clients), r.transport, `**${mast.target} / ${r.target}**`, ...COLUMNS.map(([, get]) => ratio(get(mast), get(r))), '']);
   }
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

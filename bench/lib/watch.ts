@@ -5,15 +5,20 @@ import type { Sidecar } from './sidecar';
 import { rssMib } from './proc-stats';
 import type { Target } from './targets';
 
-/** Waits for `work`, failing with `progress()` when the time is up, the server has exited or it
- * has outgrown `maxRssMib`. */
+/** A bounded wait whose time ran out while the server was still up and within its memory bound:
+ * a caller may record it (a single change some sidecars never ACKed) and go on. */
+export class NotDone extends Error {}
+
+/** Waits for `work`, failing with `progress()` when the time is up (a NotDone), the server has
+ * exited or it has outgrown `maxRssMib`. */
 export async function bounded<T>(work: Promise<T>, ms: number, what: string, target: Target, maxRssMib: number, progress: () => string): Promise<T> {
   const began = performance.now();
   let timer: NodeJS.Timeout | undefined;
   let sampler: NodeJS.Timeout | undefined;
-  const fail = (why: string): Error => new Error(`${what}: ${why} after ${((performance.now() - began) / 1000).toFixed(1)} s (${progress()})`);
+  const message = (why: string): string => `${what}: ${why} after ${((performance.now() - began) / 1000).toFixed(1)} s (${progress()})`;
+  const fail = (why: string): Error => new Error(message(why));
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail('not done')), ms);
+    timer = setTimeout(() => reject(new NotDone(message('not done'))), ms);
   });
   const tooBig = new Promise<never>((_, reject) => {
     sampler = setInterval(() => {

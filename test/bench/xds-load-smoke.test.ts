@@ -51,8 +51,9 @@ test.after(cleanup);
 function assertConverged(r: RunResult, target: TargetName): void {
   assert.deepEqual(r.holdings, HOLDINGS, 'the first sidecar holds the whole config');
   assert.ok(Number.isFinite(r.sync.totalMs), 'every sidecar synced and ACKed');
-  // run() returns only once every sidecar has ACKed the change; one step, so one maximum.
+  // One step, ACKed by every sidecar: no unconverged step, so one maximum.
   assert.equal(r.change.steps, 1);
+  assert.deepEqual(r.change.unconverged, undefined, 'every sidecar ACKed the change');
   assert.equal(r.change.stepMaxMs.length, 1);
   assert.ok(r.churn, 'the churn ran');
   assert.ok(!('failed' in r.churn), `the churn converged: ${'failed' in r.churn ? r.churn.failed : ''}`);
