@@ -1,4 +1,5 @@
 // Requests, polling and sampling for tests that observe the mesh from outside, as a user would.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -76,8 +77,47 @@ export async function sampleSplit(n: number, fn: () => Promise<string>, concurre
   return counts;
 }
 
-/** A port that was free on `host` a moment ago (the OS picks it; the caller binds it next). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * A port that was free on `host` a moment ago (the caller binds it next), picked at random from
+ * 20100 up to the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by
+ * default). A port the OS picks (`listen(0)`) is an ephemeral one, which any outgoing connection
+ * (an Envoy's, a kube client's) may take as its source port before the caller binds it: Mast then
+ * exited with EADDRINUSE in a clean run. Below that range only another listener can take it, and
+ * each pick is checked to bind; above 20100, so that it never takes a fixed port the tests listen
+ * on themselves (Istio's 15000-15443, gateways' 10443-18443, Jaeger's 16686).
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [low, span] = [20_100, ephemeralStart() - 20_100];
+  for (let attempt = 0; span > 1000 && attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * span);
+    if (await binds(host, port)) return port;
+  }
+  return listenZero(host); // a kernel whose ephemeral range starts low: the OS's pick, as before
+}
+
+let ephemeralLow: number | undefined;
+
+/** The first port of the kernel's ephemeral range (this network namespace's). */
+function ephemeralStart(): number {
+  if (ephemeralLow === undefined) {
+    try {
+      ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+    } catch {
+      ephemeralLow = 32768;
+    }
+  }
+  return ephemeralLow;
+}
+
+function binds(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+function listenZero(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
