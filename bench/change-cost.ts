@@ -21,7 +21,7 @@ import { partsFor } from '../src/translate';
 import { TYPE_URLS, type ProxyClass } from '../src/translate/types';
 import { ViewCache, type ProxyView } from '../src/xds/cache';
 import { namesChangedSince, partsOf } from '../src/xds/part-diff';
-import { wholeList } from '../src/xds/sotw';
+import { wholeList } from '../src/xds/sotw-lists';
 import { fileName, hasTrafficPolicy, serviceDocuments } from './mesh-gen';
 import { machine } from './lib/machine';
 
