@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   // A resumed sweep keeps its first run's stamp and file; each run's machine line is kept.
   const info = earlier ? { ...earlier.machine, resumed: [...String(earlier.machine['resumed'] ?? '').split(' ').filter(Boolean), `${now.date}@${now.mast}`].join(' ') } : now;
   process.stderr.write(`${JSON.stringify(info)}\n`);
-  // The peer serves Mast's translation of the whole dir read as one YAML text (bench/lib/targets.ts):
+  // The peer serves Mast's translation of the dir (bench/lib/targets.ts), one class for every sidecar:
   // a mesh size where that cannot be done is recorded, per point, as not run for the peer.
   const peerBlocked = new Map<number, string>();
   if (targets.includes('peer')) {

@@ -26,11 +26,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getJson, sleep } from '../e2e/harness/net';
 import { cleanup, tempDir } from '../e2e/harness/processes';
-import { snapshotFromYaml } from '../src/model';
 import { META, nodeId, proxyFromNode } from '../src/proxy/node';
 import { translate } from '../src/translate';
 import type { Proxy, ResourceSet } from '../src/translate/types';
-import { checkMesh, endpointIps, NAMESPACE, readMesh, writeMesh } from './mesh-gen';
+import { checkMesh, endpointIps, NAMESPACE, snapshotOfDir, writeMesh } from './mesh-gen';
 import { CHANGED_SERVICE, churn, clusterOf } from './lib/churn';
 import { cpuSeconds, peakRssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
@@ -216,7 +215,7 @@ export function checkOneClass(clients: number, o: Options): void {
   const dir = path.join(tempDir('bench-check'), 'mesh');
   writeMesh(dir, o.services, o.scope);
   checkMesh(dir);
-  const { snapshot } = snapshotFromYaml(readMesh(dir), dir);
+  const { snapshot } = snapshotOfDir(dir);
   const [first, last] = [benchNode(0, o.sharedIp), benchNode(clients - 1, o.sharedIp)].map((n) => translate(snapshot, proxyOf(n)));
   if (!sameResources(first!, last!)) throw new Error('sidecars of the bench deployment get different configs; the peer cannot serve them one snapshot');
 }

@@ -19,7 +19,7 @@ import type { NodeInfo } from '../../test/support/ads-client';
 import { snapshotFromYaml } from '../../src/model';
 import { translate } from '../../src/translate';
 import type { ProxyClass, ResourceSet } from '../../src/translate/types';
-import { fileName, readMesh, rewriteService } from '../mesh-gen';
+import { fileName, rewriteService, snapshotOfDir } from '../mesh-gen';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PEER_DIR = path.join(ROOT, 'bench', 'peer');
@@ -167,7 +167,7 @@ export async function startTarget(name: TargetName, c: TargetContext): Promise<T
 
 /** What Mast's translation makes of the config dir for one proxy class: the peer's input. */
 export function translateMesh(configDir: string, proxy: ProxyClass): ResourceSet {
-  const { snapshot } = snapshotFromYaml(readMesh(configDir), configDir);
+  const { snapshot } = snapshotOfDir(configDir);
   return translate(snapshot, proxy);
 }
 

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { compare, type MastDump } from '../../bench/lib/fleet-compare';
-import { readMesh, writeMesh } from '../../bench/mesh-gen';
-import { snapshotFromYaml } from '../../src/model';
+import { snapshotOfDir, writeMesh } from '../../bench/mesh-gen';
 import { META, nodeId, proxyFromNode } from '../../src/proxy/node';
 import { translate } from '../../src/translate';
 import { TYPE_URLS } from '../../src/translate/types';
@@ -19,7 +18,7 @@ function mastDump(): MastDump {
   const dir = mkdtempSync(path.join(tmpdir(), 'mast-fleet-compare-'));
   try {
     writeMesh(dir, 12);
-    const { snapshot } = snapshotFromYaml(readMesh(dir), dir);
+    const { snapshot } = snapshotOfDir(dir);
     const proxy = proxyFromNode(nodeId('sidecar', '127.66.201.1', 'fleet-000.default', 'default'), {
       [META.namespace]: 'default',
       [META.interceptionMode]: 'NONE',
