@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { snapshotFromYaml } from '../../src/model';
+import { meshVirtualServices } from '../../src/translate/listeners/tcp-routes';
 import { partsFor } from '../../src/translate/parts';
 import type { EnvoyJson, ResourceSet } from '../../src/translate/types';
 import { listener, mesh, router, service, sidecar, translate, virtualService } from './helpers';
@@ -112,4 +113,23 @@ test('validation: PASSTHROUGH is served on HTTPS and TLS servers; AUTO_PASSTHROU
   // Terminated, then routed by the VirtualService's tcp routes (gateway-tls-files golden, e2e gateway-tls).
   assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: SIMPLE, credentialName: c}, hosts: [a.example.com]}]'), []);
   assert.deepEqual(findings('[{port: {number: 443, name: tls, protocol: TLS}, tls: {mode: ISTIO_MUTUAL}, hosts: [a.example.com]}]'), [['MAST1008', 'spec.servers[0].tls.mode']]);
+});
+
+test('the tcp/tls look-up gives every VirtualService covering a host, exact and wildcard, in creation order', () => {
+  // No creation times: Istio's order falls back to names (sortConfigByCreationTime).
+  const { snapshot } = snapshotFromYaml(
+    [
+      virtualService('a-wild', 'default', 'hosts: ["*.default.svc.cluster.local"]\ntcp: [{route: [{destination: {host: db}}]}]'),
+      virtualService('b-db', 'default', 'hosts: [db]\ntcp: [{route: [{destination: {host: db}}]}]'),
+      virtualService('c-all', 'default', 'hosts: ["*.svc.cluster.local"]\ntcp: [{route: [{destination: {host: db}}]}]'),
+      virtualService('d-cache', 'default', 'hosts: [cache]\ntcp: [{route: [{destination: {host: cache}}]}]'),
+    ].join('\n---\n'),
+    'test.yaml',
+  );
+  const of = meshVirtualServices(snapshot, sidecar());
+  const names = (host: string): string[] => of(host).map((vs) => vs.meta.name);
+  assert.deepEqual(names('db.default.svc.cluster.local'), ['a-wild', 'b-db', 'c-all']);
+  assert.deepEqual(names('cache.default.svc.cluster.local'), ['a-wild', 'c-all', 'd-cache']);
+  assert.deepEqual(names('db.prod.svc.cluster.local'), ['c-all']);
+  assert.deepEqual(names('example.com'), []);
 });

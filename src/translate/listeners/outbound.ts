@@ -13,7 +13,7 @@ import { servicePorts, type ServicePortRef } from '../service-ports';
 import { httpConnectionManager } from './http-connection-manager';
 import { tcpProxy } from './tcp-proxy';
 import { tlsInspector } from '../gateway-tls';
-import { sidecarTcpChains, sidecarTlsChains } from './tcp-routes';
+import { meshVirtualServices, sidecarTcpChains, sidecarTlsChains, type MeshVirtualServices } from './tcp-routes';
 import { PLAINTEXT_HTTP_ALPNS, httpInspector } from './protocol-sniffing';
 
 /** namespace and labels: VirtualService `tcp` and `tls` rules (exportTo, sourceLabels, sourceNamespace). */
@@ -74,6 +74,9 @@ export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFac
   const byPort = new Map<number, ServicePortRef[]>();
   for (const ref of servicePorts(snapshot, proxy.namespace)) byPort.set(ref.port.port, [...(byPort.get(ref.port.port) ?? []), ref]);
 
+  // Indexed on first use: a sidecar with only HTTP ports never reads the VirtualServices here.
+  let indexed: MeshVirtualServices | undefined;
+  const virtualServicesOf: MeshVirtualServices = (hostname) => (indexed ??= meshVirtualServices(snapshot, proxy))(hostname);
   const listeners = [...byPort].map(([port, onPort]) => {
     const http = onPort.filter((r) => isHttp(r.protocol));
     if (http.length > 0) {
@@ -83,16 +86,16 @@ export function outboundListeners(snapshot: Snapshot, proxy: OutboundListenerFac
       // No service names the port's protocol: Istio sniffs it (protocol detection). Plain-text
       // HTTP/1.1 and h2c, as http_inspector tells them, take the HTTP chain, anything else the
       // TCP chains of the first service (buildSidecarOutboundListener, ListenerProtocolAuto).
-      const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef);
+      const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef, virtualServicesOf);
       const sniffed = (name: string): EnvoyJson[] => [...chains, { filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: PLAINTEXT_HTTP_ALPNS }, filters: [hcm(name)] }];
       return portListener(proxy, port, sniffed, [...sources, ...http.map((r) => refOf(r.service))], [httpInspector()]);
     }
     const tls = onPort.filter((r) => r.protocol === 'TLS');
     if (tls.length > 0) {
-      const { chains, sources } = sidecarTlsChains(snapshot, proxy, tls);
+      const { chains, sources } = sidecarTlsChains(snapshot, proxy, tls, virtualServicesOf);
       return portListener(proxy, port, () => chains, sources, [tlsInspector()]);
     }
-    const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef);
+    const { chains, sources } = sidecarTcpChains(snapshot, proxy, onPort[0] as ServicePortRef, virtualServicesOf);
     return portListener(proxy, port, () => chains, sources);
   });
   return proxy.interceptionMode === 'REDIRECT' ? [virtualOutbound(passesUnknownHosts(snapshot, proxy)), ...listeners] : listeners;
