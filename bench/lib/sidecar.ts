@@ -4,12 +4,15 @@
 // reports (synced, a change seen) is taken after the ACK was written to the stream. It reads only
 // the names it subscribes with, plus, while a change is awaited, the ClusterLoadAssignments it
 // watches. A response Envoy would reject (undecodable, or a resource not of the response's type)
-// is NACKed as Envoy NACKs it, and counted.
+// is NACKed as Envoy NACKs it, and counted. Its requests after the first (which carries the
+// node) are encoded here (requests.ts): a SotW ACK's 1200 repeated names once per subscription,
+// not once per ACK, so that the client costs far less than the servers it measures.
 // With `sds`, it also asks for the secrets `default` and `ROOTCA` once its first clusters arrive,
 // as Envoy does when their TLS names them, and notes when its own certificate came.
 import { TYPE_URLS } from '../../src/translate/types';
 import { resourceTypes, serviceDefinitions } from '../../src/envoy-api/protos';
 import { AdsClient, type NodeInfo } from '../../test/support/ads-client';
+import { deltaAck, resourceNamesField, sotwRequest, type RequestBytes } from './requests';
 import { clusterNames, endpointAddresses, misTyped, readResponse, resourceName, routeConfigNames, type RawResponse, type Span } from './wire';
 
 export type Transport = 'sotw' | 'delta';
@@ -54,12 +57,29 @@ interface Watch {
 class TypeState {
   /** For CDS and LDS: the children (EDS or RDS names) each cluster or listener names. */
   children = new Map<string, readonly string[]>();
-  subscribed = new Set<string>();
+  private names = new Set<string>();
+  /** `subscribed` as a SotW request's resource_names field, made when first sent. */
+  private namesField: Buffer | undefined;
   /** Subscribed names no response has carried yet. */
   readonly pending = new Set<string>();
   version = '';
   nonce = '';
   answered = false;
+
+  get subscribed(): ReadonlySet<string> {
+    return this.names;
+  }
+
+  set subscribed(names: Set<string>) {
+    this.names = names;
+    this.namesField = undefined;
+  }
+
+  /** A SotW request for the current subscription, version and nonce, encoded. */
+  sotwRequest(typeUrl: string): RequestBytes {
+    this.namesField ??= resourceNamesField([...this.names]);
+    return sotwRequest(typeUrl, this.namesField, this.version, this.nonce);
+  }
 }
 
 export class Sidecar {
@@ -87,8 +107,11 @@ export class Sidecar {
   constructor(address: string, node: NodeInfo, readonly transport: Transport, private readonly sds = false) {
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
     this.client = AdsClient.raw(address, node, transport, CHANNEL_OPTIONS);
-    this.subscribe(TYPE_URLS.cluster, []);
-    void this.loop();
+    // The first request carries the node, so it goes as an object; the rest are encoded here.
+    if (transport === 'delta') this.client.send({ type_url: TYPE_URLS.cluster, resource_names_subscribe: [], resource_names_unsubscribe: [] });
+    else this.client.send({ type_url: TYPE_URLS.cluster, resource_names: [] });
+    this.state(TYPE_URLS.cluster);
+    this.client.listen((r) => this.receive(r));
   }
 
   /** Calls `seen` with the time this sidecar ACKed the EDS response listing `ip` in `cluster`'s
@@ -106,20 +129,13 @@ export class Sidecar {
     this.client.close();
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      let r: Buffer;
-      try {
-        r = await this.client.next(1000);
-      } catch {
-        continue; // nothing within the second; look at `stopped` again
-      }
-      try {
-        this.onResponse(r);
-      } catch (err) {
-        this.failure = err instanceof Error ? err : new Error(String(err));
-        this.close();
-      }
+  private receive(r: Buffer): void {
+    if (this.stopped) return;
+    try {
+      this.onResponse(r);
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      this.close();
     }
   }
 
@@ -250,18 +266,20 @@ export class Sidecar {
     if (this.transport === 'delta') {
       this.client.send({ type_url: typeUrl, resource_names_subscribe: added, resource_names_unsubscribe: dropped });
     } else {
-      this.client.send({ type_url: typeUrl, resource_names: [...st.subscribed], version_info: st.version, response_nonce: st.nonce });
+      this.client.sendEncoded(st.sotwRequest(typeUrl));
     }
   }
 
+  /** A SotW ACK repeats every subscribed name (as Envoy's does): the names are encoded once per
+   * subscription (requests.ts), not once per ACK. */
   private ack(r: RawResponse, st: TypeState): void {
     st.nonce = r.nonce;
     if (this.transport === 'delta') {
-      this.client.send({ type_url: r.typeUrl, response_nonce: r.nonce });
+      this.client.sendEncoded(deltaAck(r.typeUrl, r.nonce));
       return;
     }
     st.version = r.version;
-    this.client.send({ type_url: r.typeUrl, resource_names: [...st.subscribed], version_info: st.version, response_nonce: st.nonce });
+    this.client.sendEncoded(st.sotwRequest(r.typeUrl));
   }
 
   private isSynced(): boolean {

@@ -94,10 +94,14 @@ export function readResponse(buf: Buffer, delta: boolean): RawResponse {
   return out;
 }
 
+/** The type URLs responses carry (a handful), as bytes to compare resources' with. */
+const typeUrlBytes = new Map<string, Buffer>();
+
 /** How many of the response's resources are not of its `type_url` (an Any without a type URL
  * counts): Envoy rejects such a response (NACK), as it does one it cannot decode. */
 export function misTyped(buf: Buffer, r: RawResponse): number {
-  const want = Buffer.from(r.typeUrl);
+  let want = typeUrlBytes.get(r.typeUrl);
+  if (!want) typeUrlBytes.set(r.typeUrl, (want = Buffer.from(r.typeUrl)));
   let wrong = 0;
   for (const s of r.resources) {
     if (s.typeStart === undefined || want.compare(buf, s.typeStart, s.typeEnd) !== 0) wrong++;
@@ -174,16 +178,18 @@ export function clusterNames(buf: Buffer, s: Span): { name: string; eds: string 
   return { name, eds: type === CLUSTER_TYPE_EDS ? serviceName || name : undefined };
 }
 
-/** Calls `leaf` at each occurrence of the field path `path` (all length-delimited) within the
- * message ending at `end`; `leaf` must consume the last field. */
-function walk(r: Reader, end: number, path: readonly number[], leaf: (r: Reader) => void): void {
-  const [first, ...rest] = path;
-  fields(r, end, (f, wt) => {
-    if (f !== first || wt !== LEN) return false;
-    if (rest.length === 0) leaf(r);
-    else walk(r, enter(r), rest, leaf);
-    return true;
-  });
+/** Calls `leaf` at each occurrence of the field path `path` (all length-delimited, from
+ * `path[depth]` on) within the message ending at `end`; `leaf` must consume the last field. A
+ * plain loop: it runs on every watched ClusterLoadAssignment of a churn. */
+function walk(r: Reader, end: number, path: readonly number[], leaf: (r: Reader) => void, depth = 0): void {
+  const want = (path[depth]! << 3) | LEN;
+  const last = depth === path.length - 1;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag !== want) r.skipType(tag & 7);
+    else if (last) leaf(r);
+    else walk(r, enter(r), path, leaf, depth + 1);
+  }
 }
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';

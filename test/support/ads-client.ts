@@ -34,6 +34,18 @@ export interface NodeInfo {
 type Response = DiscoveryResponse__Output | DeltaDiscoveryResponse__Output;
 
 /**
+ * A request's bytes: a Buffer, or pieces grpc-js frames as one. Its client frames a message by
+ * reading `length` and calling `copy(target, 5)` (compression-filter.js, IdentityHandler), so a
+ * request made of shared pieces is copied once, into the frame.
+ */
+export interface EncodedRequest {
+  readonly length: number;
+  copy(target: Uint8Array, offset: number): number;
+}
+
+const isEncoded = (m: object): m is EncodedRequest => typeof (m as Partial<EncodedRequest>).copy === 'function';
+
+/**
  * How Envoy retries an ADS stream that failed: after a jittered exponential backoff, 500 ms at
  * first, doubling up to 30 s, each wait uniform in [0, interval) (RetryInitialDelayMs and
  * RetryMaxDelayMs of Envoy's source/extensions/config_subscription/grpc/grpc_stream.h, with
@@ -44,6 +56,7 @@ export const ENVOY_RETRY = { initialMs: 500, maxMs: 30_000 };
 export class AdsClient<R extends Response | Buffer> {
   private readonly queue: R[] = [];
   private waiters: ((r: R) => void)[] = [];
+  private listener: ((r: R) => void) | undefined;
   private sentNode = false;
   private call!: grpc.ClientDuplexStream<object, R>;
   /** Requests written on a stream no response has come on yet: what a retried stream sends again. */
@@ -66,6 +79,7 @@ export class AdsClient<R extends Response | Buffer> {
     this.call = call;
     call.on('data', (r: R) => {
       this.unanswered = undefined;
+      if (this.listener) return this.listener(r);
       const w = this.waiters.shift();
       if (w) w(r);
       else this.queue.push(r);
@@ -125,6 +139,24 @@ export class AdsClient<R extends Response | Buffer> {
     this.call.write({ ...req, ...(node ? { node } : {}) });
   }
 
+  /**
+   * Sends a request a raw client encoded itself (a load client's ACKs: bench/lib/requests.ts), once
+   * a response has come: the first request carries the node, and a stream is opened again with its
+   * requests only before its first response.
+   */
+  sendEncoded(req: EncodedRequest): void {
+    if (this.unanswered !== undefined) throw new Error('an encoded request goes only after the first response');
+    this.call.write(req);
+  }
+
+  /** Hands every response to `listener` as it arrives, the queued ones first, from now on
+   * (`next` then gets nothing): a load client holding thousands of streams is spared a promise and
+   * a timer per response. */
+  listen(listener: (r: R) => void): void {
+    this.listener = listener;
+    for (const r of this.queue.splice(0)) listener(r);
+  }
+
   next(timeoutMs = 3000): Promise<R> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
@@ -162,7 +194,10 @@ export class AdsClient<R extends Response | Buffer> {
 /** A client for `address` and a function that starts a new `method` stream on it. */
 function open(address: string, method: string, options: grpc.ChannelOptions, raw = false, connect: Connect = {}): { client: grpc.Client; call: () => grpc.ClientDuplexStream<object, Response | Buffer> } {
   const ads = serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
-  const def = raw ? { ...ads, [method]: { ...ads[method]!, responseDeserialize: (b: Buffer) => b } } : ads;
+  const base = ads[method]!;
+  // Raw: responses stay bytes, and requests the client encoded itself (sendEncoded) pass through,
+  // typed as the Buffer grpc-js declares: it reads only their length and copy() (EncodedRequest).
+  const def = raw ? { ...ads, [method]: { ...base, responseDeserialize: (b: Buffer) => b, requestSerialize: (m: object) => (isEncoded(m) ? (m as Buffer) : base.requestSerialize(m)) } } : ads;
   const Ctor = grpc.makeClientConstructor(def, 'AggregatedDiscoveryService');
   const client = new Ctor(address, connect.credentials ?? grpc.credentials.createInsecure(), options);
   const fn = (client as unknown as Record<string, (m?: grpc.Metadata) => grpc.ClientDuplexStream<object, Response | Buffer>>)[method]!;
