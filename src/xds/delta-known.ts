@@ -71,6 +71,19 @@ export class KnownVersions {
   }
 
   /**
+   * The client, which held nothing, was sent every resource of `view` in this scope, `count` of
+   * them (delta.ts: a first sync, compared in full): it now holds exactly the base. Spares
+   * recording each name as sent only for `rebase` to find it equal to the view and drop it.
+   * `subscribed` must never change afterwards.
+   */
+  sentAll(view: View, wildcard: boolean, subscribed: ReadonlySet<string>, count: number): void {
+    if (this.count !== 0) throw new Error(`sentAll: the client holds ${this.count} names already`);
+    this.base = { view, wildcard, subscribed };
+    this.over = new Map();
+    this.count = count;
+  }
+
+  /**
    * Takes `view` under this scope as the base, keeping only the differences from it. Valid only
    * where the client holds exactly `view`'s resources in scope, apart from names out of scope it
    * still holds (from initial_resource_versions), which stay in `over`: right after a sync

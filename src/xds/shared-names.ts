@@ -2,8 +2,6 @@
 // was sent, by name: 1200 names on the 1000-service mesh, about 110 KB of strings and 40 KB of
 // hash table per stream, the same names for every proxy of a deployment. A stream keeps the one
 // read-only set of its names that every stream asking for the same names holds.
-import { createHash } from 'node:crypto';
-
 const byContent = new Map<string, WeakRef<ReadonlySet<string>>>();
 const gone = new FinalizationRegistry<string>((key) => {
   if (byContent.get(key)?.deref() === undefined) byContent.delete(key);
@@ -16,12 +14,36 @@ function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 }
 
 /**
+ * A key for a set of names whatever their order: the sums of two 32-bit hashes (FNV-1a, and a
+ * second one with another basis, prime and mixing) of every name, with the count. Sorting 1200
+ * names, joining and SHA-256-hashing them took 0.6-0.7 ms per set against 0.23 ms for this; a
+ * collision costs only sharing (sameNames checks every hit), never a wrong set.
+ */
+function namesKey(names: ReadonlySet<string>): string {
+  let a = 0;
+  let b = 0;
+  for (const n of names) {
+    let h = 0x811c9dc5;
+    let g = 0x9747b28c;
+    for (let i = 0; i < n.length; i++) {
+      const c = n.charCodeAt(i);
+      h = Math.imul(h ^ c, 0x01000193);
+      g = Math.imul(g ^ c, 0x5bd1e995);
+      g ^= g >>> 15;
+    }
+    a = (a + h) | 0;
+    b = (b + g) | 0;
+  }
+  return `${names.size}:${a >>> 0}:${b >>> 0}`;
+}
+
+/**
  * The shared set equal to `names`: one already held by some stream, or `names` itself, which the
- * caller must then never change. Keyed by a hash of the sorted names, checked on a hit.
+ * caller must then never change. Keyed by an order-independent hash of the names, checked on a hit.
  */
 export function sharedNames(names: ReadonlySet<string>): ReadonlySet<string> {
   if (names.size === 0) return names;
-  const key = createHash('sha256').update([...names].sort().join('\n')).digest('base64url');
+  const key = namesKey(names);
   const held = byContent.get(key)?.deref();
   if (held && sameNames(held, names)) return held;
   if (held) return names;

@@ -1,6 +1,6 @@
-// Writes DiscoveryResponse and DeltaDiscoveryResponse envelopes around resources that were
-// encoded once (as Any bytes) when their version was made. Only the small envelope is written per
-// stream; the resource bytes are shared by every proxy that receives them.
+// Writes DiscoveryResponse envelopes around resources that were encoded once (as Any bytes) when
+// their version was made (DeltaDiscoveryResponse: delta-response.ts). Only the small envelope is
+// written per stream; the resource bytes are shared by every proxy that receives them.
 import { Writer } from 'protobufjs';
 
 /** A resource at one version, encoded once and shared by every stream that sends it. */
@@ -83,21 +83,4 @@ export function sotwPieces(typeUrl: string, versionInfo: string, nonce: string, 
 /** A DiscoveryResponse around `resources`, the field sotwResources wrote (in one or more pieces). */
 export function sotwResponse(typeUrl: string, versionInfo: string, nonce: string, resources: readonly Buffer[]): Buffer {
   return Buffer.concat(sotwPieces(typeUrl, versionInfo, nonce, resources));
-}
-
-export function deltaResponse(typeUrl: string, systemVersion: string, nonce: string, resources: Iterable<EncodedResource>, removed: Iterable<string>): Buffer {
-  const w = Writer.create();
-  w.uint32((1 << 3) | 2).string(systemVersion);
-  for (const r of resources) {
-    w.uint32((2 << 3) | 2).fork()
-      .uint32((1 << 3) | 2).string(r.version)
-      .uint32((2 << 3) | 2).bytes(r.any)
-      .uint32((3 << 3) | 2).string(r.name)
-      .ldelim();
-  }
-  w.uint32((4 << 3) | 2).string(typeUrl);
-  w.uint32((5 << 3) | 2).string(nonce);
-  for (const name of removed) w.uint32((6 << 3) | 2).string(name);
-  controlPlane(w, 7);
-  return finished(w);
 }

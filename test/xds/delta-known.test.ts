@@ -17,7 +17,7 @@ import { DEFAULT_XDS_LIMITS } from '../../src/xds/limits';
 import { XdsMetrics } from '../../src/xds/metrics';
 import { PartMap } from '../../src/xds/part-diff';
 import type { ProxyView } from '../../src/xds/cache';
-import type { EncodedResource } from '../../src/xds/wire';
+import { ResponseBytes, type EncodedResource } from '../../src/xds/wire';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import { quiet } from './fake-world';
 
@@ -126,7 +126,7 @@ describe('delta stream state shared with the view', () => {
         };
         let view = viewOf();
         const written: Buffer[] = [];
-        const stream = { write: (chunk: Buffer, done: () => void) => (written.push(chunk), done(), true), once: () => undefined };
+        const stream = { write: (chunk: Buffer | ResponseBytes, done: () => void) => (written.push(chunk instanceof ResponseBytes ? chunk.concat() : chunk), done(), true), once: () => undefined };
         let seq = 0;
         const connect = () => new DeltaConnection(String(++seq), { ...PROXY, id: 'p', workloadName: 'gw.ns', serviceAccount: 'default' }, stream, metrics, quiet, DEFAULT_XDS_LIMITS);
         let conn = connect();
