@@ -15,7 +15,7 @@ import { CompositeMap } from './composite-map';
 import { PartMap } from './part-diff';
 import { encodeAny } from './encode';
 import { LastServed, SET_TYPES, type Checked } from './checked-build';
-import { buildMembers, membersOutput, membersReads, type BuiltMember, type Members } from './member-pieces';
+import { buildMembers, membersOutput, membersReads, type Members } from './member-pieces';
 import { buildTraced, traceBuild } from './build-spans';
 import { MAST_LIMITS, validateResource } from './validate';
 import { PUSH_ORDER, type TypeUrl } from './types';
@@ -50,6 +50,14 @@ interface Piece {
   reads: Reads | undefined;
   /** A part built per service: each member's output and reads, to build again only those that changed. */
   members?: Members;
+}
+
+/** A proxy class's piece keys, one per part in `parts` order, and what working them out read. */
+interface PartKeys {
+  parts: readonly TranslationPart[];
+  keys: readonly string[];
+  reads: Reads;
+  generation: number;
 }
 
 const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], generation: 0, reads: undefined };
@@ -98,6 +106,9 @@ export class ViewCache {
   private views = new Map<string, ProxyView>();
   private pieces = new Map<string, Piece>();
   private lastGood = new Map<string, Piece>();
+  /** Piece keys by proxy class, asked for in this generation and in the last (keysFor). */
+  private partKeys = new Map<string, PartKeys>();
+  private lastPartKeys = new Map<string, PartKeys>();
   private readonly interner = new EncodedInterner();
   private readonly lastServed = new LastServed();
   readonly errors = new Map<string, ViewError>();
@@ -133,6 +144,8 @@ export class ViewCache {
     // Pieces no proxy asked for in the last generation are dropped with it.
     this.lastGood = this.pieces.size ? this.pieces : this.lastGood;
     this.pieces = new Map();
+    this.lastPartKeys = this.partKeys.size ? this.partKeys : this.lastPartKeys;
+    this.partKeys = new Map();
     this.interner.nextGeneration();
   }
 
@@ -140,10 +153,36 @@ export class ViewCache {
     const key = classKey(proxy);
     let view = this.views.get(key);
     if (!view) {
-      view = this.compose(this.partsOf(proxy).map((part) => this.piece(part, proxy)));
+      const parts = this.partsOf(proxy);
+      const keys = this.keysFor(key, parts, proxy);
+      view = this.compose(parts.map((part, i) => this.piece(part, proxy, keys[i]!)));
       this.views.set(key, view);
     }
     return view;
+  }
+
+  /**
+   * The keys of the proxy class's pieces, worked out again only when something they read has
+   * changed (SnapshotReads, as for pieces): a key reads the proxy and what selects it (Sidecars,
+   * EnvoyFilters, Telemetry, rule and route selectors), so an endpoint change leaves every proxy's
+   * keys as they were. Working them out for every proxy on every push was about a tenth of the
+   * server's CPU in a SotW churn at 500 proxies.
+   */
+  private keysFor(classKey: string, parts: readonly TranslationPart[], proxy: ProxyClass): readonly string[] {
+    const snapshot = this.snapshot;
+    if (!snapshot) return parts.map((part) => `${part.name}\0`);
+    const known = this.partKeys.get(classKey) ?? this.lastPartKeys.get(classKey);
+    if (known && known.parts === parts && !SnapshotReads.changed(snapshot, known.reads, known.generation)) {
+      this.partKeys.set(classKey, known);
+      return known.keys;
+    }
+    const reads = new SnapshotReads(snapshot);
+    const keys = parts.map((part) => `${part.name}\0${part.key(proxy, reads)}`);
+    const read = reads.reads();
+    // SnapshotReads leaves an empty EnvoyFilter list unnoted (a build need not depend on it), but
+    // the first EnvoyFilter to select a proxy is exactly what changes its keys.
+    if (read) this.partKeys.set(classKey, { parts, keys, reads: { kinds: new Set([...read.kinds, 'EnvoyFilter']), keys: read.keys }, generation: snapshot.generation });
+    return keys;
   }
 
   private compose(pieces: Piece[]): ProxyView {
@@ -163,8 +202,7 @@ export class ViewCache {
     };
   }
 
-  private piece(part: TranslationPart, proxy: ProxyClass): Piece {
-    const key = `${part.name}\0${this.snapshot ? part.key(proxy, this.snapshot) : ''}`;
+  private piece(part: TranslationPart, proxy: ProxyClass, key: string): Piece {
     let piece = this.pieces.get(key);
     if (piece) return piece;
     piece = this.build(key, part, proxy);
@@ -236,7 +274,7 @@ export class ViewCache {
       }
       member.encoded = encoded;
     }
-    const encodedOf = (built: ReadonlyMap<string, BuiltMember>, key: string, typeUrl: TypeUrl) => built.get(key)?.encoded?.get(typeUrl) ?? [];
+    const encodedOf = (built: Members['built'], key: string, typeUrl: TypeUrl) => built.get(key)?.encoded?.get(typeUrl) ?? [];
     const resources = new Map<TypeUrl, PartMap>();
     const was = last?.members?.built;
     if (!members.listed && was && last) {

@@ -59,6 +59,12 @@ export class LimitExceeded extends Error {
 }
 
 /**
+ * Frozen name lists (shared by every request repeating them, repeated-names.ts: each SotW ACK of
+ * 1200 EDS names) that passed the length limit, by that limit: walked once, not once per ACK.
+ */
+const withinLength = new WeakMap<readonly string[], number>();
+
+/**
  * Checks a request's names before any is stored: `names` are what the request asks for of
  * `typeUrl`; `typeCount(extra)` is how many names the type would hold with them (SotW replaces
  * the type's set, delta adds to it) and is called only once `names` is known to be within the
@@ -66,13 +72,16 @@ export class LimitExceeded extends Error {
  * Throws LimitExceeded. Duplicate names in one request count each time: a proxy never sends them.
  */
 export function checkNames(limits: XdsLimits, typeUrl: string, names: readonly string[], typeCount: () => number, others: number): void {
-  const type = typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
-  if (names.length > limits.maxNamesPerType) throw new LimitExceeded('names_per_type', `${names.length} ${type} names in one request`, limits.maxNamesPerType);
-  for (const n of names) {
-    if (n.length > limits.maxNameLength) throw new LimitExceeded('name_length', `a ${type} name of ${n.length} characters (${JSON.stringify(n.slice(0, 64))}...)`, limits.maxNameLength);
+  const type = () => typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+  if (names.length > limits.maxNamesPerType) throw new LimitExceeded('names_per_type', `${names.length} ${type()} names in one request`, limits.maxNamesPerType);
+  if (withinLength.get(names) !== limits.maxNameLength) {
+    for (const n of names) {
+      if (n.length > limits.maxNameLength) throw new LimitExceeded('name_length', `a ${type()} name of ${n.length} characters (${JSON.stringify(n.slice(0, 64))}...)`, limits.maxNameLength);
+    }
+    if (Object.isFrozen(names)) withinLength.set(names, limits.maxNameLength);
   }
   const count = typeCount();
-  if (count > limits.maxNamesPerType) throw new LimitExceeded('names_per_type', `${count} subscribed ${type} names`, limits.maxNamesPerType);
+  if (count > limits.maxNamesPerType) throw new LimitExceeded('names_per_type', `${count} subscribed ${type()} names`, limits.maxNamesPerType);
   if (count + others > limits.maxNamesPerStream) throw new LimitExceeded('names_per_stream', `${count + others} subscribed names on one stream`, limits.maxNamesPerStream);
 }
 

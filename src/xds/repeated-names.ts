@@ -7,7 +7,10 @@
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 
 /** DiscoveryRequest fields (envoy/service/discovery/v3/discovery.proto). */
+const VERSION_INFO = 1;
 const NAMES = 3;
+const TYPE_URL = 4;
+const RESPONSE_NONCE = 5;
 const LOCATORS = 7;
 const NAMES_TAG = (NAMES << 3) | 2;
 /** Fewer names are decoded each time: reusing them would not pay for the comparison. */
@@ -72,6 +75,30 @@ function namesEnd(b: Uint8Array, from: number): number {
 }
 
 /**
+ * Reads the fields of `b[from, to)` into `req` when they are only an ACK's strings (version_info,
+ * type_url, response_nonce; the last of a repeated one wins, as protobuf decoders take it); false
+ * at any other field (a node, an error_detail, ...), which the deserializer then reads.
+ */
+function ackFields(b: Buffer, from: number, to: number, req: DiscoveryRequest__Output): boolean {
+  const at = { pos: from };
+  while (at.pos < to) {
+    const tag = varint(b, at);
+    if (tag < 0 || tag % 8 !== 2) return false;
+    const length = varint(b, at);
+    if (length < 0 || at.pos + length > to) return false;
+    // Buffer's utf8Slice is what protobufjs' reader uses for strings in Node.
+    const value = b.toString('utf8', at.pos, at.pos + length);
+    at.pos += length;
+    const field = Math.floor(tag / 8);
+    if (field === VERSION_INFO) req.version_info = value;
+    else if (field === TYPE_URL) req.type_url = value;
+    else if (field === RESPONSE_NONCE) req.response_nonce = value;
+    else return false;
+  }
+  return true;
+}
+
+/**
  * Decodes SotW DiscoveryRequests with `decode` (grpc-js' deserializer of the method), reusing the
  * names of the last KEPT distinct lists of MIN_NAMES or more. Names are reused only when they are
  * one run of fields that no other `resource_names` or `resource_locators` field accompanies, as
@@ -94,6 +121,10 @@ export class RepeatedNames {
     // No name or locator may follow: the request's names are then exactly these.
     if (firstNames(b, end) !== b.length) return undefined;
     if (i > 0) this.known = [k, ...this.known.slice(0, i), ...this.known.slice(i + 1)];
+    // An ACK's other fields are three short strings, read here; anything else goes to the
+    // deserializer. The object has the deserializer's shape (proto-loader, defaults: true).
+    const ack: DiscoveryRequest__Output = { resource_names: k.names as string[], resource_locators: [], version_info: '', node: null, type_url: '', response_nonce: '', error_detail: null };
+    if (ackFields(b, 0, start, ack) && ackFields(b, end, b.length, ack)) return ack;
     const req = this.decode(Buffer.concat([b.subarray(0, start), b.subarray(end)]));
     req.resource_names = k.names as string[];
     return req;

@@ -36,8 +36,8 @@ export class ResourceList {
 
   /**
    * The lists of a view's parts, one after the other: their bytes are shared, never re-encoded.
-   * Made per stream and push, so the joined resources are made only when a response is sent:
-   * a push that finds the proxy holding this list already reads the hash alone.
+   * The joined resources are made only when a response is sent: a push that finds the proxy
+   * holding this list already reads the hash alone. `index` is a map of the same entries.
    */
   static joined(lists: readonly ResourceList[], index: Available): ResourceList {
     const size = lists.reduce((n, l) => n + l.size, 0);
@@ -65,9 +65,34 @@ export class ResourceList {
 // their bytes, so nothing is kept per proxy.
 const partLists = new WeakMap<Available, ResourceList>();
 
+/** A joined list, under the lists it joins: `next` by the following part's list. */
+interface Join {
+  next: WeakMap<ResourceList, Join>;
+  list?: ResourceList;
+}
+const joins = new WeakMap<ResourceList, Join>();
+
+/**
+ * The list joining `lists`, made once per sequence of part lists: a view is composed anew for each
+ * snapshot, so its CompositeMap is new on every push even where none of its parts changed, and
+ * joining (and hashing) per stream and push was most of the CDS and LDS work of an endpoint change
+ * at 500 proxies. Each proxy's own (inbound) part makes its sequence its own; the entries go with
+ * the part maps.
+ */
+function joinedList(lists: readonly ResourceList[], index: Available): ResourceList {
+  let join: Join | undefined;
+  let within = joins;
+  for (const l of lists) {
+    join = within.get(l);
+    if (!join) within.set(l, (join = { next: new WeakMap() }));
+    within = join.next;
+  }
+  return (join!.list ??= ResourceList.joined(lists, index));
+}
+
 /** The response list of every resource in `available`, made once per part map (bench/change-cost.ts measures it). */
 export function wholeList(available: Available): ResourceList {
-  if (available instanceof CompositeMap) return ResourceList.joined(available.parts.map(wholeList), available);
+  if (available instanceof CompositeMap) return joinedList(available.parts.map(wholeList), available);
   let list = partLists.get(available);
   if (!list) {
     list = ResourceList.sorted([...available.values()], available);

@@ -113,3 +113,64 @@ describe('view cache', () => {
     }
   });
 });
+
+// Edits that change which pieces a proxy gets (its part keys: a Sidecar scoping it, an EnvoyFilter
+// selecting it), between endpoint changes, which leave every key as it was.
+const KEY_EDITS: { kind: string; yaml: string }[] = [
+  {
+    kind: 'Sidecar',
+    yaml: `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: productpage, namespace: default}
+spec:
+  workloadSelector: {labels: {app: productpage}}
+  egress: [{hosts: ["./reviews.default.svc.cluster.local"]}]`,
+  },
+  {
+    kind: 'EnvoyFilter',
+    yaml: `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: productpage-clusters, namespace: default}
+spec:
+  workloadSelector: {labels: {app: productpage}}
+  configPatches:
+  - applyTo: CLUSTER
+    match: {context: SIDECAR_OUTBOUND, cluster: {service: reviews.default.svc.cluster.local, portNumber: 9080}}
+    patch: {operation: MERGE, value: {connect_timeout: 2s}}`,
+  },
+];
+
+const endpointEdit = (i: number): string => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: reviews-extra, namespace: default, labels: {kubernetes.io/service-name: reviews}}
+addressType: IPv4
+ports: [{name: http, port: 9080}]
+endpoints: [{addresses: [127.0.1.${100 + i}], conditions: {ready: true}}]`;
+
+describe('view cache, part keys', () => {
+  it('works a proxy\'s part keys out again only when what they read changed, and its view is a fresh translation', async () => {
+    const store = await loadConfigDir(EXAMPLE, new ConfigStore());
+    let keyCalls = 0;
+    const counted = partsFor('sidecar').map((part) => ({ ...part, key: (proxy: ProxyClass, snapshot: Snapshot) => (keyCalls++, part.key(proxy, snapshot)) }));
+    const views = new ViewCache(() => counted, quiet);
+    const proxies = (s: Snapshot) => [proxyOf(s, 'productpage-v1-0'), proxyOf(s, 'reviews-v1-0')];
+    const check = (what: string): void => {
+      const snapshot = store.snapshot();
+      views.setSnapshot(snapshot);
+      for (const proxy of proxies(snapshot)) assert.deepEqual(views.viewFor(proxy).json(), translate(snapshot, proxy), `${what}: the view of ${proxy.labels['app']} is a fresh translation`);
+    };
+    check('start');
+    assert.equal(keyCalls, 2 * counted.length, 'each proxy\'s keys worked out once');
+    KEY_EDITS.forEach((edit, i) => {
+      keyCalls = 0;
+      apply(store, 'endpoints.yaml', endpointEdit(i));
+      check(`endpoint change ${i}`);
+      assert.equal(keyCalls, 0, 'an endpoint change leaves every key as it was');
+      apply(store, `${edit.kind}.yaml`, edit.yaml);
+      check(`${edit.kind} added`);
+      assert.ok(keyCalls >= counted.length, `a ${edit.kind} is read by keys: they are worked out again`);
+      store.replaceSource(`${edit.kind}.yaml`, [], []);
+      check(`${edit.kind} removed`);
+    });
+  });
+});

@@ -62,10 +62,10 @@ describe('RepeatedNames', () => {
     const pool = list(80, 'c-');
     const request = fc.record({
       names: fc.subarray(pool, { minLength: 0, maxLength: 80 }).chain((s) => fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length })),
-      nonce: fc.string({ maxLength: 8 }),
+      nonce: fc.string({ maxLength: 8, unit: 'binary' }),
       version: fc.string({ maxLength: 12 }),
       node: fc.boolean(),
-      extra: fc.constantFrom('none', 'late-name', 'locator'),
+      extra: fc.constantFrom('none', 'late-name', 'locator', 'error'),
     });
     fc.assert(fc.property(fc.array(request, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 3 }), (reqs, repeats) => {
       const decode = decoder();
@@ -73,6 +73,7 @@ describe('RepeatedNames', () => {
         const base = encode({ type_url: EDS, resource_names: r.names, version_info: r.version, response_nonce: r.nonce, ...(r.node && { node: { id: 'sidecar~10.0.0.2~b.default~default.svc.cluster.local' } }) });
         const b = r.extra === 'late-name' ? Buffer.concat([base, encode({ resource_names: ['late'] })])
           : r.extra === 'locator' ? Buffer.concat([base, encode({ resource_locators: [{ name: 'loc' }] })])
+          : r.extra === 'error' ? Buffer.concat([base, encode({ error_detail: { code: 3, message: 'rejected' } })])
           : base;
         return Array.from({ length: repeats + 1 }, () => b);
       });
