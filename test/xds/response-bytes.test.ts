@@ -46,4 +46,73 @@ describe('ResponseBytes', () => {
       server.forceShutdown();
     }
   });
+
+  it('releases only the buffer grpc-js framed it into, never a copy made elsewhere', () => {
+    const r = new ResponseBytes([Buffer.alloc(10_000, 1)]);
+    const elsewhere = Buffer.alloc(10_000);
+    r.copy(elsewhere, 0);
+    assert.equal(r.release(), 0);
+    assert.equal(elsewhere.byteLength, 10_000);
+    const framed = Buffer.allocUnsafe(10_005);
+    r.copy(framed, 5);
+    assert.equal(r.release(), 10_005);
+    assert.equal(framed.byteLength, 0, 'the framed buffer is detached, its memory freed');
+    assert.equal(r.release(), 0, 'once');
+    // A small message is framed in a slice of Node's shared pool, which is not ours to free.
+    const small = new ResponseBytes([Buffer.from('abc')]);
+    const pooled = Buffer.allocUnsafe(8);
+    small.copy(pooled, 5);
+    assert.equal(small.release(), 0);
+    assert.equal(pooled.byteLength, 8);
+  });
+
+  // Each framed copy is freed in its write's callback, as Connection.write does, while the client
+  // stops reading for a while (HTTP/2 flow control holds writes part-sent): freed too early, a
+  // later response's buffer could take the memory and the client would read its bytes instead.
+  it('frees each framed copy after its write and every response arrives intact', async () => {
+    const count = 40;
+    const size = 200_000;
+    const body = (i: number): Buffer => Buffer.alloc(size, i + 1);
+    let freed = 0;
+    const server = discoveryServer(DEFAULT_XDS_LIMITS, {
+      stream(call) {
+        const writer = call as unknown as { write(c: ResponseBytes, cb: (err?: Error | null) => void): boolean };
+        const next = (i: number): void => {
+          if (i === count) return;
+          const r = new ResponseBytes([body(i).subarray(0, 1000), body(i).subarray(1000)]);
+          writer.write(r, (err) => {
+            if (!err) freed += r.release();
+            next(i + 1);
+          });
+        };
+        next(0);
+      },
+      fetch: () => assert.fail('no fetch'),
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const call = client.makeBidiStreamRequest(ADS, (b: Buffer) => b, (b: Buffer) => b);
+      const got: Buffer[] = [];
+      const all = new Promise<void>((resolve, reject) => {
+        call.on('data', (b: Buffer) => {
+          got.push(b);
+          if (got.length === 3) {
+            call.pause();
+            setTimeout(() => call.resume(), 300);
+          }
+          if (got.length === count) resolve();
+        });
+        call.once('error', reject);
+      });
+      call.write(Buffer.alloc(0));
+      await all;
+      got.forEach((b, i) => assert.ok(b.equals(body(i)), `response ${i} arrived as written`));
+      assert.ok(freed >= (count - 1) * (size + 5), `the framed copies were freed (${freed} bytes)`);
+      call.cancel();
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+  });
 });
