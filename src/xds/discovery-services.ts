@@ -9,6 +9,7 @@ import { TYPE_URLS } from '../translate/types';
 import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { serviceDefinitions } from '../envoy-api/protos';
+import { dropDecodedChunks } from './grpc-reads';
 import { NAME_FIELDS, refusedBeforeDecoding, type XdsLimits } from './limits';
 import { RepeatedNames } from './repeated-names';
 import type { TypeUrl } from './types';
@@ -58,6 +59,8 @@ const GRPC_OPTIONS = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_mes
  * Not yet bound to any address.
  */
 export function discoveryServer(limits: XdsLimits, handlers: DiscoveryHandlers): grpc.Server {
+  // A stream keeps nothing of its client's requests once they are decoded (grpc-reads.ts).
+  dropDecodedChunks();
   const server = new grpc.Server(GRPC_OPTIONS);
   const defs = serviceDefinitions();
   const ads = preEncoded(defs['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition, limits);
