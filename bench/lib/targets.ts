@@ -53,12 +53,47 @@ async function started(name: TargetName, proc: Proc, xds: string, admin: string,
   return { name, proc, pid, xdsAddress: xds, adminUrl, change, stop: () => stop(proc) };
 }
 
+/**
+ * The Mast the bench runs. `BENCH_MAST_BUILD=dist`: the compiled build (dist/, from `npm run build`,
+ * which `make bench` runs first), as the image and bin/mast.js run it; refused if any source file
+ * is newer than its build. Otherwise src/ under tsx, which keeps every module's transformed source
+ * and inline source map in the heap: about 75 MiB more RSS on the 1000-service mesh than the
+ * compiled Mast (BENCHMARKS.md, "Memory per proxy"), so memory figures differ between the two.
+ */
+function mastEntry(): string[] {
+  if (process.env['BENCH_MAST_BUILD'] !== 'dist') return ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
+  const stale = staleBuild(path.join(ROOT, 'src'), path.join(ROOT, 'dist', 'src'));
+  if (stale) throw new Error(`BENCH_MAST_BUILD=dist, but ${stale} is newer than its build in dist/: run npm run build`);
+  return [path.join(ROOT, 'dist', 'src', 'cli', 'main.js')];
+}
+
+/** The first .ts under `src` whose .js under `dist` is missing or older; undefined if none. */
+function staleBuild(src: string, dist: string): string | undefined {
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    const from = path.join(src, entry.name);
+    if (entry.isDirectory()) {
+      const stale = staleBuild(from, path.join(dist, entry.name));
+      if (stale) return stale;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const built = path.join(dist, entry.name.replace(/\.ts$/, '.js'));
+      let builtAt = 0;
+      try {
+        builtAt = statSync(built).mtimeMs;
+      } catch {
+        // not built
+      }
+      if (builtAt < statSync(from).mtimeMs) return path.relative(ROOT, from);
+    }
+  }
+  return undefined;
+}
+
 /** `mast serve` with the flags that choose its source (`--config-dir DIR` or `--kubeconfig FILE`). */
 async function startMastServe(name: TargetName, sourceArgs: string[], logDir: string, change: Target['change']): Promise<Target> {
   const { xds, admin } = await addresses();
   // BENCH_MAST_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server (NODE_OPTIONS refuses --cpu-prof).
   const nodeArgs = (process.env['BENCH_MAST_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', ...sourceArgs, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
+  const args = [...nodeArgs, ...mastEntry(), 'serve', ...sourceArgs, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
     // Plaintext and unauthenticated, as the peer it is compared with; TLS on a port of its own.
     '--insecure-xds', '--xds-tls-address', `127.0.0.1:${await freePort()}`];
   // The glibc setting Mast's image and manifests launch it with (README, "Memory"), unless the caller set one.
