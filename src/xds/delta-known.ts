@@ -62,6 +62,11 @@ export class KnownVersions {
     else this.over.set(name, undefined);
   }
 
+  /** Whether the client holds exactly `view`'s resources in the base's scope and nothing else. */
+  holdsExactly(view: View): boolean {
+    return this.base?.view === view && this.over.size === 0;
+  }
+
   /** Every name the client holds, its differences first, then the base's in the view's order. */
   *keys(): Generator<string> {
     for (const [name, version] of this.over) if (version !== undefined) yield name;
@@ -92,6 +97,8 @@ export class KnownVersions {
    */
   rebase(view: View, wildcard: boolean, subscribed: ReadonlySet<string>): void {
     this.base = { view, wildcard, subscribed };
+    // In step with the view (every push of a synced stream): nothing to drop, no new Map.
+    if (this.over.size === 0) return;
     for (const [name, version] of this.over) if (this.fromBase(name) === version) this.over.delete(name);
     // A Map keeps the table it grew to during the first sync; a stream's differences are few.
     if (this.over.size === 0) this.over = new Map();

@@ -19,7 +19,7 @@ function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
  * names, joining and SHA-256-hashing them took 0.6-0.7 ms per set against 0.23 ms for this; a
  * collision costs only sharing (sameNames checks every hit), never a wrong set.
  */
-function namesKey(names: ReadonlySet<string>): string {
+function namesKey(names: Iterable<string>, size: number): string {
   let a = 0;
   let b = 0;
   for (const n of names) {
@@ -34,20 +34,38 @@ function namesKey(names: ReadonlySet<string>): string {
     a = (a + h) | 0;
     b = (b + g) | 0;
   }
-  return `${names.size}:${a >>> 0}:${b >>> 0}`;
+  return `${size}:${a >>> 0}:${b >>> 0}`;
 }
+
+/** The request names a shared set was made from, in order: the first stream's, when it gave them. */
+const madeFrom = new WeakMap<ReadonlySet<string>, readonly string[]>();
 
 /**
  * The shared set equal to `names`: one already held by some stream, or `names` itself, which the
  * caller must then never change. Keyed by an order-independent hash of the names, checked on a hit.
+ * `from`: the request names `names` is exactly the set of, for `namesMadeFrom`.
  */
-export function sharedNames(names: ReadonlySet<string>): ReadonlySet<string> {
+export function sharedNames(names: ReadonlySet<string>, from?: readonly string[]): ReadonlySet<string> {
   if (names.size === 0) return names;
-  const key = namesKey(names);
+  const key = namesKey(names, names.size);
   const held = byContent.get(key)?.deref();
   if (held && sameNames(held, names)) return held;
   if (held) return names;
   byContent.set(key, new WeakRef(names));
   gone.register(names, key);
+  if (from) madeFrom.set(names, from);
   return names;
+}
+
+/**
+ * The shared set made from these very request names, in this order, if a stream holds one. A
+ * delta sidecar's first EDS request names its 1200 clusters in the order of its CDS response, as
+ * every sidecar of its deployment does, so its subscription is found with one hash and one
+ * in-order comparison instead of a set built name by name and then found equal.
+ */
+export function namesMadeFrom(names: readonly string[]): ReadonlySet<string> | undefined {
+  if (names.length === 0) return undefined;
+  const held = byContent.get(namesKey(names, names.length))?.deref();
+  const from = held && madeFrom.get(held);
+  return from && (from === names || (from.length === names.length && from.every((n, i) => n === names[i]))) ? held : undefined;
 }
