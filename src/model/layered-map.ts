@@ -21,6 +21,12 @@ export class LayeredMap<K, V> {
     return this.top.has(key) ? this.top.get(key) : this.base.get(key);
   }
 
+  /** Every key, the base's unchanged ones first (in the base's order), then the changed ones. */
+  *keys(): IterableIterator<K> {
+    for (const k of this.base.keys()) if (!this.top.has(k)) yield k;
+    for (const [k, v] of this.top) if (v !== undefined) yield k;
+  }
+
   /** This map with `changes` applied (undefined removes the key); this one is left as it was. */
   with(changes: ReadonlyMap<K, V | undefined>): LayeredMap<K, V> {
     const top = new Map(this.top);

@@ -7,6 +7,7 @@
 // Finding the members to build again must not cost a look at each: members are indexed by the
 // fine keys they read (one Service's endpoints), and when no kind any member read has changed,
 // the keys changed since the last build (Snapshot.keysChangedAfter) name the only candidates.
+import { LayeredMap } from '../model/layered-map';
 import { SnapshotReads, type Reads } from '../model/snapshot-reads';
 import type { Kind, Snapshot } from '../model/types';
 import { joinOutputs, type PartMember, type PartOutput, type TranslationPart } from '../translate/parts';
@@ -33,7 +34,8 @@ export interface Members {
   generation: number;
   /** The generation of this build: every member kept was unchanged up to it. */
   checked: number;
-  built: ReadonlyMap<string, BuiltMember>;
+  /** Each member's build, by member key: layered, so keeping 10,000 and building one copies none. */
+  built: LayeredMap<string, BuiltMember>;
   /** The members built in this build; all of them when `listed`. */
   rebuilt: readonly string[];
   /** Whether the list was worked out again (so every member was built again). */
@@ -71,21 +73,19 @@ export function buildMembers(part: TranslationPart, snapshot: Snapshot, proxy: P
     return { output: member.build(own), reads: own.reads(), generation: snapshot.generation };
   };
   if (last && unchanged(snapshot, last.reads, last.generation)) {
-    const built = new Map(last.built);
-    const rebuilt: string[] = [];
+    const changed = new Map<string, BuiltMember>();
     for (const key of candidates(snapshot, last)) {
-      const before = built.get(key);
+      const before = last.built.get(key);
       if (before && unchanged(snapshot, before.reads, before.generation)) continue;
-      built.set(key, build(last.byMember.get(key)!));
-      rebuilt.push(key);
+      changed.set(key, build(last.byMember.get(key)!));
     }
-    return index({ ...last, checked: snapshot.generation, built, rebuilt, listed: false });
+    return index({ ...last, checked: snapshot.generation, built: last.built.with(changed), rebuilt: [...changed.keys()], listed: false });
   }
   const listing = new SnapshotReads(snapshot);
   const list = part.members(listing, proxy);
   if (!list) return undefined;
   const built = new Map(list.map((m) => [m.key, build(m)]));
-  const members: Members = { list, byMember: new Map(list.map((m) => [m.key, m])), reads: listing.reads(), generation: snapshot.generation, checked: snapshot.generation, built, rebuilt: [...built.keys()], listed: true, byKey: new Map(), kinds: new Set(), blind: false };
+  const members: Members = { list, byMember: new Map(list.map((m) => [m.key, m])), reads: listing.reads(), generation: snapshot.generation, checked: snapshot.generation, built: LayeredMap.of(built), rebuilt: [...built.keys()], listed: true, byKey: new Map(), kinds: new Set(), blind: false };
   return index(members);
 }
 
