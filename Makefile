@@ -61,8 +61,10 @@ golden: npm-deps
 run: deps build
 	MALLOC_MMAP_THRESHOLD_=131072 ENVOY_BIN=$(ENVOY_BIN) node --import tsx e2e/demo.ts
 
+# BENCH_MAST_BUILD=dist: the compiled Mast, as the image runs it (under tsx it holds about 75 MiB
+# more: BENCHMARKS.md, "Memory per proxy").
 bench: deps build kube-bins pilot-discovery
-	node --import tsx bench/xds-load.ts
+	BENCH_MAST_BUILD=dist node --import tsx bench/xds-load.ts
 
 # 50 real Envoys on the 1000-service mesh (issue 10): minutes and several GB of memory, so not part
 # of `make test`; under the bench lock, as every run with real Envoys on a shared machine.
