@@ -10,6 +10,8 @@
 // Field numbers: envoy/service/discovery/v3/discovery.proto (DiscoveryRequest,
 // DeltaDiscoveryRequest).
 
+import { ResponseBytes } from '../../src/xds/wire';
+
 const LEN = 2;
 
 /** Bytes of `n` as a varint. */
@@ -83,23 +85,13 @@ function typeField(field: number, typeUrl: string): Buffer {
 /**
  * A request as its pieces, in order, as grpc-js' client takes a message to frame: it reads
  * `length` and calls `copy(target, 5)` (test/support/ads-client.ts EncodedRequest), so the shared
- * names block is copied once, into the frame, with no concatenation of its own per ACK.
+ * names block is copied once, into the frame, with no concatenation of its own per ACK. The
+ * server's ResponseBytes (src/xds/wire.ts) does the copying; grpc-js' client reads `length` where
+ * its server reads `byteLength`.
  */
-export class RequestBytes {
-  readonly length: number;
-
-  constructor(readonly pieces: readonly Buffer[]) {
-    this.length = pieces.reduce((n, p) => n + p.length, 0);
-  }
-
-  /** Buffer.copy's contract for a whole source: writes every piece from `offset`; returns the bytes written. */
-  copy(target: Uint8Array, offset = 0): number {
-    let at = offset;
-    for (const p of this.pieces) {
-      target.set(p, at);
-      at += p.length;
-    }
-    return at - offset;
+export class RequestBytes extends ResponseBytes {
+  get length(): number {
+    return this.byteLength;
   }
 }
 
