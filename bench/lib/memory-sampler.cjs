@@ -4,7 +4,8 @@
 // external, arrayBuffers), VmRSS and VmHWM, and V8's heap spaces ([size, used] per space); and
 // /proc/self/smaps_rollup whenever VmRSS reaches a new high by 8 MiB. With
 // MEMORY_SNAPSHOT_AB=N (MiB) it also writes one heap snapshot beside FILE the first time array
-// buffers reach N MiB (a snapshot holds live objects only, so it shows who keeps them). Each Mast
+// buffers reach N MiB (a snapshot holds live objects only, so it shows who keeps them), and with
+// MEMORY_SNAPSHOT_RSS=N (MiB) the first time VmRSS reaches N MiB. Each Mast
 // process the bench starts appends to the same FILE; `t` (ms since the sampler loaded) starts
 // again at each. Plain CommonJS so it loads in the compiled Mast (BENCH_MAST_BUILD=dist) as well
 // as under tsx. BENCHMARKS.md, "Memory per proxy", was measured with it.
@@ -18,6 +19,7 @@ const out = process.env.MEMORY_SAMPLES;
 if (out && isMainThread) {
   const started = Date.now();
   const snapshotAt = Number(process.env.MEMORY_SNAPSHOT_AB || 0);
+  const snapshotAtRss = Number(process.env.MEMORY_SNAPSHOT_RSS || 0);
   let snapshotTaken = false;
   let lastHigh = 0;
   const mib = (bytes) => Math.round(bytes / 2 ** 20);
@@ -35,7 +37,7 @@ if (out && isMainThread) {
       const rollup = fs.readFileSync('/proc/self/smaps_rollup', 'utf8');
       line.smaps = Object.fromEntries([...rollup.matchAll(/^(\w+):\s+(\d+) kB/gm)].map(([, k, v]) => [k, Number(v) >> 10]));
     }
-    if (snapshotAt && !snapshotTaken && line.arrayBuffers >= snapshotAt) {
+    if (!snapshotTaken && ((snapshotAt && line.arrayBuffers >= snapshotAt) || (snapshotAtRss && line.vmRss >= snapshotAtRss))) {
       snapshotTaken = true;
       line.snapshot = v8.writeHeapSnapshot(path.join(path.dirname(out), `mast-${process.pid}.heapsnapshot`));
     }
