@@ -45,10 +45,10 @@ build: npm-deps
 
 # The e2e tests run in a network namespace (e2e/k8s/netns.sh) where Kubernetes-mode pod IPs
 # (10.X.1.N; the API server refuses loopback ones) are local; file mode uses 127.X.
-test: deps build kube-bins istioctl tracing ratelimit redis
+test: deps build kube-bins istioctl tracing ratelimit redis peer
 	ENVOY_BIN=$(ENVOY_BIN) e2e/k8s/netns.sh $(NODE_TEST) $(UNIT_TESTS) $(E2E_TESTS)
 
-test-unit: npm-deps istioctl
+test-unit: npm-deps istioctl peer
 	ENVOY_BIN=$(ENVOY_BIN) $(NODE_TEST) $(UNIT_TESTS)
 
 test-e2e: deps kube-bins tracing ratelimit redis
@@ -63,8 +63,20 @@ run: deps build
 
 # BENCH_MAST_BUILD=dist: the compiled Mast, as the image runs it (under tsx it holds about 75 MiB
 # more: BENCHMARKS.md, "Memory per proxy").
-bench: deps build kube-bins pilot-discovery
+bench: deps build kube-bins pilot-discovery peer
 	BENCH_MAST_BUILD=dist node --import tsx bench/xds-load.ts
+
+# The go-control-plane peer of the xDS benchmarks (bench/peer; test/bench/xds-load-smoke.test.ts
+# runs it in `make test`), rebuilt when a source is newer than the binary; a cold build fetches its
+# modules from the Go module proxy (~40 s). -buildvcs=false: Go otherwise asks git for the commit
+# to stamp, and git refuses a checkout another user owns ("dubious ownership"), which failed CI.
+PEER_SOURCES = $(wildcard bench/peer/*.go) bench/peer/go.mod bench/peer/go.sum
+.PHONY: peer
+
+peer: bench/peer/bin/peer
+
+bench/peer/bin/peer: $(PEER_SOURCES)
+	mkdir -p bench/peer/bin && cd bench/peer && go build -buildvcs=false -o bin/peer.tmp . && mv bin/peer.tmp bin/peer
 
 # 50 real Envoys on the 1000-service mesh (issue 10): minutes and several GB of memory, so not part
 # of `make test`; under the bench lock, as every run with real Envoys on a shared machine.

@@ -7,7 +7,7 @@
 //   `istiod-matched` with them set to Mast's (bench/lib/istiod.ts).
 // The process helpers are the e2e harness's, so a failed or interrupted run leaves no process behind.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, get } from '../../e2e/harness/net';
 import { spawnLogged, stop, waitReady, type Proc } from '../../e2e/harness/processes';
@@ -241,20 +241,15 @@ export async function startPeer(configDir: string, logDir: string, proxy: ProxyC
   });
 }
 
-function newestSource(): number {
-  return Math.max(...readdirSync(PEER_DIR).filter((f) => /\.go$|^go\.(mod|sum)$/.test(f)).map((f) => statSync(path.join(PEER_DIR, f)).mtimeMs));
-}
-
-/** `go build`, unless the binary is newer than every source file. */
+/**
+ * `make peer` (the Makefile owns the build: rebuilt when a source is newer than the binary). Its
+ * output is kept and put in the error, so a failed Go build says why in the test's report.
+ */
 export function buildPeer(): void {
-  let built = 0;
   try {
-    built = statSync(PEER_BIN).mtimeMs;
-  } catch {
-    // not built yet
+    execFileSync('make', ['--no-print-directory', '-s', 'peer'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe', timeout: 15 * 60_000 });
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new Error(`make peer failed (bench/peer, go build):\n${stdout}${stderr}`.trimEnd(), { cause: err });
   }
-  if (built > newestSource()) return;
-  mkdirSync(path.dirname(PEER_BIN), { recursive: true });
-  process.stderr.write('building the go-control-plane peer (go build; the first time fetches its modules)\n');
-  execFileSync('go', ['build', '-o', PEER_BIN, '.'], { cwd: PEER_DIR, stdio: 'inherit', timeout: 15 * 60_000 });
 }

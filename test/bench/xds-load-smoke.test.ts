@@ -1,8 +1,8 @@
 // The xDS load benchmark in small, as issue 10 asks it to stay in `make test`: 10 simulated
 // sidecars (bench/lib/sidecar.ts) on a 50-service mesh, SotW and delta, through the benchmark's
 // own `run` (bench/xds-load.ts), against Mast and the go-control-plane peer. The peer's binary
-// is built by `go build` when missing (bench/lib/targets.ts buildPeer): from the Go build and
-// module caches `make test` already fills, that takes a few seconds (5.7 s measured here).
+// is built by `make peer` (`make test` runs it first; bench/lib/targets.ts buildPeer runs it again
+// and finds it current): cold, it fetches its modules from the Go module proxy (~40 s here).
 // Asserts correctness only, never timings: every sidecar converges on the full config, the single
 // endpoint change and a short churn reach every sidecar, and nothing is NACKed, neither by the
 // load client (which NACKs what Envoy would: an undecodable response, a resource of the wrong
