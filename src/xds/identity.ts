@@ -29,13 +29,24 @@ export function proxyOf(node: Node__Output): Proxy | { error: string } {
   return proxyFromNode(node.id, node.metadata ? fromStruct(node.metadata) : {}, node.locality);
 }
 
+export interface ResolvedIdentity {
+  proxy: Proxy;
+  pod: Pod | undefined;
+  /** The proxy as it claimed to be, which `proxy` was resolved from. */
+  claimed: Proxy;
+}
+
 /**
  * The proxy as the model sees it now: a sidecar or gateway whose Pod is known (by the IPs in its
  * node id and metadata) takes the Pod's namespace, labels and service account; `pod` is undefined
- * when no Pod has those IPs.
+ * when no Pod has those IPs. Given the `last` resolution of the same claim, it is returned as it
+ * is while the Pod is the same object (snapshots share unchanged objects): a push then makes no
+ * new proxy per stream, and what is keyed by the proxy object (the view cache's class key) holds.
  */
-export function resolveIdentity(proxy: Proxy, snapshot: Snapshot): { proxy: Proxy; pod: Pod | undefined } {
-  const pod = proxy.ips.map((ip) => snapshot.podByIp(ip)).find((p) => p !== undefined);
-  if (!pod) return { proxy, pod };
-  return { proxy: { ...proxy, namespace: pod.meta.namespace, labels: pod.meta.labels, serviceAccount: pod.serviceAccount }, pod };
+export function resolveIdentity(proxy: Proxy, snapshot: Snapshot, last?: ResolvedIdentity): ResolvedIdentity {
+  let pod: Pod | undefined;
+  for (const ip of proxy.ips) if ((pod = snapshot.podByIp(ip))) break;
+  if (last && last.claimed === proxy && last.pod === pod) return last;
+  if (!pod) return { proxy, pod, claimed: proxy };
+  return { proxy: { ...proxy, namespace: pod.meta.namespace, labels: pod.meta.labels, serviceAccount: pod.serviceAccount }, pod, claimed: proxy };
 }

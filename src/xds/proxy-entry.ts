@@ -6,7 +6,7 @@ import type { Proxy } from '../translate/types';
 import { mismatch, type ProvenIdentity } from './authn';
 import type { ProxyView } from './cache';
 import type { Connection } from './connection';
-import { resolveIdentity } from './identity';
+import { resolveIdentity, type ResolvedIdentity } from './identity';
 import type { XdsServerOptions } from './server';
 
 /** A stream the server keeps (server.ts `connections`), from its first request until it ends. */
@@ -26,6 +26,8 @@ export interface Entry {
    * proxy without a verified identity (pilot/pkg/xds/sds.go).
    */
   insecure: boolean;
+  /** Who it was found to be at the last push (entryView), reused while its Pod is unchanged. */
+  resolved?: ResolvedIdentity;
 }
 
 /** What a proxy without a Pod is served: nothing, at the current generation. */
@@ -40,7 +42,7 @@ function emptyView(generation: number): ProxyView {
  */
 export function entryView(entry: Entry, snapshot: Snapshot, opts: Pick<XdsServerOptions, 'views' | 'requirePod' | 'log' | 'secrets'>): ProxyView | undefined {
   opts.views.setSnapshot(snapshot);
-  const resolved = resolveIdentity(entry.claimed, snapshot);
+  const resolved = (entry.resolved = resolveIdentity(entry.claimed, snapshot, entry.resolved));
   const { proxy, pod } = resolved;
   entry.conn.proxy = proxy;
   const wrong = entry.identity && mismatch(entry.identity, resolved, opts.requirePod);
