@@ -62,6 +62,18 @@ interface PartKeys {
 
 const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], generation: 0, reads: undefined };
 
+/** A proxy class's view and the pieces it was composed of. */
+interface Composed {
+  view: ProxyView;
+  pieces: readonly Piece[];
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function classKey(p: ProxyClass): string {
   const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
   return [p.role, p.namespace, labels, p.ips.join(','), p.interceptionMode, p.localAddress, p.outboundAddress].join('|');
@@ -103,7 +115,14 @@ const NO_RESOURCES = new Map<string, EncodedResource>();
 
 export class ViewCache {
   private snapshot: Snapshot | undefined;
-  private views = new Map<string, ProxyView>();
+  /** Views by class key, composed in this generation and in the last (compose). */
+  private views = new Map<string, Composed>();
+  private lastViews = new Map<string, Composed>();
+  /**
+   * Class keys by proxy object: a stream's proxy stays the same object from push to push while
+   * its Pod does (identity.ts), so the key is not joined again for every stream on every push.
+   */
+  private readonly classKeys = new WeakMap<ProxyClass, string>();
   private pieces = new Map<string, Piece>();
   private lastGood = new Map<string, Piece>();
   /** Piece keys by proxy class, asked for in this generation and in the last (keysFor). */
@@ -140,6 +159,7 @@ export class ViewCache {
     if (snapshot === this.snapshot) return;
     if (this.snapshot) this.lastServed.advance(this.snapshot, new Set(this.findings().flatMap((d) => (d.object ? [refKey(d.object)] : []))));
     this.snapshot = snapshot;
+    this.lastViews = this.views.size ? this.views : this.lastViews;
     this.views = new Map();
     // Pieces no proxy asked for in the last generation are dropped with it.
     this.lastGood = this.pieces.size ? this.pieces : this.lastGood;
@@ -150,15 +170,16 @@ export class ViewCache {
   }
 
   viewFor(proxy: ProxyClass): ProxyView {
-    const key = classKey(proxy);
-    let view = this.views.get(key);
-    if (!view) {
+    let key = this.classKeys.get(proxy);
+    if (key === undefined) this.classKeys.set(proxy, (key = classKey(proxy)));
+    let composed = this.views.get(key);
+    if (!composed) {
       const parts = this.partsOf(proxy);
       const keys = this.keysFor(key, parts, proxy);
-      view = this.compose(parts.map((part, i) => this.piece(part, proxy, keys[i]!)));
-      this.views.set(key, view);
+      composed = this.compose(parts.map((part, i) => this.piece(part, proxy, keys[i]!)), this.lastViews.get(key));
+      this.views.set(key, composed);
     }
-    return view;
+    return composed.view;
   }
 
   /**
@@ -185,14 +206,33 @@ export class ViewCache {
     return keys;
   }
 
-  private compose(pieces: Piece[]): ProxyView {
+  /**
+   * The class's view of `pieces`. What the class's `last` view was composed of is reused: all of it
+   * when every piece is the same (a push that changed nothing this class sees), else each type's
+   * map whose part maps are the same (an endpoint change leaves the listeners' and clusters'). A
+   * push to 2000 sidecars, each its own class (its IP), otherwise made 2000 new views whose maps
+   * lived a generation, long enough to reach V8's old space, and grew it between major GCs.
+   */
+  private compose(pieces: Piece[], last: Composed | undefined): Composed {
+    const generation = this.snapshot?.generation ?? 0;
+    if (last && sameItems(last.pieces, pieces)) return { pieces, view: last.view.generation === generation ? last.view : { ...last.view, generation } };
     const resources = new Map<TypeUrl, ReadonlyMap<string, EncodedResource>>();
     for (const typeUrl of PUSH_ORDER) {
-      const maps = pieces.map((p) => p.resources.get(typeUrl)).filter((m): m is PartMap => m !== undefined && m.size > 0);
-      resources.set(typeUrl, maps.length === 1 ? maps[0]! : maps.length ? new CompositeMap(maps) : NO_RESOURCES);
+      const maps: PartMap[] = [];
+      for (const p of pieces) {
+        const m = p.resources.get(typeUrl);
+        if (m !== undefined && m.size > 0) maps.push(m);
+      }
+      const before = last?.view.resources.get(typeUrl);
+      if (before instanceof CompositeMap && sameItems(before.parts, maps)) resources.set(typeUrl, before);
+      else resources.set(typeUrl, maps.length === 1 ? maps[0]! : maps.length ? new CompositeMap(maps) : NO_RESOURCES);
     }
+    return { pieces, view: this.viewOf(generation, resources, pieces) };
+  }
+
+  private viewOf(generation: number, resources: ProxyView['resources'], pieces: readonly Piece[]): ProxyView {
     return {
-      generation: this.snapshot?.generation ?? 0,
+      generation,
       resources,
       json: () => {
         const all = (field: keyof ResourceSet) => pieces.flatMap((p) => p.json[field] ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

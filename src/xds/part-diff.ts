@@ -91,8 +91,16 @@ export class PartMap implements ReadonlyMap<string, EncodedResource> {
    * `from` with `removed` deleted and `set` written, following `from` with the names that differ:
    * what a part built per service becomes when a few services' resources change, at the cost of
    * those resources (and of `from`'s changed entries), not of a comparison or copy of every one.
+   * `from` itself when nothing differs (an endpoint change rewrites its service's cluster as it
+   * was): views made of it stay as they are (cache.ts compose) and streams skip it unlooked.
    */
   static patched(from: PartMap, removed: Iterable<string>, set: Iterable<readonly [string, EncodedResource]>): PartMap {
+    const removing = [...removed];
+    const setting = [...set];
+    if (setting.every(([name, r]) => !differs(from.get(name), r))) {
+      const rewritten = new Set(setting.map(([name]) => name));
+      if (removing.every((name) => rewritten.has(name) || !from.has(name))) return from;
+    }
     const map = new PartMap();
     map.base = from.base;
     map.shared = from.shared = true;
@@ -104,12 +112,12 @@ export class PartMap implements ReadonlyMap<string, EncodedResource> {
       map.top.set(name, r);
       map.count += (r !== undefined ? 1 : 0) - (had ? 1 : 0);
     };
-    for (const name of removed) {
+    for (const name of removing) {
       if (!map.has(name)) continue;
       write(name, undefined);
       names.add(name);
     }
-    for (const [name, r] of set) {
+    for (const [name, r] of setting) {
       if (differs(from.get(name), r)) names.add(name);
       else names.delete(name);
       write(name, r);
