@@ -23,7 +23,8 @@ interface Base {
  */
 export class KnownVersions {
   private base: Base | undefined;
-  private over = new Map<string, string | undefined>();
+  /** Made when there is a first difference, dropped when there is none: most pushes leave none. */
+  private over: Map<string, string | undefined> | undefined;
   private count = 0;
 
   private fromBase(name: string): string | undefined {
@@ -34,7 +35,8 @@ export class KnownVersions {
 
   /** The version the client holds of `name`, or undefined when it holds none. */
   get(name: string): string | undefined {
-    return this.over.has(name) ? this.over.get(name) : this.fromBase(name);
+    const over = this.over;
+    return over?.has(name) ? over.get(name) : this.fromBase(name);
   }
 
   has(name: string): boolean {
@@ -49,30 +51,31 @@ export class KnownVersions {
   /** The client was sent `name` at `version` (or said it holds it, on reconnect). */
   set(name: string, version: string): void {
     const base = this.fromBase(name);
-    if ((this.over.has(name) ? this.over.get(name) : base) === undefined) this.count++;
-    if (base === version) this.over.delete(name);
-    else this.over.set(name, version);
+    if ((this.over?.has(name) ? this.over.get(name) : base) === undefined) this.count++;
+    if (base === version) this.over?.delete(name);
+    else (this.over ??= new Map()).set(name, version);
   }
 
   /** The client no longer holds `name`: removed, or out of its scope. */
   delete(name: string): void {
     const base = this.fromBase(name);
-    if ((this.over.has(name) ? this.over.get(name) : base) !== undefined) this.count--;
-    if (base === undefined) this.over.delete(name);
-    else this.over.set(name, undefined);
+    if ((this.over?.has(name) ? this.over.get(name) : base) !== undefined) this.count--;
+    if (base === undefined) this.over?.delete(name);
+    else (this.over ??= new Map()).set(name, undefined);
   }
 
   /** Whether the client holds exactly `view`'s resources in the base's scope and nothing else. */
   holdsExactly(view: View): boolean {
-    return this.base?.view === view && this.over.size === 0;
+    return this.base?.view === view && !this.over?.size;
   }
 
   /** Every name the client holds, its differences first, then the base's in the view's order. */
   *keys(): Generator<string> {
-    for (const [name, version] of this.over) if (version !== undefined) yield name;
+    const over = this.over;
+    if (over) for (const [name, version] of over) if (version !== undefined) yield name;
     const b = this.base;
     if (!b) return;
-    for (const name of b.wildcard ? b.view.keys() : b.subscribed) if (!this.over.has(name) && b.view.has(name)) yield name;
+    for (const name of b.wildcard ? b.view.keys() : b.subscribed) if (!over?.has(name) && b.view.has(name)) yield name;
   }
 
   /**
@@ -84,7 +87,7 @@ export class KnownVersions {
   sentAll(view: View, wildcard: boolean, subscribed: ReadonlySet<string>, count: number): void {
     if (this.count !== 0) throw new Error(`sentAll: the client holds ${this.count} names already`);
     this.base = { view, wildcard, subscribed };
-    this.over = new Map();
+    this.over = undefined;
     this.count = count;
   }
 
@@ -97,10 +100,13 @@ export class KnownVersions {
    */
   rebase(view: View, wildcard: boolean, subscribed: ReadonlySet<string>): void {
     this.base = { view, wildcard, subscribed };
-    // In step with the view (every push of a synced stream): nothing to drop, no new Map.
-    if (this.over.size === 0) return;
-    for (const [name, version] of this.over) if (this.fromBase(name) === version) this.over.delete(name);
-    // A Map keeps the table it grew to during the first sync; a stream's differences are few.
-    if (this.over.size === 0) this.over = new Map();
+    const over = this.over;
+    // In step with the view (every push of a synced stream): nothing to drop.
+    if (!over?.size) return;
+    let differing = 0;
+    for (const [name, version] of over) if (this.fromBase(name) !== version) differing++;
+    // Dropped whole, not emptied entry by entry (each delete may shrink the table, an allocation).
+    if (differing === 0) this.over = undefined;
+    else if (differing < over.size) for (const [name, version] of over) if (this.fromBase(name) === version) over.delete(name);
   }
 }
