@@ -5,7 +5,8 @@
 // /proc/self/smaps_rollup whenever VmRSS reaches a new high by 8 MiB. With
 // MEMORY_SNAPSHOT_AB=N (MiB) it also writes one heap snapshot beside FILE the first time array
 // buffers reach N MiB (a snapshot holds live objects only, so it shows who keeps them), and with
-// MEMORY_SNAPSHOT_RSS=N (MiB) the first time VmRSS reaches N MiB. Each Mast
+// MEMORY_SNAPSHOT_RSS=N (MiB) the first time VmRSS reaches N MiB. MEMORY_ALLOC_PROFILE=1 also
+// samples allocations (startAllocationProfile below). Each Mast
 // process the bench starts appends to the same FILE; `t` (ms since the sampler loaded) starts
 // again at each. Plain CommonJS so it loads in the compiled Mast (BENCH_MAST_BUILD=dist) as well
 // as under tsx. BENCHMARKS.md, "Memory per proxy", was measured with it.
@@ -44,4 +45,27 @@ if (out && isMainThread) {
     fs.appendFileSync(out, JSON.stringify(line) + '\n');
   }, 200);
   timer.unref();
+  if (process.env.MEMORY_ALLOC_PROFILE) startAllocationProfile(path.join(path.dirname(out), `mast-${process.pid}`));
+}
+
+/**
+ * V8's sampling heap profiler, keeping also the objects a major GC collected: those lived through
+ * two scavenges into old space and died there, the garbage that grows old space between major
+ * GCs. The cumulative profile is written every 10 s to PREFIX-<t>.heapprofile (Chrome DevTools'
+ * format; `t` in ms since start; each sample's `ordinal` orders allocations across files).
+ */
+function startAllocationProfile(prefix) {
+  const inspector = require('node:inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const started = Date.now();
+  session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false }, (err) => {
+    if (err) process.emitWarning(`memory sampler: allocation profile not started: ${err.message}`);
+  });
+  const write = setInterval(() => {
+    session.post('HeapProfiler.getSamplingProfile', (err, result) => {
+      if (!err) fs.writeFileSync(`${prefix}-${Date.now() - started}.heapprofile`, JSON.stringify(result.profile));
+    });
+  }, 10_000);
+  write.unref();
 }
