@@ -15,6 +15,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { silentLogger } from '../../src/model/log';
+import { WATCHED_KINDS, type KubeItem } from '../../src/sources/kubernetes/kinds';
+import { watchKind } from '../../src/sources/kubernetes/informer';
 import { waitFor } from '../harness/net';
 import { cleanup, isRunning, tempDir } from '../harness/processes';
 import { setPodStatus, startKube, type Kube } from './harness/apiserver';
@@ -116,6 +119,28 @@ test('a loopback Pod IP is kept on the Pod but refused in an EndpointSlice by AP
   const log = path.join(kube.dir, 'kube-controller-manager.log');
   await waitFor(() => /ratings[\s\S]*may not be in the loopback range|may not be in the loopback range[\s\S]*ratings/.test(readFileSync(log, 'utf8')), 30_000, 'the controller to report the refused slice');
   assert.deepEqual((await endpointsOf('ratings')).filter(([a]) => a === LOOPBACK_POD_IP), []);
+});
+
+// managedFields are the API server's record of who set which field, often larger than the spec;
+// Mast never reads them, and the informer's cache holds what Mast's handler was given.
+test('Mast\'s informer hands objects over without the managedFields the API server keeps, listed and watched', async () => {
+  await createServiceAndPod('informed', 'informed-v1-1');
+  const stored = await core.readNamespacedService({ name: 'informed', namespace: NS });
+  assert.ok(stored.metadata?.managedFields?.length, 'the API server records who set the fields');
+  const seen = new Map<string, KubeItem>();
+  const services = WATCHED_KINDS.find((k) => k.kind === 'Service')!;
+  const sink = { upsert: (_k: unknown, obj: KubeItem) => seen.set(obj.metadata!.name!, obj), remove: () => {} };
+  const watch = watchKind(kc, services, sink, silentLogger, { initialMs: 100, maxMs: 1000 });
+  try {
+    await watch.synced;
+    assert.equal(seen.get('informed')?.metadata?.name, 'informed', 'listed');
+    assert.equal(seen.get('informed')!.metadata!.managedFields, undefined);
+    await createServiceAndPod('watched', 'watched-v1-1');
+    await waitFor(() => seen.has('watched'), 10_000, 'the watch to bring the new Service');
+    assert.equal(seen.get('watched')!.metadata!.managedFields, undefined);
+  } finally {
+    watch.stop();
+  }
 });
 
 test('a kube-apiserver restart breaks watches and keeps the data', async (t) => {

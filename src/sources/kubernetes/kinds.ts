@@ -2,7 +2,7 @@
 // and its list call. Namespaces and ServiceAccounts are not
 // watched while nothing reads them (a Pod names its service account); the CA Secret is read by
 // name (ca-secret.ts).
-import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import type { Kind, ObjectRef } from '../../model';
 import { MESH_CONFIG_MAP } from '../../model/parse/mesh-config-map';
 
@@ -15,7 +15,7 @@ export interface KubeList {
 export interface KubeItem {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; managedFields?: V1ManagedFieldsEntry[] };
 }
 
 export interface WatchedKind {
