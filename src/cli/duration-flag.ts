@@ -24,6 +24,13 @@ export function fraction(text: string): number {
   return n;
 }
 
+/** A commander argument parser for a whole number of at least 0 (a percent that may be off). */
+export function wholeNumber(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${text} is not a whole number of at least 0`);
+  return n;
+}
+
 /** A commander argument parser for a whole number of at least 1 (a count or a size limit). */
 export function positiveInt(text: string): number {
   const n = Number(text);
