@@ -18,7 +18,7 @@ import { LastServed, SET_TYPES, type Checked } from './checked-build';
 import { buildMembers, membersOutput, membersReads, type Members } from './member-pieces';
 import { buildTraced, traceBuild } from './build-spans';
 import { MAST_LIMITS, validateResource } from './validate';
-import { PUSH_ORDER, type TypeUrl } from './types';
+import { PUSH_ORDER, sameItems, type TypeUrl } from './types';
 import type { EncodedResource } from './wire';
 
 export interface ProxyView {
@@ -66,12 +66,6 @@ const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], gener
 interface Composed {
   view: ProxyView;
   pieces: readonly Piece[];
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function classKey(p: ProxyClass): string {
@@ -227,11 +221,7 @@ export class ViewCache {
       if (before instanceof CompositeMap && sameItems(before.parts, maps)) resources.set(typeUrl, before);
       else resources.set(typeUrl, maps.length === 1 ? maps[0]! : maps.length ? new CompositeMap(maps) : NO_RESOURCES);
     }
-    return { pieces, view: this.viewOf(generation, resources, pieces) };
-  }
-
-  private viewOf(generation: number, resources: ProxyView['resources'], pieces: readonly Piece[]): ProxyView {
-    return {
+    const view: ProxyView = {
       generation,
       resources,
       json: () => {
@@ -240,6 +230,7 @@ export class ViewCache {
         return { clusters: all('clusters'), endpoints: all('endpoints'), listeners: all('listeners'), routes: all('routes'), ...(extensionConfigs.length ? { extensionConfigs } : {}) };
       },
     };
+    return { pieces, view };
   }
 
   private piece(part: TranslationPart, proxy: ProxyClass, key: string): Piece {

@@ -95,15 +95,8 @@ export class PartMap implements ReadonlyMap<string, EncodedResource> {
    * was): views made of it stay as they are (cache.ts compose) and streams skip it unlooked.
    */
   static patched(from: PartMap, removed: Iterable<string>, set: Iterable<readonly [string, EncodedResource]>): PartMap {
-    const removing = [...removed];
-    const setting = [...set];
-    if (setting.every(([name, r]) => !differs(from.get(name), r))) {
-      const rewritten = new Set(setting.map(([name]) => name));
-      if (removing.every((name) => rewritten.has(name) || !from.has(name))) return from;
-    }
     const map = new PartMap();
     map.base = from.base;
-    map.shared = from.shared = true;
     map.top = new Map(from.top);
     map.count = from.count;
     const names = new Set<string>();
@@ -112,16 +105,18 @@ export class PartMap implements ReadonlyMap<string, EncodedResource> {
       map.top.set(name, r);
       map.count += (r !== undefined ? 1 : 0) - (had ? 1 : 0);
     };
-    for (const name of removing) {
+    for (const name of removed) {
       if (!map.has(name)) continue;
       write(name, undefined);
       names.add(name);
     }
-    for (const [name, r] of setting) {
+    for (const [name, r] of set) {
       if (differs(from.get(name), r)) names.add(name);
       else names.delete(name);
       write(name, r);
     }
+    if (names.size === 0) return from;
+    map.shared = from.shared = true;
     if (map.top.size >= FOLD_AT) map.fold();
     from.since = undefined;
     map.since = { from, names: [...names] };

@@ -21,6 +21,7 @@ import type { ProxyView } from './cache';
 import { certificateSecret, CREDENTIAL_PREFIX, buildSecret, trustSecret, type BuiltSecret, type CredentialSecrets } from './credentials';
 import { fileSecret, isFileSecretName } from '../translate/file-credentials';
 import type { EncodedResource } from './wire';
+import { sameItems } from './types';
 
 interface Logger {
   warn(obj: object, msg: string): void;
@@ -41,7 +42,6 @@ interface Stream {
 }
 
 const NONE: ReadonlyMap<string, EncodedResource> = new Map();
-const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export class SdsSecrets {
   private readonly streams = new Map<string, Stream>();
@@ -107,7 +107,7 @@ export class SdsSecrets {
     const creds = [...keyed, ...this.fileSecrets(names)];
     let secrets = base;
     if (creds.length > 0) {
-      if (!s.own || s.own.base !== base || !sameList(s.own.credentials, creds)) {
+      if (!s.own || s.own.base !== base || !sameItems(s.own.credentials, creds)) {
         s.own = { base, credentials: creds, map: new Map([...base, ...creds.map((c) => [c.resource.name, c.resource] as const)]) };
       }
       secrets = s.own.map;

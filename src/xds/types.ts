@@ -28,3 +28,10 @@ export function isKnownType(typeUrl: string): typeUrl is TypeUrl {
 export function isRootType(typeUrl: string): boolean {
   return typeUrl === TYPE_URLS.cluster || typeUrl === TYPE_URLS.listener;
 }
+
+/** Whether two lists hold the same items (by identity) in the same order. */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
