@@ -9,8 +9,9 @@ import { TYPE_URLS } from '../translate/types';
 import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { serviceDefinitions } from '../envoy-api/protos';
-import { dropDecodedChunks } from './grpc-reads';
-import { NAME_FIELDS, refusedBeforeDecoding, type XdsLimits } from './limits';
+import { decodeCallsWith, dropDecodedChunks } from './grpc-reads';
+import { NAME_FIELDS, refusedBeforeDecoding, type LimitExceeded, type XdsLimits } from './limits';
+import { NamesDecoder } from './names-decoder';
 import { RepeatedNames } from './repeated-names';
 import type { TypeUrl } from './types';
 import type { ResponseBytes } from './wire';
@@ -37,17 +38,47 @@ const STANDALONE: [string, string, TypeUrl][] = [
 function preEncoded(service: grpc.ServiceDefinition, limits: XdsLimits): grpc.ServiceDefinition {
   return Object.fromEntries(Object.entries(service).map(([name, m]) => {
     const fields = NAME_FIELDS[name.startsWith('Delta') ? 'delta' : 'sotw'];
-    // A SotW request repeating a recent one's names (every ACK does) reuses them (repeated-names.ts).
-    const names = fields === NAME_FIELDS.sotw ? new RepeatedNames(m.requestDeserialize) : undefined;
     const requestDeserialize = !m.requestStream
       ? m.requestDeserialize
-      : names
-        ? (b: Buffer) => names.reused(b) ?? refusedBeforeDecoding(b, fields, limits) ?? names.decoded(b)
+      : fields === NAME_FIELDS.sotw
+        ? sotwMethod(m.requestDeserialize, limits)
         : (b: Buffer) => refusedBeforeDecoding(b, fields, limits) ?? m.requestDeserialize(b);
     // A ResponseBytes goes to grpc-js' framing as is, typed as the Buffer grpc-js declares: it reads
     // only byteLength and copy(), which copies the pieces into the framed message (wire.ts).
     return [name, { ...m, requestDeserialize, responseSerialize: (b: Buffer | ResponseBytes) => b as Buffer }];
   }));
+}
+
+/** How a SotW method reads its requests: the deserializer and the decoder of its calls' DATA. */
+export interface SotwReader {
+  deserialize(b: Buffer): DiscoveryRequest__Output | LimitExceeded;
+  decoder(maxLength: number): NamesDecoder;
+}
+
+/**
+ * A SotW method's reader from its deserializer `decode`: a request repeating a recent one's names
+ * (every ACK does) reuses them (repeated-names.ts), and its calls' DATA is read by a NamesDecoder,
+ * which recognises those names as they arrive and keeps none of their bytes (names-decoder.ts).
+ * A request with more names than `limits` allow is refused from its bytes (limits.ts).
+ */
+export function sotwReader(decode: (b: Buffer) => DiscoveryRequest__Output, limits: XdsLimits): SotwReader {
+  const names = new RepeatedNames(decode);
+  return {
+    deserialize(b) {
+      const whole = names.streamed(b);
+      if (!Buffer.isBuffer(whole)) return whole;
+      return names.reused(whole) ?? refusedBeforeDecoding(whole, NAME_FIELDS.sotw, limits) ?? names.decoded(whole);
+    },
+    decoder: (maxLength) => new NamesDecoder(maxLength, names.runs),
+  };
+}
+
+/** A SotW method's deserializer; its calls read their DATA with the reader's decoder. */
+function sotwMethod(decode: (b: Buffer) => DiscoveryRequest__Output, limits: XdsLimits): (b: Buffer) => DiscoveryRequest__Output | LimitExceeded {
+  const reader = sotwReader(decode, limits);
+  const deserialize = (b: Buffer) => reader.deserialize(b);
+  decodeCallsWith(deserialize, reader.decoder);
+  return deserialize;
 }
 
 const GRPC_OPTIONS = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 << 20 };

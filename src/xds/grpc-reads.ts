@@ -7,6 +7,7 @@
 // ACK name its 1200 clusters (54 KB on the 1000-service mesh), and at 500 sidecars peak RSS was
 // 30-50 MiB higher with them (BENCHMARKS.md, "Memory per proxy"). The decoder needs none of them
 // once a message is complete: its bytes have been copied into the message grpc-js hands on.
+import { BaseServerInterceptingCall } from '@grpc/grpc-js/build/src/server-interceptors';
 import { StreamDecoder } from '@grpc/grpc-js/build/src/stream-decoder';
 
 /** The StreamDecoder fields that hold the last message's chunks (private in grpc-js' types). */
@@ -41,5 +42,40 @@ export function dropDecodedChunks(): void {
       chunks.readPartialMessage = [];
     }
     return messages;
+  };
+}
+
+/** A decoder of a call's DATA into length-prefixed messages: StreamDecoder's `write`. */
+export interface MessageDecoder {
+  write(data: Buffer): Buffer[];
+}
+
+/** The BaseServerInterceptingCall fields a decoder is chosen by (private in grpc-js' types). */
+interface CallFields {
+  decoder: MessageDecoder;
+  maxReceiveMessageSize: number;
+  handler: { deserialize: unknown };
+}
+
+const decoders = new WeakMap<object, (maxLength: number) => MessageDecoder>();
+let choosing = false;
+
+/**
+ * Makes every server call whose method deserializes with `deserialize` (the function given as the
+ * method's requestDeserialize) read its DATA with `make(maxReceiveMessageLength)` instead of
+ * grpc-js' StreamDecoder. The decoder is swapped before the call's first DATA frame reaches it.
+ */
+export function decodeCallsWith(deserialize: object, make: (maxLength: number) => MessageDecoder): void {
+  decoders.set(deserialize, make);
+  if (choosing) return;
+  choosing = true;
+  const proto = BaseServerInterceptingCall.prototype as unknown as { handleDataFrame(data: Buffer): void };
+  const handleDataFrame = proto.handleDataFrame;
+  proto.handleDataFrame = function (this: CallFields, data: Buffer): void {
+    if (this.decoder instanceof StreamDecoder) {
+      const make = decoders.get(this.handler.deserialize as object);
+      if (make) this.decoder = make(this.maxReceiveMessageSize);
+    }
+    handleDataFrame.call(this, data);
   };
 }

@@ -5,6 +5,7 @@
 // byte for byte, those of a recent request is given that request's decoded names (frozen and
 // shared: nothing that reads a request changes it), and only the rest of it is decoded.
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
+import { recognised } from './names-decoder';
 
 /** DiscoveryRequest fields (envoy/service/discovery/v3/discovery.proto). */
 const VERSION_INFO = 1;
@@ -18,7 +19,8 @@ const MIN_NAMES = 32;
 /** Distinct name lists kept, the most recently used first. */
 const KEPT = 16;
 
-interface Known {
+/** A kept list of names. */
+export interface Known {
   /** The `resource_names` fields as they were encoded, tags included. */
   bytes: Buffer;
   names: readonly string[];
@@ -109,6 +111,24 @@ export class RepeatedNames {
 
   constructor(private readonly decode: (b: Buffer) => DiscoveryRequest__Output) {}
 
+  /** The kept lists, the most recently used first; the array is replaced, never changed. */
+  runs = (): readonly Known[] => this.known;
+
+  /**
+   * A request NamesDecoder recognised (`b` is the view grpc-js makes of what it framed): decoded
+   * with the kept list's names when nothing else in it is a name or locator. Otherwise the
+   * request's bytes as its client sent them: `b` itself when it was not recognised, or `b` with the
+   * names put back (a name or locator elsewhere in it too), for the other paths to decode.
+   */
+  streamed(b: Buffer): DiscoveryRequest__Output | Buffer {
+    const r = recognised.get(b.buffer);
+    if (!r || b.byteOffset + b.length !== b.buffer.byteLength) return b;
+    const k = r.known;
+    if (firstNames(b, 0) !== b.length) return Buffer.concat([b.subarray(0, r.at), k.bytes, b.subarray(r.at)]);
+    this.used(k);
+    return this.withNames(b, k);
+  }
+
   /** `b` decoded with names a recent request had, or undefined when it has no such names. */
   reused(b: Buffer): DiscoveryRequest__Output | undefined {
     if (this.known.length === 0) return undefined;
@@ -120,14 +140,25 @@ export class RepeatedNames {
     const end = start + k.bytes.length;
     // No name or locator may follow: the request's names are then exactly these.
     if (firstNames(b, end) !== b.length) return undefined;
-    if (i > 0) this.known = [k, ...this.known.slice(0, i), ...this.known.slice(i + 1)];
+    this.used(k);
+    return this.withNames(Buffer.concat([b.subarray(0, start), b.subarray(end)]), k);
+  }
+
+  /** `rest` (a request's fields but its names, which are `k`'s) decoded, with `k`'s names. */
+  private withNames(rest: Buffer, k: Known): DiscoveryRequest__Output {
     // An ACK's other fields are three short strings, read here; anything else goes to the
     // deserializer. The object has the deserializer's shape (proto-loader, defaults: true).
     const ack: DiscoveryRequest__Output = { resource_names: k.names as string[], resource_locators: [], version_info: '', node: null, type_url: '', response_nonce: '', error_detail: null };
-    if (ackFields(b, 0, start, ack) && ackFields(b, end, b.length, ack)) return ack;
-    const req = this.decode(Buffer.concat([b.subarray(0, start), b.subarray(end)]));
+    if (ackFields(rest, 0, rest.length, ack)) return ack;
+    const req = this.decode(rest);
     req.resource_names = k.names as string[];
     return req;
+  }
+
+  /** `k` goes first in the kept lists (if still kept). */
+  private used(k: Known): void {
+    const i = this.known.indexOf(k);
+    if (i > 0) this.known = [k, ...this.known.slice(0, i), ...this.known.slice(i + 1)];
   }
 
   /** `b` decoded whole; its names are kept for the requests that repeat them. */
