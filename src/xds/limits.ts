@@ -6,6 +6,7 @@
 // pilot/pkg/xds/ads.go), before any of its names are kept.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from './connection';
+import { DELTA_DISCOVERY_REQUEST_FIELDS, DISCOVERY_REQUEST_FIELDS, NODE_FIELDS, walkFields, type Declared } from './proto-walk';
 
 /**
  * The limits, all counts except `maxNameLength` (UTF-16 code units, as JS measures strings; Envoy's
@@ -91,45 +92,9 @@ export function checkNames(limits: XdsLimits, typeUrl: string, names: readonly s
  * resource_names_subscribe, initial_resource_versions (map entries) and resource_locators_subscribe.
  */
 export const NAME_FIELDS = {
-  sotw: { node: 2, names: [3, 7] },
-  delta: { node: 1, names: [3, 5, 8] },
+  sotw: { node: 2, names: [3, 7], known: DISCOVERY_REQUEST_FIELDS },
+  delta: { node: 1, names: [3, 5, 8], known: DELTA_DISCOVERY_REQUEST_FIELDS },
 } as const;
-
-/**
- * Calls `visit` with each length-delimited field of the protobuf message in bytes[start, end)
- * (wire format: protobuf.dev/programming-guides/encoding); stops when `visit` returns true.
- * False if the bytes are not a message (the decoder then reports them).
- */
-function lengthDelimited(bytes: Uint8Array, start: number, end: number, visit: (field: number, from: number, to: number) => boolean): boolean {
-  let pos = start;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 64 && pos < end; shift += 7) {
-      const b = bytes[pos++]!;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-    }
-    return -1;
-  };
-  while (pos < end) {
-    const tag = varint();
-    const wireType = tag % 8;
-    if (tag < 0) return false;
-    if (wireType === 0) {
-      if (varint() < 0) return false;
-    } else if (wireType === 1 || wireType === 5) {
-      pos += wireType === 1 ? 8 : 4;
-    } else if (wireType === 2) {
-      const length = varint();
-      if (length < 0 || pos + length > end) return false;
-      pos += length;
-      if (visit(Math.floor(tag / 8), pos - length, pos)) return true;
-    } else {
-      return false;
-    }
-  }
-  return pos === end;
-}
 
 /**
  * Refuses a request with more names in one of its name fields than one type may hold, from its
@@ -137,11 +102,13 @@ function lengthDelimited(bytes: Uint8Array, start: number, end: number, visit: (
  * times its size in heap, so 20 streams sending one each held over 600 MB for a moment. The
  * refusal carries the node id when the request names the node (the first on a stream does).
  */
-export function refusedBeforeDecoding(bytes: Uint8Array, fields: { node: number; names: readonly number[] }, limits: XdsLimits): LimitExceeded | undefined {
+export function refusedBeforeDecoding(bytes: Uint8Array, fields: { node: number; names: readonly number[]; known: (field: number) => Declared }, limits: XdsLimits): LimitExceeded | undefined {
   const counts = new Map<number, number>(fields.names.map((f) => [f, 0]));
   let over: number | undefined;
   let node: [number, number] | undefined;
-  lengthDelimited(bytes, 0, bytes.length, (field, from, to) => {
+  // Fields as the deserializer will find them (proto-walk.ts), so no encoding hides a name.
+  walkFields(bytes, 0, bytes.length, fields.known, ({ field, from, to, known }) => {
+    if (!known) return false;
     if (field === fields.node) node = [from, to];
     const n = counts.get(field);
     if (n === undefined) return false;
@@ -154,7 +121,7 @@ export function refusedBeforeDecoding(bytes: Uint8Array, fields: { node: number;
   // The node comes before the names in what Envoy and protobuf encoders write (field order); a
   // node after them goes unnamed.
   if (node) {
-    lengthDelimited(bytes, node[0], node[1], (field, from, to) => {
+    walkFields(bytes, node[0], node[1], NODE_FIELDS, ({ field, from, to }) => {
       if (field !== 1) return false; // Node.id
       proxyId = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8');
       return true;

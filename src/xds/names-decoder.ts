@@ -11,6 +11,7 @@
 //
 // Framing: grpc/grpc doc/PROTOCOL-HTTP2.md, "Length-Prefixed-Message": a compressed-flag byte, a
 // 4-byte big-endian length, the message.
+import { DISCOVERY_REQUEST_FIELDS, walkFields } from './proto-walk';
 import type { Known } from './repeated-names';
 
 /** Where a recognised request's names were: `known`'s bytes go back at `at` in its body. */
@@ -52,45 +53,27 @@ const enum Reading {
   Tail,
 }
 
-/** A varint at `pos` of `b[0, end)`: [value, next position], or undefined if cut short. */
-function varint(b: Buffer, pos: number, end: number): [number, number] | undefined {
-  let value = 0;
-  for (let shift = 0; shift < 64 && pos < end; shift += 7) {
-    const x = b[pos++]!;
-    value += (x & 0x7f) * 2 ** shift;
-    if (x < 0x80) return [value, pos];
-  }
-  return undefined;
-}
-
 /**
  * The offset of the first `resource_names` field in `head[0, end)`, 'more' if the fields so far
- * are whole but it has not begun, or 'none' if a `resource_locators` field (or a malformed one)
- * comes first. Wire format: protobuf.dev/programming-guides/encoding.
+ * are whole but it has not begun (or the last is cut short), or 'none' if a `resource_locators`
+ * field comes first. Read as the deserializer reads them (proto-walk.ts).
  */
 function namesStart(head: Buffer, end: number): number | 'more' | 'none' {
-  let pos = 0;
-  while (pos < end) {
-    const tag = varint(head, pos, end);
-    if (!tag) return 'more';
-    const field = Math.floor(tag[0] / 8);
-    const wireType = tag[0] % 8;
-    if (field === LOCATORS_FIELD) return 'none';
-    if (field === NAMES_FIELD) return wireType === 2 ? pos : 'none';
-    pos = tag[1];
-    if (wireType === 0) {
-      const v = varint(head, pos, end);
-      if (!v) return 'more';
-      pos = v[1];
-    } else if (wireType === 1 || wireType === 5) {
-      pos += wireType === 1 ? 8 : 4;
-    } else if (wireType === 2) {
-      const length = varint(head, pos, end);
-      if (!length) return 'more';
-      pos = length[1] + length[0];
-    } else return 'none';
-  }
-  return 'more';
+  let start: number | 'none' | undefined;
+  const walked = walkFields(head, 0, end, DISCOVERY_REQUEST_FIELDS, (f) => {
+    if (f.field === LOCATORS_FIELD) start = 'none';
+    else if (f.field === NAMES_FIELD) start = f.tagFrom;
+    else return false;
+    return true;
+  });
+  return walked === 'stopped' ? start! : 'more';
+}
+
+/** `data[from, to)` copied into memory of its own (not a block of Node's shared Buffer pool). */
+function ownCopy(data: Buffer, from: number, to: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(to - from);
+  data.copy(copy, 0, from, to);
+  return copy;
 }
 
 /**
@@ -163,7 +146,7 @@ export class NamesDecoder {
           break;
         case Reading.Tail: {
           const n = Math.min(this.remaining, data.length - pos);
-          this.chunks.push(Buffer.from(data.subarray(pos, pos + n)));
+          this.chunks.push(ownCopy(data, pos, pos + n));
           pos += n;
           this.remaining -= n;
           if (this.remaining === 0) this.emitRecognised(out);
@@ -187,8 +170,9 @@ export class NamesDecoder {
       return;
     }
     this.reading = Reading.Head;
-    // Only the bytes copied in are ever read (headRead).
-    this.head = Buffer.allocUnsafe(Math.min(MAX_HEAD, size));
+    // Only the bytes copied in are ever read (headRead). Not from Node's shared 8 KiB pool: a
+    // stream with a request half read would keep a pool block alive.
+    this.head = Buffer.allocUnsafeSlow(Math.min(MAX_HEAD, size));
     this.headRead = 0;
   }
 

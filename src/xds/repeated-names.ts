@@ -6,6 +6,7 @@
 // shared: nothing that reads a request changes it), and only the rest of it is decoded.
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { recognised } from './names-decoder';
+import { DISCOVERY_REQUEST_FIELDS, walkFields } from './proto-walk';
 
 /** DiscoveryRequest fields (envoy/service/discovery/v3/discovery.proto). */
 const VERSION_INFO = 1;
@@ -13,7 +14,6 @@ const NAMES = 3;
 const TYPE_URL = 4;
 const RESPONSE_NONCE = 5;
 const LOCATORS = 7;
-const NAMES_TAG = (NAMES << 3) | 2;
 /** Fewer names are decoded each time: reusing them would not pay for the comparison. */
 const MIN_NAMES = 32;
 /** Distinct name lists kept, the most recently used first. */
@@ -26,78 +26,53 @@ export interface Known {
   names: readonly string[];
 }
 
-/** Reads a varint at `at.pos` (wire format: protobuf.dev/programming-guides/encoding); -1 if cut short. */
-function varint(b: Uint8Array, at: { pos: number }): number {
-  let value = 0;
-  for (let shift = 0; shift < 64 && at.pos < b.length; shift += 7) {
-    const x = b[at.pos++]!;
-    value += (x & 0x7f) * 2 ** shift;
-    if (x < 0x80) return value;
-  }
-  return -1;
-}
-
 /**
- * Walks the top-level fields of `b` from `from`: the offset of the first `resource_names` field's
- * tag, `b.length` when there is none, or -1 if a `resource_locators` field comes first or the
- * bytes are not a message (the whole request is then decoded as usual, which reports them).
+ * The offset of the first `resource_names` field's tag in `b` from `from`, `b.length` when there is
+ * none, or -1 if a `resource_locators` field comes first or the bytes are not a message (the
+ * whole request is then decoded as usual, which reports them). Read as the deserializer reads
+ * them (proto-walk.ts).
  */
-function firstNames(b: Uint8Array, from: number): number {
-  const at = { pos: from };
-  while (at.pos < b.length) {
-    const start = at.pos;
-    const tag = varint(b, at);
-    const field = Math.floor(tag / 8);
-    if (tag < 0 || field === LOCATORS) return -1;
-    if (field === NAMES) return start;
-    const wireType = tag % 8;
-    if (wireType === 0) {
-      if (varint(b, at) < 0) return -1;
-    } else if (wireType === 1 || wireType === 5) {
-      at.pos += wireType === 1 ? 8 : 4;
-    } else if (wireType === 2) {
-      const length = varint(b, at);
-      if (length < 0) return -1;
-      at.pos += length;
-    } else return -1;
-  }
-  return at.pos === b.length ? b.length : -1;
-}
-
-/** The end of the run of `resource_names` fields starting at `from`. */
-function namesEnd(b: Uint8Array, from: number): number {
-  const at = { pos: from };
-  for (let start = from; at.pos < b.length; start = at.pos) {
-    if (varint(b, at) !== NAMES_TAG) return start;
-    const length = varint(b, at);
-    if (length < 0 || at.pos + length > b.length) return -1;
-    at.pos += length;
-  }
-  return at.pos;
-}
-
-/**
- * Reads the fields of `b[from, to)` into `req` when they are only an ACK's strings (version_info,
- * type_url, response_nonce; the last of a repeated one wins, as protobuf decoders take it); false
- * at any other field (a node, an error_detail, ...), which the deserializer then reads.
- */
-function ackFields(b: Buffer, from: number, to: number, req: DiscoveryRequest__Output): boolean {
-  const at = { pos: from };
-  while (at.pos < to) {
-    const tag = varint(b, at);
-    if (tag < 0 || tag % 8 !== 2) return false;
-    const length = varint(b, at);
-    if (length < 0 || at.pos + length > to) return false;
-    // Buffer's utf8Slice is what protobufjs' reader uses for strings in Node.
-    const value = b.toString('utf8', at.pos, at.pos + length);
-    at.pos += length;
-    const field = Math.floor(tag / 8);
-    if (field === VERSION_INFO) req.version_info = value;
-    else if (field === TYPE_URL) req.type_url = value;
-    else if (field === RESPONSE_NONCE) req.response_nonce = value;
+export function firstNames(b: Uint8Array, from: number): number {
+  let found = b.length;
+  const walked = walkFields(b, from, b.length, DISCOVERY_REQUEST_FIELDS, (f) => {
+    if (f.field === LOCATORS) found = -1;
+    else if (f.field === NAMES) found = f.tagFrom;
     else return false;
-  }
-  return true;
+    return true;
+  });
+  return walked === 'invalid' ? -1 : found;
+}
+
+/** The end of the run of `resource_names` fields starting at `from`, and how many they are; end -1 if the bytes are not a message. */
+function namesEnd(b: Uint8Array, from: number): { end: number; count: number } {
+  let end = b.length;
+  let count = 0;
+  const walked = walkFields(b, from, b.length, DISCOVERY_REQUEST_FIELDS, (f) => {
+    if (f.field !== NAMES) {
+      end = f.tagFrom;
+      return true;
+    }
+    count++;
+    return false;
+  });
+  return { end: walked === 'invalid' ? -1 : end, count };
+}
+
+/**
+ * Reads the fields of `b` into `req` when they are only an ACK's strings (version_info, type_url,
+ * response_nonce; the last of a repeated one wins, as protobuf decoders take it); false at any
+ * other field (a node, an error_detail, an unknown field, ...), which the deserializer then reads.
+ */
+function ackFields(b: Buffer, req: DiscoveryRequest__Output): boolean {
+  return walkFields(b, 0, b.length, DISCOVERY_REQUEST_FIELDS, (f) => {
+    // Buffer's utf8Slice is what protobufjs' reader uses for strings in Node.
+    const value = f.known ? b.toString('utf8', f.from, f.to) : '';
+    if (f.field === VERSION_INFO) req.version_info = value;
+    else if (f.field === TYPE_URL) req.type_url = value;
+    else if (f.field === RESPONSE_NONCE) req.response_nonce = value;
+    else return true;
+    return false;
+  }) === 'end';
 }
 
 /**
@@ -149,7 +124,7 @@ export class RepeatedNames {
     // An ACK's other fields are three short strings, read here; anything else goes to the
     // deserializer. The object has the deserializer's shape (proto-loader, defaults: true).
     const ack: DiscoveryRequest__Output = { resource_names: k.names as string[], resource_locators: [], version_info: '', node: null, type_url: '', response_nonce: '', error_detail: null };
-    if (ackFields(rest, 0, rest.length, ack)) return ack;
+    if (ackFields(rest, ack)) return ack;
     const req = this.decode(rest);
     req.resource_names = k.names as string[];
     return req;
@@ -166,8 +141,11 @@ export class RepeatedNames {
     const req = this.decode(b);
     if (req.resource_names.length < MIN_NAMES) return req;
     const start = firstNames(b, 0);
-    const end = start < 0 || start === b.length ? -1 : namesEnd(b, start);
-    if (end < 0 || firstNames(b, end) !== b.length) return req;
+    if (start < 0 || start === b.length) return req;
+    const { end, count } = namesEnd(b, start);
+    // The run must be all the names the deserializer found, no more and no fewer, or a list kept
+    // could stand for names other than its own.
+    if (end < 0 || count !== req.resource_names.length || firstNames(b, end) !== b.length) return req;
     this.known = [{ bytes: Buffer.from(b.subarray(start, end)), names: Object.freeze(req.resource_names) }, ...this.known.slice(0, KEPT - 1)];
     return req;
   }
