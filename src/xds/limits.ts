@@ -89,11 +89,13 @@ export function checkNames(limits: XdsLimits, typeUrl: string, names: readonly s
 /**
  * Where DiscoveryRequest and DeltaDiscoveryRequest keep the node and their repeated names
  * (envoy/service/discovery/v3/discovery.proto): SotW resource_names and resource_locators; delta
- * resource_names_subscribe, initial_resource_versions (map entries) and resource_locators_subscribe.
+ * resource_names_subscribe and _unsubscribe, initial_resource_versions (map entries) and
+ * resource_locators_subscribe and _unsubscribe (no proxy unsubscribes more than it may hold, and
+ * every one of them is decoded), with the fields each declares (proto-walk.ts).
  */
 export const NAME_FIELDS = {
   sotw: { node: 2, names: [3, 7], known: DISCOVERY_REQUEST_FIELDS },
-  delta: { node: 1, names: [3, 5, 8], known: DELTA_DISCOVERY_REQUEST_FIELDS },
+  delta: { node: 1, names: [3, 4, 5, 8, 9], known: DELTA_DISCOVERY_REQUEST_FIELDS },
 } as const;
 
 /**

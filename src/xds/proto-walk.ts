@@ -81,7 +81,7 @@ function skipType(b: Uint8Array, at: At, end: number, wireType: number, depth: n
 
 /**
  * What a walk is shown of one field: its number, whether the message declares it (`known`), where
- * its tag begins, and for a declared field where its value's bytes are.
+ * its tag begins, for a declared field where its value's bytes are, and whether they were cut short.
  */
 export interface Field {
   field: number;
@@ -89,6 +89,8 @@ export interface Field {
   tagFrom: number;
   from: number;
   to: number;
+  /** A declared string whose length ran past the end: its value is what was left. */
+  clamped: boolean;
 }
 
 /** How a message declares a field: every declared field of the messages walked here is length-delimited. */
@@ -114,12 +116,13 @@ export function walkFields(b: Uint8Array, from: number, to: number, declared: (f
       if (n < 0) return 'invalid';
       if (at.pos + n > to && kind === 'message') return 'invalid';
       const valueFrom = at.pos;
+      const clamped = at.pos + n > to;
       at.pos = Math.min(at.pos + n, to);
-      if (visit({ field, known: true, tagFrom, from: valueFrom, to: at.pos })) return 'stopped';
+      if (visit({ field, known: true, tagFrom, from: valueFrom, to: at.pos, clamped })) return 'stopped';
     } else {
       const tagEnd = at.pos;
       if (!skipType(b, at, to, tag & 7, 0)) return 'invalid';
-      if (visit({ field, known: false, tagFrom, from: tagEnd, to: tagEnd })) return 'stopped';
+      if (visit({ field, known: false, tagFrom, from: tagEnd, to: tagEnd, clamped: false })) return 'stopped';
     }
   }
   return 'end';

@@ -43,19 +43,26 @@ export function firstNames(b: Uint8Array, from: number): number {
   return walked === 'invalid' ? -1 : found;
 }
 
-/** The end of the run of `resource_names` fields starting at `from`, and how many they are; end -1 if the bytes are not a message. */
+/**
+ * The end of the run of `resource_names` fields starting at `from`, and how many they are; end -1
+ * if the bytes are not a message, or if the run's last name was cut short by the end of the bytes
+ * (the deserializer takes what is left): such bytes are the start of longer names, so kept they
+ * would stand for a request whose names go on.
+ */
 function namesEnd(b: Uint8Array, from: number): { end: number; count: number } {
   let end = b.length;
   let count = 0;
+  let clamped = false;
   const walked = walkFields(b, from, b.length, DISCOVERY_REQUEST_FIELDS, (f) => {
     if (f.field !== NAMES) {
       end = f.tagFrom;
       return true;
     }
+    clamped = f.clamped;
     count++;
     return false;
   });
-  return { end: walked === 'invalid' ? -1 : end, count };
+  return { end: walked === 'invalid' || clamped ? -1 : end, count };
 }
 
 /**

@@ -107,6 +107,15 @@ describe('names hidden in other encodings', () => {
     assert.ok(refusedBeforeDecoding(b, NAME_FIELDS.sotw, limits));
   });
 
+  it('counts a delta request\'s unsubscribed names too', () => {
+    const limits = { ...DEFAULT_XDS_LIMITS, maxNamesPerType: 100 };
+    const delta = (serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition)['DeltaAggregatedResources']!;
+    const many = Array.from({ length: 101 }, (_, i) => `n${i}`);
+    assert.ok(refusedBeforeDecoding(delta.requestSerialize({ type_url: EDS, resource_names_unsubscribe: many }), NAME_FIELDS.delta, limits));
+    assert.ok(refusedBeforeDecoding(delta.requestSerialize({ type_url: EDS, resource_locators_unsubscribe: many.map((name) => ({ name })) }), NAME_FIELDS.delta, limits));
+    assert.equal(refusedBeforeDecoding(delta.requestSerialize({ type_url: EDS, resource_names_unsubscribe: many.slice(1) }), NAME_FIELDS.delta, limits), undefined);
+  });
+
   it('never lets one client\'s request make a kept list stand for other names', () => {
     const reader = sotwReader(method.requestDeserialize, DEFAULT_XDS_LIMITS);
     const ack = encode({ type_url: EDS, resource_names: names, version_info: 'v1', response_nonce: 'n1' });
@@ -118,5 +127,20 @@ describe('names hidden in other encodings', () => {
       assert.deepEqual(reader.deserialize(ack), method.requestDeserialize(ack));
       assert.deepEqual(reader.deserialize(Buffer.concat([ack, hidden])), method.requestDeserialize(Buffer.concat([ack, hidden])));
     }
+  });
+
+  it('keeps no list whose last name the end of the request cut short', () => {
+    // The deserializer takes what is left of a last string: a request ending inside a name
+    // ('ab' of a declared 6 bytes) is decoded with the name's start, and its bytes are the start
+    // of a request naming 'abhxhx', whose rest ('hx' 'hx') also reads as two unknown fields.
+    const name = (s: string, declared = s.length): Buffer => Buffer.from([0x1a, declared, ...Buffer.from(s)]);
+    const run = Buffer.concat(Array.from({ length: 31 }, (_, i) => name(`n${i}`)));
+    const attack = Buffer.concat([run, name('ab', 6)]);
+    const victim = Buffer.concat([encode({ version_info: 'v1' }), run, name('abhxhx'), encode({ type_url: 'eds', response_nonce: 'n1' })]);
+    const reader = sotwReader(method.requestDeserialize, DEFAULT_XDS_LIMITS);
+    assert.deepEqual(reader.deserialize(attack), method.requestDeserialize(attack));
+    assert.deepEqual(reader.deserialize(victim), method.requestDeserialize(victim));
+    const [framed] = reader.decoder(-1).write(Buffer.concat([Buffer.from([0, 0, 0, 0, victim.length]), victim]));
+    assert.deepEqual(reader.deserialize(framed!.subarray(5)), method.requestDeserialize(victim));
   });
 });
