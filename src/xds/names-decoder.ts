@@ -11,8 +11,7 @@
 //
 // Framing: grpc/grpc doc/PROTOCOL-HTTP2.md, "Length-Prefixed-Message": a compressed-flag byte, a
 // 4-byte big-endian length, the message.
-import { DISCOVERY_REQUEST_FIELDS, walkFields } from './proto-walk';
-import type { Known } from './repeated-names';
+import { namesAt, NAMES_TAG, type Known } from './repeated-names';
 
 /** Where a recognised request's names were: `known`'s bytes go back at `at` in its body. */
 export interface Recognised {
@@ -28,9 +27,6 @@ export const recognised = new WeakMap<ArrayBufferLike, Recognised>();
 
 const PREFIX_BYTES = 5;
 const EMPTY = Buffer.alloc(0);
-const NAMES_FIELD = 3;
-const LOCATORS_FIELD = 7;
-const NAMES_TAG = (NAMES_FIELD << 3) | 2;
 /** Smaller messages are read whole: recognising their names would save little. */
 const MIN_RECOGNISED = 4096;
 /**
@@ -51,22 +47,6 @@ const enum Reading {
   Names,
   /** The rest after a kept list's names, copied. */
   Tail,
-}
-
-/**
- * The offset of the first `resource_names` field in `head[0, end)`, 'more' if the fields so far
- * are whole but it has not begun (or the last is cut short), or 'none' if a `resource_locators`
- * field comes first. Read as the deserializer reads them (proto-walk.ts).
- */
-function namesStart(head: Buffer, end: number): number | 'more' | 'none' {
-  let start: number | 'none' | undefined;
-  const walked = walkFields(head, 0, end, DISCOVERY_REQUEST_FIELDS, (f) => {
-    if (f.field === LOCATORS_FIELD) start = 'none';
-    else if (f.field === NAMES_FIELD) start = f.tagFrom;
-    else return false;
-    return true;
-  });
-  return walked === 'stopped' ? start! : 'more';
 }
 
 /** `data[from, to)` copied into memory of its own (not a block of Node's shared Buffer pool). */
@@ -178,15 +158,17 @@ export class NamesDecoder {
 
   /** More of the head is read: find where the names begin, or give up and read the message whole. */
   private onHead(out: Buffer[]): void {
-    const start = namesStart(this.head, this.headRead);
+    // Fields cut short at the end of what was read so far may be whole once more is read.
+    const start = namesAt(this.head, 0, this.headRead);
+    const more = start === 'none' || start === 'invalid';
     const full = this.headRead === this.head.length;
-    if (start === 'none' || (start === 'more' && full)) {
+    if (start === 'locators' || (more && full)) {
       this.reading = Reading.Whole;
       this.chunks = [this.head.subarray(0, this.headRead)];
       if (this.remaining === 0) this.emitWhole(out);
       return;
     }
-    if (start === 'more') return;
+    if (more) return;
     // The names begin at `start`: what was read after it is compared like any later chunk.
     const after = this.head.subarray(start, this.headRead);
     this.head = this.head.subarray(0, start);

@@ -11,6 +11,8 @@ import { DISCOVERY_REQUEST_FIELDS, walkFields } from './proto-walk';
 /** DiscoveryRequest fields (envoy/service/discovery/v3/discovery.proto). */
 const VERSION_INFO = 1;
 const NAMES = 3;
+/** The tag of a `resource_names` field as encoders write it. */
+export const NAMES_TAG = (NAMES << 3) | 2;
 const TYPE_URL = 4;
 const RESPONSE_NONCE = 5;
 const LOCATORS = 7;
@@ -27,20 +29,29 @@ export interface Known {
 }
 
 /**
- * The offset of the first `resource_names` field's tag in `b` from `from`, `b.length` when there is
- * none, or -1 if a `resource_locators` field comes first or the bytes are not a message (the
- * whole request is then decoded as usual, which reports them). Read as the deserializer reads
+ * Where the first `resource_names` field's tag is in `b[from, end)`: its offset; 'locators' if a
+ * `resource_locators` field comes first; 'none' if every field was walked and neither came;
+ * 'invalid' if the bytes are not a message or stop inside a field. Read as the deserializer reads
  * them (proto-walk.ts).
  */
-export function firstNames(b: Uint8Array, from: number): number {
-  let found = b.length;
-  const walked = walkFields(b, from, b.length, DISCOVERY_REQUEST_FIELDS, (f) => {
-    if (f.field === LOCATORS) found = -1;
-    else if (f.field === NAMES) found = f.tagFrom;
-    else return false;
+export function namesAt(b: Uint8Array, from: number, end: number): number | 'locators' | 'none' | 'invalid' {
+  let found: number | 'locators' = 'locators';
+  const walked = walkFields(b, from, end, DISCOVERY_REQUEST_FIELDS, (f) => {
+    if (f.field === NAMES) found = f.tagFrom;
+    else if (f.field !== LOCATORS) return false;
     return true;
   });
-  return walked === 'invalid' ? -1 : found;
+  return walked === 'stopped' ? found : walked === 'end' ? 'none' : 'invalid';
+}
+
+/**
+ * The offset of the first `resource_names` field's tag in `b` from `from`, `b.length` when there is
+ * none, or -1 if a `resource_locators` field comes first or the bytes are not a message (the
+ * whole request is then decoded as usual, which reports them).
+ */
+function firstNames(b: Uint8Array, from: number): number {
+  const at = namesAt(b, from, b.length);
+  return typeof at === 'number' ? at : at === 'none' ? b.length : -1;
 }
 
 /**
