@@ -20,6 +20,12 @@ const LOCATORS = 7;
 const MIN_NAMES = 32;
 /** Distinct name lists kept, the most recently used first. */
 const KEPT = 16;
+/**
+ * The kept lists' encoded bytes, all together, at most (their decoded names take about as much
+ * again). The 1000-service mesh's EDS list is 54 KB and 10,000 services' about 540 KB; without a
+ * bound, 16 requests each just under the request size limit would be held per method.
+ */
+export const KEPT_BYTES = 4 * 1024 * 1024;
 
 /** A kept list of names. */
 export interface Known {
@@ -95,9 +101,10 @@ function ackFields(b: Buffer, req: DiscoveryRequest__Output): boolean {
 
 /**
  * Decodes SotW DiscoveryRequests with `decode` (grpc-js' deserializer of the method), reusing the
- * names of the last KEPT distinct lists of MIN_NAMES or more. Names are reused only when they are
- * one run of fields that no other `resource_names` or `resource_locators` field accompanies, as
- * Envoy and protobuf encoders write them (in field order); anything else is decoded whole.
+ * names of the last KEPT distinct lists of MIN_NAMES or more, KEPT_BYTES of them at most. Names
+ * are reused only when they are one run of fields that no other `resource_names` or
+ * `resource_locators` field accompanies, as Envoy and protobuf encoders write them (in field
+ * order); anything else is decoded whole.
  */
 export class RepeatedNames {
   private known: Known[] = [];
@@ -164,7 +171,15 @@ export class RepeatedNames {
     // The run must be all the names the deserializer found, no more and no fewer, or a list kept
     // could stand for names other than its own.
     if (end < 0 || count !== req.resource_names.length || firstNames(b, end) !== b.length) return req;
-    this.known = [{ bytes: Buffer.from(b.subarray(start, end)), names: Object.freeze(req.resource_names) }, ...this.known.slice(0, KEPT - 1)];
+    if (end - start > KEPT_BYTES) return req;
+    const kept: Known[] = [{ bytes: Buffer.from(b.subarray(start, end)), names: Object.freeze(req.resource_names) }];
+    let bytes = end - start;
+    for (const k of this.known) {
+      if (kept.length === KEPT || bytes + k.bytes.length > KEPT_BYTES) break;
+      kept.push(k);
+      bytes += k.bytes.length;
+    }
+    this.known = kept;
     return req;
   }
 }

@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { serviceDefinitions } from '../../src/envoy-api/protos';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
-import { RepeatedNames } from '../../src/xds/repeated-names';
+import { KEPT_BYTES, RepeatedNames } from '../../src/xds/repeated-names';
 import { TYPE_URLS } from '../../src/translate/types';
 
 const method = (serviceDefinitions()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition)['StreamAggregatedResources']!;
@@ -56,6 +56,23 @@ describe('RepeatedNames', () => {
     const b = decode(ack(names, '2'));
     assert.deepEqual(b, plain(ack(names, '2')));
     assert.notEqual(a.resource_names, b.resource_names);
+  });
+
+  it('keeps lists of KEPT_BYTES in all at most, dropping the least recently used first', () => {
+    const decode = decoder();
+    // Three lists of about 0.4 x KEPT_BYTES each: the third pushes the first out.
+    const big = (tag: string): string[] => list(Math.ceil((0.4 * KEPT_BYTES) / 55), `outbound|9080||${tag}-`);
+    const [a, b, c] = [big('a'), big('b'), big('c')];
+    const first = [a, b, c].map((names, i) => decode(ack(names, `${i}`)).resource_names);
+    assert.notEqual(decode(ack(a, 'a2')).resource_names, first[0], 'the oldest list was dropped, so its ACK is decoded anew');
+    // a, decoded again, is kept again, and b, now the least recent, goes.
+    assert.equal(decode(ack(c, 'c2')).resource_names, first[2], 'the newest list is still kept');
+    assert.notEqual(decode(ack(b, 'b2')).resource_names, first[1]);
+    // One list larger than the whole budget is never kept.
+    const huge = list(Math.ceil(KEPT_BYTES / 40), 'outbound|9080||huge-');
+    const once = decode(ack(huge, 'h1'));
+    assert.notEqual(decode(ack(huge, 'h2')).resource_names, once.resource_names);
+    assert.deepEqual(decode(ack(huge, 'h3')), plain(ack(huge, 'h3')));
   });
 
   it('equals the deserializer on any sequence of requests (property)', () => {
