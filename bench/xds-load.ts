@@ -34,7 +34,7 @@ import { CHANGED_SERVICE, churn, clusterOf } from './lib/churn';
 import { cpuSeconds, peakRssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
-import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult, type UnconvergedStep } from './lib/stats';
+import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult, type StepDetail, type UnconvergedStep } from './lib/stats';
 import { startTarget, translateMesh, type TargetName } from './lib/targets';
 import { bounded, failures, NotDone, serverRejects } from './lib/watch';
 import type { NodeInfo } from '../test/support/ads-client';
@@ -117,6 +117,7 @@ export async function run(targetName: TargetName, transport: Transport, clients:
 
     const latencies: number[] = [];
     const stepMaxMs: number[] = [];
+    const stepDetail: StepDetail[] = [];
     const unconverged: UnconvergedStep[] = [];
     for (let step = 1; step <= o.changes; step++) {
       await sleep(o.settleMs); // let ACKs and any trailing pushes settle, so steps do not overlap
@@ -131,6 +132,9 @@ export async function run(targetName: TargetName, transport: Transport, clients:
           }),
         );
       });
+      const fromNs = process.hrtime.bigint();
+      const serverCpu = cpuSeconds(target.pid);
+      const clientCpu = process.cpuUsage();
       const at = target.change(CHANGED_SERVICE, ips);
       try {
         await bounded(all, o.changeTimeoutMs, `change ${step}`, target, o.maxRssMib, () => `${times.length}/${clients} ACKed it${failures(sidecars)}`);
@@ -142,9 +146,16 @@ export async function run(targetName: TargetName, transport: Transport, clients:
         const missing = nodes.filter((_, i) => !acked.has(i)).map((n) => n.id);
         unconverged.push({ step, acked: times.length, missing: missing.slice(0, 10) });
       }
+      const toNs = process.hrtime.bigint();
+      const { user, system } = process.cpuUsage(clientCpu);
       const lat = times.map((t) => t - at);
       latencies.push(...lat);
       if (lat.length === clients) stepMaxMs.push(Math.max(...lat));
+      if (lat.length > 0) {
+        const d: StepDetail = { firstMs: Math.min(...lat), p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(...lat), serverCpuMs: (cpuSeconds(target.pid) - serverCpu) * 1000, clientCpuMs: (user + system) / 1000, fromNs: `${fromNs}`, toNs: `${toNs}` };
+        stepDetail.push(d);
+        process.stderr.write(`  ${targetName} ${transport} N=${clients}: change ${step}: first ${d.firstMs.toFixed(0)} p50 ${d.p50Ms.toFixed(0)} p99 ${d.p99Ms.toFixed(0)} max ${d.maxMs.toFixed(0)} ms, CPU server ${d.serverCpuMs.toFixed(0)} client ${d.clientCpuMs.toFixed(0)} ms\n`);
+      }
     }
     const cpuAfterChanges = cpuSeconds(target.pid);
     let churned: ChurnResult | FailedChurn | undefined;
@@ -176,7 +187,7 @@ export async function run(targetName: TargetName, transport: Transport, clients:
       loadAverage,
       holdings: sidecars[0]!.holdings!,
       sync: { totalMs, p50Ms: percentile(perClient, 50), p99Ms: percentile(perClient, 99), bytesPerClient: sidecars[0]!.syncBytes },
-      change: { steps: o.changes, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), stepMaxMs, ...(unconverged.length > 0 && { unconverged }) },
+      change: { steps: o.changes, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), stepMaxMs, stepDetail, ...(unconverged.length > 0 && { unconverged }) },
       ...(churned && { churn: churned }),
       targetCpu: {
         syncS: cpuAfterSync - cpuAtStart,

@@ -49,7 +49,7 @@ export interface RunResult {
   /** One endpoint change `steps` times: per sidecar, until it ACKed the response with the new
    * address. Percentiles and max are over the ACKs that came within `--change-timeout-s`;
    * `stepMaxMs` has the steps every sidecar ACKed, `unconverged` the others. */
-  change: { steps: number; p50Ms: number; p99Ms: number; maxMs: number; stepMaxMs: number[]; unconverged?: UnconvergedStep[] };
+  change: { steps: number; p50Ms: number; p99Ms: number; maxMs: number; stepMaxMs: number[]; unconverged?: UnconvergedStep[]; stepDetail?: StepDetail[] };
   /** Absent when `--churn-rate` or `--churn-s` is 0. */
   churn?: ChurnResult | FailedChurn;
   /** syncS: readiness to every sidecar synced; changesS: the single changes; churnS: the churn
@@ -102,6 +102,25 @@ export interface FailedRun {
 }
 
 export type Outcome = RunResult | FailedRun;
+
+/**
+ * Where one single change's time went. Latencies are from its hand-over, over the sidecars that
+ * ACKed it; `firstMs` (the first ACK) is the path every sidecar shares (API server, watch,
+ * debounce, rebuild, one write), the rest is the fan-out to all of them. CPU is from the hand-over
+ * until the last ACK (or the timeout), read at 10 ms resolution for the server (/proc), the load
+ * client's own from process.cpuUsage. `fromNs`/`toNs` bound the step on the monotonic clock that
+ * Node's --cpu-prof timestamps use (bench/profile-window.ts slices a profile with them).
+ */
+export interface StepDetail {
+  firstMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  serverCpuMs: number;
+  clientCpuMs: number;
+  fromNs: string;
+  toNs: string;
+}
 
 /** A single change that not every sidecar ACKed within `--change-timeout-s`: how many did, and
  * the node ids of (up to ten of) those that did not. */

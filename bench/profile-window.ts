@@ -1,0 +1,84 @@
+// Where a server's CPU went during some windows of a run: its self time by function and by
+// source (Mast's folders, grpc-js, Node's internals, GC, idle), from a V8 CPU profile taken with
+// `node --cpu-prof` (BENCH_MAST_NODE_ARGS), over the single changes of an xds-load result:
+//
+//   node --import tsx bench/profile-window.ts PROFILE.cpuprofile RESULT.json [--target mast-k8s]
+//     [--transport sotw] [--top 25]
+//
+// The windows are each change's hand-over to its last ACK (`change.stepDetail`, monotonic ns, the
+// clock V8 stamps profile samples with). Idle is the time the server's main thread waited with
+// nothing to run: during a fan-out, idle means the server was waiting for its clients.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Outcome, RunResult } from './lib/stats';
+
+/** The parts of a .cpuprofile read here (V8's Profiler.Profile, Chrome DevTools protocol). */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  /** Microseconds, monotonic. */
+  startTime: number;
+  samples: number[];
+  /** Microseconds from the previous sample (the first: from startTime). */
+  timeDeltas: number[];
+}
+
+/** A sample's source: Mast's folder, the npm package, Node's internals, or V8's own entries. */
+function sourceOf(url: string, fn: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native)';
+  if (url.startsWith('node:')) return 'node:internal';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const mast = /\/(?:src|dist)\/([^/]+)\//.exec(url);
+  return mast ? `mast ${mast[1]}` : path.basename(url);
+}
+
+/**
+ * Self time in ms by function and by source over the samples whose time falls in one of
+ * `windows` ([from, to) in microseconds); each sample counts for the time until the next one.
+ */
+export function selfTime(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number> } {
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byFunction = new Map<string, number>();
+  const bySource = new Map<string, number>();
+  let t = profile.startTime;
+  let totalMs = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i]!;
+    const weightMs = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (!windows.some(([from, to]) => t >= from && t < to)) continue;
+    const f = frames.get(profile.samples[i]!)!;
+    const fn = `${f.functionName || '(anonymous)'} ${f.url ? `${path.basename(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + weightMs);
+    const source = sourceOf(f.url, f.functionName);
+    bySource.set(source, (bySource.get(source) ?? 0) + weightMs);
+    totalMs += weightMs;
+  }
+  return { totalMs, byFunction, bySource };
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { target: { type: 'string', default: 'mast-k8s' }, transport: { type: 'string', default: 'sotw' }, top: { type: 'string', default: '25' } },
+  });
+  const [profilePath, resultPath] = positionals;
+  if (!profilePath || !resultPath) throw new Error('usage: profile-window.ts PROFILE.cpuprofile RESULT.json [--target T] [--transport sotw|delta] [--top N]');
+  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile;
+  const results = (JSON.parse(readFileSync(resultPath, 'utf8')) as { results: Outcome[] }).results;
+  const run = results.find((r): r is RunResult => 'change' in r && r.target === values.target && r.transport === values.transport);
+  const steps = run?.change.stepDetail;
+  if (!steps?.length) throw new Error(`${resultPath}: no single changes with stepDetail for ${values.target} ${values.transport}`);
+  // The result's monotonic nanoseconds as the profile's microseconds.
+  const windows = steps.map((s): [number, number] => [Number(BigInt(s.fromNs) / 1000n), Number(BigInt(s.toNs) / 1000n)]);
+  const wallMs = windows.reduce((sum, [a, b]) => sum + (b - a) / 1000, 0);
+  const { totalMs, byFunction, bySource } = selfTime(profile, windows);
+  if (totalMs === 0) throw new Error(`${profilePath}: no samples in the ${steps.length} windows: is it the profile of this run's ${values.target}?`);
+  const row = (name: string, ms: number): string => `| ${name} | ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% |`;
+  const top = (m: Map<string, number>, n: number): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  process.stdout.write(`${steps.length} changes, ${wallMs.toFixed(0)} ms from hand-overs to last ACKs; ${totalMs.toFixed(0)} ms sampled\n\n`);
+  process.stdout.write(`| source | self ms | share |\n|---|---|---|\n${top(bySource, 20).map(([k, v]) => row(k, v)).join('\n')}\n\n`);
+  process.stdout.write(`| function | self ms | share |\n|---|---|---|\n${top(byFunction, Number(values.top)).map(([k, v]) => row(k.replaceAll('|', '\\|'), v)).join('\n')}\n`);
+}
+
+main();
