@@ -9,7 +9,7 @@ import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/servic
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { admit, isRefusal, mismatch, refusalStatus, type Refusal, type XdsAuthenticator } from './authn';
 import type { ProxyView, ViewCache } from './cache';
-import type { ConnectionStatus, Logger } from './connection';
+import type { ConnectionStatus, Logger, PushContext } from './connection';
 import { DeltaConnection } from './delta';
 import { proxyOf, resolveIdentity } from './identity';
 import { entryView, type Entry } from './proxy-entry';
@@ -23,6 +23,13 @@ import { fetchResources } from './fetch';
 import { DEFAULT_INFLIGHT_BYTES, InflightBudget } from './inflight';
 import { DEFAULT_XDS_LIMITS, LimitExceeded, XdsLimiter, type XdsLimits } from './limits';
 import { inSpan, tracedContext } from '../telemetry/tracing';
+
+/**
+ * A push writes to streams for `ms` before letting the event loop flush what it wrote and read
+ * the ACKs that came meanwhile; at least `minStreams` each time, so a mesh of a few dozen proxies
+ * is pushed in one go.
+ */
+export const DEFAULT_FAN_OUT_SLICE = { ms: 5, minStreams: 64 };
 
 export interface XdsServerOptions {
   views: ViewCache;
@@ -49,6 +56,8 @@ export interface XdsServerOptions {
   inflightBytes?: number;
   /** What one client may make Mast hold (limits.ts; `mast serve --xds-max-*`); DEFAULT_XDS_LIMITS if unset. */
   limits?: XdsLimits;
+  /** How much of a push goes out before the event loop runs (fanOut); DEFAULT_FAN_OUT_SLICE if unset. */
+  fanOutSlice?: { ms: number; minStreams: number };
 }
 
 export class XdsServer {
@@ -64,6 +73,9 @@ export class XdsServer {
   private served: Snapshot | undefined;
   private readonly budget: InflightBudget;
   private readonly limiter: XdsLimiter;
+  /** Streams the last pushes have not reached yet, in the order they will be (fanOut). */
+  private readonly toPush = new Map<Entry, PushContext>();
+  private fanOutScheduled = false;
 
   constructor(private readonly opts: XdsServerOptions) {
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
@@ -123,7 +135,8 @@ export class XdsServer {
   /**
    * Pushes the current snapshot to every connected proxy whose view changed: every view is
    * rebuilt first (one `rebuild` span when the push is traced), then each stream is brought up to
-   * its view, carrying the push's trace to its sends and ACKs.
+   * its view, carrying the push's trace to its sends and ACKs, a slice of streams at a time
+   * (fanOut). `changedAt`: performance.now() of the change, for the convergence metric.
    */
   push(changedAt?: number): void {
     const snapshot = this.opts.snapshot();
@@ -133,7 +146,39 @@ export class XdsServer {
       return [...this.connections.values()].map((entry) => [entry, this.viewOf(entry)] as const);
     });
     const trace = tracedContext();
-    for (const [entry, view] of views) if (view) entry.conn.push({ view, changedAt, trace });
+    for (const [entry, view] of views) {
+      if (!view) continue;
+      // A stream still waiting for an earlier push keeps its place and that change's time.
+      const queued = this.toPush.get(entry);
+      this.toPush.set(entry, { view, changedAt: queued?.changedAt ?? changedAt, trace });
+    }
+    this.fanOut();
+  }
+
+  /**
+   * Brings queued streams up to their views for a slice (`fanOutSlice`: 5 ms, 64 streams at
+   * least), then yields to the event loop until the rest's turn. Written responses reach the sockets only
+   * when the loop runs, so a push to 2000 streams in one go kept every proxy waiting for the last
+   * stream's write (and the proxies' ACKs unread); in slices, the first proxies read and ACK while
+   * the rest are written. Streams go in the order they were queued: one a newer push finds
+   * still queued keeps its place (with the newer view), so a change every few milliseconds
+   * cannot starve the streams at the end.
+   */
+  private fanOut(): void {
+    const slice = this.opts.fanOutSlice ?? DEFAULT_FAN_OUT_SLICE;
+    const until = performance.now() + slice.ms;
+    let n = 0;
+    for (const [entry, ctx] of this.toPush) {
+      this.toPush.delete(entry);
+      entry.conn.push(ctx);
+      if (++n >= slice.minStreams && performance.now() >= until) break;
+    }
+    if (this.toPush.size === 0 || this.fanOutScheduled) return;
+    this.fanOutScheduled = true;
+    setImmediate(() => {
+      this.fanOutScheduled = false;
+      this.fanOut();
+    });
   }
 
   status(): ConnectionStatus[] {
@@ -194,6 +239,7 @@ export class XdsServer {
       release?.();
       if (!entry) return;
       this.connections.delete(streamId);
+      this.toPush.delete(entry);
       this.opts.secrets?.release(streamId);
       entry.conn.close();
       log.info({ proxy: entry.claimed.id, stream: streamId, transport }, 'proxy disconnected');
