@@ -1,6 +1,7 @@
 // Where a server's CPU went during some windows of a run: its self time by function and by
 // source (Mast's folders, grpc-js, Node's internals, GC, idle), from a V8 CPU profile taken with
-// `node --cpu-prof` (BENCH_MAST_NODE_ARGS), over the single changes of an xds-load result:
+// `node --cpu-prof` (BENCH_MAST_NODE_ARGS; the main thread's is the file numbered `.0.`, a
+// worker's `.1.`), over the single changes of an xds-load result:
 //
 //   node --import tsx bench/profile-window.ts PROFILE.cpuprofile RESULT.json [--target mast-k8s]
 //     [--transport sotw] [--top 25]
@@ -29,8 +30,11 @@ function sourceOf(url: string, fn: string): string {
   if (url.startsWith('node:')) return 'node:internal';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  const mast = /\/(?:src|dist)\/([^/]+)\//.exec(url);
-  return mast ? `mast ${mast[1]}` : path.basename(url);
+  // Mast's own folder (src/xds, ...), compiled or not; the bench's own files by their folder.
+  const own = /\/(src|bench|test)\/(.*)$/.exec(url);
+  if (!own) return path.basename(url);
+  const folder = own[2]!.split('/');
+  return folder.length > 1 ? `${own[1]}/${folder[0]}` : own[1]!;
 }
 
 /**

@@ -31,7 +31,7 @@ import { translate } from '../src/translate';
 import type { Proxy, ResourceSet } from '../src/translate/types';
 import { checkMesh, endpointIps, NAMESPACE, snapshotOfDir, writeMesh } from './mesh-gen';
 import { CHANGED_SERVICE, churn, clusterOf } from './lib/churn';
-import { cpuSeconds, peakRssMib } from './lib/proc-stats';
+import { cpuSeconds, cpuTimes, peakRssMib } from './lib/proc-stats';
 import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
 import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult, type StepDetail, type UnconvergedStep } from './lib/stats';
@@ -133,7 +133,7 @@ export async function run(targetName: TargetName, transport: Transport, clients:
         );
       });
       const fromNs = process.hrtime.bigint();
-      const serverCpu = cpuSeconds(target.pid);
+      const serverCpu = cpuTimes(target.pid);
       const clientCpu = process.cpuUsage();
       const at = target.change(CHANGED_SERVICE, ips);
       try {
@@ -152,9 +152,12 @@ export async function run(targetName: TargetName, transport: Transport, clients:
       latencies.push(...lat);
       if (lat.length === clients) stepMaxMs.push(Math.max(...lat));
       if (lat.length > 0) {
-        const d: StepDetail = { firstMs: Math.min(...lat), p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(...lat), serverCpuMs: (cpuSeconds(target.pid) - serverCpu) * 1000, clientCpuMs: (user + system) / 1000, fromNs: `${fromNs}`, toNs: `${toNs}` };
+        const server = cpuTimes(target.pid);
+        const serverSystemMs = (server.systemS - serverCpu.systemS) * 1000;
+        const d: StepDetail = { firstMs: Math.min(...lat), p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(...lat), serverCpuMs: (server.userS - serverCpu.userS) * 1000 + serverSystemMs, serverSystemMs, clientCpuMs: (user + system) / 1000, clientSystemMs: system / 1000, fromNs: `${fromNs}`, toNs: `${toNs}` };
         stepDetail.push(d);
-        process.stderr.write(`  ${targetName} ${transport} N=${clients}: change ${step}: first ${d.firstMs.toFixed(0)} p50 ${d.p50Ms.toFixed(0)} p99 ${d.p99Ms.toFixed(0)} max ${d.maxMs.toFixed(0)} ms, CPU server ${d.serverCpuMs.toFixed(0)} client ${d.clientCpuMs.toFixed(0)} ms\n`);
+        const cpu = (all: number, sys: number): string => `${all.toFixed(0)} (kernel ${sys.toFixed(0)})`;
+        process.stderr.write(`  ${targetName} ${transport} N=${clients}: change ${step}: first ${d.firstMs.toFixed(0)} p50 ${d.p50Ms.toFixed(0)} p99 ${d.p99Ms.toFixed(0)} max ${d.maxMs.toFixed(0)} ms, CPU server ${cpu(d.serverCpuMs, serverSystemMs)} client ${cpu(d.clientCpuMs, d.clientSystemMs)} ms\n`);
       }
     }
     const cpuAfterChanges = cpuSeconds(target.pid);

@@ -9,14 +9,18 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User plus system CPU seconds the process has used since it started. */
-export function cpuSeconds(pid: number): number {
+/** User and system (kernel, for the process) CPU seconds the process has used since it started. */
+export function cpuTimes(pid: number): { userS: number; systemS: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which may itself contain spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / clockTicks();
+  return { userS: Number(fields[11]) / clockTicks(), systemS: Number(fields[12]) / clockTicks() };
+}
+
+/** User plus system CPU seconds the process has used since it started. */
+export function cpuSeconds(pid: number): number {
+  const { userS, systemS } = cpuTimes(pid);
+  return userS + systemS;
 }
 
 /** Peak resident set size (VmHWM) in MiB. */

@@ -108,7 +108,7 @@ export type Outcome = RunResult | FailedRun;
  * ACKed it; `firstMs` (the first ACK) is the path every sidecar shares (API server, watch,
  * debounce, rebuild, one write), the rest is the fan-out to all of them. CPU is from the hand-over
  * until the last ACK (or the timeout), read at 10 ms resolution for the server (/proc), the load
- * client's own from process.cpuUsage. `fromNs`/`toNs` bound the step on the monotonic clock that
+ * client's own from process.cpuUsage; `*SystemMs` is the kernel's share of it (the sockets). `fromNs`/`toNs` bound the step on the monotonic clock that
  * Node's --cpu-prof timestamps use (bench/profile-window.ts slices a profile with them).
  */
 export interface StepDetail {
@@ -117,7 +117,9 @@ export interface StepDetail {
   p99Ms: number;
   maxMs: number;
   serverCpuMs: number;
+  serverSystemMs: number;
   clientCpuMs: number;
+  clientSystemMs: number;
   fromNs: string;
   toNs: string;
 }
