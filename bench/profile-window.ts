@@ -3,13 +3,16 @@
 // `node --cpu-prof` (BENCH_MAST_NODE_ARGS; the main thread's is the file numbered `.0.`, a
 // worker's `.1.`), over the single changes of an xds-load result:
 //
-//   node --import tsx bench/profile-window.ts PROFILE.cpuprofile RESULT.json [--target mast-k8s]
+//   node --import tsx bench/profile-window.ts PROFILE.cpuprofile[.gz] RESULT.json [--target mast-k8s]
 //     [--transport sotw] [--top 25]
 //
 // The windows are each change's hand-over to its last ACK (`change.stepDetail`, monotonic ns, the
-// clock V8 stamps profile samples with). Idle is the time the server's main thread waited with
-// nothing to run: during a fan-out, idle means the server was waiting for its clients.
+// clock V8 stamps profile samples with). The load client's own profile reads the same way
+// (`node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/xds-load.ts ...`). Idle is the time
+// the main thread waited with nothing to run: for a server during a fan-out, waiting for its
+// clients.
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Outcome, RunResult } from './lib/stats';
@@ -68,7 +71,8 @@ function main(): void {
   });
   const [profilePath, resultPath] = positionals;
   if (!profilePath || !resultPath) throw new Error('usage: profile-window.ts PROFILE.cpuprofile RESULT.json [--target T] [--transport sotw|delta] [--top N]');
-  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile;
+  const raw = readFileSync(profilePath);
+  const profile = JSON.parse((profilePath.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as CpuProfile;
   const results = (JSON.parse(readFileSync(resultPath, 'utf8')) as { results: Outcome[] }).results;
   const run = results.find((r): r is RunResult => 'change' in r && r.target === values.target && r.transport === values.transport);
   const steps = run?.change.stepDetail;
