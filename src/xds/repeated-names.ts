@@ -21,9 +21,10 @@ const MIN_NAMES = 32;
 /** Distinct name lists kept, the most recently used first. */
 const KEPT = 16;
 /**
- * The kept lists' encoded bytes, all together, at most (their decoded names take about as much
- * again). The 1000-service mesh's EDS list is 54 KB and 10,000 services' about 540 KB; without a
- * bound, 16 requests each just under the request size limit would be held per method.
+ * The kept lists' encoded bytes, all together, at most, per method (ADS and each per-type SotW
+ * service has its own RepeatedNames); their decoded names take a few times as much again (V8's
+ * strings and the array). The 1000-service mesh's EDS list is 54 KB and 10,000 services' about
+ * 540 KB; without a bound, 16 requests each just under the request size limit would be held.
  */
 export const KEPT_BYTES = 4 * 1024 * 1024;
 

@@ -31,6 +31,9 @@ import { inSpan, tracedContext } from '../telemetry/tracing';
  */
 export const DEFAULT_FAN_OUT_SLICE = { ms: 5, minStreams: 64 };
 
+/** What a queued stream's push carries besides its view (PushContext). */
+type Queued = Omit<PushContext, 'view'>;
+
 export interface XdsServerOptions {
   views: ViewCache;
   metrics: XdsMetrics;
@@ -73,8 +76,12 @@ export class XdsServer {
   private served: Snapshot | undefined;
   private readonly budget: InflightBudget;
   private readonly limiter: XdsLimiter;
-  /** Streams the last pushes have not reached yet, in the order they will be (fanOut). */
-  private readonly toPush = new Map<Entry, PushContext>();
+  /**
+   * Streams the last pushes have not reached yet, in the order they will be (fanOut), with the
+   * change time and trace their push carries. Their views are made when their turn comes, from
+   * the served snapshot and the secrets as they are then.
+   */
+  private readonly toPush = new Map<Entry, Queued>();
   private fanOutScheduled = false;
 
   constructor(private readonly opts: XdsServerOptions) {
@@ -91,8 +98,19 @@ export class XdsServer {
     for (const entry of this.connections.values()) {
       if (!entry.sds || (streams !== undefined && !streams.includes(entry.conn.id))) continue;
       const view = this.viewOf(entry);
-      if (view) entry.conn.push({ view });
+      if (view) entry.conn.push({ view, ...this.dequeue(entry) });
     }
+  }
+
+  /**
+   * Takes the stream out of the fan-out's queue: what it writes now brings it up to the served
+   * snapshot, so it carries that push's change time and trace, and its turn would find nothing
+   * left to send.
+   */
+  private dequeue(entry: Entry): Queued | undefined {
+    const queued = this.toPush.get(entry);
+    if (queued) this.toPush.delete(entry);
+    return queued;
   }
 
   /** The server for listeners that authenticate (`open` false) or not, made on first use. */
@@ -141,36 +159,40 @@ export class XdsServer {
   push(changedAt?: number): void {
     const snapshot = this.opts.snapshot();
     this.served = snapshot;
-    const views = inSpan(() => 'rebuild', () => ({ 'mast.generation': snapshot.generation, 'mast.streams': this.connections.size }), () => {
+    // Every stream's view is made here, so that what the push translates and encodes is under its
+    // rebuild span; each stream's turn takes its view again, from the view cache, with the
+    // secrets as they are then.
+    inSpan(() => 'rebuild', () => ({ 'mast.generation': snapshot.generation, 'mast.streams': this.connections.size }), () => {
       this.opts.views.setSnapshot(snapshot);
-      return [...this.connections.values()].map((entry) => [entry, this.viewOf(entry)] as const);
+      for (const entry of this.connections.values()) this.viewOf(entry);
     });
     const trace = tracedContext();
-    for (const [entry, view] of views) {
-      if (!view) continue;
+    for (const entry of this.connections.values()) {
       // A stream still waiting for an earlier push keeps its place and that change's time.
       const queued = this.toPush.get(entry);
-      this.toPush.set(entry, { view, changedAt: queued?.changedAt ?? changedAt, trace });
+      this.toPush.set(entry, { changedAt: queued?.changedAt ?? changedAt, trace });
     }
     this.fanOut();
   }
 
   /**
    * Brings queued streams up to their views for a slice (`fanOutSlice`: 5 ms, 64 streams at
-   * least), then yields to the event loop until the rest's turn. Written responses reach the sockets only
-   * when the loop runs, so a push to 2000 streams in one go kept every proxy waiting for the last
-   * stream's write (and the proxies' ACKs unread); in slices, the first proxies read and ACK while
-   * the rest are written. Streams go in the order they were queued: one a newer push finds
-   * still queued keeps its place (with the newer view), so a change every few milliseconds
-   * cannot starve the streams at the end.
+   * least), then yields to the event loop until the rest's turn. Written responses reach the
+   * sockets only when the loop runs, so a push to 2000 streams in one go kept every proxy waiting
+   * for the last stream's write (and the proxies' ACKs unread); in slices, the first proxies read
+   * and ACK while the rest are written. Streams go in the order they were queued: one a newer
+   * push finds still queued keeps its place, so a change every few milliseconds cannot starve the
+   * streams at the end. A stream written meanwhile (its request, a secrets push) leaves the queue
+   * (dequeue).
    */
   private fanOut(): void {
     const slice = this.opts.fanOutSlice ?? DEFAULT_FAN_OUT_SLICE;
     const until = performance.now() + slice.ms;
     let n = 0;
-    for (const [entry, ctx] of this.toPush) {
+    for (const [entry, queued] of this.toPush) {
       this.toPush.delete(entry);
-      entry.conn.push(ctx);
+      const view = this.viewOf(entry);
+      if (view) entry.conn.push({ view, ...queued });
       if (++n >= slice.minStreams && performance.now() >= until) break;
     }
     if (this.toPush.size === 0 || this.fanOutScheduled) return;
@@ -293,6 +315,10 @@ export class XdsServer {
         }
         const view = this.viewOf(entry);
         if (!view) return;
+        // A stream the fan-out has not reached yet is brought up to the served snapshot first,
+        // with its push's change time and trace: the request is then read against that.
+        const queued = this.dequeue(entry);
+        if (queued) entry.conn.push({ view, ...queued });
         const typed = { ...req, type_url: typeUrl };
         if (entry.conn instanceof SotwConnection) entry.conn.onRequest(typed as DiscoveryRequest__Output, view);
         else (entry.conn as DeltaConnection).onRequest(typed as DeltaDiscoveryRequest__Output, view);
