@@ -24,9 +24,7 @@ export class ChangeTrace {
 
   /**
    * Runs `push` (synchronously) as the trace of the changes noted since the last push, which the
-   * spans it starts join through the active context; just runs it when untraced. The root span
-   * ends when `push` returns: the streams XdsServer reaches in later slices (server.ts fanOut)
-   * carry the context themselves, so their spans join it after it has ended.
+   * spans it starts join through the active context; just runs it when untraced.
    */
   push(generation: number, push: () => void): void {
     const tracer = pipelineTracer();

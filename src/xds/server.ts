@@ -9,7 +9,7 @@ import type { DeltaDiscoveryRequest__Output } from '../../proto/gen/envoy/servic
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest';
 import { admit, isRefusal, mismatch, refusalStatus, type Refusal, type XdsAuthenticator } from './authn';
 import type { ProxyView, ViewCache } from './cache';
-import type { ConnectionStatus, Logger, PushContext } from './connection';
+import type { ConnectionStatus, Logger } from './connection';
 import { DeltaConnection } from './delta';
 import { proxyOf, resolveIdentity } from './identity';
 import { entryView, type Entry } from './proxy-entry';
@@ -23,16 +23,6 @@ import { fetchResources } from './fetch';
 import { DEFAULT_INFLIGHT_BYTES, InflightBudget } from './inflight';
 import { DEFAULT_XDS_LIMITS, LimitExceeded, XdsLimiter, type XdsLimits } from './limits';
 import { inSpan, tracedContext } from '../telemetry/tracing';
-
-/**
- * A push writes to streams for `ms` before letting the event loop flush what it wrote and read
- * the ACKs that came meanwhile; at least `minStreams` each time, so a mesh of a few dozen proxies
- * is pushed in one go.
- */
-export const DEFAULT_FAN_OUT_SLICE = { ms: 5, minStreams: 64 };
-
-/** What a queued stream's push carries besides its view (PushContext). */
-type Queued = Omit<PushContext, 'view'>;
 
 export interface XdsServerOptions {
   views: ViewCache;
@@ -59,8 +49,6 @@ export interface XdsServerOptions {
   inflightBytes?: number;
   /** What one client may make Mast hold (limits.ts; `mast serve --xds-max-*`); DEFAULT_XDS_LIMITS if unset. */
   limits?: XdsLimits;
-  /** How much of a push goes out before the event loop runs (fanOut); DEFAULT_FAN_OUT_SLICE if unset. */
-  fanOutSlice?: { ms: number; minStreams: number };
 }
 
 export class XdsServer {
@@ -76,13 +64,6 @@ export class XdsServer {
   private served: Snapshot | undefined;
   private readonly budget: InflightBudget;
   private readonly limiter: XdsLimiter;
-  /**
-   * Streams the last pushes have not reached yet, in the order they will be (fanOut), with the
-   * change time and trace their push carries. Their views are made when their turn comes, from
-   * the served snapshot and the secrets as they are then.
-   */
-  private readonly toPush = new Map<Entry, Queued>();
-  private fanOutScheduled = false;
 
   constructor(private readonly opts: XdsServerOptions) {
     // Loaded now rather than on the first encode, so the first proxy to connect does not wait for it.
@@ -98,19 +79,8 @@ export class XdsServer {
     for (const entry of this.connections.values()) {
       if (!entry.sds || (streams !== undefined && !streams.includes(entry.conn.id))) continue;
       const view = this.viewOf(entry);
-      if (view) entry.conn.push({ view, ...this.dequeue(entry) });
+      if (view) entry.conn.push({ view });
     }
-  }
-
-  /**
-   * Takes the stream out of the fan-out's queue: what it writes now brings it up to the served
-   * snapshot, so it carries that push's change time and trace, and its turn would find nothing
-   * left to send.
-   */
-  private dequeue(entry: Entry): Queued | undefined {
-    const queued = this.toPush.get(entry);
-    if (queued) this.toPush.delete(entry);
-    return queued;
   }
 
   /** The server for listeners that authenticate (`open` false) or not, made on first use. */
@@ -153,54 +123,17 @@ export class XdsServer {
   /**
    * Pushes the current snapshot to every connected proxy whose view changed: every view is
    * rebuilt first (one `rebuild` span when the push is traced), then each stream is brought up to
-   * its view, carrying the push's trace to its sends and ACKs, a slice of streams at a time
-   * (fanOut). `changedAt`: performance.now() of the change, for the convergence metric.
+   * its view, carrying the push's trace to its sends and ACKs.
    */
   push(changedAt?: number): void {
     const snapshot = this.opts.snapshot();
     this.served = snapshot;
-    // Every stream's view is made here, so that what the push translates and encodes is under its
-    // rebuild span; each stream's turn takes its view again, from the view cache, with the
-    // secrets as they are then.
-    inSpan(() => 'rebuild', () => ({ 'mast.generation': snapshot.generation, 'mast.streams': this.connections.size }), () => {
+    const views = inSpan(() => 'rebuild', () => ({ 'mast.generation': snapshot.generation, 'mast.streams': this.connections.size }), () => {
       this.opts.views.setSnapshot(snapshot);
-      for (const entry of this.connections.values()) this.viewOf(entry);
+      return [...this.connections.values()].map((entry) => [entry, this.viewOf(entry)] as const);
     });
     const trace = tracedContext();
-    for (const entry of this.connections.values()) {
-      // A stream still waiting for an earlier push keeps its place and that change's time.
-      const queued = this.toPush.get(entry);
-      this.toPush.set(entry, { changedAt: queued?.changedAt ?? changedAt, trace });
-    }
-    this.fanOut();
-  }
-
-  /**
-   * Brings queued streams up to their views for a slice (`fanOutSlice`: 5 ms, 64 streams at
-   * least), then yields to the event loop until the rest's turn. Written responses reach the
-   * sockets only when the loop runs, so a push to 2000 streams in one go kept every proxy waiting
-   * for the last stream's write (and the proxies' ACKs unread); in slices, the first proxies read
-   * and ACK while the rest are written. Streams go in the order they were queued: one a newer
-   * push finds still queued keeps its place, so a change every few milliseconds cannot starve the
-   * streams at the end. A stream written meanwhile (its request, a secrets push) leaves the queue
-   * (dequeue).
-   */
-  private fanOut(): void {
-    const slice = this.opts.fanOutSlice ?? DEFAULT_FAN_OUT_SLICE;
-    const until = performance.now() + slice.ms;
-    let n = 0;
-    for (const [entry, queued] of this.toPush) {
-      this.toPush.delete(entry);
-      const view = this.viewOf(entry);
-      if (view) entry.conn.push({ view, ...queued });
-      if (++n >= slice.minStreams && performance.now() >= until) break;
-    }
-    if (this.toPush.size === 0 || this.fanOutScheduled) return;
-    this.fanOutScheduled = true;
-    setImmediate(() => {
-      this.fanOutScheduled = false;
-      this.fanOut();
-    });
+    for (const [entry, view] of views) if (view) entry.conn.push({ view, changedAt, trace });
   }
 
   status(): ConnectionStatus[] {
@@ -261,7 +194,6 @@ export class XdsServer {
       release?.();
       if (!entry) return;
       this.connections.delete(streamId);
-      this.toPush.delete(entry);
       this.opts.secrets?.release(streamId);
       entry.conn.close();
       log.info({ proxy: entry.claimed.id, stream: streamId, transport }, 'proxy disconnected');
@@ -315,10 +247,6 @@ export class XdsServer {
         }
         const view = this.viewOf(entry);
         if (!view) return;
-        // A stream the fan-out has not reached yet is brought up to the served snapshot first,
-        // with its push's change time and trace: the request is then read against that.
-        const queued = this.dequeue(entry);
-        if (queued) entry.conn.push({ view, ...queued });
         const typed = { ...req, type_url: typeUrl };
         if (entry.conn instanceof SotwConnection) entry.conn.onRequest(typed as DiscoveryRequest__Output, view);
         else (entry.conn as DeltaConnection).onRequest(typed as DeltaDiscoveryRequest__Output, view);

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/xds/connection';
 import type { XdsLimits } from '../../src/xds/limits';
 import { XdsMetrics } from '../../src/xds/metrics';
 import type { SdsSecrets } from '../../src/xds/secrets';
-import { XdsServer, type XdsServerOptions } from '../../src/xds/server';
+import { XdsServer } from '../../src/xds/server';
 import { createTelemetry } from '../../src/telemetry/metrics';
 import type { EnvoyJson, NamedResource, ProxyClass, ResourceSet } from '../../src/translate/types';
 
@@ -73,8 +73,8 @@ export class FakeWorld {
   /** Set to give proxies a second translation part of their own, so their views are composites. */
   own: ((proxy: ProxyClass) => Partial<ResourceSet>) | undefined;
 
-  /** `secrets`: SDS for proxies that ask for `default` and `ROOTCA` (test/support/sds.ts makes one); `limits`: the xDS limits, defaults if unset; `fanOutSlice`: see XdsServerOptions. */
-  constructor(log: Logger = quiet, secrets?: SdsSecrets, limits?: XdsLimits, fanOutSlice?: XdsServerOptions['fanOutSlice']) {
+  /** `secrets`: SDS for proxies that ask for `default` and `ROOTCA` (test/support/sds.ts makes one); `limits`: the xDS limits, defaults if unset. */
+  constructor(log: Logger = quiet, secrets?: SdsSecrets, limits?: XdsLimits) {
     // A part holding everything (one per proxy class while perProxy is set, else shared by all),
     // and a part of each proxy's own, empty unless `own` is set.
     this.views = new ViewCache((proxy) => [
@@ -86,7 +86,7 @@ export class FakeWorld {
       { name: 'own', key: () => classKey(proxy), build: () => this.own?.(proxy) ?? {} },
     ], log);
     const metrics = new XdsMetrics(this.telemetry.meter, () => this.server.counts());
-    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot, secrets, limits, fanOutSlice });
+    this.server = new XdsServer({ views: this.views, metrics, log, snapshot: () => this.snapshot, secrets, limits });
   }
 
   /** One object per generation, as the ConfigStore hands out: a new object is a new snapshot. */
