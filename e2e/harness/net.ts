@@ -84,16 +84,23 @@ export async function sampleSplit(n: number, fn: () => Promise<string>, concurre
  * (an Envoy's, a kube client's) may take as its source port before the caller binds it: Mast then
  * exited with EADDRINUSE in a clean run. Below that range only another listener can take it, and
  * each pick is checked to bind; above 20100, so that it never takes a fixed port the tests listen
- * on themselves (Istio's 15000-15443, gateways' 10443-18443, Jaeger's 16686).
+ * on themselves (Istio's 15000-15443, gateways' 10443-18443, Jaeger's 16686). A port is handed
+ * out once per process: two picks made before either is bound (a Mast's TLS and admin ports)
+ * both found the same free port once, and that Mast exited with EADDRINUSE in a clean run.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const [low, span] = [20_100, ephemeralStart() - 20_100];
   for (let attempt = 0; span > 1000 && attempt < 100; attempt++) {
     const port = low + Math.floor(Math.random() * span);
-    if (await binds(host, port)) return port;
+    if (handedOut.has(port) || !(await binds(host, port))) continue;
+    handedOut.add(port);
+    return port;
   }
   return listenZero(host); // a kernel whose ephemeral range starts low: the OS's pick, as before
 }
+
+/** Ports freePort has given this process, never given again (about 12,700 to pick from). */
+const handedOut = new Set<number>();
 
 let ephemeralLow: number | undefined;
 
