@@ -44,7 +44,7 @@ function sourceOf(url: string, fn: string): string {
  * Self time in ms by function and by source over the samples whose time falls in one of
  * `windows` ([from, to) in microseconds); each sample counts for the time until the next one.
  */
-export function selfTime(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number> } {
+function selfTime(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number> } {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const byFunction = new Map<string, number>();
   const bySource = new Map<string, number>();

@@ -108,8 +108,9 @@ export type Outcome = RunResult | FailedRun;
  * ACKed it; `firstMs` (the first ACK) is the path every sidecar shares (API server, watch,
  * debounce, rebuild, one write), the rest is the fan-out to all of them. CPU is from the hand-over
  * until the last ACK (or the timeout), read at 10 ms resolution for the server (/proc), the load
- * client's own from process.cpuUsage; `*SystemMs` is the kernel's share of it (the sockets). `fromNs`/`toNs` bound the step on the monotonic clock that
- * Node's --cpu-prof timestamps use (bench/profile-window.ts slices a profile with them).
+ * client's own from process.cpuUsage; `*SystemMs` is the kernel's share of it (the sockets).
+ * `fromNs`/`toNs` bound the step on the monotonic clock that Node's --cpu-prof timestamps use
+ * (bench/profile-window.ts slices a profile with them).
  */
 export interface StepDetail {
   firstMs: number;

@@ -77,6 +77,9 @@ export async function sampleSplit(n: number, fn: () => Promise<string>, concurre
   return counts;
 }
 
+/** Ports freePort has given this process, never given again (about 12,700 to pick from). */
+const handedOut = new Set<number>();
+
 /**
  * A port that was free on `host` a moment ago (the caller binds it next), picked at random from
  * 20100 up to the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by
@@ -99,8 +102,6 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return listenZero(host); // a kernel whose ephemeral range starts low: the OS's pick, as before
 }
 
-/** Ports freePort has given this process, never given again (about 12,700 to pick from). */
-const handedOut = new Set<number>();
 
 let ephemeralLow: number | undefined;
 

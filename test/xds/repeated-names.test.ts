@@ -60,8 +60,9 @@ describe('RepeatedNames', () => {
 
   it('keeps lists of KEPT_BYTES in all at most, dropping the least recently used first', () => {
     const decode = decoder();
-    // Three lists of about 0.4 x KEPT_BYTES each: the third pushes the first out.
-    const big = (tag: string): string[] => list(Math.ceil((0.4 * KEPT_BYTES) / 55), `outbound|9080||${tag}-`);
+    // Three lists of about 0.4 x KEPT_BYTES each (names of 48 characters, 50 bytes encoded): two
+    // fit, the third pushes the first out.
+    const big = (tag: string): string[] => list(Math.ceil((0.4 * KEPT_BYTES) / 50), `outbound|9080||${tag}-`);
     const [a, b, c] = [big('a'), big('b'), big('c')];
     const first = [a, b, c].map((names, i) => decode(ack(names, `${i}`)).resource_names);
     assert.notEqual(decode(ack(a, 'a2')).resource_names, first[0], 'the oldest list was dropped, so its ACK is decoded anew');
