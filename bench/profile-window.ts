@@ -4,7 +4,7 @@
 // worker's `.1.`), over the single changes of an xds-load result:
 //
 //   node --import tsx bench/profile-window.ts PROFILE.cpuprofile[.gz] RESULT.json [--target mast-k8s]
-//     [--transport sotw] [--top 25]
+//     [--transport sotw] [--top 25] [--change 1,3-8]
 //
 // The windows are each change's hand-over to its last ACK (`change.stepDetail`, monotonic ns, the
 // clock V8 stamps profile samples with). The load client's own profile reads the same way
@@ -64,10 +64,28 @@ function selfTime(profile: CpuProfile, windows: readonly [number, number][]): { 
   return { totalMs, byFunction, bySource };
 }
 
+/** `1,3-8` as the set {1, 3, 4, 5, 6, 7, 8}; throws on anything else. */
+function changeNumbers(spec: string): Set<number> {
+  const out = new Set<number>();
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new Error(`--change ${spec}: expected numbers and ranges such as 1,3-8`);
+    for (let n = Number(m[1]); n <= Number(m[2] ?? m[1]); n++) out.add(n);
+  }
+  return out;
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { target: { type: 'string', default: 'mast-k8s' }, transport: { type: 'string', default: 'sotw' }, top: { type: 'string', default: '25' } },
+    options: {
+      target: { type: 'string', default: 'mast-k8s' },
+      transport: { type: 'string', default: 'sotw' },
+      top: { type: 'string', default: '25' },
+      // Which changes' windows (1-based, as the run's stderr numbers them): the first change
+      // after a sync may be read apart from the later ones.
+      change: { type: 'string' },
+    },
   });
   const [profilePath, resultPath] = positionals;
   if (!profilePath || !resultPath) throw new Error('usage: profile-window.ts PROFILE.cpuprofile RESULT.json [--target T] [--transport sotw|delta] [--top N]');
@@ -75,8 +93,11 @@ function main(): void {
   const profile = JSON.parse((profilePath.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as CpuProfile;
   const results = (JSON.parse(readFileSync(resultPath, 'utf8')) as { results: Outcome[] }).results;
   const run = results.find((r): r is RunResult => 'change' in r && r.target === values.target && r.transport === values.transport);
-  const steps = run?.change.stepDetail;
-  if (!steps?.length) throw new Error(`${resultPath}: no single changes with stepDetail for ${values.target} ${values.transport}`);
+  const all = run?.change.stepDetail;
+  if (!all?.length) throw new Error(`${resultPath}: no single changes with stepDetail for ${values.target} ${values.transport}`);
+  const chosen = values.change === undefined ? undefined : changeNumbers(values.change);
+  const steps = chosen ? all.filter((_, i) => chosen.has(i + 1)) : all;
+  if (!steps.length) throw new Error(`--change ${values.change}: the run has changes 1-${all.length}`);
   // The result's monotonic nanoseconds as the profile's microseconds.
   const windows = steps.map((s): [number, number] => [Number(BigInt(s.fromNs) / 1000n), Number(BigInt(s.toNs) / 1000n)]);
   const wallMs = windows.reduce((sum, [a, b]) => sum + (b - a) / 1000, 0);
