@@ -1,5 +1,6 @@
 // Where a server's CPU went during some windows of a run: its self time by function and by
-// source (Mast's folders, grpc-js, Node's internals, GC, idle), from a V8 CPU profile taken with
+// source (Mast's folders, grpc-js, Node's internals, GC, idle), and each function's total (with
+// what it calls) per change, from a V8 CPU profile taken with
 // `node --cpu-prof` (BENCH_MAST_NODE_ARGS; the main thread's is the file numbered `.0.`, a
 // worker's `.1.`), over the single changes of an xds-load result:
 //
@@ -19,7 +20,7 @@ import type { Outcome, RunResult } from './lib/stats';
 
 /** The parts of a .cpuprofile read here (V8's Profiler.Profile, Chrome DevTools protocol). */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   /** Microseconds, monotonic. */
   startTime: number;
   samples: number[];
@@ -41,13 +42,20 @@ function sourceOf(url: string, fn: string): string {
 }
 
 /**
- * Self time in ms by function and by source over the samples whose time falls in one of
- * `windows` ([from, to) in microseconds); each sample counts for the time until the next one.
+ * Self time in ms by function and by source, and total time by function (its own and its
+ * callees', each function counted once per sample however deep it recurs), over the samples whose
+ * time falls in one of `windows` ([from, to) in microseconds); each sample counts for the time
+ * until the next one. Idle samples count in self time only: a total is time spent working.
  */
-function selfTime(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number> } {
+function timeIn(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number>; inclusive: Map<string, number> } {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const parents = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
   const byFunction = new Map<string, number>();
   const bySource = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, ms: number): void => void m.set(k, (m.get(k) ?? 0) + ms);
+  const nameOf = (f: CpuProfile['nodes'][number]['callFrame']): string => `${f.functionName || '(anonymous)'} ${f.url ? `${path.basename(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
   let t = profile.startTime;
   let totalMs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -55,13 +63,18 @@ function selfTime(profile: CpuProfile, windows: readonly [number, number][]): { 
     const weightMs = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     if (!windows.some(([from, to]) => t >= from && t < to)) continue;
     const f = frames.get(profile.samples[i]!)!;
-    const fn = `${f.functionName || '(anonymous)'} ${f.url ? `${path.basename(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + weightMs);
-    const source = sourceOf(f.url, f.functionName);
-    bySource.set(source, (bySource.get(source) ?? 0) + weightMs);
+    add(byFunction, nameOf(f), weightMs);
+    add(bySource, sourceOf(f.url, f.functionName), weightMs);
     totalMs += weightMs;
+    if (f.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let id: number | undefined = profile.samples[i]!; id !== undefined; id = parents.get(id)) {
+      const name = nameOf(frames.get(id)!);
+      if (!seen.has(name)) add(inclusive, name, weightMs);
+      seen.add(name);
+    }
   }
-  return { totalMs, byFunction, bySource };
+  return { totalMs, byFunction, bySource, inclusive };
 }
 
 /** `1,3-8` as the set {1, 3, 4, 5, 6, 7, 8}; throws on anything else. */
@@ -101,13 +114,16 @@ function main(): void {
   // The result's monotonic nanoseconds as the profile's microseconds.
   const windows = steps.map((s): [number, number] => [Number(BigInt(s.fromNs) / 1000n), Number(BigInt(s.toNs) / 1000n)]);
   const wallMs = windows.reduce((sum, [a, b]) => sum + (b - a) / 1000, 0);
-  const { totalMs, byFunction, bySource } = selfTime(profile, windows);
+  const { totalMs, byFunction, bySource, inclusive } = timeIn(profile, windows);
   if (totalMs === 0) throw new Error(`${profilePath}: no samples in the ${steps.length} windows: is it the profile of this run's ${values.target}?`);
   const row = (name: string, ms: number): string => `| ${name} | ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% |`;
   const top = (m: Map<string, number>, n: number): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
   process.stdout.write(`${steps.length} changes, ${wallMs.toFixed(0)} ms from hand-overs to last ACKs; ${totalMs.toFixed(0)} ms sampled\n\n`);
   process.stdout.write(`| source | self ms | share |\n|---|---|---|\n${top(bySource, 20).map(([k, v]) => row(k, v)).join('\n')}\n\n`);
-  process.stdout.write(`| function | self ms | share |\n|---|---|---|\n${top(byFunction, Number(values.top)).map(([k, v]) => row(k.replaceAll('|', '\\|'), v)).join('\n')}\n`);
+  process.stdout.write(`| function | self ms | share |\n|---|---|---|\n${top(byFunction, Number(values.top)).map(([k, v]) => row(k.replaceAll('|', '\\|'), v)).join('\n')}\n\n`);
+  // What each call path costs a change: the push, the ACKs' reads, a collection.
+  const perChange = (ms: number): string => (ms / steps.length).toFixed(1);
+  process.stdout.write(`| function, with what it calls | ms per change |\n|---|---|\n${top(inclusive, Number(values.top)).map(([k, v]) => `| ${k.replaceAll('|', '\\|')} | ${perChange(v)} |`).join('\n')}\n`);
 }
 
 main();
