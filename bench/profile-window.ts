@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import type { Outcome, RunResult } from './lib/stats';
 
 /** The parts of a .cpuprofile read here (V8's Profiler.Profile, Chrome DevTools protocol). */
-interface CpuProfile {
+export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   /** Microseconds, monotonic. */
   startTime: number;
@@ -47,7 +47,7 @@ function sourceOf(url: string, fn: string): string {
  * time falls in one of `windows` ([from, to) in microseconds); each sample counts for the time
  * until the next one. Idle samples count in self time only: a total is time spent working.
  */
-function timeIn(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number>; inclusive: Map<string, number> } {
+export function timeIn(profile: CpuProfile, windows: readonly [number, number][]): { totalMs: number; byFunction: Map<string, number>; bySource: Map<string, number>; inclusive: Map<string, number> } {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
@@ -78,7 +78,7 @@ function timeIn(profile: CpuProfile, windows: readonly [number, number][]): { to
 }
 
 /** `1,3-8` as the set {1, 3, 4, 5, 6, 7, 8}; throws on anything else. */
-function changeNumbers(spec: string): Set<number> {
+export function changeNumbers(spec: string): Set<number> {
   const out = new Set<number>();
   for (const part of spec.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
@@ -101,7 +101,7 @@ function main(): void {
     },
   });
   const [profilePath, resultPath] = positionals;
-  if (!profilePath || !resultPath) throw new Error('usage: profile-window.ts PROFILE.cpuprofile RESULT.json [--target T] [--transport sotw|delta] [--top N]');
+  if (!profilePath || !resultPath) throw new Error('usage: profile-window.ts PROFILE.cpuprofile RESULT.json [--target T] [--transport sotw|delta] [--top N] [--change 1,3-8]');
   const raw = readFileSync(profilePath);
   const profile = JSON.parse((profilePath.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as CpuProfile;
   const results = (JSON.parse(readFileSync(resultPath, 'utf8')) as { results: Outcome[] }).results;
@@ -126,4 +126,4 @@ function main(): void {
   process.stdout.write(`| function, with what it calls | ms per change |\n|---|---|\n${top(inclusive, Number(values.top)).map(([k, v]) => `| ${k.replaceAll('|', '\\|')} | ${perChange(v)} |`).join('\n')}\n`);
 }
 
-main();
+if (require.main === module) main();
