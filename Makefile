@@ -45,10 +45,10 @@ build: npm-deps
 
 # The e2e tests run in a network namespace (e2e/k8s/netns.sh) where Kubernetes-mode pod IPs
 # (10.X.1.N; the API server refuses loopback ones) are local; file mode uses 127.X.
-test: deps build kube-bins istioctl tracing ratelimit redis peer
+test: deps build kube-bins istioctl tracing ratelimit redis peer load-client
 	ENVOY_BIN=$(ENVOY_BIN) e2e/k8s/netns.sh $(NODE_TEST) $(UNIT_TESTS) $(E2E_TESTS)
 
-test-unit: npm-deps istioctl peer
+test-unit: npm-deps istioctl peer load-client
 	ENVOY_BIN=$(ENVOY_BIN) $(NODE_TEST) $(UNIT_TESTS)
 
 test-e2e: deps kube-bins tracing ratelimit redis
@@ -63,7 +63,7 @@ run: deps build
 
 # BENCH_MAST_BUILD=dist: the compiled Mast, as the image runs it (under tsx it holds about 75 MiB
 # more: BENCHMARKS.md, "Memory per proxy").
-bench: deps build kube-bins pilot-discovery peer
+bench: deps build kube-bins pilot-discovery peer load-client
 	BENCH_MAST_BUILD=dist node --import tsx bench/xds-load.ts
 
 # The go-control-plane peer of the xDS benchmarks (bench/peer; test/bench/xds-load-smoke.test.ts
@@ -77,6 +77,16 @@ peer: bench/peer/bin/peer
 
 bench/peer/bin/peer: $(PEER_SOURCES)
 	mkdir -p bench/peer/bin && cd bench/peer && go build -buildvcs=false -o bin/peer.tmp . && mv bin/peer.tmp bin/peer
+
+# The bench's load client in Go (bench/load-client; bench/lib/go-fleet.ts), built the same way;
+# LOAD_CLIENT_BIN names a binary to use instead.
+LOAD_CLIENT_SOURCES = $(wildcard bench/load-client/*.go) bench/load-client/go.mod bench/load-client/go.sum
+.PHONY: load-client
+
+load-client: bench/load-client/bin/load-client
+
+bench/load-client/bin/load-client: $(LOAD_CLIENT_SOURCES)
+	mkdir -p bench/load-client/bin && cd bench/load-client && go build -buildvcs=false -o bin/load-client.tmp . && mv bin/load-client.tmp bin/load-client
 
 # 50 real Envoys on the 1000-service mesh (issue 10): minutes and several GB of memory, so not part
 # of `make test`; under the bench lock, as every run with real Envoys on a shared machine.

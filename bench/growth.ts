@@ -7,7 +7,7 @@
 //     [--clients 100,500,1000,2000,5000] [--clients-services 1000]
 //     [--transport sotw,delta] [--target mast] [--changes 3] [--churn-rate 0] [--churn-s 0]
 //     [--max-rss-mib 8192] [--sync-timeout-s 600] [--stop-at HH:MM] [--out bench/results]
-//     [--lock FILE] [--lock-above 200] [--resume growth-DATE.json]
+//     [--lock FILE] [--lock-above 200] [--resume growth-DATE.json] [--client go|node]
 //
 // (`make bench-growth` runs the defaults.) A point shared by both sweeps (1000 services at 100
 // sidecars) runs once. Each target's sweep runs in full before the next's, its points from the
@@ -26,6 +26,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ClientKind } from './lib/load-fleet';
 import { machine } from './lib/machine';
 import { loadProtos, type Transport } from './lib/sidecar';
 import type { Outcome } from './lib/stats';
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
       'sync-timeout-s': { type: 'string', default: '600' },
       'change-timeout-s': { type: 'string', default: '300' },
       'max-rss-mib': { type: 'string', default: '8192' },
+      client: { type: 'string', default: 'go' },
       'stop-at': { type: 'string' },
       lock: { type: 'string' },
       'lock-above': { type: 'string', default: '200' },
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     },
   });
   const o: Options = {
+    client: values.client as ClientKind,
     services: 0,
     scope: 0,
     changes: Number(values.changes),

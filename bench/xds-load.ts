@@ -3,8 +3,11 @@
 //
 //   node --import tsx bench/xds-load.ts [--clients 100,1000] [--services 1000]
 //     [--transport sotw,delta] [--target mast,peer,mast-k8s,istiod,istiod-matched] [--changes 5] [--shared-ip] [--scope 0,10]
-//     [--churn-rate 10] [--churn-s 60]
+//     [--churn-rate 10] [--churn-s 60] [--client go|node]
 //
+// `--client` picks the load client: `go` (bench/load-client, the default: a sidecar costs it a
+// fraction of what it costs `node`, bench/lib/sidecar.ts in this process, so less of the shared
+// machine goes to the client and more to the server measured).
 // `--scope S` adds a namespace-wide Sidecar importing S of the services (0: none, the default),
 // so each sidecar is sent S services' config; a list runs each. The lists select the rows: e.g.
 // `--clients 1000 --transport sotw --target mast --scope 0,10` runs the unscoped and scoped rows.
@@ -32,16 +35,19 @@ import type { Proxy, ResourceSet } from '../src/translate/types';
 import { checkMesh, endpointIps, NAMESPACE, snapshotOfDir, writeMesh } from './mesh-gen';
 import { CHANGED_SERVICE, churn, clusterOf } from './lib/churn';
 import { cpuSeconds, cpuTimes, peakRssMib } from './lib/proc-stats';
-import { loadProtos, Sidecar, type Transport } from './lib/sidecar';
+import { CLIENT_KINDS, failures, prepareClient, startFleet, type ClientKind, type LoadFleet } from './lib/load-fleet';
+import { loadProtos, type Transport } from './lib/sidecar';
 import { machine } from './lib/machine';
 import { percentile, table, type ChurnResult, type FailedChurn, type Outcome, type RunResult, type StepDetail, type UnconvergedStep } from './lib/stats';
 import { startTarget, translateMesh, type TargetName } from './lib/targets';
-import { bounded, failures, NotDone, serverRejects } from './lib/watch';
+import { bounded, NotDone, serverRejects } from './lib/watch';
 import type { NodeInfo } from '../test/support/ads-client';
 
 const CHANGED_CLUSTER = clusterOf(CHANGED_SERVICE);
 
 export interface Options {
+  /** Which load client simulates the sidecars (bench/lib/load-fleet.ts). */
+  client: ClientKind;
   services: number;
   /** Services the Sidecar imports; 0 for no Sidecar. */
   scope: number;
@@ -100,16 +106,18 @@ export async function run(targetName: TargetName, transport: Transport, clients:
   const nodes = Array.from({ length: clients }, (_, i) => benchNode(i, o.sharedIp));
   const proxy = proxyOf(nodes[0]!);
   const loadAverage = os.loadavg()[0]!;
+  prepareClient(o.client);
   const target = await startTarget(targetName, { configDir, logDir: work, proxy, services: o.services, scope: o.scope, nodes });
-  const sidecars: Sidecar[] = [];
+  let fleet: LoadFleet | undefined;
   try {
     const cpuAtStart = cpuSeconds(target.pid);
-    const clientCpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
     const startedAt = performance.now();
-    for (const node of nodes) sidecars.push(new Sidecar(target.xdsAddress, node, transport));
+    fleet = startFleet(o.client, target.xdsAddress, nodes, transport, work);
+    const clientCpu = fleet.cpu();
+    const sidecars = fleet.clients;
     const synced = (): string => `${sidecars.filter((s) => s.syncedAt !== undefined).length}/${clients} synced${failures(sidecars)}`;
-    const perClient = await bounded(Promise.all(sidecars.map((s) => s.synced)), o.syncTimeoutMs, 'initial sync', target, o.maxRssMib, synced);
+    const perClient = await bounded(fleet.synced, o.syncTimeoutMs, 'initial sync', target, o.maxRssMib, synced);
     const totalMs = Math.max(...sidecars.map((s) => s.syncedAt!)) - startedAt;
     const syncElu = performance.eventLoopUtilization(elu).utilization;
     const cpuAfterSync = cpuSeconds(target.pid);
@@ -125,16 +133,14 @@ export async function run(targetName: TargetName, transport: Transport, clients:
       const times: number[] = [];
       const acked = new Set<number>();
       const all = new Promise<void>((resolve) => {
-        sidecars.forEach((s, i) =>
-          s.expect(CHANGED_CLUSTER, ips[0]!, (t) => {
-            acked.add(i);
-            if (times.push(t) === clients) resolve();
-          }),
-        );
+        fleet!.expectEach(CHANGED_CLUSTER, ips[0]!, (i, t) => {
+          acked.add(i);
+          if (times.push(t) === clients) resolve();
+        });
       });
       const fromNs = process.hrtime.bigint();
       const serverCpu = cpuTimes(target.pid);
-      const clientCpu = process.cpuUsage();
+      const clientCpu = fleet.cpu();
       const at = target.change(CHANGED_SERVICE, ips);
       try {
         await bounded(all, o.changeTimeoutMs, `change ${step}`, target, o.maxRssMib, () => `${times.length}/${clients} ACKed it${failures(sidecars)}`);
@@ -147,14 +153,15 @@ export async function run(targetName: TargetName, transport: Transport, clients:
         unconverged.push({ step, acked: times.length, missing: missing.slice(0, 10) });
       }
       const toNs = process.hrtime.bigint();
-      const { user, system } = process.cpuUsage(clientCpu);
+      const clientNow = fleet.cpu();
+      const [user, system] = [clientNow.userS - clientCpu.userS, clientNow.systemS - clientCpu.systemS];
       const lat = times.map((t) => t - at);
       latencies.push(...lat);
       if (lat.length === clients) stepMaxMs.push(Math.max(...lat));
       if (lat.length > 0) {
         const server = cpuTimes(target.pid);
         const serverSystemMs = (server.systemS - serverCpu.systemS) * 1000;
-        const d: StepDetail = { firstMs: Math.min(...lat), p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(...lat), serverCpuMs: (server.userS - serverCpu.userS) * 1000 + serverSystemMs, serverSystemMs, clientCpuMs: (user + system) / 1000, clientSystemMs: system / 1000, fromNs: `${fromNs}`, toNs: `${toNs}` };
+        const d: StepDetail = { firstMs: Math.min(...lat), p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(...lat), serverCpuMs: (server.userS - serverCpu.userS) * 1000 + serverSystemMs, serverSystemMs, clientCpuMs: (user + system) * 1000, clientSystemMs: system * 1000, fromNs: `${fromNs}`, toNs: `${toNs}` };
         stepDetail.push(d);
         const cpu = (all: number, sys: number): string => `${all.toFixed(0)} (kernel ${sys.toFixed(0)})`;
         process.stderr.write(`  ${targetName} ${transport} N=${clients}: change ${step}: first ${d.firstMs.toFixed(0)} p50 ${d.p50Ms.toFixed(0)} p99 ${d.p99Ms.toFixed(0)} max ${d.maxMs.toFixed(0)} ms, CPU server ${cpu(d.serverCpuMs, serverSystemMs)} client ${cpu(d.clientCpuMs, d.clientSystemMs)} ms\n`);
@@ -164,14 +171,14 @@ export async function run(targetName: TargetName, transport: Transport, clients:
     let churned: ChurnResult | FailedChurn | undefined;
     if (o.churnRate > 0 && o.churnS > 0) {
       await sleep(o.settleMs);
-      churned = await churn(target, sidecars, o);
+      churned = await churn(target, fleet, o);
       const summary = 'failed' in churned ? `failed: ${churned.failed}` : `p99 ${churned.convergence.p99Ms.toFixed(0)} ms`;
       process.stderr.write(`  ${targetName} ${transport} N=${clients}: churn ${summary}\n`);
     }
     const cpuAtEnd = cpuSeconds(target.pid);
     const rejects = await serverRejects(target);
     const rss = peakRssMib(target.pid);
-    const client = process.cpuUsage(clientCpu);
+    const client = fleet.cpu();
     const failed = failures(sidecars);
     if (failed) throw new Error(`sidecars failed${failed}`);
     const nacks = sidecars.reduce((sum, s) => sum + s.nacks, 0);
@@ -201,11 +208,11 @@ export async function run(targetName: TargetName, transport: Transport, clients:
       peakRssMib: rss,
       nacks: { count: nacks, ...(nacks > 0 && { first: sidecars.find((s) => s.firstNack)!.firstNack }) },
       ...(rejects !== undefined && { serverRejects: rejects }),
-      client: { cpuS: (client.user + client.system) / 1e6, syncEventLoopUtilization: syncElu },
+      client: { kind: o.client, cpuS: client.userS - clientCpu.userS + client.systemS - clientCpu.systemS, syncEventLoopUtilization: syncElu },
       ...(sameConfigAsPeer !== undefined && { sameConfigAsPeer }),
     };
   } finally {
-    for (const s of sidecars) s.close();
+    await fleet?.close();
     await target.stop();
   }
 }
@@ -248,13 +255,16 @@ async function main(): Promise<void> {
       'churn-rate': { type: 'string', default: '10' },
       'churn-s': { type: 'string', default: '60' },
       'shared-ip': { type: 'boolean', default: false },
+      client: { type: 'string', default: 'go' },
       'sync-timeout-s': { type: 'string', default: '900' },
       'change-timeout-s': { type: 'string', default: '600' },
       'max-rss-mib': { type: 'string', default: '10240' },
       out: { type: 'string', default: path.join(__dirname, 'results') },
     },
   });
+  if (!(CLIENT_KINDS as readonly string[]).includes(values.client)) throw new Error(`--client: one of ${CLIENT_KINDS.join(', ')}, not ${values.client}`);
   const base: Omit<Options, 'scope'> = {
+    client: values.client as ClientKind,
     services: Number(values.services),
     changes: Number(values.changes),
     churnRate: Number(values['churn-rate']),

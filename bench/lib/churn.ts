@@ -5,10 +5,10 @@ import { sleep } from '../../e2e/harness/net';
 import { endpointIps, hasTrafficPolicy, PORT, serviceHost } from '../mesh-gen';
 import type { Options } from '../xds-load';
 import { cpuSeconds } from './proc-stats';
-import type { Sidecar } from './sidecar';
+import { failures, type LoadFleet } from './load-fleet';
 import { percentile, type ChurnResult, type FailedChurn } from './stats';
 import type { Target } from './targets';
-import { bounded, failures } from './watch';
+import { bounded } from './watch';
 
 /** The service of xds-load's single change: one without Pods, so its slice alone decides its endpoints; the churn leaves it alone. */
 export const CHANGED_SERVICE = 1;
@@ -29,39 +29,31 @@ function churnServices(o: Options): number[] {
   return Array.from({ length: count }, (_, i) => i).filter((i) => !hasTrafficPolicy(i) && i !== CHANGED_SERVICE);
 }
 
-const totalBytes = (sidecars: readonly Sidecar[]): number => sidecars.reduce((sum, s) => sum + s.bytesReceived, 0);
-
 /** `o.churnRate` endpoint changes per second for `o.churnS` seconds, round-robin over the churn
  * services, each handed over on schedule whether or not the ones before have converged (as a busy
  * cluster's changes come). Per change: from its hand-over until every sidecar has ACKed the EDS
  * response listing its new address. CPU and bytes run from the first change until the last
  * change has reached every sidecar. */
-export async function churn(target: Target, sidecars: readonly Sidecar[], o: Options): Promise<ChurnResult | FailedChurn> {
+export async function churn(target: Target, fleet: LoadFleet, o: Options): Promise<ChurnResult | FailedChurn> {
   const services = churnServices(o);
   const changes = Math.round(o.churnRate * o.churnS);
   const base = { rate: o.churnRate, seconds: o.churnS, changes };
   if (services.length === 0) return { ...base, converged: 0, failed: 'no service without Pods to change' };
   const converged: number[] = [];
   const done: Promise<void>[] = [];
-  const bytesAtStart = totalBytes(sidecars);
+  const bytesAtStart = await fleet.bytesReceived();
   const cpuAtStart = cpuSeconds(target.pid);
   const startedAt = performance.now();
   let lastIssued = startedAt;
   const issue = (j: number): void => {
     const service = services[j % services.length]!;
     const ips = churnIps(j, service);
-    let waiting = sidecars.length;
-    let last = 0;
     let at = 0;
     done.push(new Promise((resolve) => {
-      const seen = (t: number): void => {
-        last = Math.max(last, t);
-        if (--waiting === 0) {
-          converged.push(last - at);
-          resolve();
-        }
-      };
-      for (const s of sidecars) s.expect(clusterOf(service), ips[0]!, seen);
+      fleet.expectAll(clusterOf(service), ips[0]!, (last) => {
+        converged.push(last - at);
+        resolve();
+      });
     }));
     at = target.change(service, ips);
     lastIssued = at;
@@ -75,7 +67,7 @@ export async function churn(target: Target, sidecars: readonly Sidecar[], o: Opt
     }
   })();
   try {
-    await bounded(issuing.then(() => Promise.all(done)), o.churnS * 1000 + o.changeTimeoutMs, 'churn', target, o.maxRssMib, () => `${converged.length}/${changes} changes converged${failures(sidecars)}`);
+    await bounded(issuing.then(() => Promise.all(done)), o.churnS * 1000 + o.changeTimeoutMs, 'churn', target, o.maxRssMib, () => `${converged.length}/${changes} changes converged${failures(fleet.clients)}`);
   } catch (err) {
     return { ...base, converged: converged.length, failed: err instanceof Error ? err.message : String(err) };
   }
@@ -86,6 +78,6 @@ export async function churn(target: Target, sidecars: readonly Sidecar[], o: Opt
     convergence: { p50Ms: percentile(converged, 50), p99Ms: percentile(converged, 99), maxMs: Math.max(...converged) },
     wallS: wallMs / 1000,
     cpuS: cpuSeconds(target.pid) - cpuAtStart,
-    bytes: totalBytes(sidecars) - bytesAtStart,
+    bytes: (await fleet.bytesReceived()) - bytesAtStart,
   };
 }

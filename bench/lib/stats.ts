@@ -61,7 +61,9 @@ export interface RunResult {
   /** NACKs the server counted itself (Mast's and istiod's `pilot_total_xds_rejects` on /metrics);
    * absent when the target exports no such metric. */
   serverRejects?: number;
-  client: { cpuS: number; syncEventLoopUtilization: number };
+  /** The load client (absent in results from before there were two), its CPU over the run, and
+   * how busy the bench's own event loop was during the sync. */
+  client: { kind?: 'go' | 'node'; cpuS: number; syncEventLoopUtilization: number };
   /** Mast only: whether /debug/config_dump equals the peer's input for the same dir and proxy. */
   sameConfigAsPeer?: boolean;
 }

@@ -6,11 +6,11 @@
 // - `istiod`: pilot-discovery on that API server with its push settings at their defaults, and
 //   `istiod-matched` with them set to Mast's (bench/lib/istiod.ts).
 // The process helpers are the e2e harness's, so a failed or interrupted run leaves no process behind.
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, get } from '../../e2e/harness/net';
 import { spawnLogged, stop, waitReady, type Proc } from '../../e2e/harness/processes';
+import { makeGo } from './go-fleet';
 import { startIstiod, type IstiodPush } from './istiod';
 import { cpuSeconds } from './proc-stats';
 import { kubeMesh, type KubeMesh, type ProxyPod } from './kube-mesh';
@@ -221,7 +221,7 @@ function withServiceEndpoints(current: ResourceSet, configDir: string, i: number
 }
 
 export async function startPeer(configDir: string, logDir: string, proxy: ProxyClass): Promise<Target> {
-  buildPeer();
+  makeGo('peer');
   const file = path.join(logDir, 'peer-resources.json');
   const aside = `${file}.new`;
   let resources = translateMesh(configDir, proxy);
@@ -239,17 +239,4 @@ export async function startPeer(configDir: string, logDir: string, proxy: ProxyC
     proc.child.kill('SIGHUP');
     return at;
   });
-}
-
-/**
- * `make peer` (the Makefile owns the build: rebuilt when a source is newer than the binary). Its
- * output is kept and put in the error, so a failed Go build says why in the test's report.
- */
-export function buildPeer(): void {
-  try {
-    execFileSync('make', ['--no-print-directory', '-s', 'peer'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe', timeout: 15 * 60_000 });
-  } catch (err) {
-    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new Error(`make peer failed (bench/peer, go build):\n${stdout}${stderr}`.trimEnd(), { cause: err });
-  }
 }

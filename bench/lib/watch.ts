@@ -1,7 +1,6 @@
 // What the xDS load bench watches on a running server and its sidecars while it waits: bounded
-// waits (time, the server's exit, its RSS), the sidecars' failures, the server's own NACK count.
+// waits (time, the server's exit, its RSS) and the server's own NACK count.
 // Apart from xds-load.ts because its sync, its single changes and the churn (churn.ts) share them.
-import type { Sidecar } from './sidecar';
 import { rssMib } from './proc-stats';
 import type { Target } from './targets';
 
@@ -35,12 +34,6 @@ export async function bounded<T>(work: Promise<T>, ms: number, what: string, tar
     clearTimeout(timer);
     clearInterval(sampler);
   }
-}
-
-/** `; N failed, first: ...` for the sidecars that failed, or '' when none did: appended to progress lines. */
-export function failures(sidecars: readonly Sidecar[]): string {
-  const failed = sidecars.filter((s) => s.failure);
-  return failed.length ? `; ${failed.length} failed, first: ${failed[0]!.failure!.message}` : '';
 }
 
 /** The NACKs the server counted (`pilot_total_xds_rejects`, Mast's and istiod's name, summed over

@@ -30,6 +30,19 @@ export function spawnLogged(name: string, cmd: string, args: string[], logFile: 
   const fd = openSync(logFile, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...(env ? { env } : {}), ...(cwd ? { cwd } : {}) });
   closeSync(fd);
+  return track(name, child, logFile);
+}
+
+/** Starts a process that talks on its stdin and stdout (both pipes); its stderr goes to `logFile`. */
+export function spawnPiped(name: string, cmd: string, args: string[], logFile: string): Proc {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', fd] });
+  closeSync(fd);
+  return track(name, child, logFile);
+}
+
+/** Registers `child` for cleanup() until it exits. */
+function track(name: string, child: ChildProcess, logFile: string): Proc {
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
     child.once('error', (err) => resolve(err.message));

@@ -1,8 +1,10 @@
 // The xDS load benchmark in small, as issue 10 asks it to stay in `make test`: 10 simulated
-// sidecars (bench/lib/sidecar.ts) on a 50-service mesh, SotW and delta, through the benchmark's
-// own `run` (bench/xds-load.ts), against Mast and the go-control-plane peer. The peer's binary
-// is built by `make peer` (`make test` runs it first; bench/lib/targets.ts buildPeer runs it again
-// and finds it current): cold, it fetches its modules from the Go module proxy (~40 s here).
+// sidecars on a 50-service mesh, SotW and delta, through the benchmark's own `run`
+// (bench/xds-load.ts), against Mast and the go-control-plane peer with the Go load client
+// (bench/load-client, the bench's default), and against Mast with the Node one
+// (bench/lib/sidecar.ts). The Go binaries are built by `make peer` and `make load-client` (`make
+// test` runs them first; bench/lib/go-fleet.ts makeGo runs them again and finds them current):
+// cold, they fetch their modules from the Go module proxy (~40 s here).
 // Asserts correctness only, never timings: every sidecar converges on the full config, the single
 // endpoint change and a short churn reach every sidecar, and nothing is NACKed, neither by the
 // load client (which NACKs what Envoy would: an undecodable response, a resource of the wrong
@@ -34,6 +36,7 @@ const CHURN = { rate: 10, seconds: 1 };
 const HOLDINGS = { clusters: SERVICES + 2 * (SERVICES / 10) + 3, endpoints: SERVICES + 2 * (SERVICES / 10), listeners: 3, routes: 1 };
 
 const OPTIONS: Options = {
+  client: 'go',
   services: SERVICES,
   scope: 0,
   changes: 1,
@@ -96,8 +99,12 @@ test('10 sidecars on 50 services converge, take every change and NACK nothing', 
     t.test(transport, async () => {
       for (const target of ['mast', 'peer'] as TargetName[]) {
         const r = await run(target, transport, CLIENTS, OPTIONS);
+        assert.equal(r.client.kind, 'go');
         assertConverged(r, target);
       }
+      const r = await run('mast', transport, CLIENTS, { ...OPTIONS, client: 'node' });
+      assert.equal(r.client.kind, 'node');
+      assertConverged(r, 'mast');
     }),
   );
   await Promise.all([...runs, t.test("Mast's NACK count moves on a NACK, so its zero above means none came", nackProbe)]);
