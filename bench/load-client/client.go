@@ -201,7 +201,7 @@ func (c *client) nack(r *response, wrong int) error {
 	if c.fleet.delta {
 		return c.stream.SendMsg(withError(deltaRequest(r.typeURL, nil, nil, r.nonce), true, invalidArgument, reason))
 	}
-	return c.stream.SendMsg(withError(sotwRequest(r.typeURL, st.namesField(), st.version, r.nonce), false, invalidArgument, reason))
+	return c.stream.SendMsg(withError(sotwRequest(r.typeURL, st.namesField(), st.version, r.nonce).Materialize(), false, invalidArgument, reason))
 }
 
 // arrived takes the response's names off the pending list; once a type's subscriptions have all

@@ -43,7 +43,11 @@ import (
 // rawCodec passes requests and responses as bytes: the client encodes and reads them itself.
 type rawCodec struct{}
 
+// Marshal takes a request as bytes, or as pieces (a SotW request's shared names block).
 func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if pieces, ok := v.(mem.BufferSlice); ok {
+		return pieces, nil
+	}
 	return mem.BufferSlice{mem.SliceBuffer(v.([]byte))}, nil
 }
 
@@ -145,8 +149,8 @@ func (f *fleet) failed(id int, err error) {
 }
 
 type command struct {
-	Op      string `json:"op"`
-	Nodes   []struct {
+	Op    string `json:"op"`
+	Nodes []struct {
 		ID       string         `json:"id"`
 		Metadata map[string]any `json:"metadata"`
 	} `json:"nodes"`

@@ -10,6 +10,7 @@ package main
 import (
 	"errors"
 
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -254,16 +255,17 @@ func namesField(names []string) []byte {
 }
 
 // sotwRequest is a SotW DiscoveryRequest without node or error: version_info (1), the names
-// block namesField made (3), type_url (4), response_nonce (5).
-func sotwRequest(typeURL string, names []byte, version, nonce string) []byte {
-	out := make([]byte, 0, len(names)+len(typeURL)+len(version)+len(nonce)+16)
-	out = protowire.AppendTag(out, 1, protowire.BytesType)
-	out = protowire.AppendString(out, version)
-	out = append(out, names...)
-	out = protowire.AppendTag(out, 4, protowire.BytesType)
-	out = protowire.AppendString(out, typeURL)
-	out = protowire.AppendTag(out, 5, protowire.BytesType)
-	return protowire.AppendString(out, nonce)
+// block namesField made (3), type_url (4), response_nonce (5). The block is shared, not copied:
+// grpc copies each piece once, into its frame (2000 sidecars ACK a change with 54 KB each).
+func sotwRequest(typeURL string, names []byte, version, nonce string) mem.BufferSlice {
+	head := protowire.AppendTag(make([]byte, 0, len(version)+8), 1, protowire.BytesType)
+	head = protowire.AppendString(head, version)
+	tail := make([]byte, 0, len(typeURL)+len(nonce)+16)
+	tail = protowire.AppendTag(tail, 4, protowire.BytesType)
+	tail = protowire.AppendString(tail, typeURL)
+	tail = protowire.AppendTag(tail, 5, protowire.BytesType)
+	tail = protowire.AppendString(tail, nonce)
+	return mem.BufferSlice{mem.SliceBuffer(head), mem.SliceBuffer(names), mem.SliceBuffer(tail)}
 }
 
 // deltaRequest is a DeltaDiscoveryRequest: type_url (2), resource_names_subscribe (3),

@@ -116,7 +116,7 @@ func TestRouteConfigNames(t *testing.T) {
 
 func TestRequests(t *testing.T) {
 	var sotw discovery.DiscoveryRequest
-	req := withError(sotwRequest(typeEndpoint, namesField([]string{"a", "b"}), "v1", "n1"), false, 3, "bad")
+	req := withError(sotwRequest(typeEndpoint, namesField([]string{"a", "b"}), "v1", "n1").Materialize(), false, 3, "bad")
 	if err := proto.Unmarshal(req, &sotw); err != nil {
 		t.Fatal(err)
 	}
