@@ -45,12 +45,12 @@ async function addresses(): Promise<{ xds: string; admin: string }> {
   return { xds: `127.0.0.1:${await freePort()}`, admin: `127.0.0.1:${await freePort()}` };
 }
 
-async function started(name: TargetName, proc: Proc, xds: string, admin: string, change: Target['change']): Promise<Target> {
+async function started(name: TargetName, proc: Proc, xds: string, admin: string, change: Target['change'], stopGraceMs?: number): Promise<Target> {
   const adminUrl = `http://${admin}`;
   await waitReady(proc, async () => (await get(`${adminUrl}/readyz`, { timeoutMs: 1000 })).status === 200, READY_TIMEOUT_MS);
   const pid = proc.child.pid;
   if (pid === undefined) throw new Error(`${name} has no pid`);
-  return { name, proc, pid, xdsAddress: xds, adminUrl, change, stop: () => stop(proc) };
+  return { name, proc, pid, xdsAddress: xds, adminUrl, change, stop: () => stop(proc, stopGraceMs) };
 }
 
 /**
@@ -99,7 +99,8 @@ async function startMastServe(name: TargetName, sourceArgs: string[], logDir: st
   // The glibc setting Mast's image and manifests launch it with (README, "Memory"), unless the caller set one.
   const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
   const proc = spawnLogged(name, process.execPath, args, path.join(logDir, `${name}.log`), env);
-  return started(name, proc, xds, admin, change);
+  // A profile of a run with thousands of streams takes longer to write than the usual 2 s grace.
+  return started(name, proc, xds, admin, change, nodeArgs.includes('--cpu-prof') ? 60_000 : undefined);
 }
 
 export function startMast(configDir: string, logDir: string): Promise<Target> {
