@@ -1,6 +1,7 @@
-// One simulated Envoy sidecar on an ADS stream, SotW or delta, in the order Envoy asks: CDS
-// (wildcard), then EDS for the clusters CDS named, then LDS (wildcard) once clusters have warmed,
-// then RDS for the route configs the listeners named; every response is ACKed, and every time it
+// One simulated Envoy sidecar on an ADS stream, in this process: the xds-load bench's `--client
+// node` (its default is the Go twin, bench/load-client), and the SDS and debug-cost benches' client.
+// SotW or delta, in the order Envoy asks: CDS (wildcard), then EDS for the clusters CDS named,
+// then LDS (wildcard) once clusters have warmed, then RDS for the route configs the listeners named; every response is ACKed, and every time it
 // reports (synced, a change seen) is taken after the ACK was written to the stream. It reads only
 // the names it subscribes with, plus, while a change is awaited, the ClusterLoadAssignments it
 // watches. A response Envoy would reject (undecodable, or a resource not of the response's type)
