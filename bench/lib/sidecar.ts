@@ -1,15 +1,16 @@
 // One simulated Envoy sidecar on an ADS stream, in this process: the xds-load bench's `--client
-// node` (its default is the Go twin, bench/load-client), and the SDS and debug-cost benches' client.
-// SotW or delta, in the order Envoy asks: CDS (wildcard), then EDS for the clusters CDS named,
-// then LDS (wildcard) once clusters have warmed, then RDS for the route configs the listeners named; every response is ACKed, and every time it
-// reports (synced, a change seen) is taken after the ACK was written to the stream. It reads only
-// the names it subscribes with, plus, while a change is awaited, the ClusterLoadAssignments it
-// watches. A response Envoy would reject (undecodable, or a resource not of the response's type)
-// is NACKed as Envoy NACKs it, and counted. Its requests after the first (which carries the
-// node) are encoded here (requests.ts): a SotW ACK's 1200 repeated names once per subscription,
-// not once per ACK, so that the client costs far less than the servers it measures.
-// With `sds`, it also asks for the secrets `default` and `ROOTCA` once its first clusters arrive,
-// as Envoy does when their TLS names them, and notes when its own certificate came.
+// node` (its default is the Go twin, bench/load-client), and the SDS and debug-cost benches'
+// client. SotW or delta, in the order Envoy asks: CDS (wildcard), then EDS for the clusters CDS
+// named, then LDS (wildcard) once clusters have warmed, then RDS for the route configs the
+// listeners named; every response is ACKed, and every time it reports (synced, a change seen) is
+// taken after the ACK was written to the stream. It reads only the names it subscribes with, plus,
+// while a change is awaited, the ClusterLoadAssignments it watches. A response Envoy would reject
+// (undecodable, or a resource not of the response's type) is NACKed as Envoy NACKs it, and counted.
+// Its requests after the first (which carries the node) are encoded here (requests.ts): a SotW
+// ACK's 1200 repeated names once per subscription, not once per ACK, so that the client costs far
+// less than the servers it measures. With `sds`, it also asks for the secrets `default` and
+// `ROOTCA` once its first clusters arrive, as Envoy does when their TLS names them, and notes when
+// its own certificate came.
 import { TYPE_URLS } from '../../src/translate/types';
 import { resourceTypes, serviceDefinitions } from '../../src/envoy-api/protos';
 import { AdsClient, type NodeInfo } from '../../test/support/ads-client';
