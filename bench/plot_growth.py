@@ -89,8 +89,10 @@ def main(src, dst):
         fig.text(0.01, 0.005, "Not measured:\n" + "\n".join(notes), fontsize=7, va="bottom", ha="left", family="monospace")
     loads = [r["loadAverage"] for r in rows if "loadAverage" in r]
     load_text = f"load average {min(loads):.1f}-{max(loads):.1f}" if loads else ""
+    # Sweeps from before the Go load client have no `client` option: theirs was the Node one.
+    client = data.get("options", {}).get("client", "node")
     fig.suptitle(
-        f"Mast xDS growth curves: {m['date']}, Mast {m['mast']}, {m['cpus']} CPUs ({m['cpu']}), {m['memoryGiB']} GiB, Node {m['node']}; {load_text}",
+        f"Mast xDS growth curves: {m['date']}, Mast {m['mast']}, {m['cpus']} CPUs ({m['cpu']}), {m['memoryGiB']} GiB, Node {m['node']}; {load_text}; {client} load client",
         fontsize=11,
     )
     fig.tight_layout(rect=(0, footer / height, 1, 0.98))
