@@ -32,96 +32,102 @@ type response struct {
 }
 
 // eachField calls fn for every field of msg with its number, wire type and, for length-delimited
-// fields, its bytes; other fields are skipped.
-func eachField(msg []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, n uint64)) error {
+// fields, its bytes, for varints its value; other fields are skipped. It stops at fn's first error.
+func eachField(msg []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error) error {
 	for len(msg) > 0 {
 		num, typ, tl := protowire.ConsumeTag(msg)
 		if tl < 0 {
 			return errTruncated
 		}
 		msg = msg[tl:]
+		var l int
+		var err error
 		switch typ {
 		case protowire.BytesType:
-			v, l := protowire.ConsumeBytes(msg)
-			if l < 0 {
-				return errTruncated
+			var v []byte
+			v, l = protowire.ConsumeBytes(msg)
+			if l >= 0 {
+				err = fn(num, typ, v, 0)
 			}
-			fn(num, typ, v, 0)
-			msg = msg[l:]
 		case protowire.VarintType:
-			v, l := protowire.ConsumeVarint(msg)
-			if l < 0 {
-				return errTruncated
+			var n uint64
+			n, l = protowire.ConsumeVarint(msg)
+			if l >= 0 {
+				err = fn(num, typ, nil, n)
 			}
-			fn(num, typ, nil, v)
-			msg = msg[l:]
 		default:
-			l := protowire.ConsumeFieldValue(num, typ, msg)
-			if l < 0 {
-				return errTruncated
-			}
-			msg = msg[l:]
+			l = protowire.ConsumeFieldValue(num, typ, msg)
 		}
+		if l < 0 {
+			return errTruncated
+		}
+		if err != nil {
+			return err
+		}
+		msg = msg[l:]
 	}
 	return nil
 }
 
+// eachBytes is eachField over the length-delimited fields only: every field read here but a
+// Cluster's type is a string or a message.
+func eachBytes(msg []byte, fn func(num protowire.Number, v []byte) error) error {
+	return eachField(msg, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if typ != protowire.BytesType {
+			return nil
+		}
+		return fn(num, v)
+	})
+}
+
 // anyValue reads an Any: type_url (1), value (2).
 func anyValue(b []byte) (s span, err error) {
-	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) {
-		if typ != protowire.BytesType {
-			return
-		}
+	err = eachBytes(b, func(num protowire.Number, v []byte) error {
 		switch num {
 		case 1:
 			s.typeURL = v
 		case 2:
 			s.body = v
 		}
+		return nil
 	})
 	return s, err
 }
 
+// deltaResource reads a delta Resource: name (3) and resource (2, an Any); found is false for one
+// without a resource.
+func deltaResource(b []byte) (s span, found bool, err error) {
+	err = eachBytes(b, func(num protowire.Number, v []byte) error {
+		switch num {
+		case 3:
+			s.name = v
+		case 2:
+			a, err := anyValue(v)
+			s.body, s.typeURL, found = a.body, a.typeURL, true
+			return err
+		}
+		return nil
+	})
+	return s, found, err
+}
+
 // readResponse reads a DiscoveryResponse (SotW) or DeltaDiscoveryResponse: the two share field
-// numbers 2 (resources), 4 (type_url) and 5 (nonce); delta's Resource holds name (3) and
-// resource (2, an Any), and its removed_resources are field 6.
+// numbers 2 (resources), 4 (type_url) and 5 (nonce); SotW's version_info is 1, delta's
+// removed_resources 6.
 func readResponse(b []byte, delta bool) (*response, error) {
 	r := &response{}
-	var inner error
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) {
-		if typ != protowire.BytesType || inner != nil {
-			return
-		}
+	err := eachBytes(b, func(num protowire.Number, v []byte) error {
 		switch {
-		case num == 2 && !delta:
-			s, err := anyValue(v)
-			if err != nil {
-				inner = err
-				return
-			}
-			r.resources = append(r.resources, s)
 		case num == 2 && delta:
-			var s span
-			found := false
-			inner = eachField(v, func(n protowire.Number, t protowire.Type, w []byte, _ uint64) {
-				if t != protowire.BytesType {
-					return
-				}
-				switch n {
-				case 3:
-					s.name = w
-				case 2:
-					a, err := anyValue(w)
-					if err != nil {
-						inner = err
-						return
-					}
-					s.body, s.typeURL, found = a.body, a.typeURL, true
-				}
-			})
+			s, found, err := deltaResource(v)
 			if found {
 				r.resources = append(r.resources, s)
 			}
+			return err
+		case num == 2:
+			s, err := anyValue(v)
+			r.resources = append(r.resources, s)
+			return err
 		case num == 1 && !delta:
 			r.version = string(v)
 		case num == 4:
@@ -131,10 +137,8 @@ func readResponse(b []byte, delta bool) (*response, error) {
 		case num == 6 && delta:
 			r.removed = append(r.removed, string(v))
 		}
+		return nil
 	})
-	if err == nil {
-		err = inner
-	}
 	return r, err
 }
 
@@ -157,10 +161,11 @@ func resourceName(s span) []byte {
 		return s.name
 	}
 	var name []byte
-	_ = eachField(s.body, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) {
-		if num == 1 && typ == protowire.BytesType && name == nil {
+	_ = eachBytes(s.body, func(num protowire.Number, v []byte) error {
+		if num == 1 && name == nil {
 			name = v
 		}
+		return nil
 	})
 	return name
 }
@@ -172,19 +177,16 @@ const clusterTypeEDS = 3
 func clusterNames(s span) (name, eds []byte) {
 	var typ uint64
 	var service []byte
-	_ = eachField(s.body, func(num protowire.Number, t protowire.Type, v []byte, n uint64) {
+	_ = eachField(s.body, func(num protowire.Number, t protowire.Type, v []byte, n uint64) error {
 		switch {
 		case num == 1 && t == protowire.BytesType:
 			name = v
 		case num == 2 && t == protowire.VarintType:
 			typ = n
 		case num == 3 && t == protowire.BytesType: // EdsClusterConfig.service_name (2)
-			_ = eachField(v, func(m protowire.Number, u protowire.Type, w []byte, _ uint64) {
-				if m == 2 && u == protowire.BytesType {
-					service = w
-				}
-			})
+			walk(v, []protowire.Number{2}, func(w []byte) { service = w })
 		}
+		return nil
 	})
 	if s.name != nil {
 		name = s.name
@@ -200,15 +202,16 @@ func clusterNames(s span) (name, eds []byte) {
 
 // walk calls leaf with each occurrence of the length-delimited field path within msg.
 func walk(msg []byte, path []protowire.Number, leaf func(v []byte)) {
-	_ = eachField(msg, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) {
-		if num != path[0] || typ != protowire.BytesType {
-			return
+	_ = eachBytes(msg, func(num protowire.Number, v []byte) error {
+		if num != path[0] {
+			return nil
 		}
 		if len(path) == 1 {
 			leaf(v)
 		} else {
 			walk(v, path[1:], leaf)
 		}
+		return nil
 	})
 }
 

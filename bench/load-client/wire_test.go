@@ -13,6 +13,7 @@ import (
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
@@ -78,6 +79,13 @@ func TestDeltaResponse(t *testing.T) {
 	}
 	if r.nonce != "n1" || r.typeURL != typeEndpoint || len(r.resources) != 1 || !slices.Equal(r.removed, []string{"gone"}) || misTyped(r) != 0 {
 		t.Fatalf("read %+v", r)
+	}
+	// A Resource whose Any runs past its end: undecodable, as Envoy would find it.
+	var bad []byte
+	bad = protowire.AppendTag(bad, 2, protowire.BytesType)
+	bad = protowire.AppendBytes(bad, []byte{2<<3 | 2, 3, 1<<3 | 2, 100, 'x'})
+	if _, err := readResponse(bad, true); err == nil {
+		t.Error("a delta Resource with a truncated Any was read")
 	}
 	if got := string(resourceName(r.resources[0])); got != "outbound|80||a" {
 		t.Errorf("name %q", got)
