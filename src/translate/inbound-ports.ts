@@ -39,6 +39,17 @@ function resolveTargetPort(port: ServicePort, pod: Pod | undefined): { number: n
 }
 
 /**
+ * Whether inboundPorts reads the proxy's IPs: only to find its Pod, whose container ports name a
+ * Service's named `targetPort`. Without one, pods of a deployment differ in nothing it reads.
+ */
+export function inboundPortsReadIps(snapshot: Snapshot, proxy: Omit<InboundFacets, 'ips'>): boolean {
+  for (const service of snapshot.servicesSelecting(proxy.namespace, proxy.labels)) {
+    if (service.ports.some((port) => typeof port.targetPort !== 'number' && inboundProtocol(port))) return true;
+  }
+  return false;
+}
+
+/**
  * One entry per distinct target port, in port order, from the Services that select the workload
  * (Snapshot.servicesSelecting). When Services disagree on a port's protocol, the first by name wins.
  */

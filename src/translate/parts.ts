@@ -11,7 +11,7 @@ import { usesEds } from './service-entry-clusters';
 import { localityReads, localityString } from './traffic-policy/locality';
 import { selectingRules } from './traffic-policy/workload-rules';
 import { gatewayPorts } from './gateway-servers';
-import { inboundPorts } from './inbound-ports';
+import { inboundPorts, inboundPortsReadIps } from './inbound-ports';
 import { gatewayListener } from './listeners/gateway';
 import { virtualInbound } from './listeners/inbound';
 import { workloadMtls } from '../policy/mtls/peer-authentication';
@@ -21,7 +21,7 @@ import { outboundRouteConfigs } from './routes/outbound';
 import type { FilterContext } from './filters/http-filter';
 import { requestAuthenticationClusters } from '../policy/request-authentication';
 import { scopedPart } from './sidecar-scope-snapshot';
-import { sidecarIngressPorts } from './sidecar-ingress';
+import { sidecarIngressPorts, sidecarIngressReadsIps } from './sidecar-ingress';
 import { withEnvoyFilters } from './envoy-filter';
 import { extensionConfigsPart } from './envoy-filter/extension-configs';
 import { withTelemetry } from './telemetry/listeners';
@@ -88,6 +88,21 @@ function perService(
 
 function facets(...names: (keyof ProxyClass)[]): (proxy: ProxyClass) => string {
   return (proxy) => JSON.stringify(names.map((n) => (n === 'labels' ? Object.entries(proxy.labels).sort() : proxy[n])));
+}
+
+const INBOUND_FACETS = facets('namespace', 'labels', 'interceptionMode', 'localAddress');
+const GATEWAY_FACETS = facets('namespace', 'labels', 'interceptionMode');
+
+/**
+ * The proxy's IPs where its inbound side reads them, else none, so that the pods of one
+ * deployment share that piece too, and with it their whole view (xds/cache.ts): without capture
+ * the listener binds them (listeners/inbound.ts); a Service's named `targetPort` is looked up in
+ * the Pod with the IP (inbound-ports.ts); a Sidecar ingress `defaultEndpoint` on a wildcard host
+ * sends to it (sidecar-ingress.ts).
+ */
+function ipsRead(proxy: ProxyClass, snapshot: Snapshot): readonly string[] {
+  const reads = proxy.interceptionMode !== 'REDIRECT' || inboundPortsReadIps(snapshot, proxy) || sidecarIngressReadsIps(snapshot, proxy);
+  return reads ? proxy.ips : [];
 }
 
 /**
@@ -168,7 +183,7 @@ const SIDECAR: TranslationPart[] = [
   }, 'listeners'), 'CLIENT'),
   withTelemetry({
     name: 'inbound',
-    key: facets('namespace', 'labels', 'ips', 'interceptionMode', 'localAddress'),
+    key: (proxy, snapshot) => JSON.stringify([INBOUND_FACETS(proxy), ipsRead(proxy, snapshot)]),
     build: (snapshot, proxy) => {
       const ports = sidecarIngressPorts(snapshot, proxy) ?? inboundPorts(snapshot, proxy);
       const context = securityContext(snapshot, proxy);
@@ -193,7 +208,8 @@ const GATEWAY: TranslationPart[] = [
   },
   withTelemetry({
     name: 'gateway',
-    key: facets('namespace', 'labels', 'ips', 'interceptionMode'),
+    // Under capture the gateway's listeners bind 0.0.0.0, not its IPs (listeners/gateway.ts).
+    key: (proxy) => JSON.stringify([GATEWAY_FACETS(proxy), proxy.interceptionMode === 'REDIRECT' ? [] : proxy.ips]),
     build: (snapshot, proxy) => {
       const ports = gatewayPorts(snapshot, proxy.labels);
       const context = securityContext(snapshot, proxy);

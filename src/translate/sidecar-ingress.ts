@@ -28,13 +28,28 @@ const UNIX_PREFIX = 'unix://';
 function endpointOf(listener: IngressListener, port: number, proxy: Pick<ProxyClass, 'ips' | 'localAddress' | 'interceptionMode'>): InboundPort['endpoint'] {
   const given = listener.defaultEndpoint ?? '';
   if (given.startsWith(UNIX_PREFIX)) return { pipe: { path: given.slice(UNIX_PREFIX.length) } };
-  const colon = given.lastIndexOf(':');
-  if (colon < 0) return socketAddress(proxy.localAddress, port);
+  const address = hostPort(given);
+  if (!address) return socketAddress(proxy.localAddress, port);
+  const podIp = address.wildcard && proxy.interceptionMode === 'REDIRECT' ? proxy.ips[0] : undefined;
+  return socketAddress(podIp ?? proxy.localAddress, address.port);
+}
+
+/** A `host:port` defaultEndpoint's port, and whether its host is a wildcard; undefined for none (or a unix socket). */
+function hostPort(given: string): { port: number; wildcard: boolean } | undefined {
+  const colon = given.startsWith(UNIX_PREFIX) ? -1 : given.lastIndexOf(':');
+  if (colon < 0) return undefined;
   const host = given.slice(0, colon).replace(/^\[|\]$/g, '');
-  const target = Number(given.slice(colon + 1));
-  const wildcard = host === '0.0.0.0' || host === '::';
-  const podIp = wildcard && proxy.interceptionMode === 'REDIRECT' ? proxy.ips[0] : undefined;
-  return socketAddress(podIp ?? proxy.localAddress, target);
+  return { port: Number(given.slice(colon + 1)), wildcard: host === '0.0.0.0' || host === '::' };
+}
+
+/**
+ * Whether sidecarIngressPorts reads the proxy's IPs: under capture, for a `defaultEndpoint` on a
+ * wildcard host (endpointOf), which sends to the pod's own IP.
+ */
+export function sidecarIngressReadsIps(snapshot: Snapshot, proxy: Pick<ProxyClass, 'role' | 'namespace' | 'labels' | 'interceptionMode'>): boolean {
+  if (proxy.role !== 'sidecar' || proxy.interceptionMode !== 'REDIRECT') return false;
+  const listeners = (snapshot.sidecarFor(proxy.namespace, proxy.labels)?.spec.ingress ?? []) as IngressListener[];
+  return listeners.some((l) => hostPort(l.defaultEndpoint ?? '')?.wildcard === true);
 }
 
 /**

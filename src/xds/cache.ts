@@ -56,13 +56,15 @@ interface Piece {
 interface PartKeys {
   parts: readonly TranslationPart[];
   keys: readonly string[];
-  reads: Reads;
+  /** The keys as one: classes with equal piece keys have one view. */
+  view: string;
+  reads: Reads | undefined;
   generation: number;
 }
 
 const EMPTY_PIECE: Piece = { resources: new Map(), json: {}, findings: [], generation: 0, reads: undefined };
 
-/** A proxy class's view and the pieces it was composed of. */
+/** A view and the pieces it was composed of. */
 interface Composed {
   view: ProxyView;
   pieces: readonly Piece[];
@@ -107,9 +109,17 @@ class EncodedInterner {
 
 const NO_RESOURCES = new Map<string, EncodedResource>();
 
+function partKeys(parts: readonly TranslationPart[], keys: readonly string[], reads: Reads | undefined, generation: number): PartKeys {
+  return { parts, keys, view: JSON.stringify(keys), reads, generation };
+}
+
 export class ViewCache {
   private snapshot: Snapshot | undefined;
-  /** Views by class key, composed in this generation and in the last (compose). */
+  /**
+   * Views by their piece keys (PartKeys.view), composed in this generation and in the last
+   * (compose). Proxies whose pieces are the same share one: the pods of a deployment, which differ
+   * in their IPs, which under capture and with numbered target ports no piece reads (parts.ts).
+   */
   private views = new Map<string, Composed>();
   private lastViews = new Map<string, Composed>();
   /**
@@ -166,12 +176,12 @@ export class ViewCache {
   viewFor(proxy: ProxyClass): ProxyView {
     let key = this.classKeys.get(proxy);
     if (key === undefined) this.classKeys.set(proxy, (key = classKey(proxy)));
-    let composed = this.views.get(key);
+    const parts = this.partsOf(proxy);
+    const { keys, view } = this.keysFor(key, parts, proxy);
+    let composed = this.views.get(view);
     if (!composed) {
-      const parts = this.partsOf(proxy);
-      const keys = this.keysFor(key, parts, proxy);
-      composed = this.compose(parts.map((part, i) => this.piece(part, proxy, keys[i]!)), this.lastViews.get(key));
-      this.views.set(key, composed);
+      composed = this.compose(parts.map((part, i) => this.piece(part, proxy, keys[i]!)), this.lastViews.get(view));
+      this.views.set(view, composed);
     }
     return composed.view;
   }
@@ -183,29 +193,31 @@ export class ViewCache {
    * keys as they were. Working them out for every proxy on every push was about a tenth of the
    * server's CPU in a SotW churn at 500 proxies.
    */
-  private keysFor(classKey: string, parts: readonly TranslationPart[], proxy: ProxyClass): readonly string[] {
+  private keysFor(classKey: string, parts: readonly TranslationPart[], proxy: ProxyClass): PartKeys {
     const snapshot = this.snapshot;
-    if (!snapshot) return parts.map((part) => `${part.name}\0`);
+    if (!snapshot) return partKeys(parts, parts.map((part) => `${part.name}\0`), undefined, 0);
     const known = this.partKeys.get(classKey) ?? this.lastPartKeys.get(classKey);
-    if (known && known.parts === parts && !SnapshotReads.changed(snapshot, known.reads, known.generation)) {
+    if (known?.reads && known.parts === parts && !SnapshotReads.changed(snapshot, known.reads, known.generation)) {
       this.partKeys.set(classKey, known);
-      return known.keys;
+      return known;
     }
     const reads = new SnapshotReads(snapshot);
     const keys = parts.map((part) => `${part.name}\0${part.key(proxy, reads)}`);
     const read = reads.reads();
     // SnapshotReads leaves an empty EnvoyFilter list unnoted (a build need not depend on it), but
     // the first EnvoyFilter to select a proxy is exactly what changes its keys.
-    if (read) this.partKeys.set(classKey, { parts, keys, reads: { kinds: new Set([...read.kinds, 'EnvoyFilter']), keys: read.keys }, generation: snapshot.generation });
-    return keys;
+    const found = partKeys(parts, keys, read && { kinds: new Set([...read.kinds, 'EnvoyFilter']), keys: read.keys }, snapshot.generation);
+    if (read) this.partKeys.set(classKey, found);
+    return found;
   }
 
   /**
-   * The class's view of `pieces`. What the class's `last` view was composed of is reused: all of it
-   * when every piece is the same (a push that changed nothing this class sees), else each type's
-   * map whose part maps are the same (an endpoint change leaves the listeners' and clusters'). A
-   * push to 2000 sidecars, each its own class (its IP), otherwise made 2000 new views whose maps
-   * lived a generation, long enough to reach V8's old space, and grew it between major GCs.
+   * The view of `pieces`. What the `last` view of the same piece keys was composed of is reused:
+   * all of it when every piece is the same (a push that changed nothing these proxies see), else
+   * each type's map whose part maps are the same (an endpoint change leaves the listeners' and
+   * clusters'). A push to 2000 sidecars with views of their own (pieces that read their IPs)
+   * otherwise made 2000 new views whose maps lived a generation, long enough to reach V8's old
+   * space, and grew it between major GCs.
    */
   private compose(pieces: Piece[], last: Composed | undefined): Composed {
     const generation = this.snapshot?.generation ?? 0;

@@ -174,3 +174,21 @@ describe('view cache, part keys', () => {
     });
   });
 });
+
+describe('view cache, shared views', () => {
+  it('gives the pods of one deployment one view when no piece reads their IPs, and each its own when one does', async () => {
+    const store = await loadConfigDir(EXAMPLE, new ConfigStore());
+    const views = new ViewCache((proxy) => partsFor(proxy.role), quiet);
+    const replica = (s: Snapshot, ip: string, interceptionMode: ProxyClass['interceptionMode']): ProxyClass => ({ ...proxyOf(s, 'reviews-v1-0'), ips: [ip], interceptionMode });
+    for (const [i, mode] of (['REDIRECT', 'NONE'] as const).entries()) {
+      apply(store, 'endpoints.yaml', endpointEdit(i));
+      const snapshot = store.snapshot();
+      views.setSnapshot(snapshot);
+      const [a, b] = [replica(snapshot, '127.0.1.50', mode), replica(snapshot, '127.0.1.51', mode)] as const;
+      const [va, vb] = [views.viewFor(a), views.viewFor(b)];
+      assert.equal(va === vb, mode === 'REDIRECT', `${mode}: ${mode === 'REDIRECT' ? 'one view' : 'a view each'}`);
+      assert.deepEqual(va.json(), translate(snapshot, a), `${mode}: the first replica's view is a fresh translation`);
+      assert.deepEqual(vb.json(), translate(snapshot, b), `${mode}: the second replica's view is a fresh translation`);
+    }
+  });
+});
