@@ -1,6 +1,7 @@
 // A proxy's config in pieces, each a function of only the proxy facets it reads. Pods of one
-// deployment differ in their IPs alone, so they share every piece but the inbound one, and the
-// xDS layer builds and encodes each piece once per distinct key instead of once per pod.
+// deployment differ in their IPs alone, which only the inbound piece reads, and only in some
+// meshes (ipsRead), so they share every piece and usually their whole view: the xDS layer builds
+// and encodes each piece once per distinct key, and composes each view once, not once per pod.
 import { labelsMatch } from '../model/labels';
 import type { Diagnostic, Snapshot } from '../model/types';
 import type { ProxyClass, ProxyRole, ResourceSet } from './types';
