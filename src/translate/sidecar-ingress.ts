@@ -34,9 +34,9 @@ function endpointOf(listener: IngressListener, port: number, proxy: Pick<ProxyCl
   return socketAddress(podIp ?? proxy.localAddress, address.port);
 }
 
-/** A `host:port` defaultEndpoint's port, and whether its host is a wildcard; undefined for none (or a unix socket). */
+/** A `host:port` defaultEndpoint's port, and whether its host is a wildcard; undefined for none. */
 function hostPort(given: string): { port: number; wildcard: boolean } | undefined {
-  const colon = given.startsWith(UNIX_PREFIX) ? -1 : given.lastIndexOf(':');
+  const colon = given.lastIndexOf(':');
   if (colon < 0) return undefined;
   const host = given.slice(0, colon).replace(/^\[|\]$/g, '');
   return { port: Number(given.slice(colon + 1)), wildcard: host === '0.0.0.0' || host === '::' };

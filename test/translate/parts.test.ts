@@ -75,32 +75,19 @@ spec:
   selector: {istio: ingressgateway}
   servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]`;
 
+const ingressSidecar = (defaultEndpoint: string) => `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: reviews, namespace: default}
+spec:
+  workloadSelector: {labels: {app: reviews}}
+  ingress: [{port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: "${defaultEndpoint}"}]`;
+
 const CASES: { name: string; on: Snapshot; proxies: ProxyClass[]; shared: boolean }[] = [
   { name: 'numbered target ports, under capture', on: mesh(service('reviews'), ...PODS, GATEWAY), proxies: [...replicas(), ...gateways()], shared: true },
   { name: 'without capture (listeners bind the IPs)', on: mesh(service('reviews'), ...PODS, GATEWAY), proxies: [...replicas({ interceptionMode: 'NONE' }), ...gateways({ interceptionMode: 'NONE' })], shared: false },
   { name: 'a named target port (found in the Pod with the IP)', on: mesh(service('reviews', 'default', '[{name: http, port: 9080, targetPort: http}]'), ...PODS), proxies: replicas(), shared: false },
-  {
-    name: 'a Sidecar ingress defaultEndpoint on 0.0.0.0 (sent to the IP)',
-    on: mesh(service('reviews'), ...PODS, `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: reviews, namespace: default}
-spec:
-  workloadSelector: {labels: {app: reviews}}
-  ingress: [{port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: "0.0.0.0:8080"}]`),
-    proxies: replicas(),
-    shared: false,
-  },
-  {
-    name: 'a Sidecar ingress defaultEndpoint on loopback',
-    on: mesh(service('reviews'), ...PODS, `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: reviews, namespace: default}
-spec:
-  workloadSelector: {labels: {app: reviews}}
-  ingress: [{port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: "127.0.0.1:8080"}]`),
-    proxies: replicas(),
-    shared: true,
-  },
+  { name: 'a Sidecar ingress defaultEndpoint on 0.0.0.0 (sent to the IP)', on: mesh(service('reviews'), ...PODS, ingressSidecar('0.0.0.0:8080')), proxies: replicas(), shared: false },
+  { name: 'a Sidecar ingress defaultEndpoint on loopback', on: mesh(service('reviews'), ...PODS, ingressSidecar('127.0.0.1:8080')), proxies: replicas(), shared: true },
 ];
 
 for (const c of CASES) {
