@@ -29,9 +29,12 @@ const READY_TIMEOUT_MS = 300_000;
  * istiod's push tuning (pilot/pkg/features/tuning.go). `default`: nothing set, so istiod picks its
  * own: PILOT_DEBOUNCE_AFTER 100 ms, PILOT_DEBOUNCE_MAX 10 s, PILOT_PUSH_THROTTLE and
  * PILOT_MAX_REQUESTS_PER_SECOND 15+5*GOMAXPROCS (25 on 2 cores; a new stream that waits over 1 s
- * for the latter is refused with RESOURCE_EXHAUSTED, and the proxy retries). `mast`: Mast's: it
- * waits 100 ms after the last change and at most 10x that (1 s) after the first
- * (src/server/mast.ts, src/xds/debounce.ts), and caps neither concurrent pushes nor new streams.
+ * for the latter is refused with RESOURCE_EXHAUSTED, and the proxy retries), PILOT_ENABLE_EDS_DEBOUNCE
+ * true. `mast`: Mast's: it waits 100 ms after the last change and at most 10x that (1 s) after the
+ * first, pushes an endpoint-only change at once after a quiet second (src/server/mast.ts,
+ * src/xds/debounce.ts), and caps neither concurrent pushes nor new streams. The nearest istiod
+ * has to the last is PILOT_ENABLE_EDS_DEBOUNCE=false, which pushes every endpoint-only change at
+ * once, in a burst too.
  */
 export type IstiodPush = 'default' | 'mast';
 
@@ -40,6 +43,7 @@ export const PUSH_ENV: Record<IstiodPush, Record<string, string>> = {
   mast: {
     PILOT_DEBOUNCE_AFTER: '100ms',
     PILOT_DEBOUNCE_MAX: '1s',
+    PILOT_ENABLE_EDS_DEBOUNCE: 'false',
     // No cap: more than any bench run has proxies.
     PILOT_PUSH_THROTTLE: '100000',
     // 0 turns the new-stream rate limit off (pilot/pkg/xds/discovery.go WaitForRequestLimit).

@@ -17,6 +17,7 @@ interface ServeFlags {
   xdsAddress: string;
   adminAddress: string;
   debounceMs: string;
+  edsDebounce?: boolean;
   namespace: string;
   identity: string;
   /** commander leaves it unset when neither --leader-elect nor --no-leader-elect is given. */
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .option('--xds-inflight-bytes <bytes>', 'xDS response bytes written to proxies and not yet sent, across all streams; past it, streams wait their turn (FIFO) for their next response', positiveInt, DEFAULT_INFLIGHT_BYTES)
     .option('--heap-growing-percent <n>', "collect the JS heap's old generation once it is (100 + n)% of what the last full GC left live: V8's --heap-growing-percent; 0 leaves V8's own factor (up to 4x on a machine with GBs of memory)", wholeNumber, DEFAULT_HEAP_GROWING_PERCENT)
     .option('--debounce-ms <ms>', 'wait this long after a change for more before pushing', '100')
+    .option('--eds-debounce', "debounce endpoint-only changes too, as istiod does by default (PILOT_ENABLE_EDS_DEBOUNCE); without it an EndpointSlice change after a quiet second is pushed at once")
     .option('--otlp-endpoint <url>', 'export traces of the push pipeline (source event, rebuild, each proxy\'s send and ACK) by OTLP/HTTP to this base URL (http://HOST:4318); default: OTEL_EXPORTER_OTLP_ENDPOINT, else none')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .option('--namespace <ns>', "Kubernetes mode: Mast's own namespace (its Lease and CA Secret)", process.env['POD_NAMESPACE'] ?? 'mast-system')
@@ -99,6 +101,7 @@ export function register(program: Command): void {
         xdsTokenAudience: flags.xdsTokenAudience,
         adminAddress: flags.adminAddress,
         debounceMs: Number(flags.debounceMs),
+        edsDebounce: flags.edsDebounce === true,
         cluster: typeof source === 'object' && 'configDir' in source ? undefined : clusterOf(flags),
         rootNamespace: flags.rootNamespace,
         trustDomain: flags.trustDomain,

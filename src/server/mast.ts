@@ -16,7 +16,7 @@ import { ChangeTrace } from '../telemetry/push-trace';
 import { startTracing } from '../telemetry/tracing';
 import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
-import { Debouncer } from '../xds/debounce';
+import { Debouncer, endpointsOnly } from '../xds/debounce';
 import { CredentialSecrets, type CredentialClient } from '../xds/credentials';
 import { sidecarCredentialNames } from '../policy/mtls/sidecar-credentials';
 import { XdsMetrics } from '../xds/metrics';
@@ -50,6 +50,11 @@ export interface MastOptions {
   xdsTokenAudience?: string;
   adminAddress: string;
   debounceMs: number;
+  /**
+   * Debounce endpoint-only changes as any other (istiod's default, PILOT_ENABLE_EDS_DEBOUNCE=true).
+   * Without it, an EndpointSlice change after a quiet spell is pushed at once (xds/debounce.ts).
+   */
+  edsDebounce?: boolean;
   /** Kubernetes mode only: leader election, status, CA and webhook (src/server/cluster.ts). */
   cluster?: ClusterOptions;
   /** The SPIFFE trust domain of workload identities (`cluster.local` by default). */
@@ -180,10 +185,10 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const debouncer = new Debouncer(opts.debounceMs, Math.max(opts.debounceMs * 10, 1000), (changedAt) => {
     changes.push(store.snapshot().generation, () => server.push(changedAt));
     findings.refresh();
-  });
+  }, !opts.edsDebounce);
   store.on('change', (_generation, keys) => {
     changes.noted(keys);
-    debouncer.trigger();
+    debouncer.trigger(endpointsOnly(keys));
   });
 
   const watcher = startSource(opts, store, findings, kc);
