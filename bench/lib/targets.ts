@@ -95,7 +95,9 @@ async function startMastServe(name: TargetName, sourceArgs: string[], logDir: st
   const nodeArgs = (process.env['BENCH_MAST_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
   const args = [...nodeArgs, ...mastEntry(), 'serve', ...sourceArgs, '--state-dir', path.join(logDir, 'state'), '--xds-address', xds, '--admin-address', admin, '--log-level', 'warn',
     // Plaintext and unauthenticated, as the peer it is compared with; TLS on a port of its own.
-    '--insecure-xds', '--xds-tls-address', `127.0.0.1:${await freePort()}`];
+    '--insecure-xds', '--xds-tls-address', `127.0.0.1:${await freePort()}`,
+    // BENCH_MAST_ARGS="--eds-debounce": more `mast serve` flags, to compare settings.
+    ...(process.env['BENCH_MAST_ARGS'] ?? '').split(' ').filter(Boolean)];
   // The glibc setting Mast's image and manifests launch it with (README, "Memory"), unless the caller set one.
   const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
   const proc = spawnLogged(name, process.execPath, args, path.join(logDir, `${name}.log`), env);

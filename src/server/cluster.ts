@@ -12,6 +12,7 @@ import { LeaderElector, StatusWriter, type KindSink } from '../sources/kubernete
 import { watchKubeCa } from '../sources/kubernetes/ca-secret';
 import { keepRootCertConfigMap, type RootCertConfigMap } from '../sources/kubernetes/root-cert-configmap';
 import type { XdsServer } from '../xds/server';
+import { splitHostPort } from '../xds/listener';
 import type { MeshFindings } from './findings';
 import { serveXdsTls } from './access';
 
@@ -50,11 +51,6 @@ export interface ClusterDuties {
   start(xds: XdsServer, ca: MeshCa): Promise<void>;
   readonly isLeader: boolean;
   close(): Promise<void>;
-}
-
-function splitHostPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
 export function clusterDuties(kc: KubeConfig, store: ConfigStore, findings: MeshFindings, o: ClusterOptions, log: PinoLogger): ClusterDuties {

@@ -17,6 +17,7 @@ import { startTracing } from '../telemetry/tracing';
 import { partsFor } from '../translate';
 import { ViewCache } from '../xds/cache';
 import { Debouncer, endpointsOnly } from '../xds/debounce';
+import { splitHostPort } from '../xds/listener';
 import { CredentialSecrets, type CredentialClient } from '../xds/credentials';
 import { sidecarCredentialNames } from '../policy/mtls/sidecar-credentials';
 import { XdsMetrics } from '../xds/metrics';
@@ -104,12 +105,6 @@ export interface RunningMast {
   close(): Promise<void>;
 }
 
-function splitAddress(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  if (i < 0) throw new Error(`address "${address}" is not HOST:PORT`);
-  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
-}
-
 interface StartedSource {
   ready: Promise<void>;
   close(): void;
@@ -154,7 +149,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   let xds: XdsServer | undefined;
   const metrics = new XdsMetrics(telemetry.meter, () => xds?.counts() ?? { sotw: 0, delta: 0 });
   const fileMode = typeof opts.source === 'object' && 'configDir' in opts.source;
-  const xdsAddr = splitAddress(opts.xdsAddress);
+  const xdsAddr = splitHostPort(opts.xdsAddress);
   // Anything that reaches it can claim any Pod: in a cluster, that is every Pod's network.
   if (opts.insecureXds && !fileMode && !isLoopback(xdsAddr.host)) {
     throw new Error(`--insecure-xds in Kubernetes mode serves only on a loopback address, not ${xdsAddr.host}: proxies in the cluster authenticate over TLS (--xds-tls-address)`);
@@ -216,7 +211,7 @@ export async function startMast(opts: MastOptions): Promise<RunningMast> {
   const xdsCert: RenewingCert | undefined = fileMode && opts.xdsTlsAddress
     ? await serveXdsTls(server, ca, opts.xdsTlsAddress, opts.serviceDnsNames ?? [], xdsLog)
     : undefined;
-  const adminAddr = splitAddress(opts.adminAddress);
+  const adminAddr = splitHostPort(opts.adminAddress);
   await admin.listen({ host: adminAddr.host, port: adminAddr.port });
   const adminPort = (admin.server.address() as { port: number }).port;
   if (!access.debugAccess && !isLoopback(adminAddr.host)) {

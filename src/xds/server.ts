@@ -20,6 +20,7 @@ import { discoveryServer, type AnyRequest } from './discovery-services';
 import { SotwConnection } from './sotw';
 import { isKnownType, type TypeUrl } from './types';
 import { fetchResources } from './fetch';
+import { listenXds, type XdsListener } from './listener';
 import { DEFAULT_INFLIGHT_BYTES, InflightBudget } from './inflight';
 import { DEFAULT_XDS_LIMITS, LimitExceeded, XdsLimiter, type XdsLimits } from './limits';
 import { inSpan, tracedContext } from '../telemetry/tracing';
@@ -54,6 +55,7 @@ export interface XdsServerOptions {
 export class XdsServer {
   /** One gRPC server for authenticated listeners, one for open ones: a call cannot tell which port it came in on. */
   private readonly servers: { authenticated?: grpc.Server; open?: grpc.Server } = {};
+  private readonly listeners: XdsListener[] = [];
   private readonly connections = new Map<string, Entry>();
   private seq = 0;
   /**
@@ -102,11 +104,10 @@ export class XdsServer {
    * Binds one more address (plaintext unless `credentials` say TLS); resolves with its port. With
    * an authenticator, streams there must authenticate unless `open` is set (`--insecure-xds`).
    */
-  listen(address: string, credentials = grpc.ServerCredentials.createInsecure(), o: { open?: boolean } = {}): Promise<number> {
-    const server = this.serverFor(o.open ?? false);
-    return new Promise((resolve, reject) => {
-      server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
-    });
+  async listen(address: string, credentials = grpc.ServerCredentials.createInsecure(), o: { open?: boolean } = {}): Promise<number> {
+    const listener = await listenXds(this.serverFor(o.open ?? false), address, credentials, (err) => this.opts.log.error({ err, address }, 'xDS listener error'));
+    this.listeners.push(listener);
+    return listener.port;
   }
 
   async close(): Promise<void> {
@@ -117,7 +118,10 @@ export class XdsServer {
         resolve();
       });
     });
+    // A listener's close ends once its connections have: after the servers have ended their sessions.
+    const listeners = this.listeners.splice(0).map((l) => l.close());
     await Promise.all(Object.values(this.servers).map(shutdown));
+    await Promise.all(listeners);
   }
 
   /**
