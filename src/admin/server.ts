@@ -1,7 +1,7 @@
 // The admin and debug HTTP server. It only reads state; nothing here changes the model or pushes.
 // Answers that grow with the proxies or the config are streamed (json-stream.ts), so one read
 // costs one element at a time, not the whole answer.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Diagnostic } from '../model/types';
 import type { ViewError } from '../xds/cache';
@@ -29,7 +29,7 @@ export interface AdminSources {
 }
 
 export function createAdminServer(src: AdminSources, logger: FastifyBaseLogger): FastifyInstance {
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
 
   // Failing liveness is how a replica with a dead webhook or TLS port gets restarted, rather than
   // staying in the Service and failing every admission call and TLS proxy sent to it.

@@ -2,7 +2,7 @@
 // certificate from Mast's own CA, answering admission.k8s.io/v1 AdmissionReviews on /validate.
 // It is a server of its own, not a route on the admin server, because the admin port is plain
 // HTTP for probes and Prometheus.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { RenewingCert, type ServingCertIssuer } from '../ca';
 import { review, type AdmissionRequest, type AdmissionWorld } from './webhook-review';
 
@@ -40,7 +40,7 @@ export async function createWebhookServer(o: WebhookOptions): Promise<WebhookSer
   const app: FastifyInstance = Fastify({
     https: { key: cert.current.keyPem, cert: cert.current.certPem },
     loggerInstance: o.log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
   app.post<{ Body: AdmissionReviewBody }>('/validate', async (req, reply) => {
