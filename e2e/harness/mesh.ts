@@ -71,8 +71,21 @@ interface PodSpec {
   status: { podIP: string };
 }
 
+/** Octets drawn in this process: a test file's in-process servers stay bound until the file ends. */
+const drawn = new Set<number>();
+
+/**
+ * A second octet (10.OCTET.0.0/16) for a mesh's addresses, 1-254, none drawn before in this
+ * process: each run of a describeMesh gets its own, since a server a test binds on a workload's
+ * address (nginx on 10.X.2.1:443) is closed only when the file ends, and a later run drawing the
+ * same octet failed with EADDRINUSE.
+ */
 export function randomOctet(): number {
-  return 1 + Math.floor(Math.random() * 254);
+  const free = Array.from({ length: 254 }, (_, i) => i + 1).filter((o) => !drawn.has(o));
+  const octet = free[Math.floor(Math.random() * free.length)];
+  if (octet === undefined) throw new Error('every 10.X octet is taken in this process');
+  drawn.add(octet);
+  return octet;
 }
 
 /** The loopback plan: block 1 is the pod IP, 2 its local address, 3 its outbound address. */
