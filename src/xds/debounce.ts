@@ -33,14 +33,13 @@ export class Debouncer {
   /** Notes a change; `leading` marks one that may be pushed at once after a quiet spell. */
   trigger(leading = false): void {
     const now = performance.now();
+    this.firstAt ??= now;
     if (leading && this.leadWith && (this.timer ? this.leadingTimer : now - this.firedAt >= this.maxDelayMs)) {
       // A leading timer already pending carries this change too.
-      this.firstAt ??= now;
       this.leadingTimer = true;
       this.timer ??= setTimeout(() => this.flush(), 0);
       return;
     }
-    this.firstAt ??= now;
     this.leadingTimer = false;
     if (this.timer) clearTimeout(this.timer);
     const wait = Math.max(0, Math.min(this.delayMs, this.firstAt + this.maxDelayMs - now));

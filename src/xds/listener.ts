@@ -15,9 +15,9 @@ export const LISTEN_BACKLOG = 4096;
 /** `HOST:PORT` or `[V6]:PORT` split; throws on an address with no port. */
 export function splitHostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
-  const port = Number(address.slice(i + 1));
-  if (i < 0 || !/^\d+$/.test(address.slice(i + 1)) || port > 65535) throw new Error(`address "${address}" is not HOST:PORT`);
-  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port };
+  const port = address.slice(i + 1);
+  if (i < 0 || !/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`address "${address}" is not HOST:PORT`);
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(port) };
 }
 
 /** A bound xDS listener: its port, and `close` to stop accepting (streams are the server's to end). */

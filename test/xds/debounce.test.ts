@@ -13,6 +13,12 @@ function debouncer(opts: { maxDelayMs?: number; leadWith?: boolean } = {}) {
   return { d, fired };
 }
 
+/** Waits `ms`, then checks that `count` pushes have fired. */
+async function firedAfter(ms: number, fired: readonly number[], count: number, why?: string): Promise<void> {
+  await sleep(ms);
+  assert.equal(fired.length, count, why);
+}
+
 describe('debounce', () => {
   it('pushes a burst of changes once, delayMs after the last', async () => {
     const { d, fired } = debouncer();
@@ -20,34 +26,27 @@ describe('debounce', () => {
     d.trigger();
     await sleep(20);
     d.trigger();
-    await sleep(20);
-    assert.equal(fired.length, 0, 'the second change restarted the wait');
-    await sleep(60);
-    assert.equal(fired.length, 1);
+    await firedAfter(20, fired, 0, 'the second change restarted the wait');
+    await firedAfter(60, fired, 1);
     assert.ok(fired[0]! >= first && fired[0]! < first + 20, 'the push carries the time of the first change');
   });
 
   it('pushes a leading change after a quiet spell at once, and debounces the next ones', async () => {
     const { d, fired } = debouncer();
     d.trigger(true);
-    await sleep(5);
-    assert.equal(fired.length, 1, 'nothing had fired yet: quiet');
+    await firedAfter(5, fired, 1, 'nothing had fired yet: quiet');
     d.trigger(true);
-    await sleep(5);
-    assert.equal(fired.length, 1, 'within the spell a leading change waits');
-    await sleep(60);
-    assert.equal(fired.length, 2);
+    await firedAfter(5, fired, 1, 'within the spell a leading change waits');
+    await firedAfter(60, fired, 2);
   });
 
   it('leads again once the spell has passed', async () => {
     const { d, fired } = debouncer({ maxDelayMs: 30 });
     d.trigger(true);
-    await sleep(5);
-    assert.equal(fired.length, 1);
+    await firedAfter(5, fired, 1);
     await sleep(40);
     d.trigger(true);
-    await sleep(5);
-    assert.equal(fired.length, 2);
+    await firedAfter(5, fired, 2);
   });
 
   it('joins a leading change to a pending debounce, restarting its wait as any change does', async () => {
@@ -55,10 +54,8 @@ describe('debounce', () => {
     d.trigger();
     await sleep(30);
     d.trigger(true);
-    await sleep(30);
-    assert.equal(fired.length, 0, 'the wait restarted at the leading change');
-    await sleep(40);
-    assert.equal(fired.length, 1);
+    await firedAfter(30, fired, 0, 'the wait restarted at the leading change');
+    await firedAfter(40, fired, 1);
   });
 
   it('lets a change that does not lead postpone a pending leading push, carried in one push', async () => {
@@ -67,20 +64,16 @@ describe('debounce', () => {
     d.trigger(true);
     d.trigger(true);
     d.trigger();
-    await sleep(5);
-    assert.equal(fired.length, 0, 'a config change beside the endpoint change: both wait');
-    await sleep(60);
-    assert.equal(fired.length, 1);
+    await firedAfter(5, fired, 0, 'a config change beside the endpoint change: both wait');
+    await firedAfter(60, fired, 1);
     assert.ok(fired[0]! < first + 5);
   });
 
   it('debounces leading changes too without leadWith (--eds-debounce)', async () => {
     const { d, fired } = debouncer({ leadWith: false });
     d.trigger(true);
-    await sleep(5);
-    assert.equal(fired.length, 0);
-    await sleep(60);
-    assert.equal(fired.length, 1);
+    await firedAfter(5, fired, 0);
+    await firedAfter(60, fired, 1);
   });
 
   it('forgets a pending change when cancelled', async () => {
@@ -89,8 +82,7 @@ describe('debounce', () => {
     d.cancel();
     d.trigger();
     d.cancel();
-    await sleep(70);
-    assert.equal(fired.length, 0);
+    await firedAfter(70, fired, 0);
   });
 
   it('leads with changes of EndpointSlices only', () => {
